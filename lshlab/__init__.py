@@ -1,0 +1,19 @@
+"""lshlab — similarity search and locality-sensitive hashing, for teaching and exploration.
+
+Subpackages and modules (one concept each):
+
+- :mod:`lshlab.data`             datasets (embedded digits, MNIST, Fashion-MNIST IDX files)
+- :mod:`lshlab.distances`        bit packing, Hamming (popcount), Lee, Euclidean distance matrices
+- :mod:`lshlab.search`           brute-force kNN, teaching KDTree, HammingIndex, LeeIndex, HashTables
+- :mod:`lshlab.hashing`          hash families as scikit-learn estimators
+- :mod:`lshlab.kernels`          Gaussian / Schoenberg kernels, spectral sampling, collision theory
+- :mod:`lshlab.kernel_learning`  Langevin particle training of a Schoenberg kernel, baselines
+- :mod:`lshlab.meanfield`        mean-field PDE for the particle density
+- :mod:`lshlab.metric_learning`  ITML
+- :mod:`lshlab.metrics`          precision-recall, tie-aware mAP, Dice, Jaccard
+- :mod:`lshlab.features`         HOG, convolutional autoencoder
+- :mod:`lshlab.plots`            figure helpers (return the Figure, accept ``ax=``)
+- :mod:`lshlab.widgets`          ipywidgets explorers around pure update / draw functions
+"""
+
+__version__ = "0.1.0"
