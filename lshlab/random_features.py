@@ -1,0 +1,279 @@
+"""Random-feature kernel machines: three ways to choose the features, and a fair comparison.
+
+Rahimi & Recht (NIPS 2007): a shift-invariant kernel K(x, x') = φ(x − x') is an expectation over its
+spectral measure ν, K(x, x') = E_ω[2 cos(ωᵀx + b) cos(ωᵀx' + b)] with b ~ U[0, 2π), so D samples give
+the feature map
+
+    z(x) = √(2/D) · (cos(ω_1ᵀx + b_1), …, cos(ω_Dᵀx + b_D)),    z(x)ᵀz(x') ≈ K(x, x'),
+
+and a linear SVM on z(x) approximates the kernel SVM of the seed's problem (a hinge loss with an ℓ2
+penalty on the D feature weights).  :class:`RandomFeatureSampler` draws ω in one of three ways:
+
+``method="gaussian"``
+    ω ~ N(0, σ⁻² I): the Gaussian kernel of bandwidth σ (what scikit-learn's ``RBFSampler`` does with
+    γ = 1/(2σ²)).
+``method="schoenberg"``
+    ω from a :class:`lshlab.kernels.SchoenbergKernel` — e.g. the kernel learned by
+    :class:`lshlab.kernel_learning.LangevinKernelLearner` (the seed's "proposed" method).
+``method="importance"``
+    Sinha & Duchi, "Learning Kernels with Random Features" (NeurIPS 2016): draw M candidate frequencies
+    from the Gaussian base measure, give each the alignment score v_m = (1/n²)(Σ_i y_i z_m(x_i))²,
+    re-weight them by the solution q of  max_q vᵀq  s.t. q in the simplex and the χ²-divergence
+    D(q ‖ uniform) = M‖q‖² − 1 ≤ ρ, then draw D of the M candidates i.i.d. from q.
+
+:func:`compare_random_feature_methods` fits each choice (plus scikit-learn's ``RBFSampler`` with a
+``LinearSVC`` and with an ``SGDClassifier``) for several D and reports test error and fit time.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.kernel_approximation import RBFSampler
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_matrix, check_positive_float, check_positive_int
+
+__all__ = [
+    "RandomFeatureSampler",
+    "project_to_simplex",
+    "importance_weights",
+    "compare_random_feature_methods",
+    "load_csv_classification",
+]
+
+_METHODS = ("gaussian", "schoenberg", "importance")
+
+
+def _check_pm1(y, n, name="y"):
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{name} must be a 1-D array of {n} labels, got shape {y.shape}")
+    values = set(np.unique(y).tolist())
+    if not values <= {-1, 1} or len(values) < 2:
+        raise ValueError(f"{name} must hold both labels -1 and +1 (a binary task), got values {sorted(values)}")
+    return y.astype(np.float64)
+
+
+def project_to_simplex(v):
+    """Euclidean projection of ``v`` onto the probability simplex {q ≥ 0, Σ q = 1}.
+
+    The sort-based algorithm (Held, Wolfe & Crowder 1974; Duchi et al. 2008): with u sorted in
+    decreasing order, ρ = max{j : u_j − (Σ_{i≤j} u_i − 1)/j > 0} and τ = (Σ_{i≤ρ} u_i − 1)/ρ,
+    the projection is max(v − τ, 0).
+    """
+    v = np.asarray(v, dtype=np.float64)
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - 1.0
+    j = np.arange(1, v.size + 1)
+    rho = j[u - css / j > 0][-1]
+    return np.maximum(v - css[rho - 1] / rho, 0.0)
+
+
+def importance_weights(scores, rho):
+    """Solve max_q scoresᵀq over the simplex with M‖q‖² − 1 ≤ rho (Sinha & Duchi 2016, eq. 4).
+
+    For a multiplier λ > 0 the maximiser of scoresᵀq − (λM/2)‖q‖² over the simplex is the projection of
+    scores/(λM) onto it; ‖q(λ)‖² decreases in λ, so λ is found by bisection on a log scale until the
+    divergence constraint is tight (or q is already feasible at the unconstrained optimum's limit).
+    """
+    v = np.asarray(scores, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0 or not np.isfinite(v).all():
+        raise ValueError("scores must be a non-empty 1-D array of finite numbers")
+    rho = check_positive_float(rho, "rho", strict=False)
+    M = v.size
+    div = lambda q: M * float(q @ q) - 1.0  # noqa: E731
+    v = v - v.max()  # shift-invariant on the simplex; keeps the scale sane
+    scale = max(float(np.ptp(v)), 1e-300)
+    lo, hi = 1e-12 * scale, 1e12 * scale  # divergence(lo) large, divergence(hi) ~ 0
+    if div(project_to_simplex(v / (lo * M))) <= rho:
+        return project_to_simplex(v / (lo * M))
+    for _ in range(200):
+        mid = np.sqrt(lo * hi)
+        if div(project_to_simplex(v / (mid * M))) > rho:
+            lo = mid
+        else:
+            hi = mid
+        if hi / lo < 1 + 1e-10:
+            break
+    return project_to_simplex(v / (hi * M))
+
+
+class RandomFeatureSampler(TransformerMixin, BaseEstimator):
+    """Random Fourier features z(x) = √(2/D) cos(Ωx + b) with Ω chosen by ``method``.
+
+    Parameters
+    ----------
+    n_features : int
+        D, the number of features.
+    method : {"gaussian", "schoenberg", "importance"}
+        How the frequencies are drawn (module docstring).
+    bandwidth : float
+        σ of the Gaussian (base) kernel for "gaussian" and "importance".
+    kernel : SchoenbergKernel, optional
+        Required for "schoenberg".
+    n_candidates : int, optional
+        M for "importance" (default 10·D).
+    rho : float
+        χ²-divergence budget for "importance" (ρ = 0 gives back the uniform, i.e. plain Gaussian, draw).
+    random_state : int, RandomState or None
+    """
+
+    def __init__(self, n_features=256, method="gaussian", bandwidth=1.0, kernel=None, n_candidates=None,
+                 rho=1.0, random_state=None):
+        self.n_features = n_features
+        self.method = method
+        self.bandwidth = bandwidth
+        self.kernel = kernel
+        self.n_candidates = n_candidates
+        self.rho = rho
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        X = check_matrix(X, "X")
+        D = check_positive_int(self.n_features, "n_features")
+        if self.method not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}")
+        rng = check_random_state(self.random_state)
+        n, d = X.shape
+        self.n_features_in_ = d
+        if self.method == "schoenberg":
+            if self.kernel is None or not hasattr(self.kernel, "sample_frequencies"):
+                raise ValueError("method='schoenberg' needs kernel=SchoenbergKernel(...) (e.g. a learner's kernel_)")
+            omega = np.asarray(self.kernel.sample_frequencies(D, d, rng), dtype=np.float64)
+            b = rng.uniform(0, 2 * np.pi, D)
+        else:
+            sigma = check_positive_float(self.bandwidth, "bandwidth")
+            if self.method == "gaussian":
+                omega = rng.standard_normal((D, d)) / sigma
+                b = rng.uniform(0, 2 * np.pi, D)
+            else:
+                if y is None:
+                    raise ValueError("method='importance' needs labels y in {-1, +1} to score the candidates")
+                yy = _check_pm1(y, n)
+                M = check_positive_int(self.n_candidates or 10 * D, "n_candidates")
+                cand = rng.standard_normal((M, d)) / sigma
+                cb = rng.uniform(0, 2 * np.pi, M)
+                Z = np.cos(X.astype(np.float64) @ cand.T + cb)  # (n, M), unnormalised features
+                self.scores_ = ((yy @ Z) / n) ** 2
+                self.candidate_weights_ = importance_weights(self.scores_, self.rho)
+                pick = rng.choice(M, size=D, replace=True, p=self.candidate_weights_)
+                omega, b = cand[pick], cb[pick]
+        self.omega_ = omega.astype(np.float32)
+        self.offset_ = b.astype(np.float32)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = check_matrix(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, the sampler was fitted with {self.n_features_in_}")
+        Z = X @ self.omega_.T
+        Z += self.offset_
+        np.cos(Z, out=Z)
+        Z *= np.float32(np.sqrt(2.0 / self.omega_.shape[0]))
+        return Z
+
+
+def _timed_fit_score(model, Xtr, ytr, Xte, yte):
+    t0 = time.perf_counter()
+    model.fit(Xtr, ytr)
+    fit_time = time.perf_counter() - t0
+    return 1.0 - float(model.score(Xte, yte)), fit_time
+
+
+def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_features=(64, 256, 1024),
+                                   bandwidth=1.0, learned_kernel=None, C=1.0, rho=1.0, random_state=0):
+    """Test error and fit time of random-feature linear SVMs for each way of choosing features.
+
+    Methods: ``"RBFSampler + LinearSVC"`` and ``"RBFSampler + SGD"`` (scikit-learn, Gaussian kernel of
+    bandwidth σ, γ = 1/(2σ²)); ``"importance sampling"`` (Sinha & Duchi, base Gaussian σ, budget ρ);
+    ``"learned Schoenberg"`` (features of ``learned_kernel``, if given).  Labels must be ±1.
+
+    Returns
+    -------
+    list of dict with keys ``method``, ``n_features``, ``test_error``, ``fit_time`` (seconds, feature
+    sampling + classifier; the kernel learning itself is timed by the caller).
+    """
+    X_train = check_matrix(X_train, "X_train")
+    X_test = check_matrix(X_test, "X_test")
+    ytr = _check_pm1(y_train, X_train.shape[0], "y_train")
+    yte = _check_pm1(y_test, X_test.shape[0], "y_test")
+    sigma = check_positive_float(bandwidth, "bandwidth")
+    gamma = 1.0 / (2 * sigma**2)
+    rows = []
+    for D in n_features:
+        D = check_positive_int(D, "n_features")
+        models = {
+            "RBFSampler + LinearSVC": make_pipeline(
+                RBFSampler(gamma=gamma, n_components=D, random_state=random_state), LinearSVC(C=C)),
+            "RBFSampler + SGD": make_pipeline(
+                RBFSampler(gamma=gamma, n_components=D, random_state=random_state),
+                SGDClassifier(loss="hinge", alpha=1.0 / (C * X_train.shape[0]), random_state=random_state)),
+            "importance sampling": make_pipeline(
+                RandomFeatureSampler(D, "importance", bandwidth=sigma, rho=rho, random_state=random_state),
+                LinearSVC(C=C)),
+        }
+        if learned_kernel is not None:
+            models["learned Schoenberg"] = make_pipeline(
+                RandomFeatureSampler(D, "schoenberg", kernel=learned_kernel, random_state=random_state),
+                LinearSVC(C=C))
+        for name, model in models.items():
+            err, secs = _timed_fit_score(model, X_train, ytr, X_test, yte)
+            rows.append({"method": name, "n_features": D, "test_error": err, "fit_time": secs})
+    return rows
+
+
+def load_csv_classification(path, label_column=-1, positive=None, delimiter=",", skip_header=None):
+    """Read a numeric CSV (e.g. the UCI Buzz / Online News / Adult / Seizure tables of the seed).
+
+    Parameters
+    ----------
+    path : str or Path
+    label_column : int
+        Column holding the label (default the last).
+    positive : number or None
+        Label value mapped to +1 (all others −1).  None requires exactly two distinct values and maps
+        the larger one to +1.
+    skip_header : int or None
+        Header lines to skip; None skips one line when the first line is not numeric.
+
+    Returns
+    -------
+    X : float32 (n, d), y : int (n,) in {−1, +1}
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; download the CSV and pass its path")
+    if skip_header is None:
+        first = path.open().readline()
+        try:
+            [float(v) for v in first.strip().split(delimiter) if v.strip()]
+            skip_header = 0
+        except ValueError:
+            skip_header = 1
+    data = np.genfromtxt(path, delimiter=delimiter, skip_header=skip_header, dtype=np.float64, ndmin=2)
+    if data.ndim != 2 or data.shape[1] < 2:
+        raise ValueError(f"{path} must hold a numeric table with at least two columns, got shape {data.shape}")
+    if np.isnan(data).any():
+        bad = np.argwhere(np.isnan(data))[0]
+        raise ValueError(f"{path}: non-numeric or missing value at data row {bad[0]}, column {bad[1]}; "
+                         "encode categorical columns numerically first")
+    labels = data[:, label_column]
+    X = np.delete(data, label_column % data.shape[1], axis=1).astype(np.float32)
+    values = np.unique(labels)
+    if positive is None:
+        if values.size != 2:
+            raise ValueError(f"{path}: label column has {values.size} distinct values; pass positive=<value>")
+        positive = values.max()
+    elif positive not in values:
+        raise ValueError(f"{path}: positive={positive!r} does not occur in the label column (values {values[:10]})")
+    y = np.where(labels == positive, 1, -1)
+    return X, y

@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+from sklearn.datasets import load_digits
+from sklearn.metrics.pairwise import rbf_kernel
+
+from lshlab.random_features import (
+    RandomFeatureSampler,
+    compare_random_feature_methods,
+    importance_weights,
+    load_csv_classification,
+    project_to_simplex,
+)
+
+
+def _binary_digits(n=400, seed=0):
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    y = np.where(y < 5, 1, -1)
+    idx = np.random.default_rng(seed).permutation(len(y))[:n]
+    return X[idx], y[idx]
+
+
+def test_gram_approximation_error_shrinks_with_features():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5)).astype(np.float32)
+    sigma = 2.0
+    K = rbf_kernel(X, gamma=1 / (2 * sigma**2))
+    errs = []
+    for D in (16, 256, 4096):
+        Z = RandomFeatureSampler(D, "gaussian", bandwidth=sigma, random_state=1).fit(X).transform(X)
+        errs.append(np.abs(Z @ Z.T - K).max())
+    assert errs[0] > errs[1] > errs[2]
+    assert errs[2] < 0.1  # Monte-Carlo error ~ 1/sqrt(D)
+
+
+def test_schoenberg_single_atom_matches_gaussian_kernel():
+    from lshlab.kernels import SchoenbergKernel
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 4)).astype(np.float32)
+    xi = 0.2  # exp(-xi r^2) = Gaussian with sigma^2 = 1 / (2 xi)
+    Z = RandomFeatureSampler(8192, "schoenberg", kernel=SchoenbergKernel([xi], [1.0]), random_state=0).fit(X).transform(X)
+    K = np.exp(-xi * ((X[:, None] - X[None]) ** 2).sum(-1))
+    assert np.abs(Z @ Z.T - K).max() < 0.08
+
+
+def test_simplex_projection_against_optimizer():
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        v = rng.normal(size=7)
+        q = project_to_simplex(v)
+        assert q.min() >= 0 and abs(q.sum() - 1) < 1e-12
+        res = minimize(lambda p: ((p - v) ** 2).sum(), np.full(7, 1 / 7), method="SLSQP",
+                       bounds=[(0, None)] * 7, constraints=[{"type": "eq", "fun": lambda p: p.sum() - 1}])
+        np.testing.assert_allclose(q, res.x, atol=1e-5)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.3, 2.0])
+def test_importance_weights_solve_the_constrained_problem(rho):
+    rng = np.random.default_rng(3)
+    v = rng.exponential(size=40)
+    q = importance_weights(v, rho)
+    M = v.size
+    assert q.min() >= 0 and abs(q.sum() - 1) < 1e-9
+    assert M * q @ q - 1 <= rho + 1e-6
+    # optimal: no feasible point of a generic optimizer does better
+    cons = [{"type": "eq", "fun": lambda p: p.sum() - 1}, {"type": "ineq", "fun": lambda p: rho - (M * p @ p - 1)}]
+    res = minimize(lambda p: -v @ p, np.full(M, 1 / M), method="SLSQP", bounds=[(0, None)] * M, constraints=cons)
+    assert v @ q >= -res.fun - 1e-5
+    if rho == 0.0:
+        np.testing.assert_allclose(q, 1 / M, atol=1e-9)
+
+
+def test_importance_sampling_raises_alignment_of_the_chosen_features():
+    X, y = _binary_digits(300)
+    s = RandomFeatureSampler(64, "importance", bandwidth=3.0, rho=5.0, random_state=0).fit(X, y)
+    chosen = (s.candidate_weights_ * s.scores_).sum()
+    assert chosen > s.scores_.mean() * 1.2
+
+
+def test_compare_methods_rows_and_error_falls_with_features():
+    X, y = _binary_digits(500)
+    rows = compare_random_feature_methods(X[:350], y[:350], X[350:], y[350:], n_features=(8, 512), bandwidth=3.0)
+    assert {r["method"] for r in rows} == {"RBFSampler + LinearSVC", "RBFSampler + SGD", "importance sampling"}
+    by = {(r["method"], r["n_features"]): r["test_error"] for r in rows}
+    for m in ("RBFSampler + LinearSVC", "importance sampling"):
+        assert by[(m, 512)] < by[(m, 8)]
+        assert by[(m, 512)] < 0.15
+    assert all(r["fit_time"] > 0 for r in rows)
+
+
+def test_csv_loader(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("a,b,label\n1,2,yes\n")
+    with pytest.raises(ValueError, match="non-numeric"):
+        load_csv_classification(p)
+    p.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,1\n")
+    X, y = load_csv_classification(p)
+    np.testing.assert_array_equal(y, [-1, 1, 1])
+    assert X.shape == (3, 2) and X.dtype == np.float32
+    with pytest.raises(FileNotFoundError):
+        load_csv_classification(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(
+    "kwargs, y, match",
+    [
+        ({"method": "magic"}, None, "method"),
+        ({"n_features": 0}, None, "n_features"),
+        ({"bandwidth": -1.0}, None, "bandwidth"),
+        ({"method": "importance"}, None, "needs labels"),
+        ({"method": "importance"}, np.zeros(10), "both labels"),
+        ({"method": "schoenberg"}, None, "kernel="),
+    ],
+)
+def test_bad_input(kwargs, y, match):
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match=match):
+        RandomFeatureSampler(**kwargs).fit(X, y)
