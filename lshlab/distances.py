@@ -1,0 +1,418 @@
+"""Bit packing and pairwise distances: Hamming (hardware popcount), Lee, Euclidean.
+
+Conventions
+-----------
+* Binary codes are ``uint8`` arrays of 0/1, one column per bit.  :func:`pack_bits` turns them into
+  bytes in ``np.packbits`` bit order (first bit = most significant bit of the first byte; the last
+  byte is padded with zero bits).  Functions take packed bytes only when asked with ``packed=True``.
+* Hamming distance ``d_H(a, b) = popcount(a XOR b)`` is computed on the packed bytes viewed as
+  ``uint64`` words (rows padded with zero bytes to a multiple of 8 bytes; zero padding is identical
+  in both operands, so it never changes a distance) with ``np.bitwise_count``, the hardware
+  population count.
+* Pairwise matrices are computed in blocks so that temporaries stay small whatever the matrix size;
+  the output itself (``n_A × n_B``) is the only large allocation.  Pass ``out=`` (for example a
+  ``np.memmap``) to write a matrix larger than memory, or iterate over :func:`iter_distance_blocks`.
+* Integer distance matrices are ``int32`` by default (safe to subtract and to plot); pass
+  ``dtype=np.uint16`` to halve memory when the code length is below 65 536 bits.
+
+The Lee distance on ``Z_q`` (Lee 1958) is ``d_L(a, b) = Σ_i min(|a_i − b_i|, q − |a_i − b_i|)``.
+It embeds isometrically into Hamming space with a *cyclic thermometer* code (see
+:func:`lee_to_hamming`), so Lee matrices and Lee search reuse the popcount kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import (
+    check_binary_codes,
+    check_matrix,
+    check_packed_codes,
+    check_positive_int,
+    check_qary_codes,
+    check_same_width,
+)
+
+__all__ = [
+    "pack_bits",
+    "unpack_bits",
+    "hamming_distance_matrix",
+    "lee_to_hamming",
+    "lee_distance_matrix",
+    "euclidean_distance_matrix",
+    "iter_distance_blocks",
+]
+
+# Temporaries of the Hamming kernel: one (rows × cols) uint64 XOR block + a uint8 popcount block.
+# 128 × 512 × 9 bytes ≈ 590 kB, which fits in the 1 MB L2 cache of one core on typical machines.
+_HAM_ROWS = 128
+_HAM_COLS = 512
+# Float32 GEMM blocks of the Euclidean matrix: at most this many output entries per block (16 MB).
+_EUC_BLOCK_ENTRIES = 1 << 22
+
+
+# ----------------------------------------------------------------------------- packing
+def pack_bits(B):
+    """Pack 0/1 codes into bytes, 8 bits per byte, in ``np.packbits`` bit order.
+
+    Parameters
+    ----------
+    B : array-like of shape (n_codes, n_bits)
+        Integer or boolean codes with values in {0, 1}.
+
+    Returns
+    -------
+    P : ndarray of uint8, shape (n_codes, ceil(n_bits / 8))
+        Bit ``j`` of a code is bit ``7 − (j mod 8)`` of byte ``j // 8`` (big-endian within a byte);
+        the unused low bits of the last byte are zero.
+
+    Examples
+    --------
+    >>> pack_bits([[1, 0, 1, 1, 0, 0, 0, 0, 1]])
+    array([[176, 128]], dtype=uint8)
+    """
+    B = check_binary_codes(B, "B")
+    return np.packbits(B, axis=1)
+
+
+def unpack_bits(P, n_bits):
+    """Inverse of :func:`pack_bits`: return the first ``n_bits`` bits of each packed row as 0/1 uint8.
+
+    Raises ValueError when ``n_bits`` is not between ``8 · n_bytes − 7`` and ``8 · n_bytes`` (the
+    only lengths that pack to ``n_bytes`` bytes).
+    """
+    P = check_packed_codes(P, "P")
+    n_bits = check_positive_int(n_bits, "n_bits")
+    n_bytes = P.shape[1]
+    if not (8 * (n_bytes - 1) < n_bits <= 8 * n_bytes):
+        raise ValueError(
+            f"n_bits={n_bits} does not match packed codes with {n_bytes} bytes per row; "
+            f"expected {8 * (n_bytes - 1) + 1} <= n_bits <= {8 * n_bytes}"
+        )
+    return np.unpackbits(P, axis=1, count=n_bits)
+
+
+def _as_words(P):
+    """View packed bytes (n, n_bytes) as C-contiguous uint64 words (n, ceil(n_bytes / 8))."""
+    n, n_bytes = P.shape
+    n_words = -(-n_bytes // 8)
+    if n_bytes != 8 * n_words:
+        padded = np.zeros((n, 8 * n_words), dtype=np.uint8)
+        padded[:, :n_bytes] = P
+        P = padded
+    return np.ascontiguousarray(P).view(np.uint64)
+
+
+def _prepare_codes(A, B, packed, names=("A", "B")):
+    """Validate two code matrices (unpacked 0/1 or packed bytes) and return their uint64 words."""
+    if packed:
+        A = check_packed_codes(A, names[0])
+        B = check_packed_codes(B, names[1])
+        check_same_width(A, B, names, what="bytes per code")
+        n_bits = 8 * A.shape[1]
+    else:
+        A = _check_unpacked(A, names[0])
+        B = _check_unpacked(B, names[1])
+        check_same_width(A, B, names, what="bits per code")
+        n_bits = A.shape[1]
+        A, B = np.packbits(A, axis=1), np.packbits(B, axis=1)
+    return _as_words(A), _as_words(B), n_bits
+
+
+def _check_unpacked(codes, name):
+    """0/1 codes; a helpful message when packed bytes are passed without ``packed=True``."""
+    arr = np.asarray(codes)
+    if arr.ndim == 2 and arr.dtype == np.uint8 and arr.size and arr.max() > 1:
+        raise ValueError(
+            f"{name} holds byte values up to {arr.max()}, not 0/1 bits; if these are packed codes "
+            "from pack_bits, pass packed=True"
+        )
+    return check_binary_codes(arr, name)
+
+
+# ----------------------------------------------------------------------------- Hamming kernel
+def _hamming_block(Wa, Wb, out):
+    """``out[i, j] = Σ_w popcount(Wa[i, w] XOR Wb[j, w])`` for word blocks, accumulated in ``out``.
+
+    ``out`` (uint16 or int32, shape (len(Wa), len(Wb))) is overwritten.  The database side is cut
+    into column blocks of ``_HAM_COLS`` codes so that the XOR temporary stays in cache; one XOR,
+    one popcount and one add per 64-bit word.
+    """
+    na, n_words = Wa.shape
+    nb = Wb.shape[0]
+    xor = np.empty((na, min(nb, _HAM_COLS)), dtype=np.uint64)
+    cnt = np.empty(xor.shape, dtype=np.uint8)
+    WbT = np.ascontiguousarray(Wb.T)  # (n_words, nb): one contiguous row per word
+    for c0 in range(0, nb, _HAM_COLS):
+        c1 = min(c0 + _HAM_COLS, nb)
+        o = out[:, c0:c1]
+        x = xor[:, : c1 - c0]
+        p = cnt[:, : c1 - c0]
+        for w in range(n_words):
+            np.bitwise_xor(Wa[:, w : w + 1], WbT[w : w + 1, c0:c1], out=x)
+            np.bitwise_count(x, out=p)
+            if w == 0:
+                o[...] = p
+            else:
+                np.add(o, p, out=o, casting="unsafe")
+    return out
+
+
+def _acc_dtype(n_bits):
+    return np.uint16 if n_bits < 2**16 else np.int32
+
+
+def _hamming_rows(Wa, Wb, n_bits, out=None):
+    """Hamming matrix of word arrays in row blocks of ``_HAM_ROWS`` (accumulator dtype by n_bits)."""
+    acc = _acc_dtype(n_bits)
+    if out is None:
+        out = np.empty((Wa.shape[0], Wb.shape[0]), dtype=acc)
+    tmp = None if out.dtype == acc else np.empty((min(_HAM_ROWS, Wa.shape[0]), Wb.shape[0]), acc)
+    for r0 in range(0, Wa.shape[0], _HAM_ROWS):
+        r1 = min(r0 + _HAM_ROWS, Wa.shape[0])
+        if tmp is None:
+            _hamming_block(Wa[r0:r1], Wb, out[r0:r1])
+        else:
+            out[r0:r1] = _hamming_block(Wa[r0:r1], Wb, tmp[: r1 - r0])
+    return out
+
+
+def _check_out(out, shape, name="out"):
+    if out is None:
+        return None
+    if not isinstance(out, np.ndarray) or out.shape != shape:
+        got = getattr(out, "shape", type(out).__name__)
+        raise ValueError(f"{name} must be an ndarray of shape {shape}, got {got}")
+    return out
+
+
+def hamming_distance_matrix(A, B=None, packed=False, *, dtype=np.int32, out=None):
+    """Pairwise Hamming distances ``D[i, j] = #{bits where A[i] and B[j] differ}``.
+
+    Parameters
+    ----------
+    A : array-like of shape (n_A, n_bits), or (n_A, n_bytes) uint8 when ``packed=True``
+    B : array-like of the same width, or None for ``B = A``
+    packed : bool, default False
+        True when ``A`` and ``B`` are bytes from :func:`pack_bits`.  Zero padding bits count for
+        nothing, so packed and unpacked inputs give the same distances.
+    dtype : numpy integer dtype, default int32
+        Output dtype; ``np.uint16`` halves memory (codes shorter than 65 536 bits).
+    out : ndarray of shape (n_A, n_B), optional
+        Preallocated output (e.g. a memmap); then no other large array is allocated.
+
+    Returns
+    -------
+    D : ndarray of shape (n_A, n_B)
+
+    Notes
+    -----
+    ``d_H(a, b) = Σ_w popcount(a_w XOR b_w)`` over 64-bit words (``np.bitwise_count``), computed in
+    blocks of 128 × 512 codes so the XOR temporary stays in the L2 cache; extra memory is
+    O(128 · n_B) whatever ``n_A``.
+    """
+    Wa, Wb, n_bits = _prepare_codes(A, A if B is None else B, packed)
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.integer) or np.iinfo(dtype).max < n_bits:
+        raise ValueError(f"dtype must be an integer type that holds {n_bits}, got {dtype}")
+    out = _check_out(out, (Wa.shape[0], Wb.shape[0]))
+    if out is None:
+        out = np.empty((Wa.shape[0], Wb.shape[0]), dtype=dtype)
+    return _hamming_rows(Wa, Wb, n_bits, out=out)
+
+
+# ----------------------------------------------------------------------------- Lee
+def _lee_bits_per_symbol(q):
+    return q // 2 if q % 2 == 0 else q
+
+
+def lee_to_hamming(codes, q):
+    """Cyclic thermometer embedding of ``Z_q`` symbols into bits, isometric up to a factor.
+
+    For even ``q = 2m`` each symbol ``s`` becomes ``m`` bits ``φ(s)_j = 1[j < s ≤ j + m]``,
+    ``j = 0 … m−1`` (``0 → 0…0``, ``s ≤ m → 1^s 0^(m−s)``, ``s > m → 0^(s−m) 1^(q−s)``), and
+    ``d_H(φ(a), φ(b)) = d_L(a, b)`` exactly.  For odd ``q`` the symbol is first doubled, ``s ↦ 2s``
+    in ``Z_2q`` (``d_L^{2q}(2a, 2b) = 2 d_L^q(a, b)``), then embedded with ``q`` bits: Hamming
+    distances are **twice** the Lee distances.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n_codes, n_symbols), integers in 0 … q−1
+    q : int >= 2
+
+    Returns
+    -------
+    bits : ndarray of uint8 0/1, shape (n_codes, n_symbols · b) with ``b = q/2`` (even q) or ``q``
+        (odd q); the bits of symbol ``i`` occupy columns ``i·b … i·b + b − 1``.
+    """
+    codes = check_qary_codes(codes, q, "codes")
+    q = int(q)
+    return _thermometer(codes, q)
+
+
+def _thermometer(codes, q):
+    if q % 2 == 0:
+        m, s = q // 2, codes.astype(np.int32)
+    else:
+        m, s = q, 2 * codes.astype(np.int32)
+    j = np.arange(m, dtype=np.int32)
+    bits = (s[:, :, None] > j) & (s[:, :, None] <= j + m)
+    return bits.reshape(codes.shape[0], -1).view(np.uint8)
+
+
+def _lee_words(codes, q):
+    """Packed uint64 words of the thermometer embedding, built in row chunks (bounded memory)."""
+    chunk = max(1, (1 << 24) // max(1, codes.shape[1] * _lee_bits_per_symbol(q)))
+    parts = [np.packbits(_thermometer(codes[i : i + chunk], q), axis=1) for i in range(0, codes.shape[0], chunk)]
+    return _as_words(np.concatenate(parts, axis=0))
+
+
+def lee_distance_matrix(A, B=None, q=None, *, dtype=np.int32, out=None):
+    """Pairwise Lee distances ``D[i, j] = Σ_s min(|A[i,s] − B[j,s]|, q − |A[i,s] − B[j,s]|)``.
+
+    Parameters
+    ----------
+    A, B : array-like of shape (n_A, n_symbols), (n_B, n_symbols), integers in 0 … q−1
+        (``B=None`` means ``B = A``).
+    q : int >= 2
+        Alphabet size.
+    dtype : integer dtype of the output, default int32.
+    out : optional preallocated output of shape (n_A, n_B).
+
+    Notes
+    -----
+    Computed exactly through the isometric embedding :func:`lee_to_hamming` and the packed
+    popcount kernel of :func:`hamming_distance_matrix` (halved for odd q).  For q = 2 and q = 3 the
+    Lee distance equals the Hamming distance between the symbol strings.
+    """
+    if q is None:
+        raise ValueError("q (the alphabet size, an integer >= 2) is required")
+    q = check_positive_int(q, "q", minimum=2)
+    A = check_qary_codes(A, q, "A")
+    B = A if B is None else check_qary_codes(B, q, "B")
+    check_same_width(A, B, ("A", "B"), what="symbols per code")
+    dtype = np.dtype(dtype)
+    max_d = A.shape[1] * (q // 2)
+    if not np.issubdtype(dtype, np.integer) or np.iinfo(dtype).max < max_d:
+        raise ValueError(f"dtype must be an integer type that holds {max_d}, got {dtype}")
+    Wa = _lee_words(A, q)
+    Wb = Wa if B is A else _lee_words(B, q)
+    n_bits = A.shape[1] * _lee_bits_per_symbol(q)
+    out = _check_out(out, (A.shape[0], B.shape[0]))
+    if out is None:
+        out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
+    if q % 2 == 0:
+        return _hamming_rows(Wa, Wb, n_bits, out=out)
+    for r0 in range(0, Wa.shape[0], _HAM_ROWS):
+        r1 = min(r0 + _HAM_ROWS, Wa.shape[0])
+        block = _hamming_rows(Wa[r0:r1], Wb, n_bits)
+        np.right_shift(block, 1, out=block)
+        out[r0:r1] = block
+    return out
+
+
+# ----------------------------------------------------------------------------- Euclidean
+def _sq_norms(X):
+    return np.einsum("ij,ij->i", X, X, dtype=np.float32)
+
+
+def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
+    """Pairwise Euclidean distances ``D[i, j] = ‖A[i] − B[j]‖`` (float32).
+
+    Parameters
+    ----------
+    A : array-like of shape (n_A, d)
+    B : array-like of shape (n_B, d), or None for ``B = A``
+    squared : bool, default False
+        Return ``‖a − b‖²`` instead.
+    out : optional float32 ndarray of shape (n_A, n_B).
+
+    Notes
+    -----
+    Uses ``‖a − b‖² = ‖a‖² + ‖b‖² − 2 aᵀb`` with a float32 matrix product per row block (the
+    expansion used by scikit-learn's ``euclidean_distances``).  Rounding can make the expansion
+    slightly negative, so it is clamped at 0; when ``B`` is omitted (or is the same object as
+    ``A``) the diagonal is set to exactly 0.  The expansion loses relative accuracy for nearly
+    identical rows (absolute error ≈ 1e-7 · ‖a‖²): use :func:`lshlab.search.brute_force_knn`,
+    which re-computes the selected neighbours directly, when small distances must be exact.
+    """
+    A = check_matrix(A, "A")
+    same = B is None or B is A
+    B = A if same else check_matrix(B, "B")
+    check_same_width(A, B, ("A", "B"), what="features")
+    out = _check_out(out, (A.shape[0], B.shape[0]))
+    if out is None:
+        out = np.empty((A.shape[0], B.shape[0]), dtype=np.float32)
+    for r0, r1, block in _euclidean_blocks(A, B, squared, same):
+        out[r0:r1] = block
+    return out
+
+
+def _euclidean_blocks(A, B, squared, same):
+    na, nb = A.shape[0], B.shape[0]
+    a2, b2 = _sq_norms(A), _sq_norms(B)
+    rows = max(1, min(na, _EUC_BLOCK_ENTRIES // max(nb, 1)))
+    for r0 in range(0, na, rows):
+        r1 = min(r0 + rows, na)
+        G = A[r0:r1] @ B.T
+        G *= -2.0
+        G += a2[r0:r1, None]
+        G += b2[None, :]
+        np.maximum(G, 0.0, out=G)
+        if same:
+            i = np.arange(r0, r1)
+            G[i - r0, i] = 0.0
+        if not squared:
+            np.sqrt(G, out=G)
+        yield r0, r1, G
+
+
+def iter_distance_blocks(A, B=None, metric="euclidean", *, q=None, packed=False, block_rows=1024):
+    """Yield ``(start, stop, D_block)`` row blocks of a pairwise distance matrix.
+
+    For matrices too large to hold (60k × 60k …) or when only a reduction of each block is needed
+    (a histogram, a sample for a scatter plot, the nearest distances), iterate instead of building
+    the whole matrix: peak memory is one block of ``block_rows × n_B`` entries.
+
+    Parameters
+    ----------
+    metric : {"euclidean", "sqeuclidean", "hamming", "lee"}
+    q : int, for ``metric="lee"``.
+    packed : bool, for ``metric="hamming"``.
+    block_rows : int, rows per yielded block.
+    """
+    block_rows = check_positive_int(block_rows, "block_rows")
+    metrics = ("euclidean", "sqeuclidean", "hamming", "lee")
+    if metric not in metrics:
+        raise ValueError(f"metric must be one of {metrics}, got {metric!r}")
+    if metric in ("euclidean", "sqeuclidean"):
+        A = check_matrix(A, "A")
+        same = B is None or B is A
+        B = A if same else check_matrix(B, "B")
+        check_same_width(A, B, ("A", "B"), what="features")
+        for r0 in range(0, A.shape[0], block_rows):
+            r1 = min(r0 + block_rows, A.shape[0])
+            D = np.empty((r1 - r0, B.shape[0]), dtype=np.float32)
+            Aq = A[r0:r1]
+            for s0, s1, G in _euclidean_blocks(Aq, B, metric == "sqeuclidean", False):
+                D[s0:s1] = G
+            if same:
+                i = np.arange(r0, r1)
+                D[i - r0, i] = 0.0
+            yield r0, r1, D
+        return
+    if metric == "hamming":
+        Wa, Wb, n_bits = _prepare_codes(A, A if B is None else B, packed)
+        for r0 in range(0, Wa.shape[0], block_rows):
+            r1 = min(r0 + block_rows, Wa.shape[0])
+            yield r0, r1, _hamming_rows(Wa[r0:r1], Wb, n_bits)
+        return
+    if q is None:
+        raise ValueError("q (the alphabet size, an integer >= 2) is required for metric='lee'")
+    q = check_positive_int(q, "q", minimum=2)
+    A = check_qary_codes(A, q, "A")
+    B = A if B is None else check_qary_codes(B, q, "B")
+    check_same_width(A, B, ("A", "B"), what="symbols per code")
+    for r0 in range(0, A.shape[0], block_rows):
+        r1 = min(r0 + block_rows, A.shape[0])
+        yield r0, r1, lee_distance_matrix(A[r0:r1], B, q, dtype=np.int32)
