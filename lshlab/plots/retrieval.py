@@ -1,0 +1,230 @@
+"""Retrieval figures: code distance vs Euclidean distance, precision–recall curves, retrieval collages.
+
+Every helper accepts ``ax=`` (or ``fig=`` for multi-panel figures), labels its axes, titles what is
+compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "set_style",
+    "hamming_vs_euclidean_scatter",
+    "pr_curves",
+    "retrieval_collage",
+]
+
+DENSITY_THRESHOLD = 5000  # above this many points the scatter becomes a hexbin density plot
+
+
+def set_style(context="notebook"):
+    """Apply the course's seaborn style (white grid, colour-blind palette) to matplotlib."""
+    import seaborn as sns
+
+    sns.set_theme(context=context, style="whitegrid", palette="colorblind")
+
+
+def _axes(ax, figsize=(5.5, 4.5)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def hamming_vs_euclidean_scatter(
+    code_dist,
+    eucl_dist,
+    ax=None,
+    *,
+    n_bits=None,
+    spearman=True,
+    max_points=50_000,
+    density=None,
+    random_state=0,
+    title=None,
+    xlabel="Euclidean distance",
+    ylabel=None,
+    show_trend=True,
+    cmap="viridis",
+):
+    """Scatter of (normalised) code distance against Euclidean distance for pairs of points.
+
+    Parameters
+    ----------
+    code_dist, eucl_dist : arrays of equal shape
+        Code distances (e.g. Hamming) and Euclidean distances of the same pairs (matrices are
+        flattened).
+    ax : matplotlib Axes, optional
+    n_bits : int, optional
+        Code length; the y axis shows ``code_dist / n_bits`` (the fraction of differing bits).
+        ``None`` plots raw code distances.
+    spearman : bool
+        Put Spearman's rank correlation ρ (scipy) in the title: how well the code ranking preserves
+        the Euclidean ranking.
+    max_points : int
+        Pairs beyond this are subsampled (reproducibly by ``random_state``) before drawing.
+    density : bool, optional
+        Draw a hexbin density (log colour scale) instead of dots; default: when more than
+        ``DENSITY_THRESHOLD`` points are drawn.
+    show_trend : bool
+        Overlay the median code distance in 30 Euclidean-distance bins.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    c = np.asarray(code_dist, dtype=float).ravel()
+    e = np.asarray(eucl_dist, dtype=float).ravel()
+    if c.shape != e.shape or c.size == 0:
+        raise ValueError(
+            f"code_dist and eucl_dist must be non-empty with the same number of pairs, "
+            f"got {np.shape(code_dist)} and {np.shape(eucl_dist)}"
+        )
+    if not (np.isfinite(c).all() and np.isfinite(e).all()):
+        raise ValueError("code_dist and eucl_dist must be finite")
+    if n_bits is not None:
+        if n_bits <= 0:
+            raise ValueError(f"n_bits must be positive, got {n_bits}")
+        c = c / n_bits
+    if c.size > max_points:
+        sel = np.random.default_rng(random_state).choice(c.size, max_points, replace=False)
+        c, e = c[sel], e[sel]
+    fig, ax = _axes(ax)
+    if density is None:
+        density = c.size > DENSITY_THRESHOLD
+    if density:
+        hb = ax.hexbin(e, c, gridsize=60, bins="log", cmap=cmap, mincnt=1, linewidths=0)
+        fig.colorbar(hb, ax=ax, label="pairs (log)")
+    else:
+        ax.scatter(e, c, s=6, alpha=0.35, color="tab:blue", edgecolors="none")
+    if show_trend and c.size >= 30:
+        edges = np.quantile(e, np.linspace(0, 1, 31))
+        which = np.clip(np.searchsorted(edges, e, side="right") - 1, 0, 29)
+        med = np.array([np.median(c[which == b]) if np.any(which == b) else np.nan for b in range(30)])
+        ax.plot((edges[1:] + edges[:-1]) / 2, med, color="tab:red", lw=2, label="median per bin")
+        ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or ("normalised code distance (fraction of bits)" if n_bits else "code distance"))
+    text = title or (f"Code distance vs Euclidean ({n_bits} bits)" if n_bits else "Code distance vs Euclidean")
+    if spearman:
+        from scipy.stats import spearmanr
+
+        rho = spearmanr(e[:20_000], c[:20_000]).statistic
+        text += f"\nSpearman ρ = {rho:.3f}"
+    ax.set_title(text)
+    return fig
+
+
+def pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall", markers=None):
+    """Plot several precision–recall curves on one axes.
+
+    Parameters
+    ----------
+    curves : dict label → PRCurve, or a sequence of PRCurve (their ``label`` is used)
+        Results of :func:`lshlab.metrics.precision_recall_curve_retrieval`.
+    show_auc : bool
+        Append the area under each curve to its legend entry.
+    markers : bool, optional
+        Draw a marker at every point (default when a curve has ≤ 70 points, e.g. Hamming radii).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if isinstance(curves, dict):
+        items = list(curves.items())
+    else:
+        items = [(getattr(c, "label", "") or f"curve {i}", c) for i, c in enumerate(curves)]
+    if not items:
+        raise ValueError("curves is empty; pass at least one PRCurve")
+    fig, ax = _axes(ax)
+    for label, curve in items:
+        if not hasattr(curve, "precision") or not hasattr(curve, "recall"):
+            raise ValueError(f"curve {label!r} must be a PRCurve (precision, recall), got {type(curve).__name__}")
+        ok = np.isfinite(curve.precision)
+        mk = markers if markers is not None else len(curve.recall) <= 70
+        text = f"{label} (AUC {curve.auc:.3f})" if show_auc and hasattr(curve, "auc") else str(label)
+        ax.plot(curve.recall[ok], curve.precision[ok], marker="o" if mk else None, ms=3, lw=1.8, label=text)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="upper right")
+    return fig
+
+
+def retrieval_collage(
+    query_images,
+    db_images,
+    idx,
+    y_query,
+    y_db,
+    image_shape=(28, 28),
+    fig=None,
+    *,
+    n_show=5,
+    title="Query (left) and its nearest database items; wrong class greyed out",
+):
+    """Grid of queries (first column) and their retrieved database images, wrong classes greyed.
+
+    Parameters
+    ----------
+    query_images : array (n_queries, n_pixels)
+    db_images : array (n_database, n_pixels)
+    idx : int array (n_queries, k)
+        Retrieved database indices per query, best first (e.g. from ``HammingIndex.search``).
+    y_query, y_db : label arrays
+    image_shape : tuple
+        Shape of one image (``(28, 28)`` for MNIST, ``(8, 8)`` for digits).
+    fig : matplotlib Figure, optional
+        Drawn into (cleared first); a new figure otherwise.
+    n_show : int
+        Number of queries (rows) shown.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Correct results are drawn in black on white with a green frame; wrong-class results are faded
+        to light grey with a red frame.  Each row's title gives the precision of the row.
+    """
+    import matplotlib.pyplot as plt
+
+    Q = np.asarray(query_images)
+    D = np.asarray(db_images)
+    idx = np.asarray(idx)
+    yq, yd = np.asarray(y_query), np.asarray(y_db)
+    if idx.ndim != 2 or idx.shape[0] != Q.shape[0]:
+        raise ValueError(f"idx must be (n_queries, k) with n_queries = {Q.shape[0]}, got {idx.shape}")
+    if Q.shape[1] != int(np.prod(image_shape)) or D.shape[1] != int(np.prod(image_shape)):
+        raise ValueError(f"images must have {int(np.prod(image_shape))} pixels for image_shape={image_shape}")
+    n_show = max(1, min(int(n_show), Q.shape[0]))
+    k = idx.shape[1]
+    if fig is None:
+        fig = plt.figure(figsize=(1.1 * (k + 1) + 0.6, 1.25 * n_show + 0.6))
+    else:
+        fig.clear()
+    axes = fig.subplots(n_show, k + 1, squeeze=False)
+    for i in range(n_show):
+        ax = axes[i, 0]
+        ax.imshow(Q[i].reshape(image_shape), cmap="gray_r")
+        ax.set_ylabel(f"q{i}: {yq[i]}", fontsize="small")
+        correct = yd[idx[i]] == yq[i]
+        for j in range(k):
+            ax = axes[i, j + 1]
+            img = D[idx[i, j]].reshape(image_shape)
+            ok = bool(correct[j])
+            ax.imshow(img, cmap="gray_r", alpha=1.0 if ok else 0.25)
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_color("tab:green" if ok else "tab:red")
+                spine.set_linewidth(2)
+        axes[i, -1].set_title(f"P@{k} = {correct.mean():.2f}", fontsize="small", loc="right")
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_title("query", fontsize="small")
+    fig.suptitle(title, fontsize="medium")
+    return fig
