@@ -47,6 +47,7 @@ __all__ = [
     "importance_weights",
     "compare_random_feature_methods",
     "load_csv_classification",
+    "binary_task",
 ]
 
 _METHODS = ("gaussian", "schoenberg", "importance")
@@ -277,3 +278,32 @@ def load_csv_classification(path, label_column=-1, positive=None, delimiter=",",
         raise ValueError(f"{path}: positive={positive!r} does not occur in the label column (values {values[:10]})")
     y = np.where(labels == positive, 1, -1)
     return X, y
+
+
+def binary_task(name, positive, negative, n_train, n_test, pool="official", seed=0):
+    """A ±1 task "class ``positive`` vs class ``negative``" from an image dataset of :mod:`lshlab.data`.
+
+    Both splits of ``load_dataset(name, pool=pool)`` are pooled, the two classes kept, shuffled by
+    ``seed`` and cut into ``n_train`` training and ``n_test`` test rows (disjoint).
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test with labels +1 (``positive``) / −1 (``negative``).
+    """
+    from .data import load_dataset
+
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    if positive == negative:
+        raise ValueError(f"positive and negative must be different classes, got {positive!r} twice")
+    ds = load_dataset(name, pool=pool, seed=seed)
+    X = np.concatenate([ds.X_train, ds.X_query])
+    y = np.concatenate([ds.y_train, ds.y_query])
+    keep = np.isin(y, (positive, negative))
+    if keep.sum() < n_train + n_test:
+        raise ValueError(f"{name} has {keep.sum()} images of classes {positive}/{negative} in pool {pool!r}; "
+                         f"asked for n_train + n_test = {n_train + n_test}")
+    X, y = X[keep], np.where(y[keep] == positive, 1, -1)
+    idx = np.random.default_rng(seed).permutation(len(y))
+    tr, te = idx[:n_train], idx[n_train : n_train + n_test]
+    return X[tr], y[tr], X[te], y[te]

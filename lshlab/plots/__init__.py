@@ -7,7 +7,9 @@ without importing every topic's dependencies).
 
 from importlib import import_module
 
-_SUBMODULES = ("retrieval", "lsh", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap")
+_SUBMODULES = (
+    "retrieval", "lsh", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap", "random_features",
+)
 
 
 def _find(name):
