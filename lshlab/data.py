@@ -269,20 +269,19 @@ def _shared_roots() -> list[Path]:
     return out
 
 
-def _local_data_root() -> Path | None:
+def _local_data_root() -> Path:
+    """``<project>/data``; for a package installed outside a project, ``~/.cache/lshlab``."""
     roots = _project_roots()
-    return roots[0] / "data" if roots else None
+    if roots:
+        return roots[0] / "data"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lshlab"
 
 
 def _cache_dir() -> Path:
     env = os.environ.get("LSHLAB_CACHE_DIR")
     if env:
         return Path(env).expanduser()
-    local = _local_data_root()
-    if local is not None:
-        return local / "cache"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "lshlab"
+    return _local_data_root() / "cache"
 
 
 def dataset_folders(name: str, data_dir=None) -> list[Path]:
@@ -304,9 +303,7 @@ def dataset_folders(name: str, data_dir=None) -> list[Path]:
         folders.append(Path(env).expanduser() / name)
     else:
         folders.extend(root / name for root in _shared_roots())
-    local = _local_data_root()
-    if local is not None:
-        folders.append(local / name)
+    folders.append(_local_data_root() / name)
     if name == "fashion-mnist":
         folders.append(_DEBIAN_FASHION)
     unique = []
@@ -316,16 +313,13 @@ def dataset_folders(name: str, data_dir=None) -> list[Path]:
     return unique
 
 
-def _download_folder(name: str, data_dir) -> Path | None:
+def _download_folder(name: str, data_dir) -> Path:
     if data_dir is not None:
         return Path(data_dir).expanduser() / name
     env = os.environ.get("LSHLAB_DATA_DIR")
     if env:
         return Path(env).expanduser() / name
-    local = _local_data_root()
-    if local is not None:
-        return local / name
-    return None
+    return _local_data_root() / name
 
 
 # --------------------------------------------------------------------------------------------------
@@ -567,9 +561,11 @@ def download_files(dataset: str, files, folder, *, timeout: float | None = None,
     Raises ``FileNotFoundError`` listing what each mirror answered when a file could not be obtained.
     """
     _check_name(dataset, allowed=("mnist", "fashion-mnist"))
-    timeout = DOWNLOAD_TIMEOUT if timeout is None else timeout
+    if timeout is None:
+        timeout = float(os.environ.get("LSHLAB_DOWNLOAD_TIMEOUT") or DOWNLOAD_TIMEOUT)
     max_seconds = DOWNLOAD_MAX_SECONDS if max_seconds is None else max_seconds
     folder = Path(folder)
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     done = []
     for fname in files:
@@ -586,6 +582,8 @@ def download_files(dataset: str, files, folder, *, timeout: float | None = None,
             done.append(folder / fname)
             break
         else:
+            if created and not any(folder.iterdir()):
+                folder.rmdir()
             raise FileNotFoundError(
                 f"could not download {fname} of {_TITLES[dataset]} into {folder}; no partial file was kept. "
                 "Mirrors tried:\n  " + "\n  ".join(errors)
@@ -609,13 +607,10 @@ def _missing_message(dataset, pool, needed, folders, target, reason):
     lines.append("Folders searched: " + ", ".join(str(f) for f in folders) + ".")
     if reason:
         lines.append(reason)
-    where = []
-    if have:
-        where.append(f"next to the other files in {best}")
-    if target is not None:
-        where.append(f"all of them in {target}")
-    where.append("all of them in a folder named by $LSHLAB_DATA_DIR/" + dataset)
-    lines.append("Put the missing files " + ", or ".join(where) + ".")
+    where = f"Put all {len(needed)} files in {target} (or in $LSHLAB_DATA_DIR/{dataset})"
+    if have and best != target:
+        where += f", or add the missing ones next to the others in {best}"
+    lines.append(where + ".")
     avoid = []
     if pool == "official" and all(n.startswith("train") for n in lacking):
         avoid.append("pool='test' (database and queries both from the official test split; the train files "
@@ -638,10 +633,6 @@ def _locate(dataset, pool, data_dir, download) -> Path:
         why = ("Downloading is disabled (download=False)" if download is False
                else "Downloading is disabled (LSHLAB_OFFLINE is set)") + "; pass download=True to allow it."
         raise FileNotFoundError(_missing_message(dataset, pool, needed, folders, target, why))
-    if target is None:
-        raise FileNotFoundError(_missing_message(
-            dataset, pool, needed, folders, None,
-            "No writable project data folder was found for a download; set LSHLAB_DATA_DIR."))
     missing = [n for n in needed if not (target / n).is_file()]
     try:
         download_files(dataset, missing, target)
