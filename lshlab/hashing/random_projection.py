@@ -1,0 +1,195 @@
+"""Random-projection LSH families and their collision theory.
+
+* :class:`RandomHyperplaneHash` — SimHash (Charikar 2002, after Goemans & Williamson 1995):
+  ``h_j(x) = 1[r_jᵀx ≥ 0]`` with ``r_j ~ N(0, I_d)``.  A random hyperplane through the origin
+  separates ``x`` and ``y`` with probability ``θ(x, y)/π``, so
+  ``P[h_j(x) = h_j(y)] = 1 − θ/π``  (:func:`simhash_collision_probability`).
+* :class:`PStableHash` — Datar, Immorlica, Indyk & Mirrokni (2004), "Locality-sensitive hashing
+  scheme based on p-stable distributions", for p = 2: ``h_j(x) = ⌊(a_jᵀx + b_j)/w⌋`` with
+  ``a_j ~ N(0, I_d)`` and ``b_j ~ U[0, w)``.  Since ``a_jᵀ(x − y) ~ N(0, c²)`` with ``c = ‖x − y‖``,
+  ``P[h_j(x) = h_j(y)] = ∫_0^w (1/c) f(t/c) (1 − t/w) dt`` with f the density of |N(0, 1)|, i.e.
+  ``1 − 2Φ(−w/c) − 2/(√(2π) w/c) · (1 − exp(−w²/(2c²)))``  (:func:`pstable_collision_probability`).
+* AND/OR amplification (Indyk & Motwani 1998; the banding of Leskovec, Rajaraman & Ullman,
+  *Mining of Massive Datasets*, ch. 3): K hashes concatenated per table (AND), L independent
+  tables (OR); a pair with per-hash collision probability p lands in a common bucket with
+  probability ``1 − (1 − p^K)^L``  (:func:`amplified_collision_probability`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+from sklearn.utils import check_random_state
+
+from .._validation import check_positive_float, check_positive_int
+from ._base import BaseHasher
+
+__all__ = [
+    "RandomHyperplaneHash",
+    "PStableHash",
+    "simhash_collision_probability",
+    "pstable_collision_probability",
+    "amplified_collision_probability",
+]
+
+
+class RandomHyperplaneHash(BaseHasher):
+    """SimHash: one bit per random hyperplane through the origin, ``h_j(x) = 1[r_jᵀx ≥ 0]``.
+
+    Parameters
+    ----------
+    n_bits : int, default 64
+        Number of hyperplanes (code length).
+    center : bool, default False
+        Subtract the training mean before projecting (hyperplanes through the data mean).  Off by
+        default so that ``P[h(x) = h(y)] = 1 − θ(x, y)/π`` holds for the raw vectors.
+    random_state : int, RandomState instance or None
+        Seed of the Gaussian hyperplane normals, drawn in :meth:`fit`.
+
+    Attributes
+    ----------
+    planes_ : ndarray of float32, shape (n_features, n_bits)
+        Hyperplane normals ``r_j ~ N(0, I)`` as columns.
+    mean_ : ndarray of float32, shape (n_features,)
+        Training mean when ``center=True``, else zeros.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(5, 3))
+    >>> RandomHyperplaneHash(n_bits=8, random_state=0).fit(X).transform(X).shape
+    (5, 8)
+    """
+
+    def __init__(self, n_bits=64, center=False, random_state=None):
+        self.n_bits = n_bits
+        self.center = center
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Draw ``n_bits`` Gaussian normals (and the mean if ``center=True``); ``y`` is ignored."""
+        X = self._validate_fit_input(X)
+        n_bits = check_positive_int(self.n_bits, "n_bits")
+        if not isinstance(self.center, (bool, np.bool_)):
+            raise ValueError(f"center must be True or False, got {self.center!r}")
+        rng = check_random_state(self.random_state)
+        self.planes_ = rng.standard_normal((X.shape[1], n_bits)).astype(np.float32)
+        self.mean_ = X.mean(axis=0) if self.center else np.zeros(X.shape[1], dtype=np.float32)
+        return self
+
+    def _encode(self, X):
+        Z = (X - self.mean_) @ self.planes_ if self.center else X @ self.planes_
+        return (Z >= 0).view(np.uint8)
+
+
+class PStableHash(BaseHasher):
+    """Euclidean (2-stable) LSH of Datar et al. (2004): ``h_j(x) = ⌊(a_jᵀx + b_j)/w⌋``.
+
+    Parameters
+    ----------
+    n_hashes : int, default 16
+        Number of hash functions (columns of the integer code).
+    width : float, default 4.0
+        Bucket width ``w`` (in the units of ``x``).  Larger ``w`` → higher collision probability at
+        every distance.
+    random_state : int, RandomState instance or None
+
+    Attributes
+    ----------
+    projections_ : ndarray of float32, shape (n_features, n_hashes), ``a_j ~ N(0, I)``
+    offsets_ : ndarray of float32, shape (n_hashes,), ``b_j ~ U[0, w)``
+
+    Notes
+    -----
+    ``transform`` returns signed ``int32`` bucket numbers (not 0/1 bits), so ``packed=True`` is
+    refused.  The collision probability at distance ``c`` is
+    :func:`pstable_collision_probability(c, width)`.
+    """
+
+    _binary = False
+
+    def __init__(self, n_hashes=16, width=4.0, random_state=None):
+        self.n_hashes = n_hashes
+        self.width = width
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Draw projections ``a_j ~ N(0, I)`` and offsets ``b_j ~ U[0, w)``; ``y`` is ignored."""
+        X = self._validate_fit_input(X)
+        n_hashes = check_positive_int(self.n_hashes, "n_hashes")
+        width = check_positive_float(self.width, "width")
+        rng = check_random_state(self.random_state)
+        self.projections_ = rng.standard_normal((X.shape[1], n_hashes)).astype(np.float32)
+        self.offsets_ = rng.uniform(0.0, width, size=n_hashes).astype(np.float32)
+        self.width_ = np.float32(width)
+        return self
+
+    def _encode(self, X):
+        Z = X @ self.projections_
+        Z += self.offsets_
+        Z /= self.width_
+        return np.floor(Z).astype(np.int32)
+
+
+# ----------------------------------------------------------------------------- theory
+def simhash_collision_probability(theta):
+    """``P[h(x) = h(y)] = 1 − θ/π`` for one random hyperplane, θ the angle between x and y.
+
+    Parameters
+    ----------
+    theta : float or array-like, angles in radians in [0, π].
+
+    Returns
+    -------
+    ndarray (or float) shaped like ``theta``.
+    """
+    t = np.asarray(theta, dtype=np.float64)
+    if not np.isfinite(t).all() or (t < 0).any() or (t > np.pi + 1e-12).any():
+        raise ValueError("theta must hold finite angles in [0, pi] radians")
+    p = 1.0 - np.clip(t, 0.0, np.pi) / np.pi
+    return float(p) if p.ndim == 0 else p
+
+
+def pstable_collision_probability(c, w):
+    """Collision probability of one 2-stable hash of width ``w`` at Euclidean distance ``c``.
+
+    ``p(c) = 1 − 2Φ(−w/c) − 2/(√(2π) · w/c) · (1 − exp(−w²/(2c²)))``  (Datar et al. 2004, eq. for
+    p = 2), decreasing in ``c``; ``p(0) = 1``.
+
+    Parameters
+    ----------
+    c : float or array-like of distances >= 0
+    w : float > 0, bucket width
+
+    Returns
+    -------
+    ndarray (or float) shaped like ``c``.
+    """
+    w = check_positive_float(w, "w")
+    c = np.asarray(c, dtype=np.float64)
+    if not np.isfinite(c).all() or (c < 0).any():
+        raise ValueError("c (distances) must be finite and >= 0")
+    r = np.divide(w, c, out=np.full(c.shape, np.inf), where=c > 0)  # r = w / c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tail = np.where(np.isinf(r), 0.0, 2.0 / (np.sqrt(2 * np.pi) * r) * -np.expm1(-(r**2) / 2))
+    p = 1.0 - 2.0 * ndtr(-r) - tail
+    return float(p) if p.ndim == 0 else p
+
+
+def amplified_collision_probability(p, bits_per_table, n_tables):
+    """AND/OR amplification: ``P[share a bucket in at least one of L tables] = 1 − (1 − p^K)^L``.
+
+    Parameters
+    ----------
+    p : float or array-like in [0, 1], per-hash collision probability
+    bits_per_table : int K >= 1 (hashes concatenated per table: AND)
+    n_tables : int L >= 1 (independent tables: OR)
+    """
+    K = check_positive_int(bits_per_table, "bits_per_table")
+    L = check_positive_int(n_tables, "n_tables")
+    p = np.asarray(p, dtype=np.float64)
+    if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
+        raise ValueError("p must hold probabilities in [0, 1]")
+    out = 1.0 - (1.0 - p**K) ** L
+    return float(out) if out.ndim == 0 else out
