@@ -1,0 +1,100 @@
+"""LeeHash: formula, symbol range, determinism, batch independence, q-independence, scale, errors."""
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from lshlab.distances import hamming_distance_matrix, lee_distance_matrix
+from lshlab.hashing import LeeHash
+from lshlab.hashing.lee import lee_quantize
+from lshlab.kernels import SchoenbergKernel
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.default_rng(0).normal(size=(400, 6)).astype(np.float32)
+
+
+def test_codes_match_direct_formula(X):
+    h = LeeHash(n_hashes=40, q=7, n_features=64, kernel=2.0, scale=0.8, random_state=0).fit(X)
+    Xd = X.astype(np.float64)
+    phi = np.sqrt(2 / 64) * np.cos(Xd @ h.feature_components_ + h.feature_offsets_)
+    u = 7 * (phi @ h.projection_ / 0.8 + h.dither_)
+    ref = np.mod(np.ceil(u), 7)
+    codes = h.transform(X)
+    assert codes.dtype == np.uint8 and codes.shape == (400, 40)
+    safe = np.abs(u - np.round(u)) > 1e-3  # float32 rounding may move values sitting on a step
+    np.testing.assert_array_equal(codes[safe], ref[safe])
+
+
+@pytest.mark.parametrize("q", [2, 3, 10, 256, 300])
+def test_codes_in_range_and_dtype(X, q):
+    codes = LeeHash(n_hashes=30, q=q, n_features=32, random_state=1).fit(X).transform(X)
+    assert codes.min() >= 0 and codes.max() <= q - 1
+    assert codes.dtype == (np.uint8 if q <= 256 else np.uint16)
+    if q <= 10:
+        assert len(np.unique(codes)) == q  # every symbol is used
+
+
+def test_deterministic_and_batch_independent(X):
+    h = LeeHash(n_hashes=24, q=5, n_features=48, random_state=3).fit(X)
+    h._chunk_rows = 64
+    codes = h.transform(X)
+    np.testing.assert_array_equal(LeeHash(n_hashes=24, q=5, n_features=48, random_state=3).fit(X).transform(X), codes)
+    np.testing.assert_array_equal(h.transform(X[100:103]), codes[100:103])
+    np.testing.assert_array_equal(h.transform(X[7:8]), codes[7:8])
+
+
+def test_projection_is_shared_across_q(X):
+    """Estimators differing only in q share ω, b, w, t (and s when numeric); codes = quantize(project)."""
+    a = LeeHash(n_hashes=16, q=2, n_features=32, scale=1.5, random_state=4).fit(X)
+    b = LeeHash(n_hashes=16, q=20, n_features=32, scale=1.5, random_state=4).fit(X)
+    np.testing.assert_array_equal(a.project(X), b.project(X))
+    np.testing.assert_array_equal(lee_quantize(a.project(X), 20), b.transform(X))
+
+
+def test_q2_lee_is_hamming(X):
+    codes = LeeHash(n_hashes=50, q=2, n_features=32, random_state=5).fit(X).transform(X[:50])
+    np.testing.assert_array_equal(lee_distance_matrix(codes, q=2), hamming_distance_matrix(codes))
+
+
+def test_auto_scale_makes_codes_informative_raw_form_does_not(X):
+    """Lee distance tracks Euclidean distance with scale='auto'; the seeds' raw scaling does not."""
+    sigma = 3.0
+    Q, D = X[:5], X[5:]
+    eu = np.linalg.norm(Q[:, None] - D[None], axis=2)
+
+    def rho(scale):
+        h = LeeHash(n_hashes=128, q=16, n_features=256, kernel=sigma, scale=scale, random_state=6).fit(X)
+        L = lee_distance_matrix(h.transform(Q), h.transform(D), q=16)
+        return np.mean([spearmanr(L[i], eu[i])[0] for i in range(len(Q))])
+
+    assert rho("auto") > 0.6
+    assert abs(rho(np.sqrt(2 / 256))) < 0.2
+
+
+def test_schoenberg_kernel_accepted(X):
+    k = SchoenbergKernel([0.05, 0.5])
+    codes = LeeHash(n_hashes=8, q=4, n_features=16, kernel=k, random_state=0).fit(X).transform(X)
+    assert codes.shape == (400, 8)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [({"q": 1}, "q"), ({"q": 2.5}, "q"), ({"q": 70000}, "q"), ({"n_hashes": 0}, "n_hashes"),
+     ({"n_features": 0}, "n_features"), ({"scale": 0.0}, "scale"), ({"scale": "big"}, "scale"),
+     ({"kernel": -2.0}, "kernel")],
+)
+def test_bad_parameters(X, params, match):
+    with pytest.raises(ValueError, match=match):
+        LeeHash(**params).fit(X)
+
+
+def test_bad_inputs(X):
+    h = LeeHash(n_hashes=4, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="packed"):
+        h.transform(X, packed=True)
+    with pytest.raises(ValueError, match="features"):
+        h.transform(X[:, :3])
+    with pytest.raises(ValueError, match="q"):
+        lee_quantize(np.zeros(3), 1)
