@@ -540,7 +540,7 @@ def _fetch(url: str, folder: Path, dataset: str, fname: str, timeout: float, max
                     if time.monotonic() - start > max_seconds:
                         raise TimeoutError(f"download took longer than {max_seconds:g} s")
             if total is not None and received != total:
-                raise DataIntegrityError(f"connection closed after {received:,} of {total:,} bytes")
+                raise ConnectionError(f"connection closed after {received:,} of {total:,} bytes")
         verify_file(tmp, dataset, fname)
         os.replace(tmp, folder / fname)
     except BaseException:
