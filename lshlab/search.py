@@ -36,6 +36,10 @@ __all__ = [
     "brute_force_knn",
     "HammingIndex",
     "LeeIndex",
+    "KDTree",
+    "KDNode",
+    "QueryStats",
+    "HashTables",
     "faiss_available",
 ]
 
@@ -285,4 +289,332 @@ class LeeIndex:
         dist, idx = self._index.search(_lee_words(Q, self.q).view(np.uint8), k)
         if self.q % 2:
             dist //= 2
+        return dist, idx
+
+
+# ----------------------------------------------------------------------------- teaching kd-tree
+@dataclass
+class KDNode:
+    """One node of :class:`KDTree`.
+
+    Attributes
+    ----------
+    id, depth : int
+    start, end : int
+        The node holds the points ``tree.idx_array[start:end]`` (indices into ``X``).
+    split_dim : int
+        Coordinate split at this node (−1 for a leaf).
+    split_value : float
+        Median coordinate: the left child holds points with ``x[split_dim] <= split_value``, the
+        right child points with ``x[split_dim] >= split_value`` (nan for a leaf).
+    left, right : int
+        Child node ids (−1 for a leaf).
+    lower, upper : ndarray of shape (d,)
+        Tight bounding box of the node's points.
+    cell_lower, cell_upper : ndarray of shape (d,)
+        The node's cell in the recursive partition (root cell = bounding box of all points); the
+        children's cells are the two halves cut at ``split_value``.  Draw these for the partition.
+    """
+
+    id: int
+    depth: int
+    start: int
+    end: int
+    lower: np.ndarray
+    upper: np.ndarray
+    cell_lower: np.ndarray
+    cell_upper: np.ndarray
+    split_dim: int = -1
+    split_value: float = float("nan")
+    left: int = -1
+    right: int = -1
+
+    @property
+    def is_leaf(self):
+        return self.left < 0
+
+    @property
+    def n_points(self):
+        return self.end - self.start
+
+
+@dataclass
+class QueryStats:
+    """Work done by the last :meth:`KDTree.query`, per query: nodes and leaves entered and
+    point-to-query distances computed (brute force computes ``n`` per query)."""
+
+    nodes_visited: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    leaves_visited: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    distance_computations: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+class KDTree:
+    """A readable kd-tree (Bentley 1975; Friedman, Bentley & Finkel 1977) with exact k-NN queries.
+
+    Build: a node holding more than ``leaf_size`` points is split at the **median** of its
+    **widest-spread** coordinate (the rule scikit-learn uses), recursively, so the tree is balanced
+    with depth ≈ log2(n / leaf_size) and leaves hold between ⌈leaf_size / 2⌉ and ``leaf_size``
+    points.  Query: depth-first descent to the query's leaf, then **backtracking** — the far child
+    of a node is entered only if the query's cell lower bound
+    ``rd = Σ_j (distance from q to the cell along j)²`` (updated incrementally per split, Arya &
+    Mount 1993) is below the current k-th best squared distance.  Leaves are scanned with one
+    vectorised numpy expression.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        Stored in float64 (the precision scikit-learn's ``KDTree`` uses), so distances match it.
+    leaf_size : int, default 10
+
+    Attributes
+    ----------
+    nodes : list of :class:`KDNode` (``nodes[0]`` is the root)
+    idx_array : ndarray of intp, the point indices in leaf order
+    query_stats : :class:`QueryStats` of the last :meth:`query`
+
+    Notes
+    -----
+    Results are exactly the k nearest neighbours, ordered by (distance, index); they equal
+    ``sklearn.neighbors.KDTree(X).query(Q, k)`` whenever no two database points are at exactly the
+    same distance from a query at the k-th place (with exact ties any choice is correct, and
+    scikit-learn's choice depends on its traversal order).
+    """
+
+    def __init__(self, X, leaf_size=10):
+        self.X = check_matrix(X, "X", dtype=np.float64)
+        self.leaf_size = check_positive_int(leaf_size, "leaf_size")
+        n, d = self.X.shape
+        self.n_features = d
+        self.idx_array = np.arange(n, dtype=np.intp)
+        self.nodes = []
+        lo, hi = self.X.min(axis=0), self.X.max(axis=0)
+        self._build(0, n, 0, lo, hi)
+        self._Xp = self.X[self.idx_array]  # points in leaf order: a leaf is a contiguous slice
+        # flat per-node lists: fast scalar access in the query loop
+        self._dim = [nd.split_dim for nd in self.nodes]
+        self._val = [nd.split_value for nd in self.nodes]
+        self._left = [nd.left for nd in self.nodes]
+        self._right = [nd.right for nd in self.nodes]
+        self._start = [nd.start for nd in self.nodes]
+        self._end = [nd.end for nd in self.nodes]
+        self.query_stats = QueryStats()
+
+    # -- build ------------------------------------------------------------------------
+    def _build(self, start, end, depth, cell_lo, cell_hi):
+        pts = self.X[self.idx_array[start:end]]
+        node = KDNode(len(self.nodes), depth, start, end, pts.min(axis=0), pts.max(axis=0), cell_lo, cell_hi)
+        self.nodes.append(node)
+        if end - start <= self.leaf_size:
+            return node.id
+        dim = int(np.argmax(node.upper - node.lower))
+        mid = (start + end) // 2
+        sub = self.idx_array[start:end]
+        order = np.argpartition(pts[:, dim], mid - start)
+        self.idx_array[start:end] = sub[order]
+        value = float(self.X[self.idx_array[mid], dim])
+        node.split_dim, node.split_value = dim, value
+        left_hi, right_lo = cell_hi.copy(), cell_lo.copy()
+        left_hi[dim] = value
+        right_lo[dim] = value
+        node.left = self._build(start, mid, depth + 1, cell_lo, left_hi)
+        node.right = self._build(mid, end, depth + 1, right_lo, cell_hi)
+        return node.id
+
+    @property
+    def depth(self):
+        """Depth of the deepest leaf (root = 0)."""
+        return max(nd.depth for nd in self.nodes)
+
+    def leaves(self):
+        """The leaf nodes, in left-to-right order."""
+        return [nd for nd in self.nodes if nd.is_leaf]
+
+    # -- query ------------------------------------------------------------------------
+    def query(self, Q, k=1):
+        """Exact k nearest neighbours of each row of ``Q``.
+
+        Returns
+        -------
+        dist : ndarray of float64, shape (n_queries, k), ascending Euclidean distances
+        idx : ndarray of intp, shape (n_queries, k), ties by increasing index
+
+        The work per query is recorded in :attr:`query_stats`.
+        """
+        Q = check_matrix(Q, "Q", dtype=np.float64)
+        if Q.shape[1] != self.n_features:
+            raise ValueError(f"Q has {Q.shape[1]} features but the tree was built on {self.n_features}")
+        k = _check_k_value(k, self.X.shape[0])
+        nq = Q.shape[0]
+        dist = np.empty((nq, k))
+        idx = np.empty((nq, k), dtype=np.intp)
+        stats = QueryStats(np.zeros(nq, np.int64), np.zeros(nq, np.int64), np.zeros(nq, np.int64))
+        for i in range(nq):
+            d2, ii, counts = self._query_one(Q[i], k)
+            dist[i], idx[i] = np.sqrt(d2), ii
+            stats.nodes_visited[i], stats.leaves_visited[i], stats.distance_computations[i] = counts
+        self.query_stats = stats
+        return dist, idx
+
+    def _query_one(self, q, k):
+        """Depth-first search with backtracking for one query; returns (sorted d², indices, counts)."""
+        qs = q.tolist()
+        Xp, perm = self._Xp, self.idx_array
+        dim_, val_, left_, right_ = self._dim, self._val, self._left, self._right
+        start_, end_ = self._start, self._end
+        heap = []  # max-heap of the k best as (-d², -index): the worst candidate on top
+        off = [0.0] * len(qs)  # per-coordinate distance from q to the current cell
+        counts = [0, 0, 0]
+
+        def visit(node, rd):
+            if len(heap) == k and rd > -heap[0][0]:
+                return  # the whole cell is farther than the current k-th neighbour: prune
+            counts[0] += 1
+            dim = dim_[node]
+            if dim < 0:  # leaf: scan its points at once
+                s, e = start_[node], end_[node]
+                counts[1] += 1
+                counts[2] += e - s
+                diff = Xp[s:e] - q
+                d2 = np.einsum("ij,ij->i", diff, diff)
+                js = range(e - s) if len(heap) < k else np.flatnonzero(d2 <= -heap[0][0]).tolist()
+                for j in js:
+                    item = (-float(d2[j]), -int(perm[s + j]))
+                    if len(heap) < k:
+                        heapq.heappush(heap, item)
+                    elif item > heap[0]:  # (d², index) smaller than the worst kept
+                        heapq.heapreplace(heap, item)
+                return
+            diff = qs[dim] - val_[node]
+            near, far = (left_[node], right_[node]) if diff < 0 else (right_[node], left_[node])
+            visit(near, rd)
+            old = off[dim]
+            rd_far = rd - old * old + diff * diff  # cell bound of the far child
+            off[dim] = diff
+            visit(far, rd_far)
+            off[dim] = old
+
+        visit(0, 0.0)
+        heap.sort(reverse=True)
+        d2 = np.array([-h[0] for h in heap])
+        ii = np.array([-h[1] for h in heap], dtype=np.intp)
+        return d2, ii, counts
+
+
+# ----------------------------------------------------------------------------- LSH hash tables
+class HashTables:
+    """Classic LSH index: ``L`` hash tables, each keyed by a ``K``-hash code; exact re-ranking.
+
+    Each table ``t`` uses its own hasher ``g_t = hasher_factory(seed_t)`` (for instance
+    ``lambda s: RandomHyperplaneHash(n_bits=K, random_state=s)``: K concatenated hashes, the AND
+    step).  :meth:`fit` puts every database point in bucket ``g_t(x)`` of every table.  A query
+    collects the union of its ``L`` buckets (the OR step) — the *candidates* — and ranks them by
+    exact Euclidean distance (Indyk & Motwani 1998; Gionis, Indyk & Motwani 1999).  A near pair
+    with per-hash collision probability p is a candidate with probability ``1 − (1 − p^K)^L``
+    (:func:`lshlab.hashing.random_projection.amplified_collision_probability`).
+
+    Parameters
+    ----------
+    hasher_factory : callable ``seed -> unfitted hasher``
+        Any :class:`lshlab.hashing._base.BaseHasher` (binary codes are keyed by their packed bytes,
+        integer codes such as :class:`~lshlab.hashing.PStableHash` by their raw bytes).
+    n_tables : int, default 8
+    random_state : int, RandomState or None
+        Draws the per-table seeds passed to ``hasher_factory``.
+
+    Attributes
+    ----------
+    hashers_ : list of fitted hashers, one per table
+    buckets_ : list of dict ``bytes key -> ndarray of database indices`` (ascending)
+    seeds_ : ndarray of the per-table seeds
+    last_n_candidates_ : ndarray of int, shape (n_queries,)
+        Distinct candidates examined per query by the last :meth:`query` / :meth:`candidates`.
+    """
+
+    def __init__(self, hasher_factory, n_tables=8, random_state=None):
+        self.hasher_factory = hasher_factory
+        self.n_tables = n_tables
+        self.random_state = random_state
+
+    def fit(self, X):
+        """Fit one hasher per table on ``X`` and fill the buckets."""
+        from sklearn.utils import check_random_state
+
+        if not callable(self.hasher_factory):
+            raise ValueError(f"hasher_factory must be a callable seed -> hasher, got {self.hasher_factory!r}")
+        L = check_positive_int(self.n_tables, "n_tables")
+        self.X_ = check_matrix(X, "X")
+        rng = check_random_state(self.random_state)
+        self.seeds_ = rng.randint(0, 2**31 - 1, size=L)
+        self.hashers_, self.buckets_ = [], []
+        for seed in self.seeds_:
+            hasher = self.hasher_factory(int(seed))
+            if not (hasattr(hasher, "fit") and hasattr(hasher, "transform")):
+                raise ValueError(f"hasher_factory must return an estimator with fit/transform, got {hasher!r}")
+            hasher.fit(self.X_)
+            self.hashers_.append(hasher)
+            self.buckets_.append(self._fill(self._keys(hasher, self.X_)))
+        self.last_n_candidates_ = np.zeros(0, dtype=np.int64)
+        return self
+
+    @staticmethod
+    def _keys(hasher, X):
+        """Codes as a C-contiguous byte matrix, one row (= one bucket key) per sample."""
+        codes = hasher.transform(X, packed=True) if getattr(hasher, "_binary", True) else hasher.transform(X)
+        codes = np.ascontiguousarray(codes)
+        return codes.view(np.uint8).reshape(codes.shape[0], -1)
+
+    @staticmethod
+    def _fill(keys):
+        """dict key -> ascending indices, grouping equal rows with one sort (no per-point loop)."""
+        rows = keys.view(np.dtype((np.void, keys.shape[1]))).ravel()
+        uniq, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        return {uniq[j].tobytes(): order[bounds[j] : bounds[j + 1]] for j in range(len(uniq))}
+
+    def _check_fitted(self):
+        if not hasattr(self, "buckets_"):
+            raise ValueError("HashTables is not fitted yet; call fit(X) first")
+
+    def candidates(self, Q):
+        """Union of the query's buckets over all tables: a list of ascending index arrays."""
+        self._check_fitted()
+        Q = check_matrix(Q, "Q")
+        check_same_width(self.X_, Q, ("X", "Q"), what="features")
+        qkeys = [self._keys(h, Q) for h in self.hashers_]
+        empty = np.zeros(0, dtype=np.intp)
+        out = []
+        for i in range(Q.shape[0]):
+            parts = [b.get(qk[i].tobytes(), empty) for b, qk in zip(self.buckets_, qkeys)]
+            out.append(np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0])
+        self.last_n_candidates_ = np.array([len(c) for c in out], dtype=np.int64)
+        return out
+
+    def query(self, Q, k):
+        """k nearest candidates of each query by exact Euclidean distance.
+
+        Returns
+        -------
+        dist : ndarray of float32, shape (n_queries, k), ascending; ``inf`` where fewer than k
+            candidates were found
+        idx : ndarray of intp, shape (n_queries, k); ``-1`` in the padded places
+
+        Ties are broken by database index.  The number of distinct candidates examined per query is
+        stored in :attr:`last_n_candidates_` (the cost to plot recall against).
+        """
+        self._check_fitted()
+        k = _check_k_value(k, self.X_.shape[0])
+        Q = check_matrix(Q, "Q")
+        cands = self.candidates(Q)
+        dist = np.full((Q.shape[0], k), np.inf, dtype=np.float32)
+        idx = np.full((Q.shape[0], k), -1, dtype=np.intp)
+        for i, c in enumerate(cands):
+            if len(c) == 0:
+                continue
+            diff = self.X_[c].astype(np.float64)
+            diff -= Q[i]
+            d = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            order = np.lexsort((c, d))[:k]
+            dist[i, : len(order)] = d[order]
+            idx[i, : len(order)] = c[order]
         return dist, idx
