@@ -49,6 +49,7 @@ __all__ = [
     "dice_score",
     "jaccard_index",
     "retrieval_overlap_scores",
+    "overlap_scores_by_code_length",
     "relevance_from_labels",
     "relevance_from_neighbors",
 ]
@@ -308,14 +309,20 @@ def precision_recall_curve_retrieval(
         T = thr.size
         hits = np.empty((n_q, T))
         retrieved = np.empty((n_q, T))
+        # integer distances with unit-spaced integer radii: the bin is an offset, no search needed
+        unit = (np.issubdtype(d.dtype, np.integer) and np.all(thr == np.round(thr))
+                and np.all(np.diff(thr) == 1) and d.min() >= thr[0])
         for sl in _row_chunks(n_q, n_db):
             dc, rc = d[sl], rel[sl]
             c = dc.shape[0]
             # bin b = first threshold ≥ distance: the item is retrieved for thresholds b, b+1, …
-            b = np.searchsorted(thr, dc, side="left")
-            flat = (np.arange(c)[:, None] * (T + 1) + b).ravel()
+            if unit:
+                b = np.minimum(dc.astype(np.intp) - int(thr[0]), T)
+            else:
+                b = np.searchsorted(thr, dc, side="left")
+            flat = (np.arange(c, dtype=np.intp)[:, None] * (T + 1) + b).ravel()
             cnt = np.bincount(flat, minlength=c * (T + 1)).reshape(c, T + 1)[:, :T]
-            hit = np.bincount(flat, weights=rc.ravel(), minlength=c * (T + 1)).reshape(c, T + 1)[:, :T]
+            hit = np.bincount(flat[rc.ravel()], minlength=c * (T + 1)).reshape(c, T + 1)[:, :T]
             retrieved[sl] = np.cumsum(cnt, axis=1)
             hits[sl] = np.cumsum(hit, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -604,3 +611,45 @@ def relevance_from_neighbors(X_query, X_db, k):
     rel = np.zeros((Xq.shape[0], Xd.shape[0]), dtype=bool)
     np.put_along_axis(rel, np.asarray(idx), True, axis=1)
     return rel
+
+
+def overlap_scores_by_code_length(dist_reference, codes_query, codes_db, code_lengths, k, ties="index"):
+    """Per-query Dice and Jaccard against a reference ranking, for several code lengths at once.
+
+    The bits of a random-feature code (SimHash, Raginsky) are i.i.d., so the first ``n`` columns of a
+    long code *are* an ``n``-bit code: one encoding at the largest length serves every length.
+
+    Parameters
+    ----------
+    dist_reference : array (n_queries, n_database)
+        Reference distances, e.g. Euclidean in the feature space.
+    codes_query, codes_db : uint8 0/1 arrays (n_queries, B) and (n_database, B)
+        Unpacked codes with B >= max(code_lengths).
+    code_lengths : iterable of int
+        Prefix lengths to score.
+    k : int
+        Size of the retrieved sets.
+    ties : {"index", "include"}
+        As :func:`retrieval_overlap_scores`.
+
+    Returns
+    -------
+    dict mapping each code length to an :class:`OverlapScores`.
+    """
+    from ._validation import check_binary_codes
+    from .distances import hamming_distance_matrix
+
+    cq = check_binary_codes(codes_query, "codes_query")
+    cd = check_binary_codes(codes_db, "codes_db")
+    if cq.shape[1] != cd.shape[1]:
+        raise ValueError(f"codes_query has {cq.shape[1]} bits but codes_db has {cd.shape[1]}")
+    lengths = [check_positive_int(n, "code_lengths") for n in code_lengths]
+    if not lengths:
+        raise ValueError("code_lengths is empty; give at least one code length")
+    if max(lengths) > cq.shape[1]:
+        raise ValueError(f"code length {max(lengths)} exceeds the {cq.shape[1]} bits of the codes")
+    out = {}
+    for n in lengths:
+        dist = hamming_distance_matrix(cq[:, :n], cd[:, :n])
+        out[n] = retrieval_overlap_scores(dist_reference, dist, k, ties=ties)
+    return out

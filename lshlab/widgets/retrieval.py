@@ -1,0 +1,212 @@
+"""Scatter + precision–recall explorer for any binary hash family.
+
+A learner moves a bits slider (and any family parameter: kernel width, …) and sees, side by side,
+the normalised code distance against the Euclidean distance for a sample of (query, database) pairs
+and the precision–recall curve of Hamming ranking (ground truth: same label), with the PR curve of
+exact Euclidean ranking as a reference.
+
+Generic by design: the hash family enters only through ``make_hasher(n_bits, **params)``, which must
+return an unfitted estimator with ``fit(X)`` and ``transform(X, packed=True)`` (every binary
+``lshlab.hashing`` family does).  Example (lecture 03, kernel width slider)::
+
+    from lshlab.hashing import ShiftInvariantHash
+    from lshlab.widgets import scatter_pr_explorer, log_slider
+
+    make = lambda n_bits, sigma: ShiftInvariantHash(n_bits, kernel=sigma, random_state=0)
+    explorer = scatter_pr_explorer(
+        data.X_train, data.y_train, data.X_query, data.y_query, make,
+        bits=(64, 256, 1024, 4096), params={"sigma": log_slider("kernel width σ", 1, 30, 8)},
+    )
+    display(explorer)
+
+Encodings are cached per (n_bits, params), so revisiting a setting costs only the Hamming
+distances and the PR curve; ``precompute=True`` encodes every code length for the initial
+parameters up front so that the bits slider never waits for an encoder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_matrix, check_positive_int
+from ..metrics import PRCurve, precision_recall_curve_retrieval, relevance_from_labels
+from ._core import Explorer, selection_slider
+
+__all__ = [
+    "ScatterPRData",
+    "ScatterPRResult",
+    "prepare_scatter_pr",
+    "update_scatter_pr",
+    "draw_scatter_pr",
+    "scatter_pr_explorer",
+]
+
+
+@dataclass
+class ScatterPRData:
+    """Everything ``update_scatter_pr`` needs that does not depend on the slider values.
+
+    Built once by :func:`prepare_scatter_pr`: the data, the ground truth (``relevant``), a fixed
+    sample of (query, database) pairs with their Euclidean distances, the PR curve of exact
+    Euclidean ranking, and the encoding cache ``cache[(n_bits, params)] = (codes_query, codes_db)``.
+    """
+
+    X_db: np.ndarray
+    X_query: np.ndarray
+    relevant: np.ndarray
+    pair_q: np.ndarray
+    pair_db: np.ndarray
+    pair_eucl: np.ndarray
+    euclidean_curve: PRCurve
+    make_hasher: object
+    cache: dict
+
+
+@dataclass
+class ScatterPRResult:
+    """Output of :func:`update_scatter_pr` (what :func:`draw_scatter_pr` draws)."""
+
+    n_bits: int
+    params: dict
+    code_dist_pairs: np.ndarray
+    eucl_dist_pairs: np.ndarray
+    curve: PRCurve
+    euclidean_curve: PRCurve
+    encoded: bool  # True when this call had to fit/encode (cache miss)
+
+
+def prepare_scatter_pr(X_db, y_db, X_query, y_query, make_hasher, *, relevant=None, n_pairs=5000,
+                       max_queries=100, random_state=0):
+    """Precompute the slider-independent parts of the scatter/PR explorer.
+
+    Parameters
+    ----------
+    X_db, y_db : database features (n_db, d) and labels
+    X_query, y_query : query features and labels (at most ``max_queries`` are used)
+    make_hasher : callable(n_bits, **params) -> unfitted binary hasher
+    relevant : bool array (n_queries, n_db), optional
+        Ground truth; default "same label" (:func:`lshlab.metrics.relevance_from_labels`).
+    n_pairs : int
+        Number of (query, database) pairs in the scatter plot.
+    """
+    from ..distances import euclidean_distance_matrix
+
+    Xd = check_matrix(X_db, "X_db")
+    Xq = check_matrix(X_query, "X_query")
+    if Xq.shape[1] != Xd.shape[1]:
+        raise ValueError(f"X_query has {Xq.shape[1]} features but X_db has {Xd.shape[1]}")
+    if not callable(make_hasher):
+        raise ValueError("make_hasher must be a callable (n_bits, **params) -> hasher")
+    max_queries = check_positive_int(max_queries, "max_queries")
+    n_pairs = check_positive_int(n_pairs, "n_pairs")
+    n_q = min(Xq.shape[0], max_queries)
+    Xq = Xq[:n_q]
+    if relevant is None:
+        relevant = relevance_from_labels(np.asarray(y_query)[:n_q], np.asarray(y_db))
+    else:
+        relevant = np.asarray(relevant, dtype=bool)[:n_q]
+        if relevant.shape != (n_q, Xd.shape[0]):
+            raise ValueError(f"relevant must have shape (n_queries, n_db) = {(n_q, Xd.shape[0])}, got {relevant.shape}")
+    rng = np.random.default_rng(random_state)
+    n_pairs = min(n_pairs, n_q * Xd.shape[0])
+    flat = rng.choice(n_q * Xd.shape[0], n_pairs, replace=False)
+    pq, pd = np.divmod(flat, Xd.shape[0])
+    pair_eucl = np.sqrt(np.maximum(((Xq[pq] - Xd[pd]) ** 2).sum(axis=1), 0))
+    E = euclidean_distance_matrix(Xq, Xd)
+    eucl_curve = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean (exact)")
+    return ScatterPRData(Xd, Xq, relevant, pq, pd, pair_eucl, eucl_curve, make_hasher, {})
+
+
+def _key(n_bits, params):
+    return (int(n_bits), tuple(sorted((k, float(v) if np.isscalar(v) else repr(v)) for k, v in params.items())))
+
+
+def update_scatter_pr(data, n_bits, **params):
+    """Pure update: encode (or reuse cached codes), then pair distances and the Hamming-radius PR curve.
+
+    Parameters
+    ----------
+    data : ScatterPRData
+        From :func:`prepare_scatter_pr`.
+    n_bits : int
+        Code length passed to ``make_hasher``.
+    **params
+        Further keyword arguments for ``make_hasher`` (e.g. ``sigma=8.0``).
+
+    Returns
+    -------
+    ScatterPRResult
+    """
+    from ..distances import hamming_distance_matrix
+
+    n_bits = check_positive_int(n_bits, "n_bits")
+    key = _key(n_bits, params)
+    encoded = key not in data.cache
+    if encoded:
+        hasher = data.make_hasher(n_bits, **params).fit(data.X_db)
+        data.cache[key] = (hasher.transform(data.X_query, packed=True), hasher.transform(data.X_db, packed=True))
+    cq, cd = data.cache[key]
+    D = hamming_distance_matrix(cq, cd, packed=True, dtype=np.uint16)
+    pair_code = D[data.pair_q, data.pair_db]
+    curve = precision_recall_curve_retrieval(D, data.relevant, by="radius", label=f"Hamming, {n_bits} bits")
+    return ScatterPRResult(n_bits, dict(params), pair_code, data.pair_eucl, curve, data.euclidean_curve, encoded)
+
+
+def draw_scatter_pr(result, axes):
+    """Draw the scatter (left) and the PR curves (right) of a :class:`ScatterPRResult`; return the Figure."""
+    from ..plots.retrieval import hamming_vs_euclidean_scatter, pr_curves
+
+    ax_s, ax_p = np.ravel(axes)[:2]
+    extra = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.params.items())
+    hamming_vs_euclidean_scatter(
+        result.code_dist_pairs, result.eucl_dist_pairs, ax=ax_s, n_bits=result.n_bits,
+        title=f"Hamming vs Euclidean, {result.n_bits} bits" + (f" ({extra})" if extra else ""),
+    )
+    pr_curves({result.curve.label: result.curve, result.euclidean_curve.label: result.euclidean_curve},
+              ax=ax_p, title="Precision–recall (same label = relevant)")
+    return ax_s.figure
+
+
+def scatter_pr_explorer(X_db, y_db, X_query, y_query, make_hasher, bits=(16, 32, 64, 128, 256, 512),
+                        params=None, *, value=None, relevant=None, n_pairs=5000, max_queries=100,
+                        precompute=True, random_state=0, figsize=(11, 4.3)):
+    """Bits slider (+ any parameter sliders) → scatter of code vs Euclidean distance and PR curves.
+
+    Parameters
+    ----------
+    X_db, y_db, X_query, y_query : data (see :func:`prepare_scatter_pr`)
+    make_hasher : callable(n_bits, **params) -> unfitted binary hasher
+    bits : sequence of int
+        Code lengths offered by the bits slider.
+    params : dict name -> ipywidgets slider, optional
+        Extra parameters of ``make_hasher`` (e.g. ``{"sigma": log_slider("σ", 1, 30, 8)}``).
+    value : int, optional
+        Initial code length (default: the middle of ``bits``).
+    precompute : bool
+        Encode every code length for the initial parameter values at construction.
+
+    Returns
+    -------
+    Explorer
+        An ``ipywidgets.VBox``; ``explorer.result`` is the last :class:`ScatterPRResult`,
+        ``explorer.timings`` the last update/draw times in ms.
+    """
+    bits = [check_positive_int(b, "bits") for b in bits]
+    data = prepare_scatter_pr(X_db, y_db, X_query, y_query, make_hasher, relevant=relevant,
+                              n_pairs=n_pairs, max_queries=max_queries, random_state=random_state)
+    params = dict(params or {})
+    controls = {"n_bits": selection_slider("bits", bits, value if value is not None else bits[len(bits) // 2])}
+    controls.update(params)
+    if precompute:
+        init = {k: c.value for k, c in params.items()}
+        for b in bits:
+            update_scatter_pr(data, b, **init)
+    explorer = Explorer(
+        update=lambda **kw: update_scatter_pr(data, **kw),
+        draw=draw_scatter_pr, controls=controls, ncols=2, figsize=figsize,
+        title="Code distance vs Euclidean distance, and precision–recall",
+    )
+    explorer.data = data
+    return explorer
