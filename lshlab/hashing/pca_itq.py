@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 
 from .._validation import check_positive_int
 from ._base import BaseHasher
@@ -58,7 +59,8 @@ def pca_directions(X, n_components):
     mean = X.mean(axis=0)
     Xc = X - mean
     cov = (Xc.T @ Xc) / X.shape[0]
-    evals, evecs = np.linalg.eigh(cov)
+    with threadpool_limits(limits=1, user_api="blas"):  # d × d is small; threads only add contention
+        evals, evecs = np.linalg.eigh(cov)
     order = np.argsort(-evals, kind="stable")[:n_components]
     comps = evecs[:, order]
     pivot = np.argmax(np.abs(comps), axis=0)
@@ -158,20 +160,29 @@ class ITQHash(BaseHasher):
         self.mean_, self.components_, _ = pca_directions(X, n_bits)
         V = (X.astype(np.float64) - self.mean_) @ self.components_
         R = random_rotation(n_bits, rng)
-        B = np.where(V @ R >= 0, 1.0, -1.0)
-        losses = [float(np.sum((B - V @ R) ** 2))]
-        for _ in range(n_iter):
-            B = np.where(V @ R >= 0, 1.0, -1.0)
-            S, _, Sh_t = np.linalg.svd(V.T @ B)
-            R = S @ Sh_t
-            losses.append(float(np.sum((B - V @ R) ** 2)))
+        # The products are thin (n × c with c <= a few hundred): one BLAS thread is faster than
+        # several on a shared machine (measured 0.2 s vs 6 s for 48 bits on digits under load).
+        with threadpool_limits(limits=1, user_api="blas"):
+            R, losses = _itq_iterations(V, R, n_iter)
         self.rotation_ = R
-        self.loss_ = np.asarray(losses)
+        self.loss_ = losses
         return self
 
     def _encode(self, X):
         V = (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_
         return _sign01(V @ self.rotation_)
+
+
+def _itq_iterations(V, R, n_iter):
+    """Alternate ``B = sgn(VR)`` and the Procrustes ``R``; return the last ``R`` and the losses."""
+    B = np.where(V @ R >= 0, 1.0, -1.0)
+    losses = [float(np.sum((B - V @ R) ** 2))]
+    for _ in range(n_iter):
+        B = np.where(V @ R >= 0, 1.0, -1.0)
+        S, _, Sh_t = np.linalg.svd(V.T @ B)
+        R = S @ Sh_t
+        losses.append(float(np.sum((B - V @ R) ** 2)))
+    return R, np.asarray(losses)
 
 
 def random_rotation(n, random_state=None):

@@ -41,12 +41,15 @@ class RBMHash(BaseHasher):
     ----------
     n_bits : int, default 32
         Units of the top (code) layer.
-    hidden : tuple of int, default (256,)
+    hidden : tuple of int, default (128,)
         Sizes of the hidden layers below the code layer (``()`` for a single RBM).
-    n_iter : int, default 10
+    n_iter : int, default 20
         Epochs of persistent contrastive divergence per layer.
-    learning_rate : float, default 0.05
-    batch_size : int, default 64
+    learning_rate : float, default 0.1
+        scikit-learn averages the gradient over a mini-batch, so fewer, larger batches learn less per
+        epoch: with large batches and few epochs the units stay near their initial state and all
+        top-layer units carry the same information (the codes collapse to chance-level mAP).
+    batch_size : int, default 16
     rescale : {"none", "minmax"}, default "none"
         How inputs are brought to ``[0, 1]`` (see the module docstring).
     random_state : None, int or RandomState
@@ -64,10 +67,10 @@ class RBMHash(BaseHasher):
     def __init__(
         self,
         n_bits=32,
-        hidden=(256,),
-        n_iter=10,
-        learning_rate=0.05,
-        batch_size=64,
+        hidden=(128,),
+        n_iter=20,
+        learning_rate=0.1,
+        batch_size=16,
         rescale="none",
         random_state=None,
     ):

@@ -1,0 +1,172 @@
+"""Figures for the small-codes lecture: the Fiedler split of a graph, the regions each bit assigns on 2-D
+data, mAP against code length, and the ITQ quantisation loss."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["graph_partition_plot", "code_bits_grid", "map_vs_bits_plot", "itq_loss_plot"]
+
+
+def _axes(ax, figsize=(5.5, 4.5)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def graph_partition_plot(W, positions=None, labels=None, ax=None, normalized=False):
+    """Draw a small weighted graph with nodes coloured by the sign of the Fiedler vector.
+
+    Parameters
+    ----------
+    W : array (n, n)
+        Symmetric non-negative adjacency / affinity matrix.
+    positions : array (n, 2), optional
+        Node coordinates (default: the nodes on a circle, in index order).
+    labels : sequence of str, optional
+        Node names (default 1 … n, as in the lecture).
+    normalized : bool
+        Use the normalised Laplacian for the split.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from ..hashing.spectral import fiedler_vector, graph_laplacian
+
+    L = graph_laplacian(W, normalized=normalized)
+    W = np.asarray(W, dtype=float)
+    n = W.shape[0]
+    evals, evecs = np.linalg.eigh(L)
+    v, lam2 = fiedler_vector(W, normalized=normalized)
+    if positions is None:
+        angle = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+        pos = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    else:
+        pos = np.asarray(positions, dtype=float)
+    if pos.shape != (n, 2):
+        raise ValueError(f"positions must have shape ({n}, 2), got {pos.shape}")
+    labels = [str(i + 1) for i in range(n)] if labels is None else [str(s) for s in labels]
+    fig, ax = _axes(ax)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if W[i, j] > 0:
+                ax.plot(*pos[[i, j]].T, color="0.6", lw=1 + 2 * W[i, j] / W.max(), zorder=1)
+    side = v >= 0
+    for mask, colour, name in ((~side, "tab:blue", "Fiedler < 0"), (side, "tab:orange", "Fiedler ≥ 0")):
+        ax.scatter(*pos[mask].T, s=600, c=colour, edgecolors="k", zorder=2, label=name)
+    for i in range(n):
+        ax.annotate(labels[i], pos[i], ha="center", va="center", fontsize=12, weight="bold", zorder=3)
+        ax.annotate(f"{v[i]:+.3f}", pos[i], xytext=(0, -24), textcoords="offset points", ha="center",
+                    fontsize=9, zorder=3)
+    groups = " | ".join("{" + ", ".join(labels[i] for i in np.flatnonzero(m)) + "}" for m in (~side, side))
+    ax.set_title(f"Fiedler split {groups} (numbers: Fiedler vector)\n"
+                 f"eigenvalues of L: [{', '.join(f'{abs(e) if abs(e) < 1e-12 else e:.4f}' for e in evals)}]",
+                 fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.margins(0.25)
+    ax.legend(loc="best", fontsize="small", markerscale=0.4)
+    return fig
+
+
+def _bit_title(hasher, i):
+    modes = getattr(hasher, "modes_", None)
+    if modes is not None:
+        j, k = modes[i]
+        return f"bit {i + 1}: PC{j + 1}, k={k}"
+    return f"bit {i + 1}"
+
+
+def code_bits_grid(hashers, X, n_show=4, axes=None, s=4):
+    """Which region of 2-D data gets which bit: one row per fitted hasher, one column per bit.
+
+    Parameters
+    ----------
+    hashers : dict name -> fitted hasher on 2-D data
+    X : array (n, 2)
+        Points to colour (e.g. the uniform training sample).
+    n_show : int
+        Number of leading bits shown (columns).
+    axes : array of Axes (len(hashers), n_show), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) (the picture is 2-D), got {X.shape}")
+    if not hashers:
+        raise ValueError("hashers is empty; pass a dict name -> fitted hasher")
+    rows = len(hashers)
+    if axes is None:
+        fig, axes = plt.subplots(rows, n_show, figsize=(2.6 * n_show, 2.5 * rows), squeeze=False,
+                                 sharex=True, sharey=True)
+    else:
+        axes = np.asarray(axes).reshape(rows, n_show)
+        fig = axes.flat[0].figure
+    for r, (name, h) in enumerate(hashers.items()):
+        codes = h.transform(X)
+        for c in range(n_show):
+            ax = axes[r, c]
+            if c >= codes.shape[1]:
+                ax.set_axis_off()
+                continue
+            ax.scatter(X[:, 0], X[:, 1], c=codes[:, c], cmap="coolwarm", vmin=0, vmax=1, s=s, linewidths=0)
+            ax.set_title(f"{name} — {_bit_title(h, c)}", fontsize=9)
+            ax.set_aspect("equal")
+            if r == rows - 1:
+                ax.set_xlabel("x₁")
+            if c == 0:
+                ax.set_ylabel("x₂")
+    fig.suptitle("Bit value over the plane (red = 1, blue = 0)", fontsize=11)
+    return fig
+
+
+def map_vs_bits_plot(comparison, published=None, ax=None, highlight=None, ylabel="mAP (Hamming ranking)",
+                     title=None):
+    """mAP against code length for each method of a :class:`lshlab.widgets.spectral.CodeComparison`.
+
+    ``published``: dict like ``PUBLISHED_CNNH_MNIST`` drawn as dashed lines with open markers in the same
+    colour as our method of the same name; ``highlight``: a code length to mark with a vertical line.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = _axes(ax)
+    colours = dict(zip(comparison.methods, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
+    for m in comparison.methods:
+        ax.plot(comparison.bits, comparison.map_curve(m), marker="o", lw=2, color=colours[m], label=m)
+    if published:
+        for m, vals in published.items():
+            if m == "bits":
+                continue
+            ax.plot(published["bits"], vals, ls="--", marker="s", mfc="none", color=colours.get(m, "0.4"),
+                    label=f"{m} (CNNH paper)")
+    if highlight is not None:
+        ax.axvline(highlight, color="0.5", lw=1, ls=":")
+    ax.set_xticks(comparison.bits)
+    ax.set_xlabel("code length (bits)")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or "mAP against code length")
+    ax.legend(fontsize="small", ncol=2)
+    return fig
+
+
+def itq_loss_plot(loss, ax=None):
+    """ITQ quantisation loss ``‖B − VR‖²_F`` per iteration (``ITQHash.loss_``)."""
+    loss = np.asarray(loss, dtype=float)
+    if loss.ndim != 1 or loss.size == 0:
+        raise ValueError(f"loss must be a non-empty 1-D array (ITQHash.loss_), got shape {loss.shape}")
+    fig, ax = _axes(ax)
+    ax.plot(np.arange(loss.size), loss, marker=".")
+    ax.set_xlabel("iteration (0 = random rotation)")
+    ax.set_ylabel("‖B − VR‖²_F")
+    ax.set_title("ITQ: quantisation loss never increases")
+    return fig
