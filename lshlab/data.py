@@ -56,7 +56,19 @@ Decoding a gz file costs about 0.6 s per 47 MB payload, so decoded uint8 arrays 
 without a project folder), never inside a data folder.  The cache file name is keyed by the SHA-256 of
 both gz files, recomputed at every load (about 20 ms for 26 MB), so any change to a source file misses
 the cache and is verified again; the checksum verification itself runs when the cache is built.
-Caches are read with ``allow_pickle=False``.
+Caches are read with ``allow_pickle=False``; an unreadable cache entry is rebuilt from the source.
+
+Downloads
+---------
+Allowed by default (``download=None``) because a student who asks for MNIST expects it to arrive, as with
+torchvision or Keras; ``LSHLAB_OFFLINE=1`` (CI, air-gapped machines) or ``download=False`` turn it off, and
+``download=True`` forces it.  Files are streamed with a tqdm progress bar (stderr) into a temporary file in
+the target folder, verified like a local file, then renamed with :func:`os.replace`; on failure the
+temporary file is removed and the next mirror is tried.  Mirrors: :data:`MIRRORS`, replaced by
+``LSHLAB_DATA_URL`` (space/comma separated base URLs; ``file://`` works too).  Every socket operation is
+bounded by ``LSHLAB_DOWNLOAD_TIMEOUT`` seconds (default :data:`DOWNLOAD_TIMEOUT`), a whole file by
+:data:`DOWNLOAD_MAX_SECONDS`.  When every mirror fails the error lists each answer and says where to put
+the files by hand and which option avoids them (``pool="test"`` or ``"digits"``).
 """
 
 from __future__ import annotations
@@ -179,7 +191,6 @@ _DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 _IMAGE_SHAPE = {"digits": (8, 8), "mnist": (28, 28), "fashion-mnist": (28, 28)}
 _DIGITS_N_TRAIN = 1437  # rows 0..1436 of load_digits are the "official" train split, 1437..1796 the test split
 _MAGIC = {"images": 2051, "labels": 2049}
-_LUT_255 = np.arange(256, dtype=np.float32) / np.float32(255.0)  # uint8 pixel -> float32 in [0, 1]
 
 #: Seconds a download may wait on one socket operation, and in total per file.
 DOWNLOAD_TIMEOUT = 30.0
@@ -479,6 +490,7 @@ def _write_cache(cache: Path, dataset: str, split: str, images, labels):
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, images=images, labels=labels)
+        _chmod_default(tmp)
         os.replace(tmp, cache)
     except OSError:
         _unlink(tmp)
@@ -486,6 +498,16 @@ def _write_cache(cache: Path, dataset: str, split: str, images, labels):
     for old in cache.parent.glob(f"{dataset}-{split}-*.npz"):
         if old != cache:
             _unlink(old)
+
+
+def _chmod_default(path):
+    """Give a file made by mkstemp (mode 0600) the permissions of an ordinary new file (0666 & ~umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(path, 0o666 & ~umask)
+    except OSError:
+        pass
 
 
 def _unlink(path):
@@ -542,6 +564,7 @@ def _fetch(url: str, folder: Path, dataset: str, fname: str, timeout: float, max
             if total is not None and received != total:
                 raise ConnectionError(f"connection closed after {received:,} of {total:,} bytes")
         verify_file(tmp, dataset, fname)
+        _chmod_default(tmp)
         os.replace(tmp, folder / fname)
     except BaseException:
         _unlink(tmp)
@@ -732,14 +755,14 @@ def load_dataset(name, n_train=None, n_query=None, seed=0, pool="official", data
     if name == "digits":
         (img_tr, lab_tr), (img_te, lab_te) = _digits_splits()
         source = "sklearn.datasets.load_digits"
-        scale = None  # already divided by 16
+        divisor = None  # already divided by 16
     else:
         folder = _locate(name, pool, data_dir, download)
         img_te, lab_te = _load_split(name, folder, "test")
         if pool == "official":
             img_tr, lab_tr = _load_split(name, folder, "train")
         source = str(folder)
-        scale = _LUT_255
+        divisor = np.float32(255.0)
 
     if pool == "official":
         tr_idx = (np.arange(len(lab_tr), dtype=np.int64) if n_train is None
@@ -763,8 +786,14 @@ def load_dataset(name, n_train=None, n_query=None, seed=0, pool="official", data
         src_tr = (img_te, lab_te)
 
     def rows(images, idx):
-        block = images[idx].reshape(len(idx), -1)
-        return block.astype(np.float32) if scale is None else scale[block]
+        if len(idx) == len(images) and np.array_equal(idx, np.arange(len(images))):
+            block = images.reshape(len(images), -1)
+        else:
+            block = images[idx].reshape(len(idx), -1)
+        X = block.astype(np.float32)  # a fresh array, never a view of the cache
+        if divisor is not None:
+            np.divide(X, divisor, out=X)
+        return X
 
     return Dataset(
         name=name,

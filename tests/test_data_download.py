@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import os
 import socket
 import threading
 import time
@@ -135,6 +136,22 @@ def test_download_verifies_renames_and_shows_progress(env, server, capsys):
     # a second load needs no network
     load_dataset("mnist", pool="test", download=True)
     assert len(server.requests) == 2
+    # the file has ordinary permissions (not mkstemp's 0600)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (target / TEST_IMAGES).stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_file_url_mirror(env, monkeypatch, tmp_path):
+    files = make_files(80, 50)
+    register(monkeypatch, "mnist", files)
+    src = tmp_path / "mirror"
+    src.mkdir()
+    for name in (TEST_IMAGES, TEST_LABELS):
+        (src / name).write_bytes(files[name])
+    monkeypatch.setenv("LSHLAB_DATA_URL", src.as_uri() + "/")
+    ds = load_dataset("mnist", pool="test", download=True)
+    assert ds.source == str(env["local"] / "mnist") and ds.X_train.shape == (45, 784)
 
 
 @pytest.mark.parametrize(
