@@ -181,3 +181,50 @@ def test_other_bad_inputs():
         raginsky_disagreement_probability(1.0, [1.0], n_terms=0)
     with pytest.raises(ValueError, match="distances"):
         SchoenbergKernel(1.0)(np.array([-0.5]))
+
+
+# --- plots and widgets of lecture 03 (pure functions, Agg backend) ---------------------------
+def test_update_disagreement_matches_theory_and_draws():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lshlab.widgets.kernels import disagreement_explorer, draw_disagreement, update_disagreement
+
+    res = update_disagreement(bandwidth=1.5, n_bits=1024, n_distances=12, random_state=1)
+    assert res.r.shape == res.measured.shape == res.series.shape == (12,)
+    assert res.measured[0] == 0.0 and res.series[0] == 0.0
+    # measured within 5 s.e. (+ small slack for the shared-bits correlation) of the series
+    assert np.all(np.abs(res.measured - res.series) <= 5 * res.stderr + 0.01)
+    assert np.all(res.lower <= res.series + 1e-12) and np.all(res.series <= res.upper + 1e-12)
+    # a wider kernel gives less disagreement at the same distance
+    wide = update_disagreement(bandwidth=3.0, n_bits=256, n_distances=12, r_max=res.r[-1])
+    assert np.all(wide.series[1:] < res.series[1:])
+    fig, ax = plt.subplots()
+    assert draw_disagreement(res, ax, show_agreement=True) is fig
+    assert ax.get_xlabel() and ax.get_title()
+    plt.close(fig)
+    ex = disagreement_explorer(bits=(128, 256), n_bits=128)
+    ex.controls["bandwidth"].value = 2.0
+    ex.refresh()
+    assert "σ = 2" in ex.result.label
+    with pytest.raises(ValueError, match="kernel"):
+        update_disagreement(kernel="gauss")
+
+
+def test_plot_helpers_return_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lshlab.hashing import ShiftInvariantHash
+    from lshlab.plots.kernels import plot_bits_1d, plot_kernel_profiles
+
+    h = ShiftInvariantHash(n_bits=4, kernel=1.0, random_state=0).fit(np.zeros((1, 1)))
+    fig = plot_bits_1d(h, np.linspace(-3, 3, 50), n_show=2)
+    assert fig.axes[0].get_xlabel()
+    fig2 = plot_kernel_profiles({"σ=1": SchoenbergKernel.from_bandwidth(1.0)}, np.linspace(0, 3, 20))
+    assert fig2.axes[0].get_ylabel() == "K(r)"
+    plt.close("all")

@@ -98,3 +98,32 @@ def test_bad_inputs(X):
         h.transform(X[:, :3])
     with pytest.raises(ValueError, match="q"):
         lee_quantize(np.zeros(3), 1)
+
+
+def test_lee_widget_update_and_draw(X):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lshlab.plots.lee import plot_lee_symbol_distance, plot_rank_correlation_vs_q
+    from lshlab.widgets.lee import draw_lee, lee_explorer, prepare_lee, update_lee
+
+    data = prepare_lee(X[1:], X[0], n_hashes=64, n_features=128, kernel=3.0, random_state=0)
+    h = LeeHash(n_hashes=64, q=20, n_features=128, kernel=3.0, random_state=0).fit(X[1:])
+    r20 = update_lee(data, 20)
+    # the widget's direct Lee distance equals the shared lee_distance_matrix on LeeHash codes
+    np.testing.assert_array_equal(r20.lee, lee_distance_matrix(h.transform(X[:1]), h.transform(X[1:]), q=20)[0])
+    np.testing.assert_allclose(r20.eucl, np.linalg.norm(X[1:] - X[0], axis=1), rtol=1e-5)
+    assert update_lee(data, 20).rho > update_lee(data, 2).rho
+    fig, ax = plt.subplots()
+    assert draw_lee(r20, ax) is fig and "q = 20" in ax.get_title()
+    plot_lee_symbol_distance(7)
+    plot_rank_correlation_vs_q([2, 4, 8], [0.1, 0.2, 0.3])
+    plt.close("all")
+    ex = lee_explorer(X[1:], X[0], q=4, n_hashes=16, n_features=32, kernel=3.0)
+    ex.controls["q"].value = 9
+    ex.refresh()
+    assert ex.result.q == 9 and ex.result.lee.max() <= 16 * 4
+    with pytest.raises(ValueError, match="x_query"):
+        prepare_lee(X, X[:2])

@@ -1,0 +1,83 @@
+"""Figures for lecture 03 (Raginsky–Lazebnik codes): what a bit sees, and the collision lemma.
+
+Every helper accepts ``ax=``, labels its axes, titles what is compared, never calls ``plt.show()``
+and returns the matplotlib ``Figure``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_disagreement", "plot_bits_1d", "plot_kernel_profiles"]
+
+
+def _axes(ax, figsize=(6, 4.2)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def plot_disagreement(result, ax=None, *, show_agreement=False, title=None):
+    """Measured fraction of differing bits vs distance, against the series and the lemma's bounds.
+
+    Parameters
+    ----------
+    result : DisagreementResult
+        From :func:`lshlab.widgets.update_disagreement` (fields ``r``, ``measured``, ``stderr``,
+        ``series``, ``lower``, ``upper``, ``label``, ``n_bits``).
+    show_agreement : bool
+        Also plot the measured *agreement* 1 − P̂, to show that the slides' reading of the series as
+        an agreement probability does not fit.
+    """
+    fig, ax = _axes(ax)
+    ax.fill_between(result.r, result.lower, result.upper, color="tab:gray", alpha=0.2,
+                    label="lemma bounds (4/π²)(1−K) … min{½√(1−K), (4/π²)(1−2K/3)}")
+    ax.plot(result.r, result.series, color="tab:blue", lw=2, label="series (8/π²) Σ (1−K(mr))/(4m²−1)")
+    ax.errorbar(result.r, result.measured, yerr=2 * result.stderr, fmt="o", ms=4, color="tab:orange",
+                capsize=2, label=f"measured P[h(x)≠h(y)] ({result.n_bits} bits, ±2 s.e.)")
+    if show_agreement:
+        ax.plot(result.r, 1 - result.measured, "s", ms=3, color="tab:red", alpha=0.7,
+                label="measured P[h(x)=h(y)] (what the slides' label claims)")
+    ax.axhline(4 / np.pi**2, color="k", ls=":", lw=1, label="4/π² (limit as K → 0)")
+    ax.set_xlabel("distance ‖x − y‖")
+    ax.set_ylabel("probability")
+    ax.set_ylim(-0.02, 1.02 if show_agreement else 0.6)
+    ax.set_title(title or f"Raginsky code: measured vs predicted disagreement ({result.label})")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    return fig
+
+
+def plot_bits_1d(hasher, x, n_show=3, ax=None, *, title=None):
+    """What a bit sees: for a ShiftInvariantHash fitted on 1-D inputs, plot cos(ωx + b) + t and the
+    resulting bit h(x) ∈ {0, 1} along a line of inputs ``x`` (one curve per bit, ``n_show`` bits)."""
+    fig, ax = _axes(ax, figsize=(7, 1.6 + 1.2 * n_show))
+    x = np.asarray(x, dtype=np.float64).ravel()
+    codes = hasher.transform(x[:, None])
+    w = hasher.components_[0].astype(np.float64)
+    for j in range(min(n_show, codes.shape[1])):
+        off = 3.2 * j
+        arg = np.cos(w[j] * x + hasher.offsets_[j]) + hasher.thresholds_[j]
+        ax.plot(x, off + arg / 2, color="tab:blue", lw=1)
+        ax.step(x, off + codes[:, j] - 0.5, where="mid", color="tab:orange", lw=2)
+        ax.axhline(off, color="gray", lw=0.6, ls=":")
+        ax.text(x[0], off + 1.05, f"bit {j}: ω={w[j]:.2f}, t={hasher.thresholds_[j]:.2f}", fontsize="x-small")
+    ax.set_yticks([])
+    ax.set_xlabel("input x (1-D)")
+    ax.set_title(title or "What a bit sees along a line of inputs\nblue: (cos(ωx+b)+t)/2, orange: the bit 1[cos(ωx+b)+t > 0]",
+                 fontsize="medium")
+    return fig
+
+
+def plot_kernel_profiles(profiles, r, ax=None, *, title="Radial kernel profiles K(r)"):
+    """Plot K(r) for several profiles: ``profiles`` is a dict label → callable r ↦ K(r)."""
+    fig, ax = _axes(ax)
+    r = np.asarray(r, dtype=np.float64)
+    for label, k in profiles.items():
+        ax.plot(r, k(r), lw=2, label=label)
+    ax.set_xlabel("distance r")
+    ax.set_ylabel("K(r)")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return fig
