@@ -74,7 +74,6 @@ the files by hand and which option avoids them (``pool="test"`` or ``"digits"``)
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import http.client
 import numbers
@@ -374,19 +373,13 @@ def _replace_hint(path: Path, dataset: str, fname: str) -> str:
 def _parse_idx(payload: bytes, path: Path, kind: str, dataset: str, fname: str) -> np.ndarray:
     """Decode an IDX payload of unsigned bytes; ``kind`` is "images" (magic 2051) or "labels" (2049)."""
     want = _MAGIC[kind]
-    if len(payload) < 4:
-        raise DataIntegrityError(
-            f"{path} is truncated: {len(payload)} decompressed bytes, an IDX header needs at least 8. "
-            + _replace_hint(path, dataset, fname)
-        )
-    magic = int.from_bytes(payload[:4], "big")
-    if magic != want:
-        raise DataIntegrityError(
-            f"{path} has IDX magic number {magic}, expected {want} (IDX {kind} file of unsigned bytes). "
-            "Is it the right file?  " + _replace_hint(path, dataset, fname)
-        )
-    ndim = want & 0xFF
+    ndim = want & 0xFF  # magic = 0x00 0x00 <type 0x08 = unsigned byte> <number of dimensions>
     header = 4 + 4 * ndim
+    if len(payload) >= 4 and int.from_bytes(payload[:4], "big") != want:
+        raise DataIntegrityError(
+            f"{path} has IDX magic number {int.from_bytes(payload[:4], 'big')}, expected {want} "
+            f"(IDX {kind} file of unsigned bytes). Is it the right file?  " + _replace_hint(path, dataset, fname)
+        )
     if len(payload) < header:
         raise DataIntegrityError(
             f"{path} is truncated: {len(payload)} decompressed bytes, its IDX header needs {header}. "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 from pathlib import Path
@@ -59,15 +60,9 @@ def test_digits_test_pool_defaults_and_disjointness():
 
 def test_dataset_is_frozen_and_repr_is_short():
     ds = load_dataset("digits", n_train=10, n_query=5)
-    with pytest.raises(dataclasses_frozen_error()):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         ds.X_train = None
     assert "X_train=(10, 64)" in repr(ds) and len(repr(ds)) < 300
-
-
-def dataclasses_frozen_error():
-    import dataclasses
-
-    return dataclasses.FrozenInstanceError
 
 
 @pytest.mark.parametrize(
