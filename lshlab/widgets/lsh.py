@@ -1,0 +1,313 @@
+"""Explorers for lecture 02 (random-projection LSH): collision rates, AND/OR amplification, recall/cost.
+
+Pure functions (``update_*``) do the computation and are what the tests and the notebook's assert
+cells call; ``draw_*`` draw a result on given axes; ``*_explorer`` wire sliders to them through
+:class:`lshlab.widgets._core.Explorer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as w
+import numpy as np
+
+from .._validation import check_matrix, check_positive_float, check_positive_int
+from ._core import Explorer, float_slider, int_slider, selection_slider
+
+__all__ = [
+    "pairs_at_angles",
+    "pairs_at_distances",
+    "CollisionResult",
+    "update_collision",
+    "draw_collision",
+    "collision_explorer",
+    "AmplificationResult",
+    "update_amplification",
+    "draw_amplification",
+    "amplification_explorer",
+    "update_lsh_recall",
+]
+
+FAMILIES = ("SimHash", "p-stable")
+
+
+# --------------------------------------------------------------------------------------------------
+# pairs with a prescribed angle / distance
+# --------------------------------------------------------------------------------------------------
+def _orthonormal_pairs(n, dim, rng):
+    """n random unit vectors u and unit vectors v ⟂ u (uniform orientations), each (n, dim)."""
+    u = rng.standard_normal((n, dim))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    v = rng.standard_normal((n, dim))
+    v -= (v * u).sum(axis=1, keepdims=True) * u
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return u, v
+
+
+def pairs_at_angles(angles, dim=32, random_state=0):
+    """Random unit-vector pairs (x_i, y_i) with angle(x_i, y_i) = angles[i] exactly.
+
+    x = u, y = cos θ u + sin θ v with u uniform on the sphere and v a uniform unit vector ⟂ u.
+    Returns two float32 arrays of shape (len(angles), dim).
+    """
+    angles = np.asarray(angles, float).ravel()
+    dim = check_positive_int(dim, "dim", minimum=2)
+    u, v = _orthonormal_pairs(angles.size, dim, np.random.default_rng(random_state))
+    y = np.cos(angles)[:, None] * u + np.sin(angles)[:, None] * v
+    return u.astype(np.float32), y.astype(np.float32)
+
+
+def pairs_at_distances(distances, dim=32, scale=10.0, random_state=0):
+    """Random pairs (x_i, y_i) with ‖x_i − y_i‖ = distances[i] (x_i ~ N(0, scale² I / dim))."""
+    c = np.asarray(distances, float).ravel()
+    dim = check_positive_int(dim, "dim", minimum=2)
+    rng = np.random.default_rng(random_state)
+    x = rng.standard_normal((c.size, dim)) * scale / np.sqrt(dim)
+    _, v = _orthonormal_pairs(c.size, dim, rng)
+    return x.astype(np.float32), (x + c[:, None] * v).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------------
+# collision rate vs theory
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class CollisionResult:
+    """Measured collision rates against theory for one hash family.
+
+    ``x`` is the angle (SimHash) or the distance (p-stable) of each pair group; ``measured`` the
+    fraction of (pair, hash) agreements; ``theory`` the formula at ``x``; ``stderr`` the standard
+    error of ``measured``, estimated from the spread of the per-hash rates across the ``n_bits``
+    independent hash functions: std_j(m_j) / sqrt(n_bits).  This is valid because, for a fixed pair,
+    the average over a random hash function is exactly the theoretical probability (isotropic
+    projections), so the per-hash rates m_j are uncorrelated.  (For p-stable hashes the pairs sharing
+    one projection a_j are correlated through ‖a_j‖, so the plain binomial error would be too small.)
+    """
+
+    family: str
+    n_bits: int
+    width: float
+    x: np.ndarray
+    measured: np.ndarray
+    stderr: np.ndarray
+    theory: np.ndarray
+    x_fine: np.ndarray
+    theory_fine: np.ndarray
+
+    @property
+    def max_z(self):
+        """Largest |measured − theory| / stderr (≈ |N(0,1)| maxima: below 4 with high probability)."""
+        se = np.where(self.stderr > 0, self.stderr, np.inf)
+        return float(np.max(np.abs(self.measured - self.theory) / se))
+
+
+def update_collision(family="SimHash", n_bits=64, width=4.0, *, dim=32, n_points=19, n_pairs=40,
+                     random_state=0):
+    """Hash pairs at known angles (SimHash) or distances (p-stable) and compare agreement with theory.
+
+    Parameters
+    ----------
+    family : {"SimHash", "p-stable"}
+        ``RandomHyperplaneHash`` (theory 1 − θ/π, Charikar 2002) or ``PStableHash`` (theory of
+        Datar et al. 2004 at distance c for bucket width ``width``).
+    n_bits : int
+        Hash functions drawn (more → smaller error bars).
+    width : float
+        Bucket width w of the p-stable family (distances are sampled on (0, 4w]).
+    n_points, n_pairs : int
+        Angles/distances on the grid, and pairs per grid point.
+
+    Returns
+    -------
+    CollisionResult
+    """
+    from ..hashing.random_projection import (
+        PStableHash,
+        RandomHyperplaneHash,
+        pstable_collision_probability,
+        simhash_collision_probability,
+    )
+
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+    n_bits = check_positive_int(n_bits, "n_bits")
+    n_points = check_positive_int(n_points, "n_points", minimum=2)
+    n_pairs = check_positive_int(n_pairs, "n_pairs")
+    width = check_positive_float(width, "width")
+    if family == "SimHash":
+        grid = np.linspace(0, np.pi, n_points)
+        X, Y = pairs_at_angles(np.repeat(grid, n_pairs), dim, random_state)
+        hasher = RandomHyperplaneHash(n_bits, random_state=random_state).fit(X)
+        fine = np.linspace(0, np.pi, 200)
+        theory, theory_fine = simhash_collision_probability(grid), simhash_collision_probability(fine)
+    else:
+        grid = np.linspace(0, 4 * width, n_points)
+        X, Y = pairs_at_distances(np.repeat(grid, n_pairs), dim, random_state=random_state)
+        hasher = PStableHash(n_bits, width=width, random_state=random_state).fit(X)
+        fine = np.linspace(0, 4 * width, 200)
+        theory, theory_fine = pstable_collision_probability(grid, width), pstable_collision_probability(fine, width)
+    agree = (hasher.transform(X) == hasher.transform(Y)).reshape(n_points, n_pairs, n_bits)
+    per_hash = agree.mean(axis=1)  # (n_points, n_bits): rate of each hash function
+    measured = per_hash.mean(axis=1)
+    if n_bits > 1:
+        stderr = per_hash.std(axis=1, ddof=1) / np.sqrt(n_bits)
+    else:
+        stderr = np.sqrt(theory * (1 - theory) / n_pairs)
+    return CollisionResult(family, n_bits, width, grid, measured, stderr, theory, fine, theory_fine)
+
+
+def draw_collision(result, ax):
+    """Theory line + measured points (± 2 standard errors); returns the Figure."""
+    from ..plots.lsh import collision_curve
+
+    if result.family == "SimHash":
+        labels = dict(xlabel="angle θ between x and y (radians)", theory_label="theory 1 − θ/π")
+    else:
+        labels = dict(xlabel=f"distance ‖x − y‖ (bucket width w = {result.width:.3g})",
+                      theory_label="theory (Datar et al. 2004)")
+    return collision_curve(
+        result.x_fine, result.theory_fine, result.x, result.measured, 2 * result.stderr, ax=np.ravel(ax)[0],
+        measured_label=f"measured, {result.n_bits} hashes (± 2 s.e.)",
+        title=f"{result.family}: collision rate vs theory (max |z| = {result.max_z:.1f})", **labels,
+    )
+
+
+def collision_explorer(bits=(8, 16, 32, 64, 128, 256, 1024), *, dim=32, n_points=19, n_pairs=40,
+                       random_state=0):
+    """Family dropdown, hashes slider and bucket-width slider → measured collision rate vs theory."""
+    controls = {
+        "family": w.Dropdown(options=list(FAMILIES), value="SimHash", description="family"),
+        "n_bits": selection_slider("hashes", bits, bits[len(bits) // 2]),
+        "width": float_slider("p-stable width w", 0.5, 8.0, 4.0, 0.5),
+    }
+    return Explorer(
+        update=lambda **kw: update_collision(**kw, dim=dim, n_points=n_points, n_pairs=n_pairs,
+                                             random_state=random_state),
+        draw=draw_collision, controls=controls, figsize=(7, 4.3),
+        title="One random projection: how often does a pair collide?",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# AND/OR amplification
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class AmplificationResult:
+    """Measured and theoretical probability that a pair becomes a candidate in (K, L) LSH.
+
+    ``p`` are the per-hash collision probabilities 1 − θ/π of the measured pair groups, ``rate`` the
+    fraction of pairs sharing a bucket in at least one of L tables of K SimHash bits, ``stderr``
+    the binomial standard error at the theoretical value ``theory`` = 1 − (1 − p^K)^L.
+    """
+
+    K: int
+    L: int
+    p: np.ndarray
+    rate: np.ndarray
+    stderr: np.ndarray
+    theory: np.ndarray
+    p_near: float | None
+    p_far: float | None
+
+    @property
+    def max_z(self):
+        se = np.where(self.stderr > 0, self.stderr, np.inf)
+        return float(np.max(np.abs(self.rate - self.theory) / se))
+
+
+def update_amplification(K=4, L=8, *, p_near=None, p_far=None, dim=16, n_points=15, n_pairs=300,
+                         random_state=0):
+    """Measure the candidate probability of SimHash pairs with K bits per table and L tables.
+
+    Pairs are drawn at angles θ with p = 1 − θ/π on an even grid; one ``RandomHyperplaneHash`` with
+    K·L bits is split into L tables of K bits; a pair is a candidate when all K bits agree in at
+    least one table (AND within a table, OR across tables).
+
+    Returns
+    -------
+    AmplificationResult
+    """
+    from ..hashing.random_projection import RandomHyperplaneHash, amplified_collision_probability
+
+    K = check_positive_int(K, "K")
+    L = check_positive_int(L, "L")
+    n_points = check_positive_int(n_points, "n_points", minimum=2)
+    n_pairs = check_positive_int(n_pairs, "n_pairs")
+    p = np.linspace(0.05, 0.99, n_points)
+    X, Y = pairs_at_angles(np.repeat((1 - p) * np.pi, n_pairs), dim, random_state)
+    h = RandomHyperplaneHash(K * L, random_state=random_state).fit(X)
+    same = (h.transform(X) == h.transform(Y)).reshape(-1, L, K)
+    cand = same.all(axis=2).any(axis=1)
+    rate = cand.reshape(n_points, n_pairs).mean(axis=1)
+    theory = amplified_collision_probability(p, K, L)
+    stderr = np.sqrt(theory * (1 - theory) / n_pairs)
+    return AmplificationResult(K, L, p, rate, stderr, theory, p_near, p_far)
+
+
+def draw_amplification(result, ax):
+    """S-curve for (K, L) with the measured candidate rates (± 2 s.e.); returns the Figure."""
+    from ..plots.lsh import s_curves
+
+    return s_curves(
+        K=result.K, L=result.L, ax=np.ravel(ax)[0], p_near=result.p_near, p_far=result.p_far,
+        measured={f"measured (SimHash, ± 2 s.e.)": (result.p, result.rate, 2 * result.stderr)},
+        title=f"AND/OR amplification, K = {result.K}, L = {result.L} (max |z| = {result.max_z:.1f})",
+    )
+
+
+def amplification_explorer(K=(1, 16, 4), L=(1, 50, 8), *, p_near=0.8, p_far=0.5, dim=16, n_points=15,
+                           n_pairs=300, random_state=0):
+    """Sliders for K (bits per table) and L (tables) → S-curve, measured rates, near/far marks.
+
+    ``K`` and ``L`` are ``(min, max, initial)`` triples for the sliders.
+    """
+    controls = {"K": int_slider("bits per table K", K[0], K[1], K[2]),
+                "L": int_slider("tables L", L[0], L[1], L[2])}
+    return Explorer(
+        update=lambda **kw: update_amplification(**kw, p_near=p_near, p_far=p_far, dim=dim,
+                                                 n_points=n_points, n_pairs=n_pairs, random_state=random_state),
+        draw=draw_amplification, controls=controls, figsize=(7, 4.5),
+        title="AND/OR amplification: move K and L",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# recall against candidates examined (HashTables on real data)
+# --------------------------------------------------------------------------------------------------
+def update_lsh_recall(X_db, X_query, true_idx, K, L, *, center=True, random_state=0):
+    """Recall of the true neighbours and candidates examined for SimHash tables (K bits, L tables).
+
+    Parameters
+    ----------
+    X_db, X_query : arrays (n, d), (m, d)
+    true_idx : int array (m, k)
+        Exact k nearest neighbours (e.g. from :func:`lshlab.search.brute_force_knn`).
+    K, L : int
+        Bits per table and number of tables of :class:`lshlab.search.HashTables`.
+    center : bool
+        Hyperplanes through the database mean (``RandomHyperplaneHash(center=True)``); pixel
+        vectors are all non-negative, so hyperplanes through the origin waste bits.
+
+    Returns
+    -------
+    dict with ``candidates`` (mean distinct candidates per query), ``fraction`` (candidates / n),
+    ``recall`` (mean fraction of the true k neighbours among the returned k), ``K``, ``L``.
+    """
+    from ..hashing.random_projection import RandomHyperplaneHash
+    from ..search import HashTables
+
+    Xd = check_matrix(X_db, "X_db")
+    Xq = check_matrix(X_query, "X_query")
+    true_idx = np.asarray(true_idx)
+    if true_idx.ndim != 2 or true_idx.shape[0] != Xq.shape[0]:
+        raise ValueError(f"true_idx must be (n_queries, k) with n_queries = {Xq.shape[0]}, got {true_idx.shape}")
+    K = check_positive_int(K, "K")
+    L = check_positive_int(L, "L")
+    k = true_idx.shape[1]
+    tables = HashTables(lambda s: RandomHyperplaneHash(K, center=center, random_state=s), n_tables=L,
+                        random_state=random_state).fit(Xd)
+    _, idx = tables.query(Xq, k)
+    hits = np.array([np.intersect1d(a[a >= 0], b).size for a, b in zip(idx, true_idx)])
+    cand = tables.last_n_candidates_
+    return {"K": K, "L": L, "candidates": float(cand.mean()), "fraction": float(cand.mean() / Xd.shape[0]),
+            "recall": float(hits.mean() / k)}
