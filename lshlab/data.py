@@ -74,6 +74,7 @@ the files by hand and which option avoids them (``pool="test"`` or ``"digits"``)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import http.client
 import numbers
@@ -678,12 +679,16 @@ def _check_count(value, name):
     return int(value)
 
 
+@functools.lru_cache(maxsize=1)
 def _digits_splits():
+    """The fixed digits split, read once per process (read-only arrays; callers copy)."""
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
     images = bunch.images.astype(np.float32) / np.float32(16.0)
     labels = bunch.target.astype(np.int64)
+    images.flags.writeable = False
+    labels.flags.writeable = False
     n = _DIGITS_N_TRAIN
     return (images[:n], labels[:n]), (images[n:], labels[n:])
 

@@ -422,3 +422,30 @@ def test_real_fashion_official_small_subsample():
     assert ds.train_index.max() < 60000 and ds.query_index.max() < 10000
     assert ds.classes[0] == "T-shirt/top"
     assert set(np.unique(ds.y_train)) == set(range(10))
+
+
+# ---------------------------------------------------------------------------------------------
+# property: any valid (n_train, n_query, seed) gives disjoint, reproducible, correctly sized pools
+# ---------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(n_query=st.integers(1, 180), n_train=st.integers(1, 180), seed=st.integers(0, 2**32 - 1))
+def test_test_pool_property(n_query, n_train, seed):
+    ds = load_dataset("digits", pool="test", n_train=n_train, n_query=n_query, seed=seed)
+    assert ds.X_train.shape == (n_train, 64) and ds.X_query.shape == (n_query, 64)
+    assert not set(ds.train_index) & set(ds.query_index)
+    assert len(set(ds.train_index)) == n_train and ds.train_index.max() < 360
+    again = load_dataset("digits", pool="test", n_train=n_train, n_query=n_query, seed=seed)
+    np.testing.assert_array_equal(ds.train_index, again.train_index)
+    np.testing.assert_array_equal(ds.y_query, again.y_query)
+
+
+def test_returned_arrays_are_fresh_copies():
+    a = load_dataset("digits")
+    a.X_train[:] = 7.0
+    a.y_train[:] = 3
+    b = load_dataset("digits")
+    assert b.X_train.max() == 1.0 and b.y_train[:10].tolist() == list(range(10))
