@@ -1,0 +1,59 @@
+"""Explorer for lecture 10: Dice / Jaccard between hashed and Euclidean retrieval, with a bits slider."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..metrics import overlap_scores_by_code_length
+
+__all__ = ["update_overlap", "draw_overlap", "overlap_explorer"]
+
+
+def update_overlap(dist_reference, codes_query, codes_db, n_bits, k):
+    """Per-query Dice / Jaccard of the first ``n_bits`` bits' top-k against the reference top-k."""
+    return overlap_scores_by_code_length(dist_reference, codes_query, codes_db, [n_bits], k)[n_bits]
+
+
+def draw_overlap(result, axes=None, n_bits=None, k=None):
+    """Histograms of the per-query Dice and Jaccard scores of one setting."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+    fig = axes[0].figure
+    bins = np.linspace(0, 1, 21)
+    for ax, attr, colour in zip(axes, ("dice", "jaccard"), ("tab:blue", "tab:orange")):
+        vals = np.asarray(getattr(result, attr))
+        ax.hist(vals, bins=bins, color=colour, alpha=0.7)
+        ax.axvline(vals.mean(), color="k", ls="--", lw=1, label=f"mean {vals.mean():.3f}")
+        ax.set_xlabel(f"{attr.capitalize()} score")
+        ax.set_ylabel("queries")
+        ax.set_xlim(0, 1)
+        ax.legend(loc="upper left")
+        ax.set_title(f"{attr.capitalize()}, {n_bits} bits, top-{k}" if n_bits else attr.capitalize())
+    fig.tight_layout()
+    return fig
+
+
+def overlap_explorer(dist_reference, codes_query, codes_db, bits_options, k_options=(10, 50, 100)):
+    """Sliders for the number of bits and the number retrieved k; redraws the score histograms."""
+    import ipywidgets as W
+    from IPython.display import display
+
+    bits = W.SelectionSlider(options=list(bits_options), value=list(bits_options)[0], description="bits",
+                             continuous_update=False)
+    k = W.SelectionSlider(options=list(k_options), value=list(k_options)[0], description="retrieved k",
+                          continuous_update=False)
+    out = W.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            result = update_overlap(dist_reference, codes_query, codes_db, bits.value, k.value)
+            fig = draw_overlap(result, n_bits=bits.value, k=k.value)
+            display(fig)
+            plt.close(fig)
+
+    bits.observe(redraw, names="value")
+    k.observe(redraw, names="value")
+    redraw()
+    return W.VBox([W.HBox([bits, k]), out])
