@@ -1,0 +1,404 @@
+"""Learning the Schoenberg measure of a radial kernel with projected Langevin particles.
+
+Schoenberg's theorem says that every positive semi-definite radial profile on all dimensions is a
+mixture of Gaussians, ``psi(r) = int_0^inf exp(-xi r^2) mu(d xi)``.  Following Khuzani, Ye, Napel & Xing,
+"A Mean-Field Theory for Learning the Schoenberg Measure of Radial Basis Functions" (arXiv:2006.13330), the
+mixing measure ``mu`` is represented by ``N`` particles ``xi^1 ... xi^N`` (raw ``xi``, not ``log xi``) in a
+box ``[xi_l, xi_u]`` and moved by projected (reflected) Langevin dynamics.
+
+Objective
+---------
+For a pair of labelled samples ``z = (x, y)``, ``z' = (x', y')`` with ``y, y' in {-1, +1}`` and
+``r^2 = ||x - x'||^2`` the kernel of the empirical measure is
+``K(r) = (1/N) sum_k exp(-xi_k r^2)`` and the pairwise loss is
+
+    E_gamma(xi; z, z') = - y y' K(r) + (gamma / 2) K(r)^2 .
+
+With ``gamma = 1`` this is ``1/2 (y y' - K(r))^2 - 1/2`` (the squared loss of the kernel against the
+target ``y y'``).  Its expectation is the Lagrangian of the uncentred kernel-target alignment of
+Cristianini et al. (:func:`lshlab.kernels.kernel_target_alignment`),
+``A = <K, y y^T>_F / (||K||_F ||y y^T||_F) = E[y y' K] / sqrt(E[K^2])``: the first term raises the
+numerator, the second penalises the norm in the denominator; the stationary points coincide when
+``gamma = E[y y' K] / E[K^2]`` at the optimum.  The learner reports ``A`` on a held sample
+(``alignment_``) at every iteration.
+
+Regulariser: ``(h / 2) W^2_{eps,2}(mu_N, nu_N)``, the entropic optimal-transport cost between the particles
+and ``N_nu`` samples of a prior ``nu`` (default: uniform on the box), with squared cost
+``M_ij = (xi_i - nu_j)^2``, uniform weights and POT's entropic objective
+``W^2_eps = min_P <P, M> + eps sum_ij P_ij log P_ij`` (``ot.sinkhorn``).  By the envelope theorem its
+gradient is ``d W^2_eps / d xi_i = 2 sum_j P_ij (xi_i - nu_j)`` with ``P`` the optimal plan.
+
+Update (seed eq. (5)-(6)), with the mean-field time scaling of the paper (each particle's drift is
+``N`` times the partial derivative, so that ``eta`` is the time step of the limiting PDE of
+:mod:`lshlab.meanfield`):
+
+    g_k = N d/d xi_k [ mean_b E_gamma(xi; z_b, z_b') + (h/2) W^2_eps ]
+        = mean_b (y_b y_b' - gamma K(r_b)) r_b^2 exp(-xi_k r_b^2) + h N sum_j P_kj (xi_k - nu_j)
+    xi_k <- Reflect_[xi_l, xi_u]( xi_k - eta g_k + sqrt(2 eta / beta) zeta_k ),   zeta_k ~ N(0, 1).
+
+``Reflect`` is the elastic reflection at both walls, applied as often as needed (a fold of period
+``2 (xi_u - xi_l)``), so a particle never leaves the box however large the step.  ``g_k`` is
+``d J / d xi`` at ``xi_k`` for the first variation ``J(xi; mu)`` of the energy
+(see :func:`lshlab.meanfield.alignment_potential_gradient`).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._validation import check_matrix, check_positive_float, check_positive_int
+
+__all__ = [
+    "kmeans_pseudo_labels",
+    "reflect",
+    "sample_pairs",
+    "alignment_loss",
+    "alignment_loss_grad",
+    "sinkhorn_cost",
+    "sinkhorn_grad",
+    "LangevinKernelLearner",
+]
+
+
+def kmeans_pseudo_labels(X, n_clusters=2, cluster=0, subset=None, random_state=None):
+    """Labels ``+1`` / ``-1`` from k-means on a subset of the data (seed eq. (4)).
+
+    k-means (scikit-learn, ``n_init=4``) is run on ``subset`` rows drawn without replacement (all rows
+    when ``subset`` is None); every row of ``X`` is then assigned to its nearest centroid and labelled
+    ``y_i = +1`` if it falls in cluster ``cluster`` (clusters numbered by decreasing size, so
+    ``cluster=0`` is the largest) and ``-1`` otherwise.
+
+    Returns
+    -------
+    y : ndarray of int8, shape (n_samples,)
+    """
+    from sklearn.cluster import KMeans
+
+    X = check_matrix(X, "X")
+    n = X.shape[0]
+    n_clusters = check_positive_int(n_clusters, "n_clusters", minimum=2)
+    if isinstance(cluster, bool) or not isinstance(cluster, numbers.Integral) or not 0 <= cluster < n_clusters:
+        raise ValueError(f"cluster must be an integer in 0..{n_clusters - 1}, got {cluster!r}")
+    rng = check_random_state(random_state)
+    if subset is None:
+        rows = np.arange(n)
+    else:
+        subset = check_positive_int(subset, "subset", minimum=n_clusters)
+        if subset > n:
+            raise ValueError(f"subset={subset} exceeds the number of samples {n}")
+        rows = rng.choice(n, size=subset, replace=False)
+    km = KMeans(n_clusters=n_clusters, n_init=4, random_state=rng.randint(2**31 - 1)).fit(X[rows])
+    sizes = np.bincount(km.labels_, minlength=n_clusters)
+    order = np.argsort(-sizes, kind="stable")  # cluster 0 = largest cluster on the subset
+    assign = km.predict(X)
+    y = np.where(assign == order[cluster], 1, -1).astype(np.int8)
+    return y
+
+
+def reflect(x, low, high):
+    """Elastic reflection of ``x`` into ``[low, high]``, repeated until inside.
+
+    A point that overshoots a wall by ``d`` comes back to ``wall -/+ d``; if that overshoots the other
+    wall it is reflected again, and so on.  Closed form: fold ``x - low`` with period ``2 L``,
+    ``L = high - low``, and mirror the second half.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    length = high - low
+    y = np.mod(x - low, 2.0 * length)
+    y = np.where(y > length, 2.0 * length - y, y)
+    return low + y
+
+
+def sample_pairs(X, y, n_pairs, rng):
+    """Draw ``n_pairs`` index pairs ``i != j`` uniformly; return ``(r2, s, i, j)``.
+
+    ``r2 = ||x_i - x_j||^2`` (float64) and ``s = y_i y_j`` in {-1, +1}.
+    """
+    n = X.shape[0]
+    i = rng.randint(0, n, size=n_pairs)
+    j = (i + rng.randint(1, n, size=n_pairs)) % n  # uniform over j != i
+    diff = X[i].astype(np.float64) - X[j].astype(np.float64)
+    r2 = np.einsum("ij,ij->i", diff, diff)
+    s = (y[i].astype(np.float64) * y[j].astype(np.float64))
+    return r2, s, i, j
+
+
+def _pair_kernel(xi, r2):
+    """``E[b, k] = exp(-xi_k r2_b)`` and ``K_b = mean_k E[b, k]``."""
+    E = np.exp(-np.outer(r2, xi))
+    return E, E.mean(axis=1)
+
+
+def alignment_loss(xi, r2, s, gamma=1.0):
+    """Mean pairwise loss ``mean_b [-s_b K(r_b) + (gamma/2) K(r_b)^2]``, ``K(r) = mean_k exp(-xi_k r^2)``."""
+    _, K = _pair_kernel(np.asarray(xi, dtype=np.float64), np.asarray(r2, dtype=np.float64))
+    return float(np.mean(-s * K + 0.5 * gamma * K**2))
+
+
+def alignment_loss_grad(xi, r2, s, gamma=1.0):
+    """Gradient of :func:`alignment_loss` w.r.t. each particle (not scaled by ``N``).
+
+    ``d/d xi_k = (1/N) mean_b (s_b - gamma K(r_b)) r_b^2 exp(-xi_k r_b^2)``.
+    """
+    xi = np.asarray(xi, dtype=np.float64)
+    r2 = np.asarray(r2, dtype=np.float64)
+    E, K = _pair_kernel(xi, r2)
+    w = (s - gamma * K) * r2
+    return (w @ E) / (r2.size * xi.size)
+
+
+def _sinkhorn_plan(xi, nu, epsilon, warmstart=None, tol=1e-10):
+    """POT's Sinkhorn plan for uniform weights and ``M_ij = (xi_i - nu_j)^2``; also ``(log u, log v)``."""
+    import ot
+
+    M = (xi[:, None] - nu[None, :]) ** 2
+    a = np.full(xi.size, 1.0 / xi.size)
+    b = np.full(nu.size, 1.0 / nu.size)
+    # The log-domain solver is used when exp(-M / eps) would underflow.
+    method = "sinkhorn" if M.max() / epsilon < 300.0 else "sinkhorn_log"
+    P, log = ot.sinkhorn(a, b, M, epsilon, method=method, numItermax=5000, stopThr=tol, warn=False,
+                         log=True, warmstart=warmstart)
+    if method == "sinkhorn":
+        with np.errstate(divide="ignore"):
+            warm = (np.log(log["u"]), np.log(log["v"]))
+    else:
+        warm = (log["log_u"], log["log_v"])
+    if not all(np.isfinite(w).all() for w in warm):
+        warm = None
+    return P, M, warm
+
+
+def sinkhorn_cost(xi, nu, epsilon):
+    """Entropic OT cost ``W^2_eps = <P, M> + eps sum P log P`` between particles and prior samples.
+
+    ``M_ij = (xi_i - nu_j)^2``, uniform weights, ``P`` from :func:`ot.sinkhorn` (POT).  The linear part
+    ``<P, M>`` is what :func:`ot.sinkhorn2` returns.
+    """
+    xi = np.asarray(xi, dtype=np.float64)
+    nu = np.asarray(nu, dtype=np.float64)
+    P, M, _ = _sinkhorn_plan(xi, nu, epsilon)
+    pos = P > 0
+    return float(np.sum(P * M) + epsilon * np.sum(P[pos] * np.log(P[pos])))
+
+
+def sinkhorn_grad(xi, nu, epsilon, warmstart=None, return_warmstart=False, tol=1e-10):
+    """Gradient of :func:`sinkhorn_cost` w.r.t. the particles: ``2 sum_j P_ij (xi_i - nu_j)``.
+
+    ``warmstart`` = ``(log u, log v)`` of a previous call (returned when ``return_warmstart``) starts
+    Sinkhorn from the previous scalings; the fixed point, hence the result, is the same.  ``tol`` is
+    POT's ``stopThr`` (2-norm of the column-marginal error).
+    """
+    xi = np.asarray(xi, dtype=np.float64)
+    nu = np.asarray(nu, dtype=np.float64)
+    P, _, warm = _sinkhorn_plan(xi, nu, epsilon, warmstart, tol)
+    g = 2.0 * (P.sum(axis=1) * xi - P @ nu)
+    return (g, warm) if return_warmstart else g
+
+
+class LangevinKernelLearner:
+    """Projected Langevin particles for the Schoenberg measure (Khuzani et al., arXiv:2006.13330).
+
+    See the module docstring for the loss, the regulariser and the update.
+
+    Parameters
+    ----------
+    n_particles : int
+        Number of particles ``N``.
+    beta : float
+        Inverse temperature (> 0; ``np.inf`` switches the noise off: projected SGD).
+    step : float
+        Step size ``eta`` (> 0), also the mean-field time per iteration.
+    reg : float
+        Sinkhorn regularisation weight ``h`` (>= 0).
+    epsilon : float
+        Entropic regularisation ``eps`` of the Sinkhorn distance (> 0, in units of ``xi^2``).
+    bounds : (float, float)
+        Walls ``(xi_l, xi_u)`` with ``0 <= xi_l < xi_u``.
+    n_iter : int
+        Number of updates.
+    batch_size : int or None
+        Pairs per step drawn from the pair pool (None: the whole pool every step, a deterministic
+        gradient).
+    n_pairs : int
+        Size of the pool of sample pairs drawn once in ``fit``.
+    gamma : float
+        Weight of the ``K^2`` term of ``E_gamma``.
+    prior : None or array-like
+        Samples of the prior ``nu`` (inside the bounds); None draws ``n_particles`` samples uniform on
+        the box.
+    init : None or array-like
+        Initial particles (inside the bounds); None draws them uniform on the box.
+    boundary : {"reflect", "clip"}
+        Elastic reflection (default) or Euclidean projection onto the box.
+    n_eval : int
+        Size of the held sample on which ``alignment_`` is measured.
+    random_state : None, int or RandomState
+    progress : bool
+        Show a tqdm progress bar.
+
+    Attributes
+    ----------
+    history_ : ndarray, shape (n_iter + 1, n_particles)
+        Particle positions, first row the initial ones.
+    particles_ : ndarray, shape (n_particles,)
+        ``history_[-1]``.
+    alignment_ : ndarray, shape (n_iter + 1,)
+        Uncentred kernel-target alignment of the particle kernel on the evaluation sample.
+    kernel_ : lshlab.kernels.SchoenbergKernel
+        Equal-weight mixture of the final particles.
+    prior_samples_ : ndarray
+    pair_r2_, pair_s_ : ndarray
+        The pair pool (squared distances and targets ``y y'``), used by :mod:`lshlab.meanfield`.
+    times_ : ndarray, shape (n_iter + 1,)
+        Mean-field time ``m * step`` of each row of ``history_``.
+    """
+
+    def __init__(
+        self,
+        n_particles=100,
+        beta=100.0,
+        step=1e-3,
+        reg=0.0,
+        epsilon=0.05,
+        bounds=(0.0, 1.0),
+        n_iter=500,
+        batch_size=256,
+        n_pairs=4096,
+        gamma=1.0,
+        prior=None,
+        init=None,
+        boundary="reflect",
+        n_eval=96,
+        random_state=None,
+        progress=False,
+    ):
+        self.n_particles = n_particles
+        self.beta = beta
+        self.step = step
+        self.reg = reg
+        self.epsilon = epsilon
+        self.bounds = bounds
+        self.n_iter = n_iter
+        self.batch_size = batch_size
+        self.n_pairs = n_pairs
+        self.gamma = gamma
+        self.prior = prior
+        self.init = init
+        self.boundary = boundary
+        self.n_eval = n_eval
+        self.random_state = random_state
+        self.progress = progress
+
+    # ------------------------------------------------------------------ validation
+    def _validate_params(self):
+        n = check_positive_int(self.n_particles, "n_particles")
+        if isinstance(self.beta, bool) or not isinstance(self.beta, numbers.Real) or np.isnan(self.beta) or self.beta <= 0:
+            raise ValueError(f"beta (inverse temperature) must be a number > 0 (np.inf allowed), got {self.beta!r}")
+        step = check_positive_float(self.step, "step")
+        reg = check_positive_float(self.reg, "reg", strict=False)
+        eps = check_positive_float(self.epsilon, "epsilon")
+        gamma = check_positive_float(self.gamma, "gamma", strict=False)
+        try:
+            low, high = (float(b) for b in self.bounds)
+        except (TypeError, ValueError):
+            raise ValueError(f"bounds must be a pair (xi_l, xi_u), got {self.bounds!r}") from None
+        if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or low >= high:
+            raise ValueError(f"bounds must satisfy 0 <= xi_l < xi_u (finite), got ({low}, {high})")
+        check_positive_int(self.n_iter, "n_iter", minimum=0)
+        check_positive_int(self.n_pairs, "n_pairs")
+        if self.batch_size is not None:
+            check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.n_eval, "n_eval", minimum=2)
+        if self.boundary not in ("reflect", "clip"):
+            raise ValueError(f"boundary must be 'reflect' or 'clip', got {self.boundary!r}")
+        return n, float(self.beta), step, reg, eps, gamma, low, high
+
+    def _points(self, value, name, n, low, high, rng):
+        if value is None:
+            return rng.uniform(low, high, size=n)
+        arr = check_matrix(value, name, dtype=np.float64, ndim=1)
+        if arr.min() < low or arr.max() > high:
+            raise ValueError(f"{name} must lie inside bounds ({low}, {high}), got range [{arr.min()}, {arr.max()}]")
+        return arr.copy()
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Run ``n_iter`` Langevin updates on pairs of ``(X, y)``; ``y`` in {-1, +1}."""
+        N, beta, step, reg, eps, gamma, low, high = self._validate_params()
+        X = check_matrix(X, "X")
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}")
+        if not np.isin(y, (-1, 1)).all():
+            raise ValueError("y must hold labels -1 / +1 (see kmeans_pseudo_labels)")
+        if X.shape[0] < 2:
+            raise ValueError("X needs at least 2 samples to form pairs")
+        from .kernels import SchoenbergKernel, kernel_target_alignment
+
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(0, 2**31 - 1, size=4)
+        init_rng, pair_rng, noise_rng, eval_rng = (np.random.RandomState(s) for s in seeds)
+
+        xi = self._points(self.init, "init", N, low, high, init_rng)
+        if xi.size != N:
+            raise ValueError(f"init must have n_particles={N} entries, got {xi.size}")
+        nu = self._points(self.prior, "prior", N, low, high, init_rng)
+
+        r2, s, _, _ = sample_pairs(X, y, self.n_pairs, pair_rng)
+        n_ev = min(self.n_eval, X.shape[0])
+        ev = eval_rng.choice(X.shape[0], size=n_ev, replace=False)
+        Xe = X[ev].astype(np.float64)
+        sq = np.einsum("ij,ij->i", Xe, Xe)
+        D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * Xe @ Xe.T, 0.0)
+        iu = np.triu_indices(n_ev, 1)
+        d2 = D2[iu]
+        ye = y[ev].astype(np.float64)
+
+        def alignment(p):
+            K = np.ones((n_ev, n_ev))
+            vals = np.exp(-np.outer(d2, p)).mean(axis=1)
+            K[iu] = vals
+            K.T[iu] = vals
+            return kernel_target_alignment(K, ye)
+
+        noise_sd = 0.0 if np.isinf(beta) else np.sqrt(2.0 * step / beta)
+        history = np.empty((self.n_iter + 1, N))
+        align = np.empty(self.n_iter + 1)
+        history[0] = xi
+        align[0] = alignment(xi)
+        warm = None
+        iterator = range(1, self.n_iter + 1)
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(iterator, desc="Langevin particles", total=self.n_iter)
+        for m in iterator:
+            if self.batch_size is None:
+                rb, sb = r2, s
+            else:
+                idx = pair_rng.randint(0, r2.size, size=self.batch_size)
+                rb, sb = r2[idx], s[idx]
+            g = N * alignment_loss_grad(xi, rb, sb, gamma)
+            if reg > 0:
+                gs, warm = sinkhorn_grad(xi, nu, eps, warmstart=warm, return_warmstart=True,
+                                         tol=1e-6 / N)
+                g += N * 0.5 * reg * gs
+            xi = xi - step * g
+            if noise_sd > 0:
+                xi = xi + noise_sd * noise_rng.standard_normal(N)
+            xi = reflect(xi, low, high) if self.boundary == "reflect" else np.clip(xi, low, high)
+            history[m] = xi
+            align[m] = alignment(xi)
+
+        self.history_ = history
+        self.particles_ = history[-1]
+        self.alignment_ = align
+        self.times_ = step * np.arange(self.n_iter + 1)
+        self.prior_samples_ = nu
+        self.pair_r2_ = r2
+        self.pair_s_ = s
+        self.kernel_ = SchoenbergKernel(self.particles_.copy(), np.full(N, 1.0 / N))
+        return self

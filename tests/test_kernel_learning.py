@@ -1,0 +1,194 @@
+"""Langevin kernel learner: gradients vs finite differences, Sinkhorn vs POT, walls, limits, determinism."""
+
+import numpy as np
+import ot
+import pytest
+
+from lshlab.kernel_learning import (
+    LangevinKernelLearner,
+    alignment_loss,
+    alignment_loss_grad,
+    kmeans_pseudo_labels,
+    reflect,
+    sinkhorn_cost,
+    sinkhorn_grad,
+)
+from lshlab.kernels import SchoenbergKernel, kernel_target_alignment
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(120, 4) * 0.4, rng.randn(80, 4) * 0.4 + 1.5]).astype(np.float32)
+    truth = np.r_[np.ones(120), -np.ones(80)].astype(int)
+    return X, truth
+
+
+def test_pseudo_labels_recover_blobs(blobs):
+    X, truth = blobs
+    y = kmeans_pseudo_labels(X, n_clusters=2, cluster=0, subset=60, random_state=0)
+    assert set(np.unique(y)) == {-1, 1}
+    np.testing.assert_array_equal(y, truth)  # cluster 0 = the larger blob, all rows assigned
+    y1 = kmeans_pseudo_labels(X, n_clusters=2, cluster=1, random_state=0)
+    np.testing.assert_array_equal(y1, -truth)
+
+
+def test_pseudo_labels_bad_args(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="cluster"):
+        kmeans_pseudo_labels(X, n_clusters=2, cluster=2)
+    with pytest.raises(ValueError, match="subset"):
+        kmeans_pseudo_labels(X, subset=10_000)
+
+
+def test_alignment_loss_gradient_vs_finite_differences():
+    rng = np.random.RandomState(1)
+    xi = rng.uniform(0.1, 2.0, 7)
+    r2 = rng.uniform(0.0, 3.0, 50)
+    s = rng.choice([-1.0, 1.0], 50)
+    g = alignment_loss_grad(xi, r2, s, gamma=0.7)
+    h = 1e-6
+    fd = np.array([
+        (alignment_loss(xi + h * e, r2, s, 0.7) - alignment_loss(xi - h * e, r2, s, 0.7)) / (2 * h)
+        for e in np.eye(xi.size)
+    ])
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-10)
+
+
+def test_squared_loss_identity():
+    """gamma = 1: E_gamma = 1/2 (y y' - K)^2 - 1/2."""
+    rng = np.random.RandomState(2)
+    xi, r2, s = rng.uniform(0, 2, 5), rng.uniform(0, 3, 40), rng.choice([-1.0, 1.0], 40)
+    K = np.exp(-np.outer(r2, xi)).mean(axis=1)
+    assert alignment_loss(xi, r2, s, 1.0) == pytest.approx(np.mean(0.5 * (s - K) ** 2 - 0.5))
+
+
+def test_sinkhorn_cost_matches_pot_and_gradient_matches_fd():
+    rng = np.random.RandomState(3)
+    xi, nu, eps = rng.uniform(0, 1, 6), rng.uniform(0, 1, 8), 0.05
+    a, b = np.full(6, 1 / 6), np.full(8, 1 / 8)
+    M = (xi[:, None] - nu[None, :]) ** 2
+    P = ot.sinkhorn(a, b, M, eps, stopThr=1e-12, numItermax=10000)
+    linear = float(ot.sinkhorn2(a, b, M, eps, stopThr=1e-12, numItermax=10000))
+    full = linear + eps * np.sum(P * np.log(P))
+    assert sinkhorn_cost(xi, nu, eps) == pytest.approx(full, rel=1e-7)
+    g = sinkhorn_grad(xi, nu, eps)
+    h = 1e-6
+    fd = np.array([(sinkhorn_cost(xi + h * e, nu, eps) - sinkhorn_cost(xi - h * e, nu, eps)) / (2 * h)
+                   for e in np.eye(6)])
+    np.testing.assert_allclose(g, fd, rtol=1e-4, atol=1e-7)
+    # warm start reaches the same fixed point
+    _, warm = sinkhorn_grad(xi, nu, eps, return_warmstart=True)
+    np.testing.assert_allclose(sinkhorn_grad(xi + 1e-3, nu, eps, warmstart=warm),
+                               sinkhorn_grad(xi + 1e-3, nu, eps), atol=1e-8)
+
+
+def test_reflect_equals_repeated_reflection():
+    rng = np.random.RandomState(4)
+    x = rng.uniform(-50, 50, 2000)
+    low, high = 0.5, 2.0
+
+    def loop(v):
+        while v < low or v > high:
+            v = 2 * low - v if v < low else 2 * high - v
+        return v
+
+    np.testing.assert_allclose(reflect(x, low, high), [loop(v) for v in x], atol=1e-9)
+    inside = rng.uniform(low, high, 100)
+    np.testing.assert_array_equal(reflect(inside, low, high), inside)
+
+
+def test_particles_stay_inside_with_huge_steps(blobs):
+    X, y = blobs
+    lrn = LangevinKernelLearner(n_particles=40, beta=1e-3, step=5.0, reg=1.0, bounds=(0.2, 1.0), n_iter=20,
+                                batch_size=32, n_pairs=200, n_eval=20, random_state=0).fit(X, y)
+    assert lrn.history_.min() >= 0.2 and lrn.history_.max() <= 1.0
+    assert np.ptp(lrn.history_[-1]) > 0.3  # they really moved across the box
+
+
+def test_fitted_attributes_and_kernel(blobs):
+    X, y = blobs
+    lrn = LangevinKernelLearner(n_particles=30, beta=50.0, step=0.05, bounds=(0.0, 3.0), n_iter=12,
+                                n_pairs=300, n_eval=30, random_state=1).fit(X, y)
+    assert lrn.history_.shape == (13, 30)
+    np.testing.assert_array_equal(lrn.particles_, lrn.history_[-1])
+    assert lrn.alignment_.shape == (13,)
+    assert isinstance(lrn.kernel_, SchoenbergKernel)
+    r = np.array([0.0, 0.5, 1.3])
+    np.testing.assert_allclose(lrn.kernel_(r), np.exp(-np.outer(r**2, lrn.particles_)).mean(axis=1))
+    np.testing.assert_allclose(lrn.times_, 0.05 * np.arange(13))
+
+
+def test_alignment_curve_is_kernel_target_alignment(blobs):
+    """alignment_[0] equals kernel_target_alignment of the initial particle kernel on the eval sample."""
+    X, y = blobs
+    lrn = LangevinKernelLearner(n_particles=10, n_iter=1, n_eval=len(X), random_state=2).fit(X, y)
+    D2 = ((X[:, None, :].astype(np.float64) - X[None, :, :]) ** 2).sum(-1)
+    K = np.exp(-D2[..., None] * lrn.history_[0]).mean(-1)
+    assert lrn.alignment_[0] == pytest.approx(kernel_target_alignment(K, y), rel=1e-9)
+
+
+def test_alignment_rises(blobs):
+    X, _ = blobs
+    y = kmeans_pseudo_labels(X, random_state=0)
+    lrn = LangevinKernelLearner(n_particles=50, beta=1e3, step=0.2, bounds=(0.0, 5.0), n_iter=80,
+                                init=np.full(50, 0.05), n_pairs=1000, batch_size=128, n_eval=80,
+                                random_state=0).fit(X, y)
+    assert lrn.alignment_[-10:].mean() > lrn.alignment_[0] + 0.05
+
+
+def test_infinite_beta_without_reg_is_projected_sgd(blobs):
+    X, y = blobs
+    kw = dict(n_particles=15, step=0.3, reg=0.0, bounds=(0.0, 1.0), n_iter=25, batch_size=None, n_pairs=300,
+              n_eval=20, random_state=5)
+    lrn = LangevinKernelLearner(beta=np.inf, boundary="clip", **kw).fit(X, y)
+    xi = lrn.history_[0].copy()
+    for m in range(1, 26):
+        xi = np.clip(xi - 0.3 * 15 * alignment_loss_grad(xi, lrn.pair_r2_, lrn.pair_s_), 0.0, 1.0)
+        np.testing.assert_allclose(lrn.history_[m], xi, rtol=1e-12, atol=1e-12)
+    # beta -> infinity with stochastic pair batches: the noise vanishes, the pair stream is unchanged
+    kw.update(batch_size=16)
+    cold = LangevinKernelLearner(beta=np.inf, **kw).fit(X, y)
+    warm = LangevinKernelLearner(beta=1e14, **kw).fit(X, y)
+    np.testing.assert_allclose(warm.history_, cold.history_, atol=1e-5)
+
+
+def test_deterministic(blobs):
+    X, y = blobs
+    kw = dict(n_particles=12, beta=10.0, step=0.1, reg=0.5, bounds=(0.0, 2.0), n_iter=10, n_pairs=200,
+              n_eval=20)
+    a = LangevinKernelLearner(random_state=7, **kw).fit(X, y)
+    b = LangevinKernelLearner(random_state=7, **kw).fit(X, y)
+    c = LangevinKernelLearner(random_state=8, **kw).fit(X, y)
+    np.testing.assert_array_equal(a.history_, b.history_)
+    np.testing.assert_array_equal(a.alignment_, b.alignment_)
+    assert not np.allclose(a.history_, c.history_)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(beta=0.0), "beta"),
+        (dict(beta=-1.0), "beta"),
+        (dict(bounds=(1.0, 1.0)), "bounds"),
+        (dict(bounds=(2.0, 1.0)), "bounds"),
+        (dict(bounds=(-0.5, 1.0)), "bounds"),
+        (dict(step=0.0), "step"),
+        (dict(step=-1e-3), "step"),
+        (dict(n_particles=0), "n_particles"),
+        (dict(reg=-1.0), "reg"),
+        (dict(epsilon=0.0), "epsilon"),
+        (dict(boundary="wrap"), "boundary"),
+        (dict(init=np.full(5, 9.0), n_particles=5), "init"),
+    ],
+)
+def test_bad_parameters(blobs, kw, match):
+    X, y = blobs
+    with pytest.raises(ValueError, match=match):
+        LangevinKernelLearner(n_iter=2, **kw).fit(X, y)
+
+
+def test_bad_labels(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="y must"):
+        LangevinKernelLearner(n_iter=2).fit(X, np.zeros(len(X)))

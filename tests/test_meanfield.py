@@ -1,0 +1,121 @@
+"""Mean-field PDE: conservation, positivity, Gibbs stationary state, consistency with the particles."""
+
+import numpy as np
+import pytest
+from scipy.stats import wasserstein_distance
+
+from lshlab.kernel_learning import LangevinKernelLearner, alignment_loss_grad
+from lshlab.meanfield import (
+    alignment_potential,
+    histogram_density,
+    meanfield_from_learner,
+    solve_meanfield,
+    wasserstein_to_density,
+)
+
+
+def test_mass_conserved_and_positive_with_strong_drift():
+    res = solve_meanfield((0.0, 1.0), beta=200.0, rho0=lambda x: np.exp(-((x - 0.2) / 0.05) ** 2),
+                          n_cells=80, t_final=2.0, dt=0.05, potential=lambda x: 5 * np.sin(12 * x))
+    np.testing.assert_allclose(res.mass, 1.0, atol=1e-12)
+    assert res.density.min() >= 0.0
+    assert res.density.shape == (101, 80)
+
+
+def test_pure_transport_upwind_conserves_mass():
+    res = solve_meanfield((0.0, 1.0), beta=np.inf, n_cells=50, t_final=1.0, potential=lambda x: x)
+    np.testing.assert_allclose(res.mass, 1.0, atol=1e-12)
+    assert res.density.min() >= 0.0
+    assert res.density[-1][:5].sum() * res.dx > 0.95  # everything pushed to the left wall
+
+
+@pytest.mark.parametrize("beta", [5.0, 40.0])
+def test_stationary_state_is_gibbs(beta):
+    J = lambda x: (x - 0.3) ** 2 + 0.2 * np.cos(9 * x)  # noqa: E731
+    res = solve_meanfield((0.0, 1.0), beta=beta, n_cells=400, t_final=1e4, dt=50.0, potential=J)
+    x = np.linspace(0, 1, 200001)
+    gibbs = np.exp(-beta * J(x))
+    gibbs /= np.trapezoid(gibbs, x)
+    cells = np.interp(res.grid, x, gibbs)
+    np.testing.assert_allclose(res.density[-1], cells, rtol=2e-3 * beta / 5, atol=1e-6)
+
+
+def test_zero_potential_relaxes_to_uniform():
+    res = solve_meanfield((1.0, 3.0), beta=10.0, rho0=lambda x: (x < 1.5).astype(float), n_cells=40,
+                          t_final=400.0, dt=2.0, potential=lambda x: 0 * x)
+    np.testing.assert_allclose(res.density[-1], 0.5, atol=1e-6)
+
+
+def test_alignment_potential_derivative_is_particle_drift():
+    """d/dxi J(xi; mu_N) at a particle = N * dE/dxi_k of the particle loss (mean-field scaling)."""
+    rng = np.random.RandomState(0)
+    xi = rng.uniform(0.1, 2.0, 9)
+    r2, s = rng.uniform(0, 3, 60), rng.choice([-1.0, 1.0], 60)
+    w = np.full(9, 1 / 9)
+    h = 1e-6
+    dJ = []
+    for k in range(9):
+        # J's density argument stays at the particles; only the evaluation point moves
+        Jp = alignment_potential(np.array([xi[k] + h]), w, r2, s, 0.8, support=xi)
+        Jm = alignment_potential(np.array([xi[k] - h]), w, r2, s, 0.8, support=xi)
+        E = np.exp(-np.outer(np.array([xi[k] + h, xi[k] - h]), r2))
+        K = w @ np.exp(-np.outer(xi, r2))
+        assert Jp[0] == pytest.approx((E[0] @ (0.8 * K - s)) / 60)
+        dJ.append((Jp[0] - Jm[0]) / (2 * h))
+    np.testing.assert_allclose(dJ, 9 * alignment_loss_grad(xi, r2, s, 0.8), rtol=1e-5, atol=1e-9)
+
+
+def test_wasserstein_helper_matches_scipy():
+    rng = np.random.RandomState(1)
+    edges = np.linspace(0, 2, 41)
+    dens = rng.uniform(0, 1, 40)
+    dens /= dens.sum() * 0.05
+    samples = rng.uniform(0, 2, 300)
+    # reference: the density represented by a very fine set of weighted points
+    fine = np.linspace(0, 2, 400001)[:-1] + 2 / 800000
+    ref = wasserstein_distance(samples, fine, v_weights=dens[np.minimum((fine / 0.05).astype(int), 39)])
+    assert wasserstein_to_density(samples, edges, dens, refine=64) == pytest.approx(ref, abs=5e-4)
+    assert histogram_density(samples, edges).sum() * 0.05 == pytest.approx(1.0)
+
+
+def test_particles_converge_to_pde_as_n_grows():
+    rng = np.random.RandomState(2)
+    X = np.vstack([rng.randn(60, 3) * 0.4, rng.randn(60, 3) * 0.4 + 1.0]).astype(np.float32)
+    y = np.r_[np.ones(60), -np.ones(60)].astype(int)
+    kw = dict(beta=30.0, step=0.02, reg=0.0, bounds=(0.0, 3.0), n_iter=60, batch_size=None, n_pairs=400,
+              n_eval=10)
+    gaps = {}
+    for n in (20, 2000):  # the same random_state gives the same pair pool, so the same PDE
+        lrn = LangevinKernelLearner(n_particles=n, random_state=0, **kw).fit(X, y)
+        gaps[n] = wasserstein_to_density(lrn.particles_, *_pde(X, y, kw))
+    assert gaps[2000] < 0.4 * gaps[20]
+
+
+_PDE_CACHE = {}
+
+
+def _pde(X, y, kw):
+    if "res" not in _PDE_CACHE:
+        lrn = LangevinKernelLearner(n_particles=2, random_state=0, **kw).fit(X, y)
+        res = meanfield_from_learner(lrn, n_cells=150, dt=0.01)
+        np.testing.assert_allclose(res.mass, 1.0, atol=1e-12)
+        _PDE_CACHE["res"] = (res.edges, res.density[-1])
+    return _PDE_CACHE["res"]
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(bounds=(1.0, 0.0)), "bounds"),
+        (dict(beta=0.0), "beta"),
+        (dict(t_final=-1.0), "t_final"),
+        (dict(potential=None), "potential"),
+        (dict(rho0=-np.ones(10)), "rho0"),
+        (dict(dt=0.0), "dt"),
+    ],
+)
+def test_bad_arguments(kw, match):
+    args = dict(bounds=(0.0, 1.0), beta=1.0, n_cells=10, t_final=1.0, potential=lambda x: x)
+    args.update(kw)
+    with pytest.raises(ValueError, match=match):
+        solve_meanfield(**args)
