@@ -235,9 +235,9 @@ def test_logdet_divergence_is_twice_gaussian_kl():
 
 def test_knn_accuracy_matches_brute_force_vote():
     rng = np.random.default_rng(3)
-    D = rng.random((30, 50))
     y_db, y_q = rng.integers(0, 4, 50), rng.integers(0, 4, 30)
-    for k in (1, 4, 7):
+    for D, k in [(rng.random((30, 50)), 1), (rng.random((30, 50)), 7), (rng.integers(0, 6, (30, 50)), 4),
+                 (rng.integers(0, 3, (30, 50)), 9), (rng.integers(0, 9, (30, 50)), 50)]:  # Hamming-like ties
         pred = []
         for row in D:
             nn = np.argsort(row, kind="stable")[:k]

@@ -1,0 +1,190 @@
+"""Figures for lecture 08 (metric learning and metric LSH).
+
+- :func:`metric_ellipses`: points, similar / dissimilar constraints and the balls of a Mahalanobis
+  metric {x : (x − c)ᵀA(x − c) = r²} (ellipses) around every point.
+- :func:`metric_before_after`: the same picture for the prior and the learned metric side by side.
+- :func:`constraint_distances_plot`: d_A of every constraint before and after learning, with u and l.
+- :func:`collision_theory_vs_measured`: metric-LSH bit agreement against 1 − θ_A/π.
+- :func:`accuracy_bars`: a labelled bar chart of scores (kNN accuracy, mAP) for several methods.
+
+Every helper accepts ``ax=`` (or ``axes=``), labels its axes, titles what is compared, never calls
+``plt.show()`` and returns the Figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_matrix
+
+__all__ = [
+    "metric_ellipses",
+    "metric_before_after",
+    "constraint_distances_plot",
+    "collision_theory_vs_measured",
+    "accuracy_bars",
+]
+
+SIMILAR_COLOR = "tab:green"
+DISSIMILAR_COLOR = "tab:red"
+
+
+def _axes(ax, figsize=(5.5, 4.5)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def _ellipse_xy(center, A, radius, n=120):
+    """Boundary of {x : (x − c)ᵀA(x − c) = r²} for a 2×2 positive definite A."""
+    w, V = np.linalg.eigh(np.asarray(A, dtype=float))
+    if w[0] <= 0:
+        raise ValueError(f"A must be positive definite to draw its balls, eigenvalues {w}")
+    t = np.linspace(0, 2 * np.pi, n)
+    circle = np.stack([np.cos(t), np.sin(t)])  # unit circle
+    pts = V @ (circle * (radius / np.sqrt(w))[:, None])
+    return center[0] + pts[0], center[1] + pts[1]
+
+
+def metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1.0, ax=None, title=None):
+    """2-D points with constraint segments and the radius-``radius`` ball of A around each point.
+
+    Parameters
+    ----------
+    X : array (n, 2)
+    A : array (2, 2), positive definite
+    pairs : int array (m, 2), optional;  similar : bool array (m,), optional
+        Drawn as solid green (similar) / dashed red (dissimilar) segments.
+    names : sequence of str, optional
+        Point labels (e.g. the lecture's "A" … "F").
+    radius : float
+        Ball radius r in the metric (d_A = r²).
+    """
+    X = check_matrix(X, "X", dtype=np.float64)
+    if X.shape[1] != 2:
+        raise ValueError(f"metric_ellipses draws 2-D points, X has {X.shape[1]} columns")
+    A = np.asarray(A, dtype=float)
+    if A.shape != (2, 2):
+        raise ValueError(f"A must be 2x2 for a 2-D picture, got shape {A.shape}")
+    fig, ax = _axes(ax)
+    if pairs is not None:
+        pairs = np.asarray(pairs)
+        similar = np.ones(len(pairs), bool) if similar is None else np.asarray(similar, bool)
+        for (i, j), s in zip(pairs, similar):
+            ax.plot(*X[[i, j]].T, color=SIMILAR_COLOR if s else DISSIMILAR_COLOR,
+                    ls="-" if s else "--", lw=2, alpha=0.8, zorder=1)
+        ax.plot([], [], color=SIMILAR_COLOR, lw=2, label="similar pair")
+        ax.plot([], [], color=DISSIMILAR_COLOR, ls="--", lw=2, label="dissimilar pair")
+    for k, c in enumerate(X):
+        ax.plot(*_ellipse_xy(c, A, radius), color="tab:blue", lw=1, alpha=0.6,
+                label=f"ball d_A = {radius:g}²" if k == 0 else None)
+    ax.scatter(X[:, 0], X[:, 1], s=40, color="black", zorder=3)
+    if names is not None:
+        for name, (x, y) in zip(names, X):
+            ax.annotate(str(name), (x, y), xytext=(5, 5), textcoords="offset points", fontsize=11)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    a = A
+    ax.set_title(title or f"Metric balls, A = [[{a[0, 0]:.2f}, {a[0, 1]:.2f}], [{a[1, 0]:.2f}, {a[1, 1]:.2f}]]")
+    ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+def metric_before_after(X, A_before, A_after, *, pairs=None, similar=None, names=None, radius=1.0, axes=None):
+    """Two panels: :func:`metric_ellipses` for the prior metric and for the learned one."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
+    axes = np.atleast_1d(axes)
+    if axes.size < 2:
+        raise ValueError("metric_before_after needs two axes")
+    for ax, A, what in zip(axes, (A_before, A_after), ("before learning (prior A0)", "after ITML")):
+        metric_ellipses(X, A, pairs=pairs, similar=similar, names=names, radius=radius, ax=ax,
+                        title=f"Balls of radius {radius:g}, {what}")
+    lims = np.array([axes[0].get_xlim(), axes[1].get_xlim()])
+    ylims = np.array([axes[0].get_ylim(), axes[1].get_ylim()])
+    for ax in axes[:2]:
+        ax.set_xlim(lims[:, 0].min(), lims[:, 1].max())
+        ax.set_ylim(ylims[:, 0].min(), ylims[:, 1].max())
+    return axes[0].figure
+
+
+def constraint_distances_plot(d_before, d_after, similar, bounds, *, ax=None, title=None):
+    """d_A of each constraint before vs after learning (log–log), with the bounds u and l.
+
+    Similar pairs (green) should end below u, dissimilar ones (red) above l (up to the slack).
+    """
+    d_before = np.asarray(d_before, float)
+    d_after = np.asarray(d_after, float)
+    similar = np.asarray(similar, bool)
+    if not (d_before.shape == d_after.shape == similar.shape):
+        raise ValueError("d_before, d_after and similar must have the same shape (one entry per pair)")
+    u, l = bounds
+    fig, ax = _axes(ax)
+    ax.scatter(d_before[similar], d_after[similar], s=8, alpha=0.5, color=SIMILAR_COLOR, label="similar pairs")
+    ax.scatter(d_before[~similar], d_after[~similar], s=8, alpha=0.5, color=DISSIMILAR_COLOR,
+               label="dissimilar pairs")
+    ax.axhline(u, color=SIMILAR_COLOR, ls=":", label=f"u = {u:.3g}")
+    ax.axhline(l, color=DISSIMILAR_COLOR, ls=":", label=f"l = {l:.3g}")
+    lo = max(min(d_before.min(), d_after.min()), 1e-12)
+    hi = max(d_before.max(), d_after.max())
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=1, label="unchanged")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("distance before (prior A0)")
+    ax.set_ylabel("distance after (learned A)")
+    ax.set_title(title or "Pair constraints: squared distances before vs after ITML")
+    ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=None, ax=None, title=None):
+    """Measured bit-agreement rate against 1 − θ_A/π, with the ±2σ binomial band when n_bits is given.
+
+    ``theory`` and ``measured`` are arrays (one entry per pair), or dicts label → array to overlay
+    several metrics (then ``labels`` is ignored).
+    """
+    fig, ax = _axes(ax)
+    if isinstance(theory, dict):
+        items = [(k, np.asarray(theory[k], float), np.asarray(measured[k], float)) for k in theory]
+    else:
+        items = [(labels or "pairs", np.asarray(theory, float), np.asarray(measured, float))]
+    for label, t, m in items:
+        if t.shape != m.shape:
+            raise ValueError(f"theory and measured must have the same shape for {label!r}")
+        ax.scatter(t, m, s=14, alpha=0.7, label=label)
+    grid = np.linspace(0, 1, 101)
+    ax.plot(grid, grid, color="black", lw=1, label="theory = measured")
+    if n_bits:
+        band = 2 * np.sqrt(grid * (1 - grid) / n_bits)
+        ax.fill_between(grid, grid - band, grid + band, color="grey", alpha=0.25, label=f"±2σ ({n_bits} bits)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("theory 1 − arccos(xᵀAy / √(xᵀAx·yᵀAy)) / π")
+    ax.set_ylabel("measured fraction of equal bits")
+    ax.set_title(title or "Metric LSH: collision probability, measured vs theory")
+    ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, ylim=None):
+    """Bars for a dict label → score (value printed on each bar)."""
+    if not isinstance(scores, dict) or not scores:
+        raise ValueError("scores must be a non-empty dict label -> number")
+    fig, ax = _axes(ax, figsize=(6.5, 4))
+    labels = list(scores)
+    vals = np.array([float(scores[k]) for k in labels])
+    bars = ax.bar(range(len(vals)), vals, color=[f"C{i}" for i in range(len(vals))])
+    for b, v in zip(bars, vals):
+        ax.annotate(f"{v:.3f}", (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(range(len(vals)), labels, rotation=20, ha="right")
+    ax.set_ylabel(ylabel)
+    lo = max(0.0, vals.min() - 0.15) if ylim is None else ylim[0]
+    hi = min(1.0, vals.max() + 0.06) if ylim is None else ylim[1]
+    ax.set_ylim(lo, max(hi, lo + 0.05))
+    ax.set_title(title or f"{ylabel} by method")
+    return fig

@@ -1,0 +1,169 @@
+"""Explorer for lecture 08: hashing under the Euclidean metric vs a learned (ITML) metric, against bits.
+
+- :func:`prepare_metric_comparison` encodes database and queries once per metric at the largest code
+  length (bit b of a :class:`~lshlab.hashing.MetricHash` does not depend on the code length, so the
+  first n bits of a long code are an n-bit code), and stores exact-metric kNN accuracies and the
+  theoretical collision probabilities of sampled query–database pairs.
+- :func:`update_metric` (pure) evaluates one code length: kNN accuracy with Hamming distances,
+  precision–recall by Hamming radius and measured bit agreement of the sampled pairs.
+- :func:`draw_metric` draws PR curves, collision theory vs measurement and accuracies;
+  :func:`metric_explorer` wires a bits slider to the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_matrix, check_positive_int
+from ._core import Explorer, selection_slider
+
+__all__ = ["MetricLSHComparison", "prepare_metric_comparison", "update_metric", "draw_metric", "metric_explorer"]
+
+
+@dataclass
+class MetricLSHComparison:
+    """Cached codes and references for :func:`update_metric` (built by :func:`prepare_metric_comparison`).
+
+    Attributes
+    ----------
+    labels : tuple of metric names;  max_bits, k : ints.
+    codes : dict label -> (database codes, query codes), uint8 0/1 with ``max_bits`` columns.
+    knn_exact : dict label -> kNN accuracy with the exact metric distance.
+    pair_index : (n_pairs, 2) query / database indices of the sampled pairs.
+    theory : dict label -> collision probability of each sampled pair.
+    y_db, y_query : labels;  relevant : bool (n_query, n_db) same-label ground truth.
+    """
+
+    labels: tuple
+    max_bits: int
+    k: int
+    codes: dict = field(default_factory=dict)
+    knn_exact: dict = field(default_factory=dict)
+    pair_index: np.ndarray = None
+    theory: dict = field(default_factory=dict)
+    y_db: np.ndarray = None
+    y_query: np.ndarray = None
+    relevant: np.ndarray = None
+
+
+def prepare_metric_comparison(X_db, y_db, X_query, y_query, metrics, *, max_bits=256, k=5,
+                              n_pairs=300, random_state=0):
+    """Encode once per metric and compute the references the explorer needs.
+
+    Parameters
+    ----------
+    X_db, y_db, X_query, y_query : arrays
+        Database and queries (rows) with labels; relevance is "same label".
+    metrics : dict label -> (d, d) PSD matrix or None (None = Euclidean / identity)
+    max_bits : int
+        Longest code length offered by the slider.
+    k : int
+        Neighbours in the kNN vote.
+    n_pairs : int
+        Query–database pairs sampled for the collision check.
+    """
+    from ..hashing.metric import MetricHash, metric_collision_probability
+    from ..metric_learning import knn_accuracy, mahalanobis_distance_matrix
+    from ..metrics import relevance_from_labels
+
+    X_db = check_matrix(X_db, "X_db", dtype=np.float64)
+    X_query = check_matrix(X_query, "X_query", dtype=np.float64)
+    if X_db.shape[1] != X_query.shape[1]:
+        raise ValueError(f"X_db has {X_db.shape[1]} features but X_query has {X_query.shape[1]}")
+    y_db, y_query = np.asarray(y_db), np.asarray(y_query)
+    if y_db.shape != (X_db.shape[0],) or y_query.shape != (X_query.shape[0],):
+        raise ValueError("y_db and y_query must hold one label per row of X_db and X_query")
+    if not isinstance(metrics, dict) or not metrics:
+        raise ValueError("metrics must be a non-empty dict label -> matrix (or None for Euclidean)")
+    max_bits = check_positive_int(max_bits, "max_bits")
+    k = check_positive_int(k, "k")
+    n_pairs = check_positive_int(n_pairs, "n_pairs")
+    rng = np.random.default_rng(random_state)
+    pair_index = np.column_stack([rng.integers(0, X_query.shape[0], n_pairs),
+                                  rng.integers(0, X_db.shape[0], n_pairs)])
+    comp = MetricLSHComparison(labels=tuple(metrics), max_bits=max_bits, k=k, pair_index=pair_index,
+                               y_db=y_db, y_query=y_query, relevant=relevance_from_labels(y_query, y_db))
+    d = X_db.shape[1]
+    for label, A in metrics.items():
+        A = np.eye(d) if A is None else A
+        h = MetricHash(max_bits, A, random_state=random_state).fit(X_db)
+        comp.codes[label] = (h.transform(X_db), h.transform(X_query))
+        D = mahalanobis_distance_matrix(X_query, X_db, A)
+        comp.knn_exact[label] = knn_accuracy(D, y_db, y_query, k)
+        comp.theory[label] = metric_collision_probability(X_query[pair_index[:, 0]], X_db[pair_index[:, 1]], A)
+    return comp
+
+
+def update_metric(comparison, n_bits=64):
+    """Evaluate every metric's hash at ``n_bits`` (the first ``n_bits`` bits of the cached codes).
+
+    Returns
+    -------
+    dict with ``n_bits``, ``knn_hash`` (label -> kNN accuracy with Hamming distances, ties by index),
+    ``knn_exact``, ``pr`` (label -> PRCurve by Hamming radius), ``theory`` and ``measured``
+    (label -> per-pair collision probability and fraction of equal bits).
+    """
+    from ..distances import hamming_distance_matrix
+    from ..metric_learning import knn_accuracy
+    from ..metrics import precision_recall_curve_retrieval
+
+    n_bits = check_positive_int(n_bits, "n_bits")
+    if n_bits > comparison.max_bits:
+        raise ValueError(f"n_bits={n_bits} exceeds the cached code length {comparison.max_bits}")
+    qi, di = comparison.pair_index.T
+    out = {"n_bits": n_bits, "knn_hash": {}, "knn_exact": dict(comparison.knn_exact), "pr": {},
+           "theory": dict(comparison.theory), "measured": {}, "k": comparison.k}
+    for label in comparison.labels:
+        cdb, cq = comparison.codes[label]
+        cdb, cq = cdb[:, :n_bits], cq[:, :n_bits]
+        H = hamming_distance_matrix(cq, cdb)
+        out["knn_hash"][label] = knn_accuracy(H, comparison.y_db, comparison.y_query, comparison.k)
+        out["pr"][label] = precision_recall_curve_retrieval(H, comparison.relevant, by="radius",
+                                                            label=f"{label}, {n_bits} bits")
+        out["measured"][label] = np.mean(cq[qi] == cdb[di], axis=1)
+    return out
+
+
+def draw_metric(result, axes):
+    """Three panels: PR by Hamming radius, collision theory vs measured, kNN accuracy (hash vs exact)."""
+    from ..plots.metric import collision_theory_vs_measured
+    from ..plots.retrieval import pr_curves
+
+    axes = np.atleast_1d(axes)
+    if axes.size < 3:
+        raise ValueError("draw_metric needs three axes")
+    b = result["n_bits"]
+    pr_curves({lab: c for lab, c in result["pr"].items()}, ax=axes[0],
+              title=f"Same-class retrieval by Hamming radius, {b} bits")
+    collision_theory_vs_measured(result["theory"], result["measured"], n_bits=b, ax=axes[1],
+                                 title=f"Bit agreement vs theory, {b} bits")
+    labels = list(result["knn_hash"])
+    x = np.arange(len(labels))
+    ax = axes[2]
+    ax.bar(x - 0.2, [result["knn_exact"][lab] for lab in labels], 0.4, label="exact metric", color="grey")
+    ax.bar(x + 0.2, [result["knn_hash"][lab] for lab in labels], 0.4, label=f"Hamming, {b} bits", color="C0")
+    for xi, lab in zip(x, labels):
+        ax.annotate(f"{result['knn_hash'][lab]:.3f}", (xi + 0.2, result["knn_hash"][lab]), ha="center",
+                    va="bottom", fontsize=9)
+    ax.set_xticks(x, labels)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(f"{result['k']}-NN accuracy")
+    ax.set_title("kNN accuracy: exact metric vs its hash")
+    ax.legend(fontsize="small", loc="lower right")
+    return axes[0].figure
+
+
+def metric_explorer(comparison, bits=(8, 16, 32, 64, 128, 256), value=64, figsize=(15, 4.6)):
+    """A bits slider over a :class:`MetricLSHComparison` (codes are cached: no re-hashing)."""
+    bits = tuple(b for b in bits if b <= comparison.max_bits)
+    if not bits:
+        raise ValueError(f"no code length in bits is <= max_bits={comparison.max_bits}")
+    value = value if value in bits else bits[len(bits) // 2]
+    return Explorer(
+        update=lambda n_bits: update_metric(comparison, n_bits),
+        draw=draw_metric,
+        controls={"n_bits": selection_slider("bits", bits, value)},
+        ncols=3, figsize=figsize, title="Metric LSH: Euclidean vs learned metric against code length",
+    )
