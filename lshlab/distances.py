@@ -333,8 +333,9 @@ def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
     expansion used by scikit-learn's ``euclidean_distances``).  Rounding can make the expansion
     slightly negative, so it is clamped at 0; when ``B`` is omitted (or is the same object as
     ``A``) the diagonal is set to exactly 0.  The expansion loses relative accuracy for nearly
-    identical rows (absolute error ≈ 1e-7 · ‖a‖²): use :func:`lshlab.search.brute_force_knn`,
-    which re-computes the selected neighbours directly, when small distances must be exact.
+    identical rows (absolute error ≈ 1e-7 · (‖a‖² + ‖b‖²)), so entries below 1e-3 of that scale are
+    recomputed directly as ``Σ (a − b)²`` in float64: identical rows anywhere give exactly 0 and
+    near-duplicates keep their digits.
     """
     A = check_matrix(A, "A")
     same = B is None or B is A
@@ -348,6 +349,27 @@ def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
     return out
 
 
+# Entries with ‖a − b‖² below this fraction of ‖a‖² + ‖b‖² are recomputed directly: there the
+# float32 expansion has lost most of its significant digits (catastrophic cancellation).
+_EUC_REFINE_TOL = 1e-3
+
+
+def _refine_small(G, A, B, a2, b2):
+    """Clamp the squared-distance block ``G`` at 0 and recompute near-duplicate pairs exactly.
+
+    Rounding error of ``‖a‖² + ‖b‖² − 2aᵀb`` in float32 is ≈ 1e-7 · (‖a‖² + ‖b‖²), so for pairs whose
+    value falls below ``_EUC_REFINE_TOL`` of that scale the result is replaced by ``Σ (a − b)²`` in
+    float64 (exactly 0 for identical rows).  Such pairs are rare except for duplicated data.
+    """
+    np.maximum(G, 0.0, out=G)
+    thresh = _EUC_REFINE_TOL * (a2[:, None] + b2[None, :])
+    r, c = np.nonzero(G < thresh)
+    for s in range(0, len(r), 1 << 16):
+        rr, cc = r[s : s + (1 << 16)], c[s : s + (1 << 16)]
+        diff = A[rr].astype(np.float64) - B[cc]
+        G[rr, cc] = np.einsum("ij,ij->i", diff, diff)
+
+
 def _euclidean_blocks(A, B, squared, same):
     na, nb = A.shape[0], B.shape[0]
     a2, b2 = _sq_norms(A), _sq_norms(B)
@@ -358,7 +380,7 @@ def _euclidean_blocks(A, B, squared, same):
         G *= -2.0
         G += a2[r0:r1, None]
         G += b2[None, :]
-        np.maximum(G, 0.0, out=G)
+        _refine_small(G, A[r0:r1], B, a2[r0:r1], b2)
         if same:
             i = np.arange(r0, r1)
             G[i - r0, i] = 0.0

@@ -611,8 +611,8 @@ class HashTables:
         for i, c in enumerate(cands):
             if len(c) == 0:
                 continue
-            diff = self.X_[c].astype(np.float64)
-            diff -= Q[i]
+            diff = self.X_[c]
+            diff -= Q[i]  # direct differences (no ‖x‖² + ‖q‖² − 2xᵀq cancellation)
             d = np.sqrt(np.einsum("ij,ij->i", diff, diff))
             order = np.lexsort((c, d))[:k]
             dist[i, : len(order)] = d[order]

@@ -231,3 +231,15 @@ def test_bad_float_inputs():
         euclidean_distance_matrix(A, A[:, :2])
     with pytest.raises(ValueError, match="shape"):
         euclidean_distance_matrix(A, A, out=np.empty((3, 3), np.float32))
+
+
+def test_euclidean_near_duplicates_are_exact():
+    A = (RNG.normal(size=(40, 50)) + 30).astype(np.float32)  # large norms: the expansion cancels
+    B = A.copy()
+    B[::2, 0] += np.float32(1e-3)  # near-duplicates at distance 1e-3
+    D = euclidean_distance_matrix(A, B)
+    idx = np.arange(40)
+    assert (D[idx[1::2], idx[1::2]] == 0).all()
+    np.testing.assert_allclose(D[idx[::2], idx[::2]], np.abs(B[::2, 0].astype(np.float64) - A[::2, 0]), rtol=1e-4)
+    # elsewhere the float32 expansion keeps ~1e-7 · (‖a‖² + ‖b‖²) absolute accuracy on squares
+    np.testing.assert_allclose(D, cdist(A.astype(np.float64), B.astype(np.float64)), rtol=1e-3, atol=1e-6)
