@@ -1,0 +1,512 @@
+"""Deep Supervised Hashing (DSH): a small CNN trained with a pairwise contrastive loss on relaxed codes.
+
+Reference: H. Liu, R. Wang, S. Shan, X. Chen, "Deep Supervised Hashing for Fast Image Retrieval",
+CVPR 2016.  The loss as written in the seed lecture (``seeds/003``), for a pair of real-valued network
+outputs ``b1, b2 ∈ R^k`` and the pair label ``y`` (**y = 0 similar, y = 1 dissimilar**, the paper's and
+the seed's notation)::
+
+    L(b1, b2, y) = ½ (1 − y) ‖b1 − b2‖²                      pull similar pairs together
+                 + ½ y max(m − ‖b1 − b2‖², 0)                push dissimilar pairs beyond the margin
+                 + α (‖ |b1| − 1 ‖₁ + ‖ |b2| − 1 ‖₁)          drive every output towards ±1
+
+The binary constraint ``b ∈ {−1, +1}^k`` of the exact objective is relaxed: Hamming distance becomes the
+squared Euclidean distance (for ±1 vectors ‖b1 − b2‖² = 4 · Hamming), and the regulariser pulls the
+outputs to the vertices so that thresholding loses little.  The margin defaults to ``m = 2k`` (paper and
+seed): dissimilar pairs are pushed to a squared distance of at least 2k, i.e. a Hamming distance of at
+least k/2 once binarised.
+
+Pairs, as in the original implementation, are *all* pairs inside a mini-batch.  The training objective
+of one batch of n images is the mean of the seed's per-pair loss over the n(n − 1)/2 unordered pairs
+``i < j``; because each image belongs to n − 1 pairs, this equals::
+
+    mean_{i<j} [½(1 − y_ij) D_ij + ½ y_ij max(m − D_ij, 0)]  +  2α · mean_i ‖ |b_i| − 1 ‖₁,
+
+with ``D_ij = ‖b_i − b_j‖²`` and ``y_ij = 1[label_i ≠ label_j]`` (:func:`dsh_loss` returns both parts).
+
+Network (the paper's, for 1-channel 28 × 28 images; "same" padding, 2 × 2 max pooling)::
+
+    conv 32 @ 5×5 → ReLU → pool → conv 32 @ 5×5 → ReLU → pool → conv 64 @ 5×5 → ReLU → pool
+    → FC 500 → ReLU → FC k           (28 → 14 → 7 → 3: the first FC sees 64 · 3 · 3 = 576 inputs)
+
+Codes are the signs of the outputs: bit = 1 when b > 0, else 0 (so ±1 ↔ 1/0).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from .._validation import check_matrix, check_positive_float, check_positive_int
+from ._base import BaseHasher
+
+__all__ = ["DeepSupervisedHash", "DSHNet", "dsh_loss", "hamming_map_at_k", "hash_tables_map_at_k"]
+
+_FORMAT_VERSION = 1
+
+
+class DSHNet(nn.Module):
+    """The DSH convolutional network (see the module docstring); input (n, 1, H, W), output (n, k)."""
+
+    def __init__(self, n_bits, image_shape=(28, 28), hidden=500):
+        super().__init__()
+        h, w = image_shape
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        flat = 64 * (h // 8) * (w // 8)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, n_bits))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def dsh_loss(outputs, labels, margin, alpha):
+    """Mean of the seed's DSH pair loss over all unordered pairs of a batch.
+
+    Parameters
+    ----------
+    outputs : torch.Tensor (n, k)
+        Real-valued network outputs b_i (n >= 2).
+    labels : torch.Tensor (n,)
+        Class labels; a pair is similar (y = 0) when the labels agree, dissimilar (y = 1) otherwise.
+    margin : float
+        m in ½ y max(m − ‖b_i − b_j‖², 0).
+    alpha : float
+        Weight of the regulariser α(‖|b_i| − 1‖₁ + ‖|b_j| − 1‖₁).
+
+    Returns
+    -------
+    total, pair_term, reg_term : torch.Tensor scalars
+        ``total = pair_term + reg_term`` where ``pair_term`` is the pair mean of the two contrastive
+        terms and ``reg_term = 2α · mean_i ‖|b_i| − 1‖₁`` is the pair mean of the regulariser.
+    """
+    n = outputs.shape[0]
+    if n < 2:
+        raise ValueError(f"dsh_loss needs at least 2 outputs to form a pair, got {n}")
+    sq = (outputs * outputs).sum(1)
+    dist = (sq[:, None] + sq[None, :] - 2.0 * outputs @ outputs.T).clamp_min(0.0)
+    y = (labels[:, None] != labels[None, :]).to(outputs.dtype)
+    per_pair = 0.5 * (1.0 - y) * dist + 0.5 * y * torch.relu(margin - dist)
+    iu = torch.triu_indices(n, n, offset=1, device=outputs.device)
+    pair_term = per_pair[iu[0], iu[1]].mean()
+    reg_term = 2.0 * alpha * (outputs.abs() - 1.0).abs().sum(1).mean()
+    return pair_term + reg_term, pair_term, reg_term
+
+
+@contextlib.contextmanager
+def _torch_settings(n_threads, deterministic):
+    """Temporarily fix the number of intra-op threads and deterministic algorithms."""
+    old_threads = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
+    try:
+        if n_threads is not None:
+            torch.set_num_threads(n_threads)
+        if deterministic:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        yield
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det)
+
+
+class DeepSupervisedHash(BaseHasher):
+    """Deep Supervised Hashing (Liu et al., CVPR 2016) with the seed-003 loss; see the module docstring.
+
+    Parameters
+    ----------
+    n_bits : int, default 12
+        Code length k (the network's output width).
+    margin : float or None, default None
+        Margin m on the squared distance of dissimilar pairs; None means ``2 * n_bits``.
+    alpha : float, default 0.01
+        Weight of the regulariser ‖|b| − 1‖₁ (seed: 0.005 and 0.01).
+    epochs : int, default 20
+        Passes over the training set.
+    lr : float, default 0.003
+        Adam learning rate (seed: 0.003).
+    batch_size : int, default 200
+        Images per mini-batch; the loss uses all pairs inside a batch.
+    weight_decay : float, default 1e-4
+        L2 penalty (Adam's ``weight_decay``) on all parameters.
+    lr_schedule : {"cosine", "constant"}, default "cosine"
+        Cosine decay of the learning rate to 0 over the training steps, or a constant rate.
+    random_state : int, RandomState or None
+        Seeds the weight initialisation and the batch order.  With a fixed ``n_threads`` a fit is
+        reproducible bit for bit on the same machine.
+    device : str, default "cpu"
+    n_threads : int or None, default None
+        ``torch.set_num_threads`` during fit / transform (restored afterwards); None keeps torch's.
+    progress : bool, default True
+        Show a tqdm bar over the epochs.
+    image_shape : (int, int), default (28, 28)
+        Rows of ``X`` are flattened ``image_shape`` grey images (``(n, H, W)`` arrays are accepted too).
+
+    Attributes
+    ----------
+    net_ : DSHNet
+    pixel_mean_, pixel_std_ : float
+        Input standardisation fitted on the training images.
+    loss_history_ : list of dict
+        One entry per epoch: ``epoch``, ``loss``, ``pair_loss``, ``reg_loss`` (batch means),
+        ``seconds`` and, when ``validation`` is given, ``val_map`` (mAP@10, see :meth:`fit`).
+    """
+
+    def __init__(
+        self,
+        n_bits=12,
+        margin=None,
+        alpha=0.01,
+        epochs=20,
+        lr=0.003,
+        batch_size=200,
+        weight_decay=1e-4,
+        lr_schedule="cosine",
+        random_state=None,
+        device="cpu",
+        n_threads=None,
+        progress=True,
+        image_shape=(28, 28),
+    ):
+        self.n_bits = n_bits
+        self.margin = margin
+        self.alpha = alpha
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.random_state = random_state
+        self.device = device
+        self.n_threads = n_threads
+        self.progress = progress
+        self.image_shape = image_shape
+
+    # -- input handling --------------------------------------------------------------------------
+    def _shape(self):
+        try:
+            h, w = self.image_shape
+            h = check_positive_int(h, "image_shape[0]", minimum=8)
+            w = check_positive_int(w, "image_shape[1]", minimum=8)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"image_shape must be a pair of ints >= 8, got {self.image_shape!r}: {exc}") from None
+        return h, w
+
+    def _as_rows(self, X, name="X"):
+        h, w = self._shape()
+        arr = np.asarray(X)
+        if arr.ndim == 3:
+            if arr.shape[1:] != (h, w):
+                raise ValueError(f"{name} holds images of shape {arr.shape[1:]}, expected image_shape={(h, w)}")
+            arr = arr.reshape(arr.shape[0], h * w)
+        X = check_matrix(arr, name)
+        if X.shape[1] != h * w:
+            raise ValueError(
+                f"{name} has {X.shape[1]} columns but image_shape={(h, w)} needs {h * w}: "
+                "DeepSupervisedHash takes flattened images (n, H*W) or (n, H, W)"
+            )
+        return X
+
+    def _validate_fit_input(self, X, dtype=np.float32):
+        X = self._as_rows(X)
+        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _validate_transform_input(self, X, dtype=np.float32):
+        check_is_fitted(self)
+        return self._as_rows(X)
+
+    def _validate_params(self):
+        n_bits = check_positive_int(self.n_bits, "n_bits")
+        margin = 2.0 * n_bits if self.margin is None else check_positive_float(self.margin, "margin")
+        alpha = check_positive_float(self.alpha, "alpha", strict=False)
+        epochs = check_positive_int(self.epochs, "epochs")
+        lr = check_positive_float(self.lr, "lr")
+        batch_size = check_positive_int(self.batch_size, "batch_size", minimum=2)
+        wd = check_positive_float(self.weight_decay, "weight_decay", strict=False)
+        if self.lr_schedule not in ("cosine", "constant"):
+            raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {self.lr_schedule!r}")
+        if self.n_threads is not None:
+            check_positive_int(self.n_threads, "n_threads")
+        return n_bits, margin, alpha, epochs, lr, batch_size, wd
+
+    def _tensor(self, X):
+        h, w = self._shape()
+        Z = (X - self.pixel_mean_) / self.pixel_std_
+        return torch.from_numpy(np.ascontiguousarray(Z, dtype=np.float32)).reshape(-1, 1, h, w).to(self.device)
+
+    # -- training --------------------------------------------------------------------------------
+    def fit(self, X, y, validation=None):
+        """Train the network on images ``X`` with class labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like (n, H*W) or (n, H, W)
+        y : array-like (n,)
+            Class labels; pairs with equal labels are similar (y = 0 in the loss).
+        validation : (X_val, y_val) or None
+            If given, after each epoch the validation images are encoded and every one of them queries
+            the others (leave-one-out) by Hamming distance; ``val_map`` in ``loss_history_`` is
+            ``lshlab.metrics.mean_average_precision(D, same_label, at_k=10, ties="average")``.
+
+        Returns
+        -------
+        self
+        """
+        X = self._validate_fit_input(X)
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y must be 1-D with one label per row of X ({X.shape[0]}), got shape {y.shape}")
+        n_bits, margin, alpha, epochs, lr, batch_size, wd = self._validate_params()
+        if X.shape[0] < 2:
+            raise ValueError(f"X needs at least 2 images to form pairs, got {X.shape[0]}")
+        _, y_codes = np.unique(y, return_inverse=True)
+        val = None
+        if validation is not None:
+            try:
+                Xv, yv = validation
+            except (TypeError, ValueError):
+                raise ValueError("validation must be a pair (X_val, y_val)") from None
+            Xv = self._as_rows(Xv, "X_val")
+            yv = np.asarray(yv)
+            if yv.shape != (Xv.shape[0],) or Xv.shape[0] < 2:
+                raise ValueError(f"y_val must be 1-D with one label per row of X_val (>= 2 rows), got {yv.shape}")
+            val = (Xv, yv)
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(0, 2**31 - 1))
+        self.margin_ = margin
+        self.pixel_mean_ = float(X.mean())
+        self.pixel_std_ = float(X.std()) or 1.0
+        self.loss_history_ = []
+        with _torch_settings(self.n_threads, deterministic=True), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.net_ = DSHNet(n_bits, self._shape()).to(self.device)
+            opt = torch.optim.Adam(self.net_.parameters(), lr=lr, weight_decay=wd)
+            n = X.shape[0]
+            steps_per_epoch = int(np.ceil(n / batch_size))
+            total_steps = epochs * steps_per_epoch
+            sched = None
+            if self.lr_schedule == "cosine":
+                sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
+            labels_all = torch.from_numpy(y_codes.astype(np.int64))
+            epoch_iter = range(epochs)
+            bar = None
+            if self.progress:
+                from tqdm.auto import tqdm
+
+                bar = tqdm(epoch_iter, desc=f"DSH {n_bits} bits", unit="epoch")
+                epoch_iter = bar
+            for epoch in epoch_iter:
+                t0 = time.perf_counter()
+                self.net_.train()
+                order = rng.permutation(n)
+                sums = np.zeros(3)
+                n_batches = 0
+                for start in range(0, n, batch_size):
+                    idx = order[start : start + batch_size]
+                    if idx.size < 2:
+                        continue
+                    xb = self._tensor(X[idx])
+                    out = self.net_(xb)
+                    total, pair, reg = dsh_loss(out, labels_all[idx].to(self.device), margin, alpha)
+                    opt.zero_grad(set_to_none=True)
+                    total.backward()
+                    opt.step()
+                    if sched is not None:
+                        sched.step()
+                    sums += [total.item(), pair.item(), reg.item()]
+                    n_batches += 1
+                entry = {
+                    "epoch": epoch + 1,
+                    "loss": float(sums[0] / n_batches),
+                    "pair_loss": float(sums[1] / n_batches),
+                    "reg_loss": float(sums[2] / n_batches),
+                    "seconds": time.perf_counter() - t0,
+                }
+                if val is not None:
+                    entry["val_map"] = self._validation_map(*val)
+                self.loss_history_.append(entry)
+                if bar is not None:
+                    bar.set_postfix({k: round(v, 4) for k, v in entry.items() if k in ("loss", "val_map")})
+            self.net_.eval()
+        return self
+
+    def _validation_map(self, Xv, yv):
+        from ..distances import hamming_distance_matrix
+        from ..metrics import mean_average_precision
+
+        codes = self._encode_rows(Xv)
+        D = hamming_distance_matrix(codes, codes)
+        np.fill_diagonal(D, codes.shape[1] + 1)  # leave-one-out: a query is ranked last for itself
+        rel = yv[:, None] == yv[None, :]
+        np.fill_diagonal(rel, False)
+        return float(mean_average_precision(D, rel, at_k=10, ties="average"))
+
+    # -- encoding --------------------------------------------------------------------------------
+    def _forward(self, X):
+        self.net_.eval()
+        with torch.no_grad():
+            return self.net_(self._tensor(X)).cpu().numpy().astype(np.float32)
+
+    def _encode_rows(self, X):
+        with _torch_settings(self.n_threads, deterministic=True):
+            return np.concatenate(
+                [(self._forward(X[s : s + self._chunk_rows]) > 0).astype(np.uint8) for s in range(0, len(X), self._chunk_rows)]
+            )
+
+    def _encode(self, X):
+        with _torch_settings(self.n_threads, deterministic=True):
+            return (self._forward(X) > 0).astype(np.uint8)
+
+    def embed(self, X):
+        """Real-valued network outputs b (n, n_bits), float32; ``transform`` thresholds them at 0."""
+        X = self._validate_transform_input(X)
+        with _torch_settings(self.n_threads, deterministic=True):
+            return np.concatenate(
+                [self._forward(X[s : s + self._chunk_rows]) for s in range(0, len(X), self._chunk_rows)]
+            )
+
+    decision_function = embed
+
+    # -- persistence (no pickle) -----------------------------------------------------------------
+    def save(self, path):
+        """Write ``<path>.pt`` (``torch.save`` of the state dict) and ``<path>.json`` (parameters).
+
+        Returns the pair of paths.  Load with :meth:`load`, which uses ``torch.load(weights_only=True)``.
+        """
+        check_is_fitted(self)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pt, js = path.with_suffix(".pt"), path.with_suffix(".json")
+        params = self.get_params()
+        params["image_shape"] = list(self._shape())
+        if not isinstance(params["random_state"], (int, type(None))):
+            params["random_state"] = None
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "class": type(self).__name__,
+            "params": params,
+            "n_features_in_": int(self.n_features_in_),
+            "margin_": float(self.margin_),
+            "pixel_mean_": self.pixel_mean_,
+            "pixel_std_": self.pixel_std_,
+            "loss_history_": self.loss_history_,
+        }
+        state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
+        tmp_pt, tmp_js = pt.with_suffix(".pt.tmp"), js.with_suffix(".json.tmp")
+        torch.save(state, tmp_pt)
+        tmp_js.write_text(json.dumps(meta, indent=1))
+        tmp_pt.replace(pt)
+        tmp_js.replace(js)
+        return pt, js
+
+    @classmethod
+    def load(cls, path, device="cpu"):
+        """Rebuild a fitted estimator saved by :meth:`save` (``torch.load(..., weights_only=True)``)."""
+        path = Path(path)
+        pt, js = path.with_suffix(".pt"), path.with_suffix(".json")
+        if not pt.exists() or not js.exists():
+            raise ValueError(f"no saved DeepSupervisedHash at {path}: expected {pt.name} and {js.name}")
+        meta = json.loads(js.read_text())
+        if meta.get("class") != cls.__name__ or meta.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(f"{js} is not a {cls.__name__} file of format {_FORMAT_VERSION}")
+        params = dict(meta["params"])
+        params["image_shape"] = tuple(params["image_shape"])
+        params["device"] = device
+        est = cls(**params)
+        est.n_features_in_ = meta["n_features_in_"]
+        est.margin_ = meta["margin_"]
+        est.pixel_mean_ = meta["pixel_mean_"]
+        est.pixel_std_ = meta["pixel_std_"]
+        est.loss_history_ = meta["loss_history_"]
+        est.net_ = DSHNet(check_positive_int(params["n_bits"], "n_bits"), est._shape()).to(device)
+        est.net_.load_state_dict(torch.load(pt, map_location=device, weights_only=True))
+        est.net_.eval()
+        return est
+
+
+# --------------------------------------------------------------------------------------------------
+# evaluation protocol of lecture 09 / benchmarks/fashion_map.py
+# --------------------------------------------------------------------------------------------------
+def _compact_top(D, rel, k):
+    """Drop, row by row, the items that lie strictly beyond the k-th smallest distance.
+
+    Such items are ranked after position k whatever the tie order, so AP@k (both tie rules of
+    :mod:`lshlab.metrics`) is unchanged; the kept items stay in database order and the rows are padded
+    with non-relevant items at a larger distance.  This turns a (c, 60,000) ranking into a (c, W) one,
+    W = the largest number of items within the k-th distance.
+    """
+    t = np.partition(D, k - 1, axis=1)[:, k - 1]
+    mask = D <= t[:, None]
+    counts = mask.sum(1)
+    W = max(int(counts.max()), k)
+    rows, cols = np.nonzero(mask)
+    pos = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    Dc = np.full((D.shape[0], W), D.max() + 1, dtype=D.dtype)
+    Rc = np.zeros((D.shape[0], W), dtype=bool)
+    Dc[rows, pos] = D[rows, cols]
+    Rc[rows, pos] = rel[rows, cols]
+    return Dc, Rc
+
+
+def hamming_map_at_k(codes_query, y_query, codes_db, y_db, k=10, ties="average", chunk=500):
+    """mAP@k of a Hamming ranking of the whole database, relevance = same class label.
+
+    Every query ranks all database codes by Hamming distance; AP@k follows
+    :func:`lshlab.metrics.average_precision` (AP@k = (1/R_k) Σ_{i≤k} P@i · rel_i, the DSH reference
+    code's convention, 0 when no relevant item is in the top k) with ``ties="average"``: the exact
+    expectation over random orders inside groups of equal Hamming distance (``"index"`` = by database
+    index).  Queries are processed in chunks; items beyond the k-th distance are dropped first (exact).
+
+    Returns
+    -------
+    float
+    """
+    from ..distances import hamming_distance_matrix
+    from ..metrics import average_precision
+
+    y_query, y_db = np.asarray(y_query), np.asarray(y_db)
+    if y_query.shape != (len(codes_query),) or y_db.shape != (len(codes_db),):
+        raise ValueError("y_query / y_db must hold one label per code row")
+    aps = []
+    for s in range(0, len(codes_query), chunk):
+        D = hamming_distance_matrix(codes_query[s : s + chunk], codes_db, dtype=np.uint16)
+        rel = y_query[s : s + chunk, None] == y_db[None, :]
+        Dc, Rc = _compact_top(D, rel, k)
+        aps.append(average_precision(Dc, Rc, at_k=k, ties=ties))
+    return float(np.concatenate(aps).mean())
+
+
+def hash_tables_map_at_k(tables, X_query, y_query, y_db, k=10):
+    """mAP@k of multi-table LSH: bucket candidates, exact Euclidean re-ranking.
+
+    ``tables`` is a fitted :class:`lshlab.search.HashTables` (L tables of K-bit codes).  For each query
+    the candidates are the union of its L buckets (exact K-bit key match in any table); they are ranked
+    by Euclidean distance in the feature space (``HashTables.query``, ties by index) and the top k are
+    scored.  A query with fewer than k candidates is scored on the ones it has (padding positions are
+    non-relevant; under the AP@k convention they neither add to R_k nor to the sum); a query with no
+    candidate scores 0.
+
+    Returns
+    -------
+    map : float
+    n_candidates : ndarray (n_queries,)
+        Distinct candidates examined per query.
+    """
+    from ..metrics import mean_average_precision
+
+    y_query, y_db = np.asarray(y_query), np.asarray(y_db)
+    dist, idx = tables.query(X_query, k)
+    rel = (idx >= 0) & (y_db[np.maximum(idx, 0)] == y_query[:, None])
+    dist = np.where(np.isfinite(dist), dist, np.float32(1e30))
+    return mean_average_precision(dist, rel, at_k=k, ties="average"), tables.last_n_candidates_.copy()

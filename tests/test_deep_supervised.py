@@ -1,0 +1,164 @@
+"""DeepSupervisedHash: loss vs hand computation, gradients, codes, persistence, learning, determinism, errors."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from lshlab.hashing import DeepSupervisedHash
+from lshlab.hashing.deep_supervised import DSHNet, _compact_top, dsh_loss, hamming_map_at_k
+from lshlab.metrics import average_precision
+
+
+def _hand_loss(B, labels, m, alpha):
+    """The seed's per-pair loss, summed over i < j by loops, divided by the number of pairs."""
+    total, pairs = 0.0, 0
+    for i, j in itertools.combinations(range(len(B)), 2):
+        y = 0.0 if labels[i] == labels[j] else 1.0
+        d = sum((B[i][t] - B[j][t]) ** 2 for t in range(len(B[i])))
+        reg = sum(abs(abs(v) - 1) for v in B[i]) + sum(abs(abs(v) - 1) for v in B[j])
+        total += 0.5 * (1 - y) * d + 0.5 * y * max(m - d, 0.0) + alpha * reg
+        pairs += 1
+    return total / pairs
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_loss_equals_hand_computation(seed):
+    rng = np.random.default_rng(seed)
+    B = rng.normal(scale=1.5, size=(5, 3))
+    labels = np.array([0, 1, 0, 2, 1])
+    for m, alpha in [(6.0, 0.01), (2.0, 0.5), (40.0, 0.0)]:
+        total, pair, reg = dsh_loss(torch.tensor(B), torch.tensor(labels), m, alpha)
+        assert total.item() == pytest.approx(_hand_loss(B.tolist(), labels, m, alpha), rel=1e-10)
+        assert reg.item() == pytest.approx(2 * alpha * np.abs(np.abs(B) - 1).sum(1).mean(), rel=1e-10)
+        assert (pair + reg).item() == pytest.approx(total.item())
+
+
+def test_loss_two_points_by_hand():
+    # similar pair at squared distance 4: ½·4 = 2; regulariser α(|1−1|+|1−1| + |−1... ) = 0 at ±1
+    b = torch.tensor([[1.0, 1.0], [1.0, -1.0]])
+    assert dsh_loss(b, torch.tensor([3, 3]), 4.0, 0.3)[0].item() == pytest.approx(2.0)
+    # dissimilar pair: ½·max(m − 4, 0) = ½·(10 − 4) = 3, then beyond the margin: 0
+    assert dsh_loss(b, torch.tensor([3, 4]), 10.0, 0.3)[0].item() == pytest.approx(3.0)
+    assert dsh_loss(b, torch.tensor([3, 4]), 3.0, 0.3)[0].item() == pytest.approx(0.0)
+    # regulariser alone: outputs 0.5 and 0 → α(|0.5−1| + |0−1|)·... for both points of the only pair
+    z = torch.tensor([[0.5], [0.0]])
+    assert dsh_loss(z, torch.tensor([0, 0]), 1.0, 1.0)[2].item() == pytest.approx(0.5 + 1.0)
+
+
+def test_gradients_reach_every_parameter():
+    torch.manual_seed(0)
+    net = DSHNet(8)
+    x = torch.randn(6, 1, 28, 28)
+    loss = dsh_loss(net(x), torch.tensor([0, 0, 1, 1, 2, 2]), 16.0, 0.01)[0]
+    loss.backward()
+    for name, p in net.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0, name
+
+
+def _toy(n_per_class=40, seed=0):
+    """Three classes of 28×28 images: bright top half, bright left half, bright centre square."""
+    rng = np.random.default_rng(seed)
+    masks = np.zeros((3, 28, 28), np.float32)
+    masks[0, :14], masks[1, :, :14], masks[2, 7:21, 7:21] = 1, 1, 1
+    y = np.repeat(np.arange(3), n_per_class)
+    X = 0.8 * masks[y] + 0.2 * rng.random((y.size, 28, 28), dtype=np.float32)
+    perm = rng.permutation(y.size)
+    return X[perm].reshape(y.size, 784), y[perm]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = _toy()
+    model = DeepSupervisedHash(n_bits=8, epochs=4, batch_size=40, random_state=0, n_threads=1, progress=False)
+    return model.fit(X, y), X, y
+
+
+def test_codes_are_signs_of_outputs(fitted):
+    model, X, _ = fitted
+    B = model.embed(X)
+    codes = model.transform(X)
+    assert codes.dtype == np.uint8 and codes.shape == (len(X), 8)
+    np.testing.assert_array_equal(codes, (B > 0).astype(np.uint8))
+    np.testing.assert_array_equal(model.transform(X, packed=True), np.packbits(codes, axis=1))
+    np.testing.assert_array_equal(model.decision_function(X), B)
+    # (n, 28, 28) images give the same codes as flat rows
+    np.testing.assert_array_equal(model.transform(X.reshape(-1, 28, 28)), codes)
+
+
+def test_learns_separable_classes(fitted):
+    model, X, y = fitted
+    Xq, yq = _toy(n_per_class=10, seed=1)
+    assert hamming_map_at_k(model.transform(Xq), yq, model.transform(X), y, k=10) > 0.95
+    hist = model.loss_history_
+    assert len(hist) == 4 and hist[-1]["loss"] < hist[0]["loss"]
+
+
+def test_save_load_round_trip(fitted, tmp_path):
+    model, X, _ = fitted
+    pt, js = model.save(tmp_path / "sub" / "model")
+    assert pt.exists() and js.exists()
+    loaded = DeepSupervisedHash.load(tmp_path / "sub" / "model")
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    np.testing.assert_array_equal(loaded.embed(X), model.embed(X))
+    assert loaded.get_params() == model.get_params()
+    assert loaded.loss_history_ == model.loss_history_
+    with pytest.raises(ValueError):
+        DeepSupervisedHash.load(tmp_path / "missing")
+
+
+def test_deterministic_under_random_state():
+    X, y = _toy(n_per_class=10)
+    kw = dict(n_bits=4, epochs=1, batch_size=10, n_threads=1, progress=False)
+    a = DeepSupervisedHash(random_state=3, **kw).fit(X, y)
+    b = DeepSupervisedHash(random_state=3, **kw).fit(X, y)
+    c = DeepSupervisedHash(random_state=4, **kw).fit(X, y)
+    np.testing.assert_array_equal(a.embed(X), b.embed(X))
+    assert [h["loss"] for h in a.loss_history_] == [h["loss"] for h in b.loss_history_]
+    assert not np.array_equal(a.embed(X), c.embed(X))
+    assert torch.get_num_threads() >= 1
+
+
+def test_validation_map_recorded():
+    X, y = _toy(n_per_class=10)
+    m = DeepSupervisedHash(n_bits=4, epochs=2, batch_size=15, random_state=0, n_threads=1, progress=False)
+    m.fit(X, y, validation=(X[:20], y[:20]))
+    assert all(0.0 <= h["val_map"] <= 1.0 for h in m.loss_history_)
+
+
+def test_compact_top_keeps_ap_exact():
+    rng = np.random.default_rng(0)
+    D = rng.integers(0, 6, size=(30, 200))
+    rel = rng.random((30, 200)) < 0.3
+    Dc, Rc = _compact_top(D, rel, 10)
+    assert Dc.shape[1] < 200
+    for ties in ("average", "index"):
+        np.testing.assert_allclose(
+            average_precision(Dc, Rc, at_k=10, ties=ties), average_precision(D, rel, at_k=10, ties=ties)
+        )
+
+
+@pytest.mark.parametrize(
+    "params,X,y",
+    [
+        ({"n_bits": 0}, np.zeros((4, 784)), [0, 1, 0, 1]),
+        ({"n_bits": -3}, np.zeros((4, 784)), [0, 1, 0, 1]),
+        ({}, np.zeros((4, 784)), [0, 1, 0]),  # labels length mismatch
+        ({}, np.zeros((4, 100)), [0, 1, 0, 1]),  # not 28×28 images
+        ({}, np.zeros((4, 20, 20)), [0, 1, 0, 1]),
+        ({"image_shape": (4, 4)}, np.zeros((4, 16)), [0, 1, 0, 1]),
+        ({"alpha": -1.0}, np.zeros((4, 784)), [0, 1, 0, 1]),
+        ({"lr_schedule": "step"}, np.zeros((4, 784)), [0, 1, 0, 1]),
+        ({}, np.full((4, 784), np.nan), [0, 1, 0, 1]),
+    ],
+)
+def test_bad_inputs(params, X, y):
+    with pytest.raises(ValueError):
+        DeepSupervisedHash(progress=False, epochs=1, **params).fit(X, y)
+
+
+def test_transform_wrong_width(fitted):
+    model, X, _ = fitted
+    with pytest.raises(ValueError):
+        model.transform(X[:, :100])
