@@ -1,0 +1,77 @@
+"""scikit-learn API conformance of every hasher in ``lshlab.hashing`` (``parametrize_with_checks``).
+
+Hashers are imported defensively by name, so a family whose module is not written yet is simply not
+checked. Each instance uses small parameters (a few bits, few iterations) so the whole file runs in
+well under 30 s.
+
+Checks that cannot apply to hash codes are listed, with the reason, in ``EXPECTED_FAILED``:
+
+- ``check_transformer_preserve_dtypes``: it expects float32 input to give float32 output; hash codes
+  are ``uint8`` 0/1 (or integer symbols) whatever the input dtype (DESIGN.md §6).
+
+``_SHARED_INPUT`` lists checks that *could* apply but fail in the shared input validation (error
+wording, object / complex / sparse input); they are recorded, with reasons, for the owner of that code.
+
+``DeepSupervisedHash`` is not checked here: it is a CNN on images of at least 8 × 8 pixels trained
+from labels, while the generic checks feed a handful of anonymous features; its own tests cover its API.
+"""
+
+from importlib import import_module
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+# name -> constructor parameters small enough for the generic checks (few features, few samples)
+_PARAMS = {
+    "RandomHyperplaneHash": dict(n_bits=8, random_state=0),
+    "PStableHash": dict(n_hashes=4, width=2.0, random_state=0),
+    "ShiftInvariantHash": dict(n_bits=8, random_state=0),
+    "LeeHash": dict(n_hashes=4, q=4, n_features=16, scale=1.0, random_state=0),  # "auto" needs >= 2 rows
+    "PCAHash": dict(n_bits=1, random_state=0),
+    "ITQHash": dict(n_bits=1, n_iter=5, random_state=0),
+    "SpectralHash": dict(n_bits=8, random_state=0),
+    "RBMHash": dict(n_bits=4, hidden=(4,), n_iter=2, rescale="minmax", random_state=0),
+    "MetricHash": dict(n_bits=8, random_state=0),
+}
+_NOT_CHECKED = {"DeepSupervisedHash": "image CNN trained from labels (see module docstring)"}
+
+_DTYPE_REASON = "hash codes are uint8 (0/1 or symbols) whatever the input float dtype"
+# Input handling shared by every hasher (``BaseHasher`` + ``lshlab._validation.check_matrix``, not owned
+# by the hashing families) differs from scikit-learn's conventions; reported to the lead, kept visible
+# here as expected failures until the shared code changes (they become XPASS then):
+_SHARED_INPUT = {
+    "check_n_features_in_after_fitting": "BaseHasher's message says 'was fitted with', sklearn wants 'is expecting N features'",
+    "check_estimators_empty_data_messages": "check_matrix words the empty-input error differently from sklearn",
+    "check_fit2d_predict1d": "check_matrix words the 1-D input error differently ('Reshape your data' expected)",
+    "check_dtype_object": "check_matrix rejects object arrays by design (no silent coercion)",
+    "check_complex_data": "check_matrix accepts complex input and casts it to float (imaginary part dropped)",
+    "check_estimator_sparse_tag": "sparse input is not supported and the error does not mention sparse",
+    "check_estimator_sparse_array": "sparse input is not supported and the error does not mention sparse",
+    "check_estimator_sparse_matrix": "sparse input is not supported and the error does not mention sparse",
+}
+EXPECTED_FAILED = {name: {"check_transformer_preserve_dtypes": _DTYPE_REASON, **_SHARED_INPUT} for name in _PARAMS}
+
+
+def _available():
+    hashing = import_module("lshlab.hashing")
+    out = []
+    for name in hashing.__all__:
+        if name == "BaseHasher" or name in _NOT_CHECKED:
+            continue
+        try:
+            cls = getattr(hashing, name)
+        except ModuleNotFoundError:  # family module not written yet
+            continue
+        out.append(cls(**_PARAMS.get(name, {})))
+    return out
+
+
+def test_every_hasher_has_check_parameters():
+    names = {type(est).__name__ for est in _available()}
+    assert names <= set(_PARAMS), f"add check parameters for {sorted(names - set(_PARAMS))}"
+    assert {"PCAHash", "ITQHash", "SpectralHash", "RBMHash"} <= names
+
+
+@parametrize_with_checks(_available(), expected_failed_checks=lambda est: EXPECTED_FAILED.get(type(est).__name__, {}))
+def test_sklearn_api(estimator, check):
+    check(estimator)
