@@ -1,0 +1,303 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lecture 03 — Binary codes from shift-invariant kernels (Raginsky & Lazebnik)
+#
+# SimHash (lecture 02) turns the *angle* between two vectors into a collision probability. Many
+# retrieval problems care about *Euclidean* closeness instead, measured softly by a kernel such as the
+# Gaussian K(x − y) = exp(−‖x − y‖²/(2σ²)). Raginsky and Lazebnik (NIPS 2009) built binary codes whose
+# bits disagree with a probability that is an explicit, increasing function of K — so that the
+# normalised Hamming distance between two codes estimates a kernel distance.
+#
+# ## What you will learn
+#
+# - **See**: random Fourier features reproducing a Gaussian kernel; what a single bit does along a line
+#   of inputs; the measured fraction of differing bits against the collision series and its bounds
+#   (with a bandwidth slider); on MNIST, normalised Hamming vs Euclidean distance for 128, 512 and 4,096
+#   bits, precision–recall curves for several code lengths, a retrieval collage, and SimHash at equal bits.
+# - **Do**: encode with `ShiftInvariantHash`, check the collision lemma numerically (and the slides' typo:
+#   the series is the probability of **dis**agreement), choose the kernel bandwidth with the median
+#   heuristic, and compare code lengths and families by mean average precision.
+# - **Learn**: Bochner's theorem K(Δ) = E cos(ωᵀΔ); the code h(x) = ½[1 + sgn(cos(ωᵀx + b) + t)];
+#   P[h(x) ≠ h(y)] = (8/π²) Σ_{m≥1} (1 − K(mΔ))/(4m² − 1); why the seeds' untrained kernel (σ = 1 on
+#   pixel vectors at distance ≈ 10) gives useless codes; when shift-invariant codes beat SimHash.
+# - **Need**: lectures 01–02 (retrieval, precision–recall, Hamming distance), basic probability.
+#   MNIST is read from its test split (`pool="test"`).
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+
+from lshlab import plots
+from lshlab.config import param
+from lshlab.data import load_dataset
+from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix
+from lshlab.hashing import RandomHyperplaneHash, ShiftInvariantHash
+from lshlab.kernels import (
+    SchoenbergKernel,
+    gaussian_kernel,
+    median_heuristic_bandwidth,
+    raginsky_disagreement_bounds,
+    raginsky_disagreement_probability,
+)
+from lshlab.metrics import mean_average_precision, precision_recall_curve_retrieval, relevance_from_labels
+from lshlab.search import HammingIndex, brute_force_knn
+from lshlab.widgets import disagreement_explorer, log_slider, scatter_pr_explorer, update_disagreement
+
+plots.set_style()
+plt.rcParams["figure.dpi"] = 90
+
+# %% [markdown]
+# One parameter cell: full size by default; `LSHLAB_SIZE=small` (CI) shrinks it; `LSHLAB_<NAME>=…`
+# overrides one value.
+
+# %%
+SEED = 0
+N_DATABASE = param("N_DATABASE", full=9000, small=1500)
+N_QUERY = param("N_QUERY", full=300, small=100)
+AT_K = param("AT_K", full=1000, small=200)            # mAP@k cut-off
+N_THEORY_BITS = param("N_THEORY_BITS", full=4096, small=2048)
+CODE_LENGTHS = (128, 512, 4096)
+
+# %% [markdown]
+# ## 1. Random Fourier features
+#
+# Bochner's theorem: a continuous shift-invariant kernel with K(0) = 1 is the characteristic function
+# of a probability measure, K(Δ) = E_ω[cos(ωᵀΔ)]. For the Gaussian of bandwidth σ, ω ~ N(0, σ⁻² I);
+# for a Schoenberg atom exp(−ξ r²), ω ~ N(0, 2ξ I) (the conventions of `lshlab.kernels`). With
+# φ(x) = √(2/D) (cos(ω_kᵀx + b_k))_k, b_k ~ U[0, 2π), the inner product ⟨φ(x), φ(y)⟩ estimates K(x − y)
+# (Rahimi & Recht 2007). Check on a few random points:
+
+# %%
+rng = np.random.default_rng(SEED)
+P = rng.normal(size=(60, 5))
+sigma_toy = 2.0
+D_FEATURES = 20000
+omega = SchoenbergKernel.from_bandwidth(sigma_toy).sample_frequencies(D_FEATURES, 5, rng)
+b = rng.uniform(0, 2 * np.pi, D_FEATURES)
+phi = np.sqrt(2 / D_FEATURES) * np.cos(P @ omega.T + b)
+K_exact = gaussian_kernel(P, bandwidth=sigma_toy)
+rff_error = np.abs(phi @ phi.T - K_exact).max()
+print(f"max |⟨φ(x), φ(y)⟩ − K(x, y)| over 60×60 pairs with D = {D_FEATURES}: {rff_error:.3f}")
+
+# %%
+assert rff_error < 0.06  # Monte-Carlo error ~ a few / √D
+
+# %% [markdown]
+# ## 2. The code, and what one bit sees
+#
+# Raginsky & Lazebnik threshold one random Fourier feature with a random threshold:
+#
+# h(x) = ½ [1 + sgn(cos(ωᵀx + b) + t)],   ω ~ spectral measure of K,  b ~ U[0, 2π),  t ~ U[−1, 1].
+#
+# Along a line of inputs a bit is a periodic on/off pattern with period 2π/|ω| (in the direction of ω)
+# and a duty cycle set by t. Low frequencies (wide kernels) make long runs, high frequencies flip quickly.
+
+# %%
+toy = ShiftInvariantHash(n_bits=3, kernel=1.0, random_state=SEED).fit(np.zeros((1, 1)))
+plots.plot_bits_1d(toy, np.linspace(-6, 6, 600), n_show=3);
+
+# %% [markdown]
+# ## 3. The collision lemma — and a typo in the slides
+#
+# Given ω and b, t makes the two bits differ with probability |cos θ_x − cos θ_y|/2; averaging over b and
+# expanding |sin| in a Fourier series gives (Raginsky & Lazebnik 2009, Lemma 2.1)
+#
+# **P[h(x) ≠ h(y)] = (8/π²) Σ_{m≥1} (1 − K(mΔ)) / (4m² − 1)**, Δ = x − y.
+#
+# The slides print this series as P[h(x) = h(y)] (and start at m = 0). That cannot be right: at x = y
+# the series is 0, but identical inputs always *agree*. It is the probability of **dis**agreement; it
+# grows from 0 to 4/π² ≈ 0.405 as K → 0. The lemma also brackets it in terms of u = K(Δ):
+# (4/π²)(1 − u) ≤ P ≤ min{½√(1 − u), (4/π²)(1 − 2u/3)}.
+#
+# (The slides also write the untrained kernel as exp(−‖Δ‖²) while drawing ω ~ N(0, I); that ω gives
+# exp(−‖Δ‖²/2), i.e. σ = 1 in our convention.)
+#
+# Measure it: pairs (x, x + r·u) at distances r, many bits, fraction of differing bits.
+
+# %%
+res = update_disagreement(bandwidth=1.0, n_bits=N_THEORY_BITS, n_distances=25, random_state=SEED)
+fig, ax = plt.subplots(figsize=(8, 5))
+plots.plot_disagreement(res, ax=ax, show_agreement=True)
+fig.tight_layout()
+
+# %% [markdown]
+# The orange points (measured disagreement) sit on the blue series inside the grey band of the bounds;
+# the red squares (measured agreement) do not. The assert cells make this a test:
+
+# %%
+se = res.stderr
+print("max |measured − series| / s.e.:", np.max(np.abs(res.measured - res.series) / np.maximum(se, 1e-9)).round(2))
+assert np.all(np.abs(res.measured - res.series) <= 5 * se + 0.01)          # disagreement = the series
+assert np.max(np.abs((1 - res.measured) - res.series)) > 0.5               # agreement ≠ the series
+assert np.all((res.lower <= res.series + 1e-12) & (res.series <= res.upper + 1e-12))
+assert res.series[0] == 0 and abs(raginsky_disagreement_probability(1.0, 1e3) - 4 / np.pi**2) < 1e-12
+
+# %% [markdown]
+# Move the bandwidth: a wider kernel stretches the curve, a narrower one makes every pair look "far".
+
+# %%
+explorer_theory = disagreement_explorer(bandwidth=1.0, bandwidth_range=(0.25, 4.0), bits=(256, 1024, 4096),
+                                        n_bits=1024, random_state=SEED)
+display(explorer_theory)
+
+# %% [markdown]
+# ## 4. MNIST: the seeds' untrained kernel vs a sensible bandwidth
+#
+# Pixel vectors in [0, 1]⁷⁸⁴ lie at Euclidean distances around 10 from each other. With σ = 1 (the
+# seeds' ω ~ N(0, I)), K ≈ exp(−50) ≈ 0 for *every* pair, so every bit is a coin flip with disagreement
+# 4/π² and the Hamming distance is flat — exactly the slides' "poor performance". The **median
+# heuristic** σ = median pairwise distance puts a typical pair at K = e^{−1/2}.
+
+# %%
+data = load_dataset("mnist", n_train=N_DATABASE, n_query=N_QUERY, seed=SEED, pool="test")
+X_db, y_db, X_q, y_q = data.X_train, data.y_train, data.X_query, data.y_query
+relevant = relevance_from_labels(y_q, y_db)
+sigma_med = median_heuristic_bandwidth(X_db, random_state=SEED)
+E = euclidean_distance_matrix(X_q, X_db)
+print(f"database {X_db.shape}, queries {X_q.shape}; median heuristic σ = {sigma_med:.2f}; "
+      f"K at the median distance with σ = 1: {np.exp(-np.median(E) ** 2 / 2):.1e}")
+
+# %%
+def encode(hasher):  # fit on the database, packed codes of queries and database
+    hasher.fit(X_db)
+    return hasher.transform(X_q, packed=True), hasher.transform(X_db, packed=True)
+
+
+bandwidths = {"σ = 1 (seeds, untrained)": 1.0, f"σ = {sigma_med:.1f} (median heuristic)": sigma_med}
+codes = {(name, nb): encode(ShiftInvariantHash(nb, kernel=s, random_state=SEED))
+         for name, s in bandwidths.items() for nb in CODE_LENGTHS}
+hamming = {key: hamming_distance_matrix(cq, cd, packed=True) for key, (cq, cd) in codes.items()}
+
+# %% [markdown]
+# Normalised Hamming distance against Euclidean distance for (query, database) pairs, with the
+# lemma's curve (black) on top: more bits shrink the vertical spread (≈ √(p(1−p)/n)); the bandwidth
+# decides whether the curve rises over the range of distances that occur at all.
+
+# %%
+n_sc = min(60, N_QUERY)
+r_grid = np.linspace(0, E[:n_sc].max(), 200)
+fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+for i, (name, s) in enumerate(bandwidths.items()):
+    for j, nb in enumerate(CODE_LENGTHS):
+        ax = axes[i, j]
+        plots.hamming_vs_euclidean_scatter(hamming[(name, nb)][:n_sc], E[:n_sc], ax=ax, n_bits=nb,
+                                           title=f"{nb} bits, {name}", random_state=SEED)
+        ax.plot(r_grid, raginsky_disagreement_probability(s, r_grid), "k-", lw=1.5, label="lemma")
+        ax.set_ylim(0, 0.6)
+fig.tight_layout()
+
+# %% [markdown]
+# Precision–recall (relevant = same digit) by retrieval depth (the k nearest, ties in Hamming distance
+# averaged), several code lengths on one figure, and mAP@k per code length.
+
+# %%
+curves, m_ap = {}, {}
+for (name, nb), D in hamming.items():
+    m_ap[(name, nb)] = mean_average_precision(D, relevant, at_k=AT_K)
+    if "median" in name:
+        curves[f"{nb} bits"] = precision_recall_curve_retrieval(D, relevant, by="depth", label=f"{nb} bits")
+m_ap_eucl = mean_average_precision(E, relevant, at_k=AT_K)
+curves["Euclidean (exact)"] = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean")
+plots.pr_curves(curves, title=f"Raginsky codes, σ = {sigma_med:.1f}: precision–recall by code length")
+print(f"mAP@{AT_K}: Euclidean {m_ap_eucl:.3f}")
+for (name, nb), v in m_ap.items():
+    print(f"  {name:32s} {nb:5d} bits: {v:.3f}")
+
+# %%
+chance = relevant.mean()
+seed_name, med_name = list(bandwidths)
+assert all(m_ap[(seed_name, nb)] < chance + 0.05 for nb in CODE_LENGTHS)   # σ = 1: no better than chance
+assert m_ap[(med_name, 4096)] > m_ap[(med_name, 128)] + 0.1                 # more bits help
+assert abs(m_ap[(med_name, 4096)] - m_ap_eucl) < 0.08                       # and approach Euclidean ranking
+
+# %% [markdown]
+# A retrieval collage: each row is a query (left) and its nearest database images — first by exact
+# Euclidean distance, then by the Hamming distance of 4,096-bit codes; wrong digits are greyed out.
+
+# %%
+K_SHOW = 12
+_, idx_e = brute_force_knn(X_db, X_q[:4], K_SHOW)
+cq, cd = codes[(med_name, 4096)]
+_, idx_h = HammingIndex(cd, packed=True).search(cq[:4], K_SHOW)
+plots.retrieval_collage(X_q[:4], X_db, idx_e, y_q[:4], y_db, n_show=4, title="Euclidean distance (exact)")
+plots.retrieval_collage(X_q[:4], X_db, idx_h, y_q[:4], y_db, n_show=4,
+                        title=f"Hamming distance, 4,096-bit Raginsky codes (σ = {sigma_med:.1f})");
+
+# %% [markdown]
+# ## 5. Against SimHash at equal bits — and when shift-invariant codes win
+#
+# SimHash bits 1[rᵀx ≥ 0] see only the *angle* of x. On raw MNIST the angle is a very good similarity
+# (stroke overlap), so SimHash is strong. Shift-invariant codes see only differences x − y: translate
+# the whole data set (here: add a constant brightness 10 to every pixel) and their codes have the same
+# distribution, while all SimHash vectors now point almost the same way and the angle loses information.
+
+# %%
+def m_ap_of(hasher, Xd, Xq):
+    hasher.fit(Xd)
+    D = hamming_distance_matrix(hasher.transform(Xq, packed=True), hasher.transform(Xd, packed=True), packed=True)
+    return mean_average_precision(D, relevant, at_k=AT_K)
+
+
+SHIFT = 10.0
+rows = []
+for nb in CODE_LENGTHS:
+    rows.append((nb,
+                 m_ap[(med_name, nb)],
+                 m_ap_of(RandomHyperplaneHash(nb, random_state=SEED), X_db, X_q),
+                 m_ap_of(ShiftInvariantHash(nb, kernel=sigma_med, random_state=SEED), X_db + SHIFT, X_q + SHIFT),
+                 m_ap_of(RandomHyperplaneHash(nb, random_state=SEED), X_db + SHIFT, X_q + SHIFT)))
+print(f"mAP@{AT_K}        raw pixels: Raginsky  SimHash | pixels + {SHIFT:g}: Raginsky  SimHash")
+for nb, a, b_, c, d in rows:
+    print(f"{nb:5d} bits                 {a:.3f}     {b_:.3f}  |              {c:.3f}     {d:.3f}")
+
+# %%
+for nb, rag, sim, rag_shift, sim_shift in rows:
+    assert abs(rag_shift - rag) < 0.08         # same code distribution: only a new random draw
+    assert rag_shift > sim_shift + 0.05        # SimHash through the origin collapses on shifted data
+assert abs(rows[-1][3] - rows[-1][1]) < 0.03   # at 4,096 bits the draw-to-draw noise is small
+
+# %% [markdown]
+# The explorer below recomputes codes for a code length and a kernel width and shows the scatter and
+# the PR curve side by side (encodings are cached, so going back to a setting is instant).
+
+# %%
+make_hasher = lambda n_bits, sigma: ShiftInvariantHash(n_bits, kernel=sigma, random_state=SEED)  # noqa: E731
+explorer = scatter_pr_explorer(X_db, y_db, X_q, y_q, make_hasher, bits=CODE_LENGTHS, value=512,
+                               params={"sigma": log_slider("kernel width σ", 1.0, 40.0, sigma_med)},
+                               max_queries=min(N_QUERY, 200), random_state=SEED)
+display(explorer)
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **Where does the curve bend?** With the explorer of section 3, find the bandwidth for which the
+#    disagreement reaches half of 4/π² at r = 2. Derive it from the first term of the series.
+# 2. **Bounds.** Prove the lower bound (4/π²)(1 − K) ≤ P using 1 − K(mΔ) ≥ 1 − K(Δ) for Schoenberg
+#    kernels, and the upper bound ½√(1 − K) by Cauchy–Schwarz. Which one is tight for small distances?
+# 3. **Bandwidth sweep.** Plot mAP@k of 512-bit codes against σ on a log grid from 1 to 40. Where is
+#    the optimum relative to the median heuristic? Why does too large a σ also hurt?
+# 4. **Mixture kernels.** Replace the Gaussian by `SchoenbergKernel([ξ₁, ξ₂], [0.5, 0.5])` with rates
+#    a decade apart. What does the lemma curve look like? Does retrieval improve? (Lecture 04 learns
+#    such a mixture from data.)
+# 5. **Centring.** `RandomHyperplaneHash(center=True)` subtracts the data mean. Does it recover from the
+#    brightness shift of section 5? Is it now shift-invariant?
+# 6. **Sampling error.** For n bits, the normalised Hamming distance has standard deviation
+#    √(p(1 − p)/n). How many bits separate two pairs whose disagreement probabilities differ by 0.01?
+#
+# **Further reading.** M. Raginsky & S. Lazebnik, *Locality-sensitive binary codes from shift-invariant
+# kernels*, NIPS 2009. A. Rahimi & B. Recht, *Random features for large-scale kernel machines*, NIPS
+# 2007. M. Charikar, *Similarity estimation techniques from rounding algorithms*, STOC 2002 (SimHash).
+# I. J. Schoenberg, *Metric spaces and completely monotone functions*, Ann. Math. 1938.
