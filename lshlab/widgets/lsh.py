@@ -215,7 +215,7 @@ class AmplificationResult:
         return float(np.max(np.abs(self.rate - self.theory) / se))
 
 
-def update_amplification(K=4, L=8, *, p_near=None, p_far=None, dim=16, n_points=15, n_pairs=300,
+def update_amplification(K=4, L=8, *, p_near=None, p_far=None, dim=64, n_points=15, n_pairs=300,
                          random_state=0):
     """Measure the candidate probability of SimHash pairs with K bits per table and L tables.
 
@@ -255,7 +255,7 @@ def draw_amplification(result, ax):
     )
 
 
-def amplification_explorer(K=(1, 16, 4), L=(1, 50, 8), *, p_near=0.8, p_far=0.5, dim=16, n_points=15,
+def amplification_explorer(K=(1, 16, 4), L=(1, 50, 8), *, p_near=0.8, p_far=0.5, dim=64, n_points=15,
                            n_pairs=300, random_state=0):
     """Sliders for K (bits per table) and L (tables) → S-curve, measured rates, near/far marks.
 
