@@ -20,7 +20,7 @@ def draw_overlap(result, axes=None, n_bits=None, k=None):
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
     fig = axes[0].figure
-    bins = np.linspace(0, 1, 21)
+    bins = np.linspace(-0.025, 1.025, 22)  # centred on multiples of 0.05 (Dice at k = 10, 20, … is discrete)
     for ax, attr, colour in zip(axes, ("dice", "jaccard"), ("tab:blue", "tab:orange")):
         vals = np.asarray(getattr(result, attr))
         ax.hist(vals, bins=bins, color=colour, alpha=0.7)
