@@ -24,16 +24,16 @@ lab: install
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 test: install
-	$(PY) -m pytest tests -m "not browser" -q
+	$(PY) -m pytest tests -m "not browser" -q -n $(PYTEST_WORKERS)
 	$(MAKE) --no-print-directory test-notebooks
 
 test-unit: install
-	$(PY) -m pytest tests -m "not browser" -q
+	$(PY) -m pytest tests -m "not browser" -q -n $(PYTEST_WORKERS)
 
 # Notebooks as tests: run headless at the small size (LSHLAB_SIZE=small) with nbval.
 test-notebooks: install
 	LSHLAB_SIZE=small MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 \
-	  -p no:cacheprovider -q $(NOTEBOOKS)
+	  -p no:cacheprovider -q -n $(PYTEST_WORKERS) --dist loadfile $(NOTEBOOKS)
 
 test-browser: install
 	@command -v chromium >/dev/null || { echo "Debian's chromium is needed: apt-get update && apt-get install -y chromium"; exit 1; }
