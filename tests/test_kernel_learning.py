@@ -192,3 +192,32 @@ def test_bad_labels(blobs):
     X, _ = blobs
     with pytest.raises(ValueError, match="y must"):
         LangevinKernelLearner(n_iter=2).fit(X, np.zeros(len(X)))
+
+
+def test_plots_and_temperature_widget(blobs):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lshlab.plots import alignment_curve, kernel_profiles, particle_histograms
+    from lshlab.widgets import draw_temperature, prepare_temperature, temperature_explorer, update_temperature
+
+    X, y = blobs
+    data = prepare_temperature(X, y, n_particles=10, n_iter=8, step=0.05, bounds=(0.0, 2.0), n_pairs=200,
+                               n_eval=10)
+    res = update_temperature(data, beta=10.0, reg=0.5)
+    assert update_temperature(data, beta=10.0, reg=0.5) is res  # cached
+    assert res.history.shape == (9, 10) and res.history.min() >= 0.0 and res.history.max() <= 2.0
+    fig, axes = plt.subplots(1, 2)
+    assert draw_temperature(res, axes) is fig
+    lrn = LangevinKernelLearner(n_particles=10, n_iter=3, n_eval=10, random_state=0).fit(X, y)
+    assert particle_histograms(lrn.history_, bounds=(0, 1)).axes[0].get_xlabel()
+    assert alignment_curve(lrn.alignment_, times=lrn.times_).axes[0].get_title()
+    assert kernel_profiles({"trained": lrn.kernel_}, 3.0).axes[0].get_lines()
+    exp = temperature_explorer(X, y, betas=(1.0, 10.0), regs=(0.0, 0.5), n_particles=10, n_iter=5,
+                               n_pairs=100, n_eval=10)
+    exp.controls["beta"].value = 1.0
+    exp.refresh()
+    assert exp.result.beta == 1.0 and len(exp.data.cache) == 2
+    plt.close("all")

@@ -119,3 +119,26 @@ def test_bad_arguments(kw, match):
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         solve_meanfield(**args)
+
+
+def test_meanfield_plots_and_explorer():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lshlab.plots import density_heatmap, density_vs_particles, w1_vs_n
+    from lshlab.widgets import meanfield_explorer
+
+    rng = np.random.RandomState(3)
+    X = rng.randn(60, 3).astype(np.float32)
+    y = np.where(X[:, 0] > 0, 1, -1)
+    exp = meanfield_explorer(X, y, betas=(10.0, 30.0), ns=(10, 50), n_iter=10, step=0.02, bounds=(0.0, 2.0),
+                             n_pairs=200, n_cells=40)
+    view = exp.result
+    assert view.particles.shape == (50,) and view.w1 >= 0
+    np.testing.assert_allclose(view.pde.mass, 1.0, atol=1e-12)
+    assert density_vs_particles(view.pde, {"N=50": view.particles}).axes[0].get_legend() is not None
+    assert density_heatmap(view.pde).axes[0].get_ylabel() == "time t"
+    assert w1_vs_n([10, 100], [0.3, 0.1]).axes[0].get_xscale() == "log"
+    plt.close("all")
