@@ -1,0 +1,191 @@
+"""Widgets without a browser: the pure update/draw functions and the explorers' construction and
+slider wiring (lectures 01–02 and the generic scatter/PR explorer)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from lshlab.widgets import (  # noqa: E402
+    Explorer,
+    amplification_explorer,
+    collision_explorer,
+    draw_amplification,
+    draw_collision,
+    draw_scatter_pr,
+    pairs_at_angles,
+    pairs_at_distances,
+    prepare_scatter_pr,
+    scatter_pr_explorer,
+    selection_slider,
+    update_amplification,
+    update_collision,
+    update_lsh_recall,
+    update_scatter_pr,
+)
+
+pytest.importorskip("lshlab.hashing.random_projection")
+from lshlab.hashing import RandomHyperplaneHash  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """Three well separated Gaussian classes in 20-D: database 600, queries 40."""
+    rng = np.random.default_rng(0)
+    centers = rng.normal(0, 4, (3, 20))
+    y = rng.integers(0, 3, 640)
+    X = (centers[y] + rng.normal(0, 1, (640, 20))).astype(np.float32)
+    return X[:600], y[:600], X[600:], y[600:]
+
+
+def make_simhash(n_bits):
+    return RandomHyperplaneHash(n_bits, random_state=0)
+
+
+# ---------------------------------------------------------------- pair generators
+def test_pairs_have_the_requested_angles_and_distances():
+    angles = np.linspace(0, np.pi, 7)
+    x, y = pairs_at_angles(angles, dim=10, random_state=1)
+    cos = (x * y).sum(1) / np.linalg.norm(x, axis=1) / np.linalg.norm(y, axis=1)
+    np.testing.assert_allclose(np.arccos(np.clip(cos, -1, 1)), angles, atol=1e-3)
+    c = np.array([0.0, 0.5, 3.0])
+    x, y = pairs_at_distances(c, dim=10, random_state=1)
+    np.testing.assert_allclose(np.linalg.norm(x - y, axis=1), c, atol=1e-5)
+
+
+# ---------------------------------------------------------------- collision / amplification
+@pytest.mark.parametrize("family", ["SimHash", "p-stable"])
+def test_update_collision_matches_theory(family):
+    res = update_collision(family, n_bits=128, width=2.0, random_state=3)
+    assert res.measured.shape == res.theory.shape == (19,)
+    assert res.max_z < 5.0
+    assert res.measured[0] == pytest.approx(1.0)  # identical points always collide
+    if family == "SimHash":
+        assert res.measured[-1] == pytest.approx(0.0)  # opposite vectors never do
+    fig = draw_collision(res, plt.subplots()[1])
+    assert isinstance(fig, Figure)
+
+
+def test_update_collision_detects_a_wrong_theory():
+    """The z-score is not vacuous: compared against a shifted curve it must be large."""
+    res = update_collision("SimHash", n_bits=256, random_state=0)
+    res.theory = np.clip(res.theory + 0.1, 0, 1)
+    assert res.max_z > 5.0
+
+
+def test_update_amplification_matches_formula():
+    res = update_amplification(K=3, L=4, n_pairs=200, random_state=1)
+    np.testing.assert_allclose(res.theory, 1 - (1 - res.p**3) ** 4)
+    assert res.max_z < 5.0
+    fig = draw_amplification(res, plt.subplots()[1])
+    assert isinstance(fig, Figure)
+    with pytest.raises(ValueError, match="K"):
+        update_amplification(K=0, L=2)
+
+
+def test_update_lsh_recall(blobs):
+    X, _, Q, _ = blobs
+    from lshlab.search import brute_force_knn
+
+    _, true_idx = brute_force_knn(X, Q, 5)
+    wide = update_lsh_recall(X, Q, true_idx, K=1, L=30, center=True)
+    assert wide["recall"] == pytest.approx(1.0)  # candidates ≈ everything: exact re-ranking finds all
+    narrow = update_lsh_recall(X, Q, true_idx, K=16, L=1, center=True)
+    assert narrow["candidates"] < wide["candidates"]
+    assert 0.0 <= narrow["recall"] <= 1.0
+
+
+# ---------------------------------------------------------------- scatter / PR
+def test_update_scatter_pr_pure_and_cached(blobs):
+    X, y, Q, yq = blobs
+    data = prepare_scatter_pr(X, y, Q, yq, make_simhash, n_pairs=500)
+    r1 = update_scatter_pr(data, 32)
+    assert r1.encoded and r1.n_bits == 32
+    assert r1.code_dist_pairs.shape == r1.eucl_dist_pairs.shape == (500,)
+    # the pair distances are the Hamming distances of the pairs' codes
+    h = make_simhash(32).fit(X)
+    ham = (h.transform(Q)[data.pair_q] != h.transform(X)[data.pair_db]).sum(1)
+    np.testing.assert_array_equal(r1.code_dist_pairs, ham)
+    r2 = update_scatter_pr(data, 32)
+    assert not r2.encoded
+    np.testing.assert_array_equal(r1.curve.precision, r2.curve.precision)
+    # more bits rank well separated classes at least as well
+    assert update_scatter_pr(data, 256).curve.auc >= r1.curve.auc - 0.05
+    assert data.euclidean_curve.auc > 0.9
+    fig, axes = plt.subplots(1, 2)
+    assert draw_scatter_pr(r1, axes) is fig
+
+
+def test_update_scatter_pr_passes_extra_params(blobs):
+    X, y, Q, yq = blobs
+    seen = []
+
+    def make(n_bits, seed):
+        seen.append((n_bits, seed))
+        return RandomHyperplaneHash(n_bits, random_state=int(seed))
+
+    data = prepare_scatter_pr(X, y, Q, yq, make, n_pairs=100)
+    update_scatter_pr(data, 16, seed=1.0)
+    update_scatter_pr(data, 16, seed=2.0)
+    update_scatter_pr(data, 16, seed=1.0)
+    assert seen == [(16, 1.0), (16, 2.0)]
+
+
+def test_prepare_scatter_pr_rejects_bad_input(blobs):
+    X, y, Q, yq = blobs
+    with pytest.raises(ValueError, match="features"):
+        prepare_scatter_pr(X, y, Q[:, :5], yq, make_simhash)
+    with pytest.raises(ValueError, match="callable"):
+        prepare_scatter_pr(X, y, Q, yq, 32)
+
+
+# ---------------------------------------------------------------- explorers
+def test_scatter_pr_explorer_slider_redraws(blobs):
+    import ipywidgets as w
+
+    X, y, Q, yq = blobs
+    ex = scatter_pr_explorer(X, y, Q, yq, make_simhash, bits=(16, 64), n_pairs=300)
+    assert isinstance(ex, w.VBox)
+    assert bytes(ex.image.value).startswith(PNG_MAGIC)
+    assert ex.result.n_bits == 64
+    assert len(ex.data.cache) == 2  # precomputed every code length
+    ex.controls["n_bits"].value = 16
+    assert ex.result.n_bits == 16 and not ex.result.encoded
+    assert set(ex.timings) == {"update_ms", "draw_ms", "render_ms"}
+
+
+def test_lecture_explorers_construct():
+    ex = collision_explorer(bits=(8, 16), n_points=5, n_pairs=5)
+    assert ex.result.family == "SimHash"
+    ex.controls["family"].value = "p-stable"
+    assert ex.result.family == "p-stable"
+    ex = amplification_explorer(n_points=5, n_pairs=20)
+    ex.controls["L"].value = 3
+    assert ex.result.L == 3 and bytes(ex.image.value).startswith(PNG_MAGIC)
+
+
+def test_explorer_reports_errors_and_validates():
+    def update(v):
+        if v == 2:
+            raise RuntimeError("boom")
+        return v
+
+    ex = Explorer(update, lambda r, ax: ax.figure, {"v": selection_slider("v", [1, 2])})
+    ex.controls["v"].value = 2  # the callback swallows the error but shows it
+    assert "boom" in ex.status.value
+    with pytest.raises(RuntimeError):
+        ex.refresh()
+    with pytest.raises(ValueError, match="controls"):
+        Explorer(update, lambda r, ax: None, {})
