@@ -162,3 +162,54 @@ def test_transform_wrong_width(fitted):
     model, X, _ = fitted
     with pytest.raises(ValueError):
         model.transform(X[:, :100])
+
+
+# -------------------------------------------------------------------- plots and the explorer (Agg)
+def test_plots_draw(fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lshlab.plots import (
+        candidate_counts,
+        code_distance_histogram,
+        dsh_loss_terms,
+        dsh_training_curves,
+        hog_gallery,
+        map_table_figure,
+    )
+
+    model, X, y = fitted
+    figs = [
+        dsh_loss_terms(12, 0.01),
+        dsh_training_curves({"toy": model.loss_history_}),
+        map_table_figure({"DSH": {8: 0.9, 16: 0.95}}, {"DSH": {8: 0.7}}, bits=(8, 16)),
+        hog_gallery(X[:3], y[:3]),
+        candidate_counts({"8 tables": np.array([0, 3, 50])}),
+        code_distance_histogram([0, 1], [5, 6, 7], 8),
+    ]
+    for fig in figs:
+        assert fig.axes and all(ax.get_title() or ax.get_ylabel() for ax in fig.axes[:1])
+    plt.close("all")
+
+
+def test_explorer_update_and_draw(fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lshlab.widgets import draw_dsh, dsh_explorer, update_dsh
+    from lshlab.widgets.dsh import encode_models
+
+    model, X, y = fitted
+    codes = encode_models({8: model}, X[:5], X)
+    r = update_dsh(codes, y[:5], y, 8, query=2, k=5)
+    d = np.count_nonzero(codes[8][1] != codes[8][0][2], axis=1)
+    assert np.array_equal(r["dist"], np.sort(d)[:5])
+    assert r["precision"] == pytest.approx(np.mean(y[r["idx"]] == y[2]))
+    assert len(r["d_same"]) + len(r["d_other"]) == len(X)
+    with pytest.raises(ValueError):
+        update_dsh(codes, y[:5], y, 16)
+    explorer = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5)
+    explorer.controls["query"].value = 3
+    assert explorer.refresh()["query"] == 3 and explorer.image.value

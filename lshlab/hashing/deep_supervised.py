@@ -47,7 +47,16 @@ from torch import nn
 from .._validation import check_matrix, check_positive_float, check_positive_int
 from ._base import BaseHasher
 
-__all__ = ["DeepSupervisedHash", "DSHNet", "dsh_loss", "hamming_map_at_k", "hash_tables_map_at_k"]
+__all__ = [
+    "DeepSupervisedHash",
+    "DSHNet",
+    "dsh_loss",
+    "hamming_map_at_k",
+    "hash_tables_map_at_k",
+    "default_cache_dir",
+    "dsh_cache_name",
+    "fit_or_load",
+]
 
 _FORMAT_VERSION = 1
 
@@ -510,3 +519,52 @@ def hash_tables_map_at_k(tables, X_query, y_query, y_db, k=10):
     rel = (idx >= 0) & (y_db[np.maximum(idx, 0)] == y_query[:, None])
     dist = np.where(np.isfinite(dist), dist, np.float32(1e30))
     return mean_average_precision(dist, rel, at_k=k, ties="average"), tables.last_n_candidates_.copy()
+
+
+# --------------------------------------------------------------------------------------------------
+# trained-model cache shared by benchmarks/fashion_map.py and notebook 09
+# --------------------------------------------------------------------------------------------------
+def default_cache_dir():
+    """``$LSHLAB_DSH_CACHE`` if set, else ``<project>/data/cache/dsh`` (git-ignored)."""
+    import os
+
+    env = os.environ.get("LSHLAB_DSH_CACHE")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "data" / "cache" / "dsh"
+
+
+def dsh_cache_name(n_bits, alpha, epochs, n_train, seed):
+    """File stem of a cached model, e.g. ``dsh_b16_a0.005_e3_n55000_s0``."""
+    return f"dsh_b{int(n_bits)}_a{float(alpha):g}_e{int(epochs)}_n{int(n_train)}_s{int(seed)}"
+
+
+def fit_or_load(X, y, cache_dir=None, validation=None, refit=False, **params):
+    """Load the cached model with these parameters and training size, or fit it and cache it.
+
+    The cache key is :func:`dsh_cache_name` of (n_bits, alpha, epochs, len(X), random_state); the stored
+    parameters must equal ``params`` (otherwise the model is refitted and overwritten).
+
+    Returns
+    -------
+    model : DeepSupervisedHash
+    cached : bool
+        True when the model came from the cache.
+
+    ``refit=True`` ignores (and overwrites) the cache.
+    """
+    model = DeepSupervisedHash(**params)
+    p = model.get_params()
+    if not isinstance(p["random_state"], (int, np.integer)):
+        raise ValueError("fit_or_load needs an integer random_state (it is part of the cache key)")
+    path = Path(cache_dir or default_cache_dir()) / dsh_cache_name(p["n_bits"], p["alpha"], p["epochs"], len(X), p["random_state"])
+    if not refit and path.with_suffix(".pt").exists():
+        loaded = DeepSupervisedHash.load(path, device=p["device"])
+        lp = loaded.get_params()
+        same = all(lp[k] == p[k] for k in p if k not in ("device", "n_threads", "progress", "image_shape"))
+        if same and lp["image_shape"] == tuple(p["image_shape"]):
+            loaded.set_params(n_threads=p["n_threads"], progress=p["progress"])
+            return loaded, True
+    model.fit(X, y, validation=validation)
+    model.save(path)
+    return model, False
