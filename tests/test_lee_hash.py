@@ -118,6 +118,9 @@ def test_lee_widget_update_and_draw(X):
     assert update_lee(data, 20).rho > update_lee(data, 2).rho
     fig, ax = plt.subplots()
     assert draw_lee(r20, ax) is fig and "q = 20" in ax.get_title()
+    fig2, axes = plt.subplots(1, 2)
+    draw_lee(r20, axes)
+    assert axes[1].get_ylabel() == "normalised Lee distance" and r20.n_symbols == 64
     plot_lee_symbol_distance(7)
     plot_rank_correlation_vs_q([2, 4, 8], [0.1, 0.2, 0.3])
     plt.close("all")

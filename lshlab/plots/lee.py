@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["lee_euclidean_histograms", "plot_rank_correlation_vs_q", "plot_lee_symbol_distance"]
+__all__ = ["lee_euclidean_histograms", "lee_vs_euclidean_scatter", "plot_rank_correlation_vs_q",
+           "plot_lee_symbol_distance"]
 
 
 def _axes(ax, figsize=(5.5, 4.2)):
@@ -45,8 +46,26 @@ def lee_euclidean_histograms(lee_dist, eucl_dist, q, ax=None, *, bins=40, rho=No
     ax.set_xlabel("distance to the query / its maximum")
     ax.set_ylabel("density")
     extra = f", Spearman ρ = {rho:.2f}" if rho is not None else ""
-    ax.set_title(title or f"One query vs the database: Lee (q = {q}) and Euclidean{extra}", fontsize="medium")
+    ax.set_title(title or f"One query: Lee (q = {q}) vs Euclidean{extra}", fontsize="medium")
     ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def lee_vs_euclidean_scatter(lee_dist, eucl_dist, q, n_symbols, ax=None, *, title=None, max_points=5000,
+                             random_state=0):
+    """Scatter of one query's normalised Lee distance d_Lee / (n ⌊q/2⌋) (the fraction of the largest
+    possible Lee distance) against its Euclidean distance to each database item."""
+    fig, ax = _axes(ax)
+    lee = np.asarray(lee_dist, dtype=np.float64).ravel() / (n_symbols * (q // 2))
+    eu = np.asarray(eucl_dist, dtype=np.float64).ravel()
+    if lee.size > max_points:
+        keep = np.random.default_rng(random_state).choice(lee.size, max_points, replace=False)
+        lee, eu = lee[keep], eu[keep]
+    ax.scatter(eu, lee, s=4, alpha=0.35, color="tab:red", linewidths=0)
+    ax.set_xlabel("Euclidean distance to the query")
+    ax.set_ylabel("normalised Lee distance")
+    ax.set_ylim(0, max(0.6, float(lee.max()) * 1.05))
+    ax.set_title(title or f"One query: Lee (q = {q}, {n_symbols} symbols) vs Euclidean", fontsize="medium")
     return fig
 
 

@@ -36,6 +36,7 @@ class LeeResult:
     lee: np.ndarray      # (n_db,) Lee distances of the query's code to every database code
     eucl: np.ndarray     # (n_db,)
     rho: float           # Spearman rank correlation of lee and eucl
+    n_symbols: int
 
 
 def prepare_lee(X_db, x_query, *, n_hashes=256, n_features=512, kernel=1.0, scale="auto", random_state=0):
@@ -68,18 +69,23 @@ def update_lee(data, q):
     diff = np.abs(lee_quantize(data.u_db, q).astype(np.int32) - a)
     lee = np.minimum(diff, q - diff).sum(axis=1)
     rho = float(spearmanr(lee, data.eucl)[0])
-    return LeeResult(q, lee, data.eucl, rho)
+    return LeeResult(q, lee, data.eucl, rho, int(data.u_db.shape[1]))
 
 
-def draw_lee(result, ax):
-    """Histograms of rescaled Lee and Euclidean distance for a :class:`LeeResult`."""
-    from ..plots.lee import lee_euclidean_histograms
+def draw_lee(result, axes):
+    """Histograms of rescaled Lee and Euclidean distance for a :class:`LeeResult`; given two axes,
+    also the scatter of normalised Lee distance against Euclidean distance."""
+    from ..plots.lee import lee_euclidean_histograms, lee_vs_euclidean_scatter
 
-    return lee_euclidean_histograms(result.lee, result.eucl, result.q, ax=ax, rho=result.rho)
+    axes = np.ravel(axes)
+    fig = lee_euclidean_histograms(result.lee, result.eucl, result.q, ax=axes[0], rho=result.rho)
+    if axes.size > 1:
+        lee_vs_euclidean_scatter(result.lee, result.eucl, result.q, result.n_symbols, ax=axes[1])
+    return fig
 
 
 def lee_explorer(X_db, x_query, *, q=2, q_range=(2, 64), n_hashes=256, n_features=512, kernel=1.0,
-                 scale="auto", random_state=0, figsize=(7, 4.2)):
+                 scale="auto", random_state=0, figsize=(12, 4.2)):
     """q slider → histograms of the query's rescaled Lee and Euclidean distances to the database.
 
     Returns an :class:`lshlab.widgets.Explorer`; ``explorer.data`` is the :class:`LeeExplorerData`.
@@ -89,7 +95,7 @@ def lee_explorer(X_db, x_query, *, q=2, q_range=(2, 64), n_hashes=256, n_feature
     explorer = Explorer(
         update=lambda **kw: update_lee(data, **kw), draw=draw_lee,
         controls={"q": int_slider("alphabet size q", q_range[0], q_range[1], q)},
-        figsize=figsize, title=f"Lee codes ({n_hashes} symbols) vs Euclidean distance, one query",
+        ncols=2, figsize=figsize, title=f"Lee codes ({n_hashes} symbols) vs Euclidean distance, one query",
     )
     explorer.data = data
     return explorer
