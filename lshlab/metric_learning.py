@@ -324,8 +324,9 @@ class ITML(TransformerMixin, BaseEstimator):
         given symmetric positive definite matrix.
     bounds : (u, l) or None
         Upper bound for similar pairs and lower bound for dissimilar pairs (u < l).  Default: the
-        5th and 95th percentiles of the squared A0-distances between distinct points occurring in
-        the constraints (Davis et al. §5).
+        5th and 95th percentiles of the squared A0-distances between the distinct points occurring
+        in the constraints (Davis et al. §5; an evenly spaced subset of 1,000 of those points is used
+        when there are more).
     n_constraints : int or None
         For :meth:`fit`: number of pairs drawn from the labels, half similar and half dissimilar;
         default 20 · n_classes² (the convention of metric-learn).
