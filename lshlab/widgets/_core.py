@@ -100,6 +100,10 @@ class Explorer(w.VBox):
         HTML heading shown above the controls.
     render : bool
         Render the first figure at construction (default True).
+    margins : dict, optional
+        Fixed ``Figure.subplots_adjust`` keywords (e.g. ``dict(left=0.07, right=0.97, wspace=0.3)``).
+        Default: crop with ``bbox_inches="tight"``, which costs a second layout pass per redraw;
+        explorers that must redraw fast give fixed margins instead.
 
     ``display(explorer)`` shows it; ``refresh()`` runs
     update + draw now and returns the result; ``timings`` holds the last ``update_ms``, ``draw_ms``
@@ -107,7 +111,7 @@ class Explorer(w.VBox):
     """
 
     def __init__(self, update, draw, controls, *, fixed=None, nrows=1, ncols=1, figsize=(10, 4),
-                 dpi=80, debounce=0.15, title=None, render=True):
+                 dpi=80, debounce=0.15, title=None, render=True, margins=None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -122,6 +126,7 @@ class Explorer(w.VBox):
         self.fixed = dict(fixed or {})
         self.nrows, self.ncols = int(nrows), int(ncols)
         self.debounce = float(debounce)
+        self.margins = None if margins is None else dict(margins)
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
@@ -156,9 +161,11 @@ class Explorer(w.VBox):
             self.figure.clear()
             axes = self.figure.subplots(self.nrows, self.ncols, squeeze=True)
             self.draw_fn(result, axes)
+            if self.margins is not None:
+                self.figure.subplots_adjust(**self.margins)
             t2 = time.perf_counter()
             buf = io.BytesIO()
-            self.figure.savefig(buf, format="png", bbox_inches="tight")
+            self.figure.savefig(buf, format="png", bbox_inches=None if self.margins is not None else "tight")
             self.image.value = buf.getvalue()
             t3 = time.perf_counter()
         except Exception as exc:  # show the problem, keep the widget alive

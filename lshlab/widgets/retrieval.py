@@ -207,6 +207,7 @@ def scatter_pr_explorer(X_db, y_db, X_query, y_query, make_hasher, bits=(16, 32,
         update=lambda **kw: update_scatter_pr(data, **kw),
         draw=draw_scatter_pr, controls=controls, ncols=2, figsize=figsize,
         title="Code distance vs Euclidean distance, and precision–recall",
+        margins=dict(left=0.065, right=0.985, bottom=0.12, top=0.86, wspace=0.32),
     )
     explorer.data = data
     return explorer
