@@ -54,8 +54,9 @@ def check_metric_matrix(A, name="A", *, n_features=None, definite=False, rtol=1e
     ----------
     A : array-like of shape (d, d)
         Must be square, finite and symmetric (up to ``rtol`` relative to its largest entry), and
-        positive semi-definite (``definite=False``) or positive definite (``definite=True``); the
-        smallest eigenvalue is compared with ``-rtol · λ_max`` (resp. ``rtol · λ_max``).
+        positive semi-definite (``definite=False``: smallest eigenvalue ≥ −rtol · λ_max, round-off
+        allowed) or positive definite (``definite=True``: smallest eigenvalue > 1e-12 · λ_max, i.e.
+        invertible in double precision).
     n_features : int, optional
         Required dimension ``d``.
 
@@ -80,12 +81,12 @@ def check_metric_matrix(A, name="A", *, n_features=None, definite=False, rtol=1e
     A = (A + A.T) / 2
     eig = np.linalg.eigvalsh(A)
     top = max(float(eig[-1]), 0.0)
-    if definite and (eig[0] <= rtol * top or top == 0.0):
+    if definite and (eig[0] <= 1e-12 * top or top == 0.0):
         raise ValueError(
             f"{name} must be positive definite, but its smallest eigenvalue is {eig[0]:.3g} "
             f"(largest {eig[-1]:.3g})"
         )
-    if eig[0] < -rtol * max(top, 1.0):
+    if eig[0] < -rtol * top:
         raise ValueError(
             f"{name} must be positive semi-definite, but its smallest eigenvalue is {eig[0]:.3g}"
         )

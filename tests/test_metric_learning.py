@@ -57,8 +57,8 @@ def test_toy_hard_constraints_hold_exactly():
     assert m.A_[0, 0] > 1.5 and m.A_[0, 0] > m.A_[1, 1]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("gamma", [0.5, 1.0, 10.0])
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("gamma", [0.5, 10.0])
 def test_every_constraint_satisfied_within_slack(seed, gamma):
     X, P, S = random_problem(seed)
     m = ITML(gamma=gamma, tol=1e-9, max_iter=5000).fit_pairs(X, P, S)
