@@ -148,10 +148,10 @@ def draw_metric(result, axes):
         ax.annotate(f"{result['knn_hash'][lab]:.3f}", (xi + 0.2, result["knn_hash"][lab]), ha="center",
                     va="bottom", fontsize=9)
     ax.set_xticks(x, labels)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.18)
     ax.set_ylabel(f"{result['k']}-NN accuracy")
     ax.set_title("kNN accuracy: exact metric vs its hash")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper center", ncol=2)
     return axes[0].figure
 
 
@@ -166,4 +166,5 @@ def metric_explorer(comparison, bits=(8, 16, 32, 64, 128, 256), value=64, figsiz
         draw=draw_metric,
         controls={"n_bits": selection_slider("bits", bits, value)},
         ncols=3, figsize=figsize, title="Metric LSH: Euclidean vs learned metric against code length",
+        margins=dict(left=0.05, right=0.99, bottom=0.13, top=0.9, wspace=0.3),
     )
