@@ -301,3 +301,26 @@ def test_not_converged_warns_and_reports():
     assert not m.converged_ and m.n_iter_ == 1
     with pytest.raises(ValueError, match="features"):
         m.transform(X[:, :3])
+
+
+# --------------------------------------------------------------------------- property
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), d=st.integers(1, 4), m=st.integers(1, 12),
+       gamma=st.sampled_from([0.1, 1.0, 100.0, np.inf]))
+def test_property_spd_and_slack(seed, d, m, gamma):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(10, d))
+    P = np.array([rng.choice(10, 2, replace=False) for _ in range(m)])
+    S = rng.random(m) < 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ITML(gamma=gamma, bounds=(0.5, 3.0), tol=1e-8, max_iter=300).fit_pairs(X, P, S)
+    assert is_spd(model.A_)
+    if model.converged_ and np.isfinite(gamma):
+        dist = model.constraint_distances(X)
+        assert np.all(dist[S] <= model.xi_[S] * (1 + 1e-4))
+        assert np.all(dist[~S] >= model.xi_[~S] * (1 - 1e-4))
