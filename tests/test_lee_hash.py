@@ -27,6 +27,16 @@ def test_codes_match_direct_formula(X):
     np.testing.assert_array_equal(codes[safe], ref[safe])
 
 
+@pytest.mark.parametrize("q", [2, 3, 7, 20, 256, 1000])
+def test_lee_quantize_matches_ceil_mod(q):
+    rng = np.random.default_rng(q)
+    u = np.concatenate([rng.normal(scale=3, size=5000), np.arange(-40, 41) / q]).astype(np.float32)
+    expected = np.mod(np.ceil(u * np.float32(q)).astype(np.float64), q)  # same float32 product
+    got = lee_quantize(u, q)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(lee_quantize(u.astype(np.float64), q), np.mod(np.ceil(u.astype(np.float64) * q), q))
+
+
 @pytest.mark.parametrize("q", [2, 3, 10, 256, 300])
 def test_codes_in_range_and_dtype(X, q):
     codes = LeeHash(n_hashes=30, q=q, n_features=32, random_state=1).fit(X).transform(X)

@@ -41,8 +41,9 @@ def lee_euclidean_histograms(lee_dist, eucl_dist, q, ax=None, *, bins=40, rho=No
     fig, ax = _axes(ax)
     lee, eu = _rescale(lee_dist), _rescale(eucl_dist)
     edges = np.linspace(0, 1, bins + 1)
-    ax.hist(eu, bins=edges, density=True, alpha=0.55, color="tab:blue", label="Euclidean (rescaled)")
-    ax.hist(lee, bins=edges, density=True, alpha=0.55, color="tab:red", label="Lee (rescaled)")
+    for values, color, label in ((eu, "tab:blue", "Euclidean (rescaled)"), (lee, "tab:red", "Lee (rescaled)")):
+        dens, _ = np.histogram(values, bins=edges, density=True)
+        ax.stairs(dens, edges, fill=True, alpha=0.55, color=color, label=label)
     ax.set_xlabel("distance to the query / its maximum")
     ax.set_ylabel("density")
     extra = f", Spearman ρ = {rho:.2f}" if rho is not None else ""
@@ -51,7 +52,7 @@ def lee_euclidean_histograms(lee_dist, eucl_dist, q, ax=None, *, bins=40, rho=No
     return fig
 
 
-def lee_vs_euclidean_scatter(lee_dist, eucl_dist, q, n_symbols, ax=None, *, title=None, max_points=5000,
+def lee_vs_euclidean_scatter(lee_dist, eucl_dist, q, n_symbols, ax=None, *, title=None, max_points=3000,
                              random_state=0):
     """Scatter of one query's normalised Lee distance d_Lee / (n ⌊q/2⌋) (the fraction of the largest
     possible Lee distance) against its Euclidean distance to each database item."""

@@ -92,7 +92,7 @@ def draw_disagreement(result, ax, show_agreement=False):
 
 
 def disagreement_explorer(bandwidth=1.0, bandwidth_range=(0.2, 5.0), bits=(256, 1024, 4096), *, n_bits=1024,
-                          r_max=None, random_state=0, show_agreement=False, figsize=(8, 4.5)):
+                          r_max=None, n_pairs=8, random_state=0, show_agreement=False, figsize=(8, 4.5)):
     """Bandwidth slider (log scale) and bits slider → measured disagreement vs series vs bounds.
 
     ``r_max`` defaults to 4 × the largest bandwidth of the slider, so moving the slider visibly
@@ -105,7 +105,7 @@ def disagreement_explorer(bandwidth=1.0, bandwidth_range=(0.2, 5.0), bits=(256, 
         "n_bits": selection_slider("bits", list(bits), n_bits),
     }
     return Explorer(
-        update=lambda **kw: update_disagreement(r_max=r_max, random_state=random_state, **kw),
+        update=lambda **kw: update_disagreement(r_max=r_max, n_pairs=n_pairs, random_state=random_state, **kw),
         draw=lambda res, ax: draw_disagreement(res, ax, show_agreement=show_agreement),
         controls=controls, figsize=figsize,
         title="Collision lemma: fraction of differing bits vs distance",

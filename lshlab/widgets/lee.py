@@ -65,9 +65,10 @@ def update_lee(data, q):
     from ..hashing.lee import lee_quantize
 
     q = check_positive_int(q, "q", minimum=2)
-    a = lee_quantize(data.u_query, q).astype(np.int32)
-    diff = np.abs(lee_quantize(data.u_db, q).astype(np.int32) - a)
-    lee = np.minimum(diff, q - diff).sum(axis=1)
+    itype = np.int16 if q <= 32767 else np.int32
+    a = lee_quantize(data.u_query, q).astype(itype)
+    diff = np.abs(lee_quantize(data.u_db, q).astype(itype) - a)
+    lee = np.minimum(diff, itype(q) - diff).sum(axis=1, dtype=np.int64)
     rho = float(spearmanr(lee, data.eucl)[0])
     return LeeResult(q, lee, data.eucl, rho, int(data.u_db.shape[1]))
 
