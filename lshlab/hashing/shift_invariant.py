@@ -82,7 +82,6 @@ class ShiftInvariantHash(BaseHasher):
         self.components_ = np.ascontiguousarray(omega.T, dtype=np.float32)
         self.offsets_ = rng.uniform(0.0, 2.0 * np.pi, size=n_bits).astype(np.float32)
         self.thresholds_ = rng.uniform(-1.0, 1.0, size=n_bits).astype(np.float32)
-        self._neg_t = -self.thresholds_
         return self
 
     def _bits_into(self, X_block, buf, mask):
@@ -92,7 +91,7 @@ class ShiftInvariantHash(BaseHasher):
         np.matmul(X_block, self.components_, out=Z)
         Z += self.offsets_
         np.cos(Z, out=Z)
-        np.greater(Z, self._neg_t, out=mask[:n])
+        np.greater(Z, -self.thresholds_, out=mask[:n])
         return mask[:n]
 
     def _encode(self, X):
