@@ -35,7 +35,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import hypergeom
 
 from ._validation import check_k, check_matrix, check_positive_int
 
@@ -126,25 +125,37 @@ class _Ranked:
     cum: np.ndarray
 
 
-def _rank_chunk(d, rel, ties):
+def _rank_chunk(d, rel, ties, upto=None):
+    """Rank a chunk of rows; group bounds are returned for the first ``upto`` positions only
+    (all positions by default), ``cum`` always for the whole row."""
     order = _stable_argsort(d)
     rel_sorted = np.take_along_axis(rel, order, axis=1)
     c, n = d.shape
+    n_w = n if upto is None else min(int(upto), n)
     cum = np.zeros((c, n + 1), dtype=np.int64)
     np.cumsum(rel_sorted, axis=1, out=cum[:, 1:])
-    pos = np.arange(n)
+    pos = np.arange(n_w)
     if ties == "index":
-        new = np.ones((c, n), dtype=bool)
-        start = np.broadcast_to(pos, (c, n))
+        new = np.ones((c, n_w), dtype=bool)
+        start = np.broadcast_to(pos, (c, n_w))
         end = start + 1
         return _Ranked(start, end, new, cum)
     ds = np.take_along_axis(d, order, axis=1)
-    new = np.ones((c, n), dtype=bool)
-    new[:, 1:] = ds[:, 1:] != ds[:, :-1]
+    new_full = np.ones((c, n), dtype=bool)
+    new_full[:, 1:] = ds[:, 1:] != ds[:, :-1]
+    new = new_full[:, :n_w]
     start = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-    last = np.ones((c, n), dtype=bool)
-    last[:, :-1] = new[:, 1:]
-    end = np.minimum.accumulate(np.where(last, pos + 1, n)[:, ::-1], axis=1)[:, ::-1]
+    # position p ends its group when p is the last position or p + 1 starts a new group
+    last = np.ones((c, n_w), dtype=bool)
+    last[:, : n_w - 1] = new_full[:, 1:n_w]
+    if n_w < n:
+        last[:, n_w - 1] = new_full[:, n_w]
+    big = n + 1
+    end = np.minimum.accumulate(np.where(last, pos + 1, big)[:, ::-1], axis=1)[:, ::-1]
+    if n_w < n:  # the group open at the window edge ends at the next group start beyond it
+        tail = new_full[:, n_w:]
+        end_b = np.where(tail.any(axis=1), n_w + np.argmax(tail, axis=1), n)
+        end = np.where(end == big, end_b[:, None], end)
     return _Ranked(start, end, new, cum)
 
 
@@ -381,44 +392,58 @@ def _group_sum(s, n, r, a, H):
     return (r / n) * (a + 1) * A + pair * B
 
 
+def _hypergeom_pmf(x, n, r, m):
+    """P[X = x] for X ~ hypergeometric (population n, r successes, m draws), broadcasting; 0 off support."""
+    from scipy.special import gammaln
+
+    def lchoose(a, b):
+        return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
+
+    ok = (x >= 0) & (x <= r) & (m - x >= 0) & (m - x <= n - r)
+    xs = np.where(ok, x, 0)
+    logp = lchoose(r, xs) + lchoose(n - r, np.where(ok, m - xs, 0)) - lchoose(n, m)
+    return np.where(ok, np.exp(logp), 0.0)
+
+
 def _ap_chunk(d, rel, k, ties, H):
-    ranked = _rank_chunk(d, rel, ties)
-    c, n_db = d.shape
+    ranked = _rank_chunk(d, rel, ties, upto=k)
+    c = d.shape[0]
     s, e, cum = ranked.start, ranked.end, ranked.cum
-    rows = np.arange(c)[:, None]
-    # complete groups inside the top k (evaluated at their first position)
-    a = cum[rows, s]
-    r = cum[rows, e] - a
-    full = ranked.new & (e <= k)
-    contrib = np.where(full, _group_sum(s, e - s, r, a, H), 0.0)
-    num_fixed = contrib.sum(axis=1)
+    if ties == "index":  # every position is its own group: AP@k = Σ_{i≤k} rel_i c_i / i / c_k
+        c_i = cum[:, 1 : k + 1]
+        rel_i = c_i - cum[:, :k]
+        num = (rel_i * c_i / np.arange(1, k + 1)).sum(axis=1)
+        Rk = cum[:, k]
+        return np.where(Rk > 0, num / np.maximum(Rk, 1), 0.0)
+    # complete tie groups inside the top k, evaluated once each (at their first position)
+    ri, pi = np.nonzero(ranked.new & (e <= k))
+    sg, eg = s[ri, pi], e[ri, pi]
+    a = cum[ri, sg]
+    r = cum[ri, eg] - a
+    num_fixed = np.bincount(ri, weights=_group_sum(sg, eg - sg, r, a, H), minlength=c)
     # the group straddling position k (at most one per row)
     sb, eb = s[:, k - 1], e[:, k - 1]
     split = eb > k
     ap = np.zeros(c)
     Rk = cum[:, k].astype(float)
-    nos = ~split
-    ok = nos & (Rk > 0)
+    ok = ~split & (Rk > 0)
     ap[ok] = num_fixed[ok] / Rk[ok]
     if split.any():
         idx = np.nonzero(split)[0]
         sb, eb = sb[idx], eb[idx]
-        a_b = cum[idx, sb].astype(float)
-        n_b = eb - sb
-        r_b = cum[idx, eb] - cum[idx, sb]
-        m = k - sb
-        A = H[sb + m] - H[sb]
-        B = m - (sb + 1) * A
-        nf = num_fixed[idx]
-        x_max = int(np.minimum(m, r_b).max())
-        acc = np.zeros(idx.size)
-        for x in range(0, x_max + 1):
-            pmf = hypergeom.pmf(x, n_b, r_b, m)
-            g = (x / m) * (a_b + 1) * A + np.where(m > 1, x * (x - 1) / np.maximum(m * (m - 1), 1), 0.0) * B
-            denom = a_b + x
-            term = np.where(denom > 0, (nf + g) / np.maximum(denom, 1), 0.0)
-            acc += np.where(x <= np.minimum(m, r_b), pmf * term, 0.0)
-        ap[idx] = acc
+        a_b = cum[idx, sb].astype(float)[:, None]
+        n_b = (eb - sb)[:, None]
+        r_b = (cum[idx, eb] - cum[idx, sb])[:, None]
+        m = (k - sb)[:, None]
+        A = (H[sb + m[:, 0]] - H[sb])[:, None]
+        B = m - (sb[:, None] + 1) * A
+        x = np.arange(int(np.minimum(m, r_b).max()) + 1)[None, :]
+        pmf = _hypergeom_pmf(x, n_b, r_b, m)
+        pair = np.where(m > 1, x * (x - 1) / np.maximum(m * (m - 1), 1), 0.0)
+        g = (x / m) * (a_b + 1) * A + pair * B
+        denom = a_b + x
+        term = np.where(denom > 0, (num_fixed[idx, None] + g) / np.maximum(denom, 1), 0.0)
+        ap[idx] = (pmf * term).sum(axis=1)
     return ap
 
 
