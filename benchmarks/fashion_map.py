@@ -52,6 +52,7 @@ from lshlab.hashing.deep_supervised import (  # noqa: E402
     fit_or_load,
     hamming_map_at_k,
     hash_tables_map_at_k,
+    train_validation_split,
 )
 from lshlab.search import HashTables  # noqa: E402
 
@@ -77,19 +78,14 @@ def cached_hog(X, cache_dir, name):
     return F
 
 
-def split_train_val(n, n_val, seed):
-    """Seeded split of the training indices into (train, validation)."""
-    perm = np.random.RandomState(seed).permutation(n)
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
-
-
 def run(args):
     import torch
 
     torch.set_num_threads(args.threads)
     cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     t0 = time.perf_counter()
-    data = load_dataset("fashion-mnist", pool="official", n_query=args.n_query, seed=args.seed)
+    data = load_dataset("fashion-mnist", pool="official", n_train=args.n_database, n_query=args.n_query,
+                        seed=args.seed)
     Xdb, ydb, Xq, yq = data.X_train, data.y_train, data.X_query, data.y_query
     print(f"data: database {Xdb.shape}, queries {Xq.shape} ({time.perf_counter() - t0:.1f} s)", flush=True)
     results = {}
@@ -117,7 +113,7 @@ def run(args):
                       f"fit {fit_s:.1f} s, query+score {times[name][K]['query_s']:.1f} s", flush=True)
 
     if not args.no_dsh:
-        tr, va = split_train_val(len(Xdb), args.n_val, args.seed)
+        tr, va = train_validation_split(len(Xdb), args.n_val, args.seed)
         if args.subset:
             tr = np.sort(np.random.RandomState(args.seed + 1).choice(tr, size=min(args.subset, len(tr)), replace=False))
         val = (Xdb[va[: args.n_val_map]], ydb[va[: args.n_val_map]]) if args.n_val_map else None
@@ -175,9 +171,9 @@ def markdown(results, times, args):
             cells.append(f"{seed_row[b]:.4f} / {'—' if ours is None else f'{ours:.4f}'}{mark}")
         tt = [sum(v for k, v in times[name][b].items() if k.endswith("_s")) for b in bits if b in times[name]]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {' / '.join(f'{x:.0f}' for x in tt)} |")
-    q = args.n_query or 10000
-    lines.append(f"\nmAP@10, {q} test queries vs the 60,000-image train database; DSH trained "
-                 f"{args.epochs} epochs on {args.subset or 60000 - args.n_val} images (✗ = below the seed).")
+    q, n = args.n_query or 10000, args.n_database or 60000
+    lines.append(f"\nmAP@10, {q} test queries vs a {n}-image train database; DSH trained "
+                 f"{args.epochs} epochs on {args.subset or n - args.n_val} images (✗ = below the seed).")
     return "\n".join(lines)
 
 
@@ -186,6 +182,7 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=3, help="DSH epochs (default 3: the 15-minute budget)")
     p.add_argument("--subset", type=int, default=0, help="train DSH on this many images (0 = all but validation)")
     p.add_argument("--n-query", type=int, default=None, help="number of test queries (default all 10,000)")
+    p.add_argument("--n-database", type=int, default=None, help="database size (default all 60,000 train images)")
     p.add_argument("--n-val", type=int, default=5000, help="training images held out for validation")
     p.add_argument("--n-val-map", type=int, default=0, help="validation images scored after each epoch (0 = none)")
     p.add_argument("--no-val", action="store_true", help=argparse.SUPPRESS)

@@ -213,3 +213,20 @@ def test_explorer_update_and_draw(fitted):
     explorer = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5)
     explorer.controls["query"].value = 3
     assert explorer.refresh()["query"] == 3 and explorer.image.value
+
+
+def test_fit_or_load_uses_cache(tmp_path):
+    from lshlab.hashing.deep_supervised import fit_or_load, train_validation_split
+
+    X, y = _toy(n_per_class=8)
+    kw = dict(n_bits=4, epochs=1, batch_size=12, random_state=0, n_threads=1, progress=False)
+    a, cached_a = fit_or_load(X, y, cache_dir=tmp_path, **kw)
+    b, cached_b = fit_or_load(X, y, cache_dir=tmp_path, **kw)
+    assert (cached_a, cached_b) == (False, True)
+    np.testing.assert_array_equal(a.embed(X), b.embed(X))
+    c, cached_c = fit_or_load(X, y, cache_dir=tmp_path, **{**kw, "lr": 0.01})  # other params: refit
+    assert not cached_c
+    tr, va = train_validation_split(50, 10, seed=1)
+    assert len(tr) == 40 and len(va) == 10 and not set(tr) & set(va)
+    with pytest.raises(ValueError):
+        train_validation_split(10, 10)

@@ -56,6 +56,7 @@ __all__ = [
     "default_cache_dir",
     "dsh_cache_name",
     "fit_or_load",
+    "train_validation_split",
 ]
 
 _FORMAT_VERSION = 1
@@ -532,6 +533,16 @@ def default_cache_dir():
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[2] / "data" / "cache" / "dsh"
+
+
+def train_validation_split(n, n_val, seed=0):
+    """Seeded split of ``range(n)`` into sorted (train, validation) index arrays, ``n_val`` held out."""
+    n = check_positive_int(n, "n")
+    n_val = check_positive_int(n_val, "n_val", minimum=0)
+    if n_val >= n:
+        raise ValueError(f"n_val={n_val} must be smaller than n={n}")
+    perm = np.random.RandomState(seed).permutation(n)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
 
 def dsh_cache_name(n_bits, alpha, epochs, n_train, seed):
