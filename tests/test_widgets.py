@@ -189,3 +189,26 @@ def test_explorer_reports_errors_and_validates():
         ex.refresh()
     with pytest.raises(ValueError, match="controls"):
         Explorer(update, lambda r, ax: None, {})
+
+
+def test_explorer_debounces_inside_a_running_event_loop():
+    """In a kernel (an asyncio loop is running) rapid slider moves coalesce into one redraw."""
+    import asyncio
+
+    calls = []
+
+    def update(v):
+        calls.append(v)
+        return v
+
+    ex = Explorer(update, lambda r, ax: ax.figure, {"v": selection_slider("v", [1, 2, 3, 4])}, debounce=0.05)
+    assert calls == [1]
+
+    async def move():
+        for v in (2, 3, 4):
+            ex.controls["v"].value = v
+        assert calls == [1]  # nothing redrawn yet
+        await asyncio.sleep(0.3)
+
+    asyncio.run(move())
+    assert calls == [1, 4] and ex.result == 4
