@@ -388,20 +388,31 @@ class ITML(TransformerMixin, BaseEstimator):
         sim, dis = _draw_label_pairs(y, m // 2, m - m // 2, rng, X)
         pairs = np.vstack([sim, dis])
         similar = np.r_[np.ones(len(sim), bool), np.zeros(len(dis), bool)]
-        return self.fit_pairs(X, pairs, similar)
+        return self.fit_pairs(pairs, similar, X=X)
 
-    def fit_pairs(self, X, pairs, similar):
+    def fit_pairs(self, pairs, similar, X=None):
         """Fit from explicit constraints.
 
         Parameters
         ----------
-        X : array-like (n, d)
-        pairs : int array (m, 2)
-            Row indices (i, j) into X, 0 ≤ i, j < n, i ≠ j.
+        pairs : float array (m, 2, d), or int array (m, 2) when ``X`` is given
+            Either the point pairs themselves (the metric-learn convention), or row indices (i, j) into
+            ``X`` with 0 ≤ i, j < n, i ≠ j.
         similar : bool array (m,)
             True for a similarity constraint (d_A ≤ u), False for dissimilarity (d_A ≥ l);
             integer 0/1 is accepted.
+        X : array-like (n, d), optional
+            The points that index pairs refer to.
         """
+        if X is None:
+            P = np.asarray(pairs)
+            if P.ndim != 3 or P.shape[1] != 2:
+                raise ValueError(
+                    f"pairs must be point pairs of shape (n_pairs, 2, n_features), got shape {P.shape}; "
+                    "for index pairs (n_pairs, 2) pass the points as X="
+                )
+            X = P.reshape(-1, P.shape[2])
+            pairs = np.arange(X.shape[0]).reshape(-1, 2)
         X = check_matrix(X, "X", dtype=np.float64)
         n, d = X.shape
         pairs, similar = self._check_pairs(pairs, similar, n)

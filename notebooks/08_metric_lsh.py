@@ -142,8 +142,8 @@ print("eigenvalues, LogDet projection:   ", np.linalg.eigvalsh(A_logdet))
 # `ITML` does; a single projection with γ = ∞ is exactly the closed form above:
 
 # %%
-single = ITML(gamma=np.inf, prior=A0, bounds=(xi, 10.0)).fit_pairs(np.vstack([np.zeros(2), z]), np.array([[0, 1]]),
-                                                                   np.array([True]))
+single = ITML(gamma=np.inf, prior=A0, bounds=(xi, 10.0))
+single.fit_pairs(np.array([[0, 1]]), np.array([True]), X=np.vstack([np.zeros(2), z]))
 assert np.linalg.eigvalsh(A_frobenius)[0] < 0 < np.linalg.eigvalsh(A_logdet)[0]
 assert np.allclose(single.A_, A_logdet)
 
@@ -159,7 +159,7 @@ names = list("ABCDEF")
 toy = np.array([[1, 1], [2, 1], [1, 2], [2, 2], [4, 2], [4, 3]], dtype=float)
 toy_pairs = np.array([[0, 3], [4, 5], [1, 2], [3, 4]])  # (A,D), (E,F), (B,C), (D,E)
 toy_similar = np.array([True, True, False, False])
-toy_itml = ITML(gamma=np.inf, bounds=(1.0, 4.0), tol=1e-9).fit_pairs(toy, toy_pairs, toy_similar)
+toy_itml = ITML(gamma=np.inf, bounds=(1.0, 4.0), tol=1e-9).fit_pairs(toy_pairs, toy_similar, X=toy)
 print("learned A =\n", np.round(toy_itml.A_, 3), "\npasses:", toy_itml.n_iter_, "converged:", toy_itml.converged_)
 print("D_ld(A, I) =", round(logdet_divergence(toy_itml.A_, np.eye(2)), 4))
 plots.metric_before_after(toy, np.eye(2), toy_itml.A_, pairs=toy_pairs, similar=toy_similar, names=names);

@@ -110,7 +110,7 @@ def test_plots_and_explorer_pure_parts():
 
     toy = np.array([[1, 1], [2, 1], [1, 2], [2, 2], [4, 2], [4, 3]], float)
     pairs, sim = np.array([[0, 2], [1, 3], [0, 1], [3, 4]]), np.array([True, True, False, False])
-    m = ITML(gamma=np.inf, bounds=(1.0, 4.0)).fit_pairs(toy, pairs, sim)
+    m = ITML(gamma=np.inf, bounds=(1.0, 4.0)).fit_pairs(pairs, sim, X=toy)
     fig = metric_before_after(toy, np.eye(2), m.A_, pairs=pairs, similar=sim, names="ABCDEF")
     assert len(fig.axes) == 2 and fig.axes[1].get_title()
     d0 = np.einsum("ij,ij->i", toy[pairs[:, 0]] - toy[pairs[:, 1]], toy[pairs[:, 0]] - toy[pairs[:, 1]])

@@ -48,7 +48,7 @@ def is_spd(A):
 # --------------------------------------------------------------------------- constraints
 def test_toy_hard_constraints_hold_exactly():
     u, l = 1.0, 4.0
-    m = ITML(gamma=np.inf, bounds=(u, l), tol=1e-10).fit_pairs(TOY, TOY_PAIRS, TOY_SIMILAR)
+    m = ITML(gamma=np.inf, bounds=(u, l), tol=1e-10).fit_pairs(TOY_PAIRS, TOY_SIMILAR, X=TOY)
     d = pair_distances(TOY, TOY_PAIRS, m.A_)
     assert m.converged_
     assert np.all(d[TOY_SIMILAR] <= u * (1 + 1e-8))
@@ -61,7 +61,7 @@ def test_toy_hard_constraints_hold_exactly():
 @pytest.mark.parametrize("gamma", [0.5, 10.0])
 def test_every_constraint_satisfied_within_slack(seed, gamma):
     X, P, S = random_problem(seed)
-    m = ITML(gamma=gamma, tol=1e-9, max_iter=5000).fit_pairs(X, P, S)
+    m = ITML(gamma=gamma, tol=1e-9, max_iter=5000).fit_pairs(P, S, X=X)
     assert m.converged_
     d = m.constraint_distances(X)
     np.testing.assert_allclose(d, pair_distances(X, P, m.A_))
@@ -81,14 +81,14 @@ def test_matrix_stays_spd_throughout():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for passes in range(1, 8):
-            m = ITML(gamma=100.0, max_iter=passes, tol=1e-12).fit_pairs(X, P, S)
+            m = ITML(gamma=100.0, max_iter=passes, tol=1e-12).fit_pairs(P, S, X=X)
             assert is_spd(m.A_), passes
             assert m.n_iter_ == passes
 
 
 def test_already_satisfied_constraints_leave_prior_unchanged():
     X, P, S = random_problem(3)
-    m = ITML(bounds=(1e-6, 1e-5)).fit_pairs(X, P[~S], S[~S])  # all dissimilar, all far enough
+    m = ITML(bounds=(1e-6, 1e-5)).fit_pairs(P[~S], S[~S], X=X)  # all dissimilar, all far enough
     np.testing.assert_array_equal(m.A_, np.eye(X.shape[1]))
     assert m.converged_ and m.n_iter_ == 1 and np.all(m.lambda_ == 0)
 
@@ -112,7 +112,7 @@ def test_single_hard_constraint_matches_closed_form_and_brute_force(similar):
     p = z @ A0 @ z
     target = p / 3 if similar else 3 * p  # a violated constraint
     bounds = (target, 10 * p) if similar else (p / 10, target)
-    m = ITML(gamma=np.inf, prior=A0, bounds=bounds, tol=1e-12).fit_pairs(X, np.array([[0, 1]]), np.array([similar]))
+    m = ITML(gamma=np.inf, prior=A0, bounds=bounds, tol=1e-12).fit_pairs(np.array([[0, 1]]), np.array([similar]), X=X)
     # closed form of the LogDet projection onto {zᵀAz = target}: A0 + (target − p)/p² A0 z zᵀ A0
     closed = A0 + (target - p) / p**2 * np.outer(A0 @ z, A0 @ z)
     np.testing.assert_allclose(m.A_, closed, rtol=1e-10)
@@ -135,7 +135,7 @@ def test_single_soft_constraint_matches_joint_brute_force(similar):
     p = z @ z
     xi0 = p / 4 if similar else 4 * p
     bounds = (xi0, 100 * p) if similar else (p / 100, xi0)
-    m = ITML(gamma=gamma, bounds=bounds, tol=1e-12).fit_pairs(X, np.array([[0, 1]]), np.array([similar]))
+    m = ITML(gamma=gamma, bounds=bounds, tol=1e-12).fit_pairs(np.array([[0, 1]]), np.array([similar]), X=X)
     d = m.constraint_distances(X)[0]
     np.testing.assert_allclose(d, m.xi_[0], rtol=1e-10)  # the projection lands exactly on ξ
 
@@ -187,7 +187,7 @@ def test_default_bounds_are_distance_percentiles():
     m = ITML(max_iter=2, tol=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        m.fit_pairs(X, P, S)
+        m.fit_pairs(P, S, X=X)
     pts = X[np.unique(P)]
     D = cdist(pts, pts, "sqeuclidean")[np.triu_indices(len(pts), 1)]
     np.testing.assert_allclose(m.bounds_, np.percentile(D, [5, 95]))
@@ -195,14 +195,14 @@ def test_default_bounds_are_distance_percentiles():
 
 def test_covariance_prior_is_inverse_covariance():
     X, P, S = random_problem(8, n=60, m=40)
-    m = ITML(prior="covariance", max_iter=1, tol=1e9).fit_pairs(X, P, S)
+    m = ITML(prior="covariance", max_iter=1, tol=1e9).fit_pairs(P, S, X=X)
     np.testing.assert_allclose(m.A0_, np.linalg.inv(np.cov(X[np.unique(P)], rowvar=False)), rtol=1e-10)
 
 
 # --------------------------------------------------------------------------- G, transform, helpers
 def test_factor_and_transform_consistent():
     X, P, S = random_problem(9, d=5)
-    m = ITML(gamma=1.0, tol=1e-6).fit_pairs(X, P, S)
+    m = ITML(gamma=1.0, tol=1e-6).fit_pairs(P, S, X=X)
     np.testing.assert_allclose(m.G_.T @ m.G_, m.A_, atol=1e-10)
     T = m.transform(X)
     np.testing.assert_allclose(cdist(T, T, "sqeuclidean"), m.mahalanobis(X), atol=1e-9)
@@ -251,27 +251,27 @@ def test_knn_accuracy_matches_brute_force_vote():
 def test_bad_inputs_raise_value_error():
     X, P, S = random_problem(4)
     with pytest.raises(ValueError, match="0..39"):
-        ITML().fit_pairs(X, np.array([[0, 40]]), np.array([True]))
+        ITML().fit_pairs(np.array([[0, 40]]), np.array([True]), X=X)
     with pytest.raises(ValueError, match="0..39"):
-        ITML().fit_pairs(X, np.array([[-1, 2]]), np.array([True]))
+        ITML().fit_pairs(np.array([[-1, 2]]), np.array([True]), X=X)
     with pytest.raises(ValueError, match="shape"):
-        ITML().fit_pairs(X, P[:, :1], S)
+        ITML().fit_pairs(P[:, :1], S, X=X)
     with pytest.raises(ValueError, match="integer"):
-        ITML().fit_pairs(X, P.astype(float), S)
+        ITML().fit_pairs(P.astype(float), S, X=X)
     with pytest.raises(ValueError, match="similar"):
-        ITML().fit_pairs(X, P, S[:-1])
+        ITML().fit_pairs(P, S[:-1], X=X)
     with pytest.raises(ValueError, match="similar"):
-        ITML().fit_pairs(X, P, np.where(S, 1, -1))
+        ITML().fit_pairs(P, np.where(S, 1, -1), X=X)
     with pytest.raises(ValueError, match="different rows"):
-        ITML().fit_pairs(X, np.array([[3, 3]]), np.array([True]))
+        ITML().fit_pairs(np.array([[3, 3]]), np.array([True]), X=X)
     Xdup = X.copy()
     Xdup[1] = Xdup[0]
     with pytest.raises(ValueError, match="identical"):
-        ITML().fit_pairs(Xdup, np.array([[0, 1]]), np.array([False]))
+        ITML().fit_pairs(np.array([[0, 1]]), np.array([False]), X=Xdup)
     Xnan = X.copy()
     Xnan[2, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        ITML().fit_pairs(Xnan, P, S)
+        ITML().fit_pairs(P, S, X=Xnan)
     with pytest.raises(ValueError, match="NaN"):
         ITML().fit(Xnan, np.arange(40) % 2)
     with pytest.raises(ValueError, match="single class"):
@@ -279,17 +279,17 @@ def test_bad_inputs_raise_value_error():
     with pytest.raises(ValueError, match="labels"):
         ITML().fit(X, np.zeros(39, int))
     with pytest.raises(ValueError, match="positive definite"):
-        ITML(prior=np.diag([1.0, 1.0, 1.0, -1.0])).fit_pairs(X, P, S)
+        ITML(prior=np.diag([1.0, 1.0, 1.0, -1.0])).fit_pairs(P, S, X=X)
     with pytest.raises(ValueError, match="symmetric"):
-        ITML(prior=np.triu(np.ones((4, 4)))).fit_pairs(X, P, S)
+        ITML(prior=np.triu(np.ones((4, 4)))).fit_pairs(P, S, X=X)
     with pytest.raises(ValueError, match="4 features"):
-        ITML(prior=np.eye(3)).fit_pairs(X, P, S)
+        ITML(prior=np.eye(3)).fit_pairs(P, S, X=X)
     with pytest.raises(ValueError, match="gamma"):
-        ITML(gamma=0).fit_pairs(X, P, S)
+        ITML(gamma=0).fit_pairs(P, S, X=X)
     with pytest.raises(ValueError, match="bounds"):
-        ITML(bounds=(5.0, 1.0)).fit_pairs(X, P, S)
+        ITML(bounds=(5.0, 1.0)).fit_pairs(P, S, X=X)
     with pytest.raises(ValueError, match="prior"):
-        ITML(prior="diagonal").fit_pairs(X, P, S)
+        ITML(prior="diagonal").fit_pairs(P, S, X=X)
     with pytest.raises(ValueError, match="positive semi-definite"):
         check_metric_matrix(np.diag([1.0, -2.0]))
 
@@ -297,7 +297,7 @@ def test_bad_inputs_raise_value_error():
 def test_not_converged_warns_and_reports():
     X, P, S = random_problem(6, m=60)
     with pytest.warns(ConvergenceWarning):
-        m = ITML(gamma=10.0, max_iter=1, tol=1e-12).fit_pairs(X, P, S)
+        m = ITML(gamma=10.0, max_iter=1, tol=1e-12).fit_pairs(P, S, X=X)
     assert not m.converged_ and m.n_iter_ == 1
     with pytest.raises(ValueError, match="features"):
         m.transform(X[:, :3])
@@ -318,9 +318,22 @@ def test_property_spd_and_slack(seed, d, m, gamma):
     S = rng.random(m) < 0.5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = ITML(gamma=gamma, bounds=(0.5, 3.0), tol=1e-8, max_iter=300).fit_pairs(X, P, S)
+        model = ITML(gamma=gamma, bounds=(0.5, 3.0), tol=1e-8, max_iter=300).fit_pairs(P, S, X=X)
     assert is_spd(model.A_)
     if model.converged_ and np.isfinite(gamma):
         dist = model.constraint_distances(X)
         assert np.all(dist[S] <= model.xi_[S] * (1 + 1e-4))
         assert np.all(dist[~S] >= model.xi_[~S] * (1 - 1e-4))
+
+
+def test_fit_pairs_accepts_point_pairs_like_index_pairs():
+    """The contract form fit_pairs(pairs, similar) with (m, 2, d) point pairs equals the indexed form."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(12, 3))
+    P = np.array([[0, 1], [2, 3], [4, 5], [6, 7]])
+    S = np.array([True, False, True, False])
+    a = ITML(gamma=10.0, bounds=(1.0, 6.0), tol=1e-9).fit_pairs(P, S, X=X)
+    b = ITML(gamma=10.0, bounds=(1.0, 6.0), tol=1e-9).fit_pairs(X[P], S)
+    np.testing.assert_allclose(a.A_, b.A_)
+    with pytest.raises(ValueError, match="point pairs"):
+        ITML().fit_pairs(P, S)
