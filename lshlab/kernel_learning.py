@@ -192,23 +192,35 @@ def centered_alignment_grad(xi, D2, y):
 
 
 def _sinkhorn_plan(xi, nu, epsilon, warmstart=None, tol=1e-10):
-    """POT's Sinkhorn plan for uniform weights and ``M_ij = (xi_i - nu_j)^2``; also ``(log u, log v)``."""
+    """POT's Sinkhorn plan for uniform weights and ``M_ij = (xi_i - nu_j)^2``; also ``(log u, log v)``.
+
+    The scaling solver (``method="sinkhorn"``) is used while ``exp(-M / eps)`` is safely representable;
+    if it stops on a numerical error (POT then returns the last finite iterate), or the cost is too
+    large for it, the log-domain solver is run from scratch instead.
+    """
+    import warnings
+
     import ot
 
     M = (xi[:, None] - nu[None, :]) ** 2
     a = np.full(xi.size, 1.0 / xi.size)
     b = np.full(nu.size, 1.0 / nu.size)
-    # The log-domain solver is used when exp(-M / eps) would underflow.
-    method = "sinkhorn" if M.max() / epsilon < 300.0 else "sinkhorn_log"
-    P, log = ot.sinkhorn(a, b, M, epsilon, method=method, numItermax=5000, stopThr=tol, warn=False,
-                         log=True, warmstart=warmstart)
-    if method == "sinkhorn":
-        with np.errstate(divide="ignore"):
-            warm = (np.log(log["u"]), np.log(log["v"]))
-    else:
+    P = None
+    if M.max() / epsilon < 300.0:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            P, log = ot.sinkhorn(a, b, M, epsilon, method="sinkhorn", numItermax=5000, stopThr=tol, warn=False,
+                                 log=True, warmstart=warmstart)
+            with np.errstate(divide="ignore"):
+                warm = (np.log(log["u"]), np.log(log["v"]))
+        ok = (np.isfinite(P).all() and all(np.isfinite(w).all() for w in warm)
+              and np.abs(P.sum(axis=0) - b).sum() <= 10 * tol + 1e-12)
+        if not ok:
+            P = None
+    if P is None:
+        P, log = ot.sinkhorn(a, b, M, epsilon, method="sinkhorn_log", numItermax=5000, stopThr=tol, warn=False,
+                             log=True)
         warm = (log["log_u"], log["log_v"])
-    if not all(np.isfinite(w).all() for w in warm):
-        warm = None
     return P, M, warm
 
 
@@ -451,7 +463,7 @@ class LangevinKernelLearner:
                 g = N * alignment_loss_grad(xi, rb, sb, gamma)
             if reg > 0:
                 gs, warm = sinkhorn_grad(xi, nu, eps, warmstart=warm, return_warmstart=True,
-                                         tol=1e-6 / N)
+                                         tol=1e-4 / N)
                 g += N * 0.5 * reg * gs
             xi = xi - step * g
             if noise_sd > 0:

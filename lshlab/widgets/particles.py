@@ -82,6 +82,8 @@ def temperature_explorer(X, y, betas=(1.0, 10.0, 100.0, 1000.0, 1e4), regs=(0.0,
     """β and h sliders → particle histogram evolution and alignment curve.  ``settings`` go to
     :func:`prepare_temperature`."""
     data = prepare_temperature(X, y, **settings)
+    if max(regs) > 0:
+        import ot  # noqa: F401  (POT's first import takes seconds: pay it here, not on a slider move)
     controls = {
         "beta": selection_slider("β (1/T)", list(betas), beta if beta is not None else betas[len(betas) // 2]),
         "reg": selection_slider("h (Sinkhorn)", list(regs), reg if reg is not None else regs[0]),
