@@ -55,8 +55,8 @@ plt.rcParams["figure.dpi"] = 90
 # `LSHLAB_<NAME>=…` overrides one value.
 
 # %%
-N_DATABASE = param("N_DATABASE", full=9000, small=2000)
-N_QUERY = param("N_QUERY", full=200, small=40)
+N_DATABASE = param("N_DATABASE", full=9000, small=1500)
+N_QUERY = param("N_QUERY", full=200, small=30)
 K = param("K", full=10, small=10)
 N_2D = param("N_2D", full=60, small=60)
 DIMS = [2, 4, 8, 16, 32, 64]
