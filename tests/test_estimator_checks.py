@@ -10,7 +10,9 @@ Checks that cannot apply to hash codes are listed, with the reason, in ``EXPECTE
   are ``uint8`` 0/1 (or integer symbols) whatever the input dtype (DESIGN.md §6).
 
 ``_SHARED_INPUT`` lists checks that *could* apply but fail in the shared input validation (error
-wording, object / complex / sparse input); they are recorded, with reasons, for the owner of that code.
+wording, object / complex / sparse input); they are recorded, with reasons, for the owner of that code,
+and *skipped* rather than marked xfail: pytest formats a long traceback for every xfail, which alone
+cost ~17 s of CPU for these 72 cases. Delete an entry once the shared code passes the check.
 
 ``DeepSupervisedHash`` is not checked here: it is a CNN on images of at least 8 × 8 pixels trained
 from labels, while the generic checks feed a handful of anonymous features; its own tests cover its API.
@@ -19,7 +21,7 @@ from labels, while the generic checks feed a handful of anonymous features; its 
 from importlib import import_module
 
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import estimator_checks_generator
 
 # name -> constructor parameters small enough for the generic checks (few features, few samples)
 _PARAMS = {
@@ -49,7 +51,7 @@ _SHARED_INPUT = {
     "check_estimator_sparse_array": "sparse input is not supported and the error does not mention sparse",
     "check_estimator_sparse_matrix": "sparse input is not supported and the error does not mention sparse",
 }
-EXPECTED_FAILED = {name: {"check_transformer_preserve_dtypes": _DTYPE_REASON, **_SHARED_INPUT} for name in _PARAMS}
+EXPECTED_FAILED = {"check_transformer_preserve_dtypes": _DTYPE_REASON}
 
 
 def _available():
@@ -72,6 +74,22 @@ def test_every_hasher_has_check_parameters():
     assert {"PCAHash", "ITQHash", "SpectralHash", "RBMHash"} <= names
 
 
-@parametrize_with_checks(_available(), expected_failed_checks=lambda est: EXPECTED_FAILED.get(type(est).__name__, {}))
+def _check_name(check):
+    return getattr(check, "func", check).__name__
+
+
+def _cases():
+    for estimator in _available():
+        for est, check in estimator_checks_generator(estimator, legacy=True):
+            name = _check_name(check)
+            marks = ()
+            if name in EXPECTED_FAILED:
+                marks = pytest.mark.xfail(reason=EXPECTED_FAILED[name], strict=True)
+            elif name in _SHARED_INPUT:
+                marks = pytest.mark.skip(reason=f"shared input validation: {_SHARED_INPUT[name]}")
+            yield pytest.param(est, check, id=f"{type(est).__name__}-{name}", marks=marks)
+
+
+@pytest.mark.parametrize("estimator, check", list(_cases()))
 def test_sklearn_api(estimator, check):
     check(estimator)
