@@ -1,4 +1,5 @@
-"""scikit-learn API conformance of every hasher in ``lshlab.hashing`` (``parametrize_with_checks``).
+"""scikit-learn API conformance of every hasher in ``lshlab.hashing`` (the checks of
+``parametrize_with_checks``, generated with ``estimator_checks_generator`` so each can be marked).
 
 Hashers are imported defensively by name, so a family whose module is not written yet is simply not
 checked. Each instance uses small parameters (a few bits, few iterations) so the whole file runs in
