@@ -216,8 +216,11 @@ assert sweep[table_bits[0]][-1]["candidates"] > sweep[table_bits[-1]][-1]["candi
 #
 # Instead of buckets we can rank the whole database by the Hamming distance between codes, which
 # estimates the angle: d_H / n_bits ≈ θ/π. More bits, less noise. Left: Hamming against Euclidean distance
-# for query–database pairs; right: precision–recall (relevant = same digit), with exact Euclidean ranking
-# as the reference.
+# for query–database pairs; right: precision–recall (relevant = same digit). Both curves retrieve
+# everything within a radius (a Hamming radius for the codes, a Euclidean one for the exact reference),
+# so their areas compare. Keep in mind that SimHash estimates the *angle* between centred images, not
+# their Euclidean distance; on MNIST the angle is a slightly better notion of "same digit", so many bits
+# can come close to the exact Euclidean curve.
 
 # %%
 explorer = scatter_pr_explorer(X, y, Q, yq, lambda n_bits: RandomHyperplaneHash(n_bits, center=True, random_state=SEED),

@@ -50,7 +50,9 @@ class ScatterPRData:
 
     Built once by :func:`prepare_scatter_pr`: the data, the ground truth (``relevant``), a fixed
     sample of (query, database) pairs with their Euclidean distances, the PR curve of exact
-    Euclidean ranking, and the encoding cache ``cache[(n_bits, params)] = (codes_query, codes_db)``.
+    Euclidean retrieval (by radius: 128 distance quantiles, the same construction as the Hamming
+    curve, so their AUCs are comparable), and the encoding cache
+    ``cache[(n_bits, params)] = (codes_query, codes_db)``.
     """
 
     X_db: np.ndarray
@@ -115,7 +117,8 @@ def prepare_scatter_pr(X_db, y_db, X_query, y_query, make_hasher, *, relevant=No
     pq, pd = np.divmod(flat, Xd.shape[0])
     pair_eucl = np.sqrt(np.maximum(((Xq[pq] - Xd[pd]) ** 2).sum(axis=1), 0))
     E = euclidean_distance_matrix(Xq, Xd)
-    eucl_curve = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean (exact)")
+    # same construction as the Hamming curve (retrieve everything within a radius), so AUCs compare
+    eucl_curve = precision_recall_curve_retrieval(E, relevant, by="radius", label="Euclidean (exact)")
     return ScatterPRData(Xd, Xq, relevant, pq, pd, pair_eucl, eucl_curve, make_hasher, {})
 
 
