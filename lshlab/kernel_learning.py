@@ -35,7 +35,7 @@ and ``N_nu`` samples of a prior ``nu`` (default: uniform on the box), with squar
 ``W^2_eps = min_P <P, M> + eps sum_ij P_ij log P_ij`` (``ot.sinkhorn``).  By the envelope theorem its
 gradient is ``d W^2_eps / d xi_i = 2 sum_j P_ij (xi_i - nu_j)`` with ``P`` the optimal plan.
 
-Update (seed eq. (5)-(6)), with the mean-field time scaling of the paper (each particle's drift is
+Update (seed eq. (5)-(6)), with the mean-field time scaling (each particle's drift is
 ``N`` times the partial derivative, so that ``eta`` is the time step of the limiting PDE of
 :mod:`lshlab.meanfield`):
 
@@ -46,7 +46,7 @@ Update (seed eq. (5)-(6)), with the mean-field time scaling of the paper (each p
 ``Reflect`` is the elastic reflection at both walls, applied as often as needed (a fold of period
 ``2 (xi_u - xi_l)``), so a particle never leaves the box however large the step.  ``g_k`` is
 ``d J / d xi`` at ``xi_k`` for the first variation ``J(xi; mu)`` of the energy
-(see :func:`lshlab.meanfield.alignment_potential_gradient`).
+(see :func:`lshlab.meanfield.alignment_potential`).
 """
 
 from __future__ import annotations

@@ -101,6 +101,7 @@ class MeanFieldData:
     y: np.ndarray
     settings: dict
     n_cells: int
+    init_range: tuple
     pde_cache: dict = field(default_factory=dict)
     particle_cache: dict = field(default_factory=dict)
 
@@ -114,13 +115,20 @@ class MeanFieldView:
     w1: float
 
 
-def prepare_meanfield(X, y, *, n_iter=100, step=0.01, bounds=(0.0, 1.0), batch_size=256, n_pairs=1024, gamma=1.0,
-                      n_cells=120, random_state=0):
-    """Fix data and settings of the mean-field explorer (``h = 0``; same pair pool for every run)."""
+def prepare_meanfield(X, y, *, n_iter=100, step=0.01, bounds=(0.0, 1.0), batch_size=None, n_pairs=1024, gamma=1.0,
+                      n_cells=120, init_range=None, random_state=0):
+    """Fix data and settings of the mean-field explorer (``h = 0``; same pair pool for every run).
+
+    Particles start uniform on ``init_range`` (default: the whole box) and the PDE from the matching
+    uniform density.
+    """
     X = check_matrix(X, "X")
     settings = dict(n_iter=n_iter, step=step, bounds=tuple(bounds), batch_size=batch_size, n_pairs=n_pairs,
                     gamma=gamma, n_eval=4, reg=0.0, random_state=random_state)
-    return MeanFieldData(X, np.asarray(y), settings, n_cells)
+    init_range = tuple(bounds) if init_range is None else tuple(float(v) for v in init_range)
+    if not bounds[0] <= init_range[0] < init_range[1] <= bounds[1]:
+        raise ValueError(f"init_range must be a sub-interval of bounds {tuple(bounds)}, got {init_range}")
+    return MeanFieldData(X, np.asarray(y), settings, n_cells, init_range)
 
 
 def update_meanfield(data, beta, n_particles):
@@ -128,11 +136,14 @@ def update_meanfield(data, beta, n_particles):
     beta, n_particles = float(beta), int(n_particles)
     key = (beta, n_particles)
     if key not in data.particle_cache:
-        lrn = LangevinKernelLearner(n_particles=n_particles, beta=beta, **data.settings).fit(data.X, data.y)
+        lo, hi = data.init_range
+        init = np.random.RandomState(n_particles).uniform(lo, hi, n_particles)
+        lrn = LangevinKernelLearner(n_particles=n_particles, beta=beta, init=init, **data.settings).fit(data.X, data.y)
         data.particle_cache[key] = lrn.particles_
         if beta not in data.pde_cache:
             data.pde_cache[beta] = meanfield_from_learner(lrn, n_cells=data.n_cells,
-                                                          t_eval=np.linspace(0, lrn.times_[-1], 21))
+                                                          t_eval=np.linspace(0, lrn.times_[-1], 21),
+                                                          rho0=lambda x: ((x >= lo) & (x <= hi)).astype(float))
     pde = data.pde_cache[beta]
     parts = data.particle_cache[key]
     return MeanFieldView(beta, n_particles, pde, parts, wasserstein_to_density(parts, pde.edges, pde.density[-1]))
