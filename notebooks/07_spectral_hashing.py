@@ -300,9 +300,10 @@ assert np.all(np.abs(ours["ITQ"] - np.array(PUBLISHED_CNNH_MNIST["ITQ"])) < 0.12
 # (.266/.270/.272/.270) and ITQ (.395/.445/.455/.462) are close to these; our LSH (.174/.238/.297/.323)
 # is higher at 32–48 bits. The protocols differ in ways that matter:
 #
-# - **Database**: they use all 70,000 images (1,000 queries, 69,000 database; the unsupervised methods
-#   are trained on the database). We use the 10,000 test images only (see the parameter cell), so each
-#   query has ~10× fewer relevant items and a different mix of writers.
+# - **Database**: they use all 70,000 images (1,000 queries, the other 69,000 as database, on which the
+#   unsupervised baselines are trained). We use the 10,000 test images only (see the parameter cell), so
+#   each query has about 8× fewer relevant items (≈ 900 instead of ≈ 6,900) and a different mix of
+#   writers.
 # - **LSH**: we centre the data before drawing hyperplanes; uncentred hyperplanes on non-negative pixels
 #   waste many bits (try `RandomHyperplaneHash(32)` without `center=True`). The paper does not say.
 # - **Ties**: Hamming distances take only n_bits + 1 values, so thousands of items tie. We average over
