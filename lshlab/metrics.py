@@ -405,6 +405,36 @@ def _hypergeom_pmf(x, n, r, m):
     return np.where(ok, np.exp(logp), 0.0)
 
 
+def _ap_from_groups(c, k, H, rows, gs, gn, gr, ga, split_rows, sb, nb, rb, ab, Rk_nosplit):
+    """Combine tie-group statistics into E[AP@k] per row.
+
+    ``rows, gs, gn, gr, ga``: one entry per tie group lying wholly inside the top k (its row, offset
+    s, size n, relevant r, relevant before a).  ``split_rows, sb, nb, rb, ab``: the group straddling
+    position k in those rows.  ``Rk_nosplit``: R_k for every row (used where no group is split).
+    """
+    num_fixed = np.bincount(rows, weights=_group_sum(gs, gn, gr, ga, H), minlength=c)
+    split = np.zeros(c, dtype=bool)
+    split[split_rows] = True
+    ap = np.zeros(c)
+    Rk = np.asarray(Rk_nosplit, dtype=float)
+    ok = ~split & (Rk > 0)
+    ap[ok] = num_fixed[ok] / Rk[ok]
+    if split_rows.size:
+        a_b = ab.astype(float)[:, None]
+        n_b, r_b = nb[:, None], rb[:, None]
+        m = (k - sb)[:, None]
+        A = (H[sb + m[:, 0]] - H[sb])[:, None]
+        B = m - (sb[:, None] + 1) * A
+        x = np.arange(int(np.minimum(m, r_b).max()) + 1)[None, :]
+        pmf = _hypergeom_pmf(x, n_b, r_b, m)
+        pair = np.where(m > 1, x * (x - 1) / np.maximum(m * (m - 1), 1), 0.0)
+        g = (x / m) * (a_b + 1) * A + pair * B
+        denom = a_b + x
+        term = np.where(denom > 0, (num_fixed[split_rows, None] + g) / np.maximum(denom, 1), 0.0)
+        ap[split_rows] = (pmf * term).sum(axis=1)
+    return ap
+
+
 def _ap_chunk(d, rel, k, ties, H):
     ranked = _rank_chunk(d, rel, ties, upto=k)
     c = d.shape[0]
@@ -419,32 +449,34 @@ def _ap_chunk(d, rel, k, ties, H):
     ri, pi = np.nonzero(ranked.new & (e <= k))
     sg, eg = s[ri, pi], e[ri, pi]
     a = cum[ri, sg]
-    r = cum[ri, eg] - a
-    num_fixed = np.bincount(ri, weights=_group_sum(sg, eg - sg, r, a, H), minlength=c)
     # the group straddling position k (at most one per row)
     sb, eb = s[:, k - 1], e[:, k - 1]
-    split = eb > k
-    ap = np.zeros(c)
-    Rk = cum[:, k].astype(float)
-    ok = ~split & (Rk > 0)
-    ap[ok] = num_fixed[ok] / Rk[ok]
-    if split.any():
-        idx = np.nonzero(split)[0]
-        sb, eb = sb[idx], eb[idx]
-        a_b = cum[idx, sb].astype(float)[:, None]
-        n_b = (eb - sb)[:, None]
-        r_b = (cum[idx, eb] - cum[idx, sb])[:, None]
-        m = (k - sb)[:, None]
-        A = (H[sb + m[:, 0]] - H[sb])[:, None]
-        B = m - (sb[:, None] + 1) * A
-        x = np.arange(int(np.minimum(m, r_b).max()) + 1)[None, :]
-        pmf = _hypergeom_pmf(x, n_b, r_b, m)
-        pair = np.where(m > 1, x * (x - 1) / np.maximum(m * (m - 1), 1), 0.0)
-        g = (x / m) * (a_b + 1) * A + pair * B
-        denom = a_b + x
-        term = np.where(denom > 0, (num_fixed[idx, None] + g) / np.maximum(denom, 1), 0.0)
-        ap[idx] = (pmf * term).sum(axis=1)
-    return ap
+    idx = np.nonzero(eb > k)[0]
+    sb, eb = sb[idx], eb[idx]
+    return _ap_from_groups(c, k, H, ri, sg, eg - sg, cum[ri, eg] - a, a,
+                           idx, sb, eb - sb, cum[idx, eb] - cum[idx, sb], cum[idx, sb], cum[:, k])
+
+
+def _ap_chunk_counts(d, rel, k, H, lo, T):
+    """``ties="average"`` for small-range integer distances (Hamming, Lee): no sorting at all.
+
+    The tie groups are the distance values; per row, bincount gives each value's size n_v and
+    relevant count r_v, and exclusive cumulative sums give its offset s_v and relevant-before a_v.
+    """
+    c = d.shape[0]
+    flat = (np.arange(c, dtype=np.intp)[:, None] * T + (d.astype(np.intp) - lo)).ravel()
+    cnt = np.bincount(flat, minlength=c * T).reshape(c, T)
+    rcnt = np.bincount(flat[rel.ravel()], minlength=c * T).reshape(c, T)
+    e = np.cumsum(cnt, axis=1)
+    s = e - cnt
+    a_after = np.cumsum(rcnt, axis=1)
+    a = a_after - rcnt
+    ri, vi = np.nonzero((cnt > 0) & (e <= k))
+    idx, vb = np.nonzero((s < k) & (e > k))
+    # R_k where no group straddles k: relevant items among values whose group ends by k
+    Rk = np.where(e <= k, rcnt, 0).sum(axis=1)
+    return _ap_from_groups(c, k, H, ri, s[ri, vi], cnt[ri, vi], rcnt[ri, vi], a[ri, vi],
+                           idx, s[idx, vb], cnt[idx, vb], rcnt[idx, vb], a[idx, vb], Rk)
 
 
 def average_precision(distances, relevant, at_k=None, ties="average"):
@@ -483,8 +515,16 @@ def average_precision(distances, relevant, at_k=None, ties="average"):
     k = n_db if at_k is None else check_k(at_k, n_db, "at_k")
     H = _harmonic(n_db)
     out = np.empty(n_q)
+    counts = None
+    if ties == "average" and np.issubdtype(d.dtype, np.integer):
+        lo, hi = int(d.min()), int(d.max())
+        if hi - lo < 4096:  # few distinct values (codes): histogram instead of sorting
+            counts = (lo, hi - lo + 1)
     for sl in _row_chunks(n_q, n_db):
-        out[sl] = _ap_chunk(d[sl], rel[sl], k, ties, H)
+        if counts is not None:
+            out[sl] = _ap_chunk_counts(d[sl], rel[sl], k, H, *counts)
+        else:
+            out[sl] = _ap_chunk(d[sl], rel[sl], k, ties, H)
     return out
 
 

@@ -297,3 +297,14 @@ def test_bad_inputs_raise_clear_errors():
         precision_recall_curve_retrieval(d, np.full((2, 3), 0.5))
     with pytest.raises(ValueError, match="by"):
         precision_recall_curve_retrieval(d, rel, by="distance")
+
+
+def test_ap_histogram_and_sort_paths_agree():
+    """Integer distances use per-value counts (no sort); real distances use the sort path."""
+    rng = np.random.default_rng(12)
+    d = rng.integers(0, 7, size=(25, 120))
+    rel = rng.random((25, 120)) < 0.3
+    for k in (None, 1, 13, 60, 120):
+        np.testing.assert_allclose(
+            average_precision(d, rel, at_k=k), average_precision(d.astype(float), rel, at_k=k), atol=1e-12
+        )
