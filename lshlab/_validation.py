@@ -30,17 +30,33 @@ def check_matrix(X, name="X", *, dtype=np.float32, ndim=2, allow_empty=False, fi
 
     Raises ValueError for wrong ndim, empty input, non-numeric dtype or NaN / inf values.
     """
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise ValueError(
+            f"{name} is a sparse matrix; lshlab needs dense arrays: pass {name}.toarray() "
+            "(sparse input is not supported)"
+        )
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} must be an array-like of numbers: {exc}") from None
+    if np.iscomplexobj(arr):
+        raise ValueError(f"Complex data not supported: {name} must be real-valued, got dtype {arr.dtype}")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
     if arr.ndim != ndim:
-        shape = "(n_samples, n_features)" if ndim == 2 else f"{ndim} dimensions"
-        raise ValueError(f"{name} must be a {ndim}-D array {shape}, got shape {arr.shape}")
+        if ndim == 2:
+            hint = (" Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) "
+                    "for a single sample." if arr.ndim == 1 else "")
+            raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}.{hint}")
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is needed")
+        if ndim == 2 and arr.shape[0] > 0:
+            raise ValueError(
+                f"{name} is empty: 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
+            )
+        raise ValueError(
+            f"{name} is empty: 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
     if dtype is not None:
         arr = np.ascontiguousarray(arr, dtype=dtype)
     if finite and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():

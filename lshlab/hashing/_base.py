@@ -43,8 +43,8 @@ class BaseHasher(TransformerMixin, BaseEstimator):
         X = check_matrix(X, "X", dtype=dtype)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_}; transform data of the same dimension"
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the dimension it was fitted on)"
             )
         return X
 
