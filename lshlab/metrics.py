@@ -507,6 +507,10 @@ def average_precision(distances, relevant, at_k=None, ties="average"):
     relevant items are uniformly placed among the m taken positions, so
     E[AP@k] = Σ_x P(X = x) · (N_fixed + g(x)) / (a + x), with g(x) the group formula for (m, x)
     (terms with a + x = 0 are 0).  Tested against enumeration of all tie orders and Monte Carlo.
+
+    Cost: for integer distances spanning fewer than 4,096 values (binary or Lee codes) the tie groups
+    are the distance values, so ``ties="average"`` needs only per-value counts (one ``bincount`` per
+    chunk, no sorting); otherwise each row is sorted once (radix sort for small integers).
     """
     d = _check_distances(distances)
     rel = _check_relevant(relevant, d.shape)
