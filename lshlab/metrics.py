@@ -32,7 +32,7 @@ equals scikit-learn's ``average_precision_score`` on scores ``-distance`` when t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -197,6 +197,8 @@ class PRCurve:
         How the curve was built.
     label : str
         Free text used by plotting helpers (e.g. ``"SimHash 64 bits"``).
+    n_queries : int
+        Number of queries averaged.
     """
 
     precision: np.ndarray
@@ -207,7 +209,6 @@ class PRCurve:
     ties: str
     label: str = ""
     n_queries: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def auc(self) -> float:

@@ -123,7 +123,16 @@ def prepare_scatter_pr(X_db, y_db, X_query, y_query, make_hasher, *, relevant=No
 
 
 def _key(n_bits, params):
-    return (int(n_bits), tuple(sorted((k, float(v) if np.isscalar(v) else repr(v)) for k, v in params.items())))
+    """Cache key: code length and the parameter values (unhashable values by their repr)."""
+
+    def norm(v):
+        try:
+            hash(v)
+            return v
+        except TypeError:
+            return repr(v)
+
+    return (int(n_bits), tuple(sorted((k, norm(v)) for k, v in params.items())))
 
 
 def update_scatter_pr(data, n_bits, **params):
