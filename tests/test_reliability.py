@@ -90,6 +90,13 @@ def _langevin(**kw):
     return LangevinKernelLearner(**params)
 
 
+def _widgets(topic):
+    """A widgets topic module (its pure ``update_*`` functions need no browser)."""
+    import importlib
+
+    return importlib.import_module(f"lshlab.widgets.{topic}")
+
+
 def _fit_pairs(pairs, similar, X=X):
     return _itml().fit_pairs(pairs=pairs, similar=similar, X=X)
 
@@ -132,7 +139,7 @@ _ROWS = [
     ("wrong ndim", "hog 4-D images", lambda: __import__("lshlab.features", fromlist=["x"]).hog_features(
         X01.reshape(30, 1, 8, 8), image_shape=(8, 8)), ValueError, r"images must be \(n, H\*W\) or \(n, H, W\)"),
     ("empty array", "euclidean empty", lambda: distances.euclidean_distance_matrix(np.zeros((0, 3))), ValueError,
-     r"A is empty.*at least one"),
+     r"A is empty.*(at least one|minimum of 1)"),
     ("empty array", "hamming empty", lambda: distances.hamming_distance_matrix(B[:0], B), ValueError, r"A is empty"),
     ("empty array", "hasher fit empty", lambda: H.PCAHash(2).fit(X[:0]), ValueError, r"X is empty"),
     ("empty array", "knn empty database", lambda: search.brute_force_knn(X[:0], Q, 1), ValueError, r"X is empty"),
@@ -170,14 +177,16 @@ _ROWS = [
      r"X must be an array-like of numbers"),
     ("wrong dtype (strings/object)", "hog strings", lambda: __import__("lshlab.features", fromlist=["x"]).hog_features(
         X01.astype(str), image_shape=(8, 8)), ValueError, r"images must hold numbers"),
-    ("wrong dtype (complex)", "knn complex X", lambda: search.brute_force_knn(X + 1j, Q, 1), ValueError, r"X .*complex",
-     xfail("check_matrix (lshlab/_validation.py) casts complex input to float32 with only a ComplexWarning: "
-           "brute_force_knn(X + 1j, Q, 1) returns neighbours of the real part; expected ValueError "
-           "'X must hold real numbers, got dtype complex128'")),
+    ("wrong dtype (complex)", "knn complex X", lambda: search.brute_force_knn(X + 1j, Q, 1), ValueError,
+     r"X must be real-valued, got dtype complex"),
     ("wrong dtype (complex)", "hasher fit complex", lambda: H.RandomHyperplaneHash(8, random_state=0).fit(X * 1j),
-     ValueError, r"X .*complex",
-     xfail("check_matrix casts complex X to float32 (imaginary part dropped): RandomHyperplaneHash.fit(X * 1j) "
-           "fits on an all-zero matrix; expected ValueError naming X and asking for real numbers")),
+     ValueError, r"X must be real-valued, got dtype complex"),
+    ("wrong dtype (complex)", "euclidean complex B", lambda: distances.euclidean_distance_matrix(X, X + 0j),
+     ValueError, r"B must be real-valued"),
+    ("sparse input", "hasher fit sparse", lambda: H.PStableHash(4, random_state=0).fit(
+        __import__("scipy.sparse", fromlist=["x"]).csr_matrix(X)), ValueError, r"X is a sparse matrix.*X\.toarray\(\)"),
+    ("sparse input", "knn sparse queries", lambda: search.brute_force_knn(
+        X, __import__("scipy.sparse", fromlist=["x"]).csr_matrix(Q), 1), ValueError, r"Q is a sparse matrix"),
     ("float codes", "pack_bits 0.5", lambda: distances.pack_bits(B * 0.5), ValueError, r"B must be integer 0/1 codes"),
     ("float codes", "pack_bits float 0/1", lambda: distances.pack_bits(B.astype(np.float64)), ValueError,
      r"B must be integer 0/1 codes.*threshold"),
@@ -286,9 +295,9 @@ _ROWS = [
         Q, 1), ValueError, r"HashTables is not fitted yet; call fit"),
     ("unfitted estimator", "DSH transform", lambda: _dsh().transform(X01), NotFittedError, NOT_FITTED),
     ("transform feature mismatch", "hyperplane 5 vs 6", lambda: _fitted(H.RandomHyperplaneHash(8, random_state=0))
-     .transform(X[:, :5]), ValueError, r"X has 5 features, but RandomHyperplaneHash was fitted with 6"),
+     .transform(X[:, :5]), ValueError, r"X has 5 features, but RandomHyperplaneHash (was fitted with|is expecting) 6"),
     ("transform feature mismatch", "spectral 7 vs 6", lambda: _fitted(H.SpectralHash(4)).transform(
-        np.hstack([X, X[:, :1]])), ValueError, r"X has 7 features, but SpectralHash was fitted with 6"),
+        np.hstack([X, X[:, :1]])), ValueError, r"X has 7 features, but SpectralHash (was fitted with|is expecting) 6"),
     ("transform feature mismatch", "ITML 5 vs 6", lambda: _itml().fit(X, Y2).transform(X[:, :5]), ValueError,
      r"X has 5 features.*6"),
     ("transform feature mismatch", "knn query features", lambda: search.brute_force_knn(X, Q[:, :4], 1), ValueError,
@@ -544,7 +553,45 @@ _ROWS = [
      r"rho0 must give 20 finite non-negative values"),
     ("bounds reversed", "meanfield t_eval beyond t_final", lambda: _solve_meanfield(t_eval=[0.0, 5.0]), ValueError,
      r"t_eval must be non-decreasing times in \[0, t_final\]"),
+    # ------------------------------------------------------------------ widgets' pure update functions
+    ("bad estimator option", "collision family", lambda: _widgets("lsh").update_collision(family="MinHash", n_bits=8),
+     ValueError, r"family must be one of \('SimHash', 'p-stable'\), got 'MinHash'"),
+    ("n_bits <= 0", "collision n_bits=0", lambda: _widgets("lsh").update_collision(n_bits=0), ValueError,
+     r"n_bits must be an integer >= 1, got 0"),
+    ("width / bandwidth <= 0", "collision width=-1", lambda: _widgets("lsh").update_collision(
+        family="p-stable", n_bits=8, width=-1.0), ValueError, r"width must be a finite number > 0"),
+    ("k <= 0", "amplification K=0", lambda: _widgets("lsh").update_amplification(K=0, L=2), ValueError,
+     r"K must be an integer >= 1, got 0"),
+    ("width / bandwidth <= 0", "disagreement bandwidth=-1", lambda: _widgets("kernels").update_disagreement(
+        bandwidth=-1.0, n_bits=64), ValueError, r"bandwidth must be a finite number > 0"),
+    ("k > n", "overlap k > n", lambda: _widgets("overlap").update_overlap(
+        np.ones((3, 10)), B[:3], B, 16, 50), ValueError, r"k=50 exceeds the database size 10"),
+    ("mismatched code lengths", "overlap n_bits > code length", lambda: _widgets("overlap").update_overlap(
+        np.ones((3, 10)), B[:3], B, 32, 5), ValueError, r"code length 32 exceeds the 16 bits of the codes"),
+    ("pairs index out of range", "DSH widget query out of range", lambda: _widgets("dsh").update_dsh(
+        {16: (B[:3], B)}, np.arange(3), np.arange(10) % 3, 16, query=9), ValueError, r"query must be in 0\.\.2, got 9"),
     # ------------------------------------------------------------------ defects (see the reasons)
+    ("k <= 0", "DSH widget k=0", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
+                                                                   np.arange(10) % 3, 16, k=0),
+     ValueError, r"k must be an integer >= 1",
+     xfail("widgets.dsh.update_dsh(codes, y_query, y_db, n_bits, k=0) raises IndexError('index -1 is out of "
+           "bounds for axis 0 with size 0'); expected ValueError 'k must be an integer >= 1, got 0'")),
+    ("k > n", "DSH widget k > n", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
+                                                                    np.arange(10) % 3, 16, k=50),
+     ValueError, r"k=50 exceeds the database size 10",
+     xfail("widgets.dsh.update_dsh(..., k=50) with a 10-item database returns 10 results and a P@k computed "
+           "as if k were 10, silently; expected ValueError 'k=50 exceeds the database size 10' (as "
+           "metrics.precision_at_k and brute_force_knn do)")),
+    ("n_bits <= 0", "overlap widget n_bits=0 names code_lengths", lambda: _widgets("overlap").update_overlap(
+        np.ones((3, 10)), B[:3], B, 0, 5), ValueError, r"n_bits must be an integer >= 1",
+     xfail("widgets.overlap.update_overlap(..., n_bits=0, k) raises 'code_lengths must be an integer >= 1, got 0', "
+           "naming the argument of the helper it calls (metrics.overlap_scores_by_code_length), not the "
+           "widget's n_bits; expected 'n_bits must be an integer >= 1, got 0'")),
+    ("negative distance", "amplification p_near=1.5", lambda: _widgets("lsh").update_amplification(
+        K=2, L=2, p_near=1.5, p_far=0.2, n_points=3, n_pairs=10), ValueError, r"p_near .*\[0, 1\]",
+     xfail("widgets.lsh.update_amplification(p_near=1.5, p_far=0.2) accepts a 'probability' of 1.5 (and "
+           "p_far > p_near, or p_near < 0) and draws the marker outside the plot; expected ValueError "
+           "'p_near must be a probability in [0, 1]'")),
     ("NaN", "meanfield pair_r2 NaN", lambda: _solve_meanfield(potential=None, pair_r2=[np.nan, 1.0], pair_s=[1.0, -1.0]),
      ValueError, r"pair_r2 .*NaN",
      xfail("solve_meanfield(pair_r2=[nan, 1.0], pair_s=[1, -1]) fails deep inside scipy.linalg.solve_banded with "
