@@ -18,9 +18,13 @@ Protocol
   (SimHash on mean-centred HOG vectors); ``lshlab.search.HashTables`` puts every database image in one
   bucket per table; a query's candidates are the union of its L buckets, ranked by Euclidean distance
   between HOG vectors; the top 10 are scored (:func:`lshlab.hashing.deep_supervised.hash_tables_map_at_k`).
-* DSH: ``DeepSupervisedHash(n_bits=K, alpha=α, lr=0.003, batch_size=200)``, margin 2K; every query ranks the
-  whole database by Hamming distance of the K-bit codes
-  (:func:`lshlab.hashing.deep_supervised.hamming_map_at_k`).
+* DSH: ``DeepSupervisedHash(n_bits=K, alpha=α, lr=0.001, batch_size=50, batch_norm=True)``, margin 2K,
+  Adam with cosine decay; every query ranks the whole database by Hamming distance of the K-bit codes
+  (:func:`lshlab.hashing.deep_supervised.hamming_map_at_k`).  Tuning (on the validation split only: 500
+  held-out images querying 2,500 training images, 16 bits, 2 epochs): the paper's setting without batch
+  normalisation (lr 0.003, batch 200) collapsed to constant codes in short runs (val mAP@10 0.22); with
+  BatchNorm after each convolution 0.65–0.73 over lr ∈ {0.001, 0.003, 0.01} × batch ∈ {50, 100, 200};
+  lr 0.001 / batch 50 was best (0.731).  ``--no-batch-norm --lr 0.003 --batch-size 200`` runs the seed's.
 * mAP@10: ``lshlab.metrics.average_precision(..., at_k=10, ties="average")``: AP@10 =
   (1/R₁₀) Σ_{i≤10} P@i · rel_i (0 when R₁₀ = 0), averaged exactly over random orders inside groups of
   equal distance (Hamming distances tie massively; Euclidean ones practically never).
@@ -124,6 +128,7 @@ def run(args):
                 model, was_cached = fit_or_load(
                     Xdb[tr], ydb[tr], cache_dir=cache, validation=None if args.no_val else val,
                     n_bits=K, alpha=alpha, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                    batch_norm=not args.no_batch_norm,
                     random_state=args.seed, n_threads=args.threads, progress=not args.quiet, refit=args.retrain,
                 )
                 fit_s = time.perf_counter() - t
@@ -184,14 +189,15 @@ def main(argv=None):
     p.add_argument("--n-query", type=int, default=None, help="number of test queries (default all 10,000)")
     p.add_argument("--n-database", type=int, default=None, help="database size (default all 60,000 train images)")
     p.add_argument("--n-val", type=int, default=5000, help="training images held out for validation")
-    p.add_argument("--n-val-map", type=int, default=0, help="validation images scored after each epoch (0 = none)")
+    p.add_argument("--n-val-map", type=int, default=1000, help="validation images scored after each epoch (0 = none)")
     p.add_argument("--no-val", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     p.add_argument("--bits", type=int, nargs="+", default=[8, 12, 16])
     p.add_argument("--tables", type=int, nargs="+", default=[8, 16])
     p.add_argument("--alphas", type=float, nargs="+", default=[0.005, 0.01])
-    p.add_argument("--lr", type=float, default=0.003)
-    p.add_argument("--batch-size", type=int, default=200)
+    p.add_argument("--lr", type=float, default=0.001, help="Adam learning rate (seed 0.003; 0.001 won on validation)")
+    p.add_argument("--batch-size", type=int, default=50, help="images per batch, all pairs used (paper 200)")
+    p.add_argument("--no-batch-norm", action="store_true", help="the paper's network exactly (no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache-dir", default=None, help="default data/cache/dsh (or $LSHLAB_DSH_CACHE)")
     p.add_argument("--retrain", action="store_true", help="ignore cached DSH weights")
