@@ -230,3 +230,15 @@ def test_fit_or_load_uses_cache(tmp_path):
     assert len(tr) == 40 and len(va) == 10 and not set(tr) & set(va)
     with pytest.raises(ValueError):
         train_validation_split(10, 10)
+
+
+def test_batch_norm_variant_round_trip(tmp_path):
+    X, y = _toy(n_per_class=10)
+    m = DeepSupervisedHash(n_bits=6, epochs=2, batch_size=15, batch_norm=True, random_state=0, n_threads=1,
+                           progress=False).fit(X, y)
+    assert any(isinstance(layer, torch.nn.BatchNorm2d) for layer in m.net_.features)
+    m.save(tmp_path / "bn")
+    loaded = DeepSupervisedHash.load(tmp_path / "bn")
+    np.testing.assert_array_equal(loaded.embed(X), m.embed(X))  # running statistics restored too
+    with pytest.raises(ValueError):
+        DeepSupervisedHash(batch_norm="yes", progress=False).fit(X, y)
