@@ -41,6 +41,7 @@ __all__ = [
     "solve_meanfield",
     "meanfield_from_learner",
     "alignment_potential",
+    "sinkhorn_potential",
     "histogram_density",
     "wasserstein_to_density",
 ]
@@ -103,18 +104,37 @@ def alignment_potential(grid, weights, pair_r2, pair_s, gamma=1.0, support=None)
     return (E @ (gamma * K - pair_s)) / pair_r2.size
 
 
-def _sinkhorn_potential(grid, weights, prior, epsilon):
-    """Entropic Kantorovich potential ``f(xi) = -eps logsumexp_j(log v_j - (xi - nu_j)^2 / eps)``."""
+def sinkhorn_potential(points, weights, prior, epsilon, at=None, tol=1e-10):
+    """Entropic Kantorovich potential of ``W^2_eps(rho, nu)`` for ``rho = sum_i weights_i delta_{points_i}``.
+
+    ``nu`` is uniform on the ``prior`` samples and the cost is ``(xi - nu_j)^2``.  With ``log v`` from
+    POT's stabilised Sinkhorn (``method="sinkhorn_stabilized"``, which absorbs large scalings and so
+    copes with small ``eps`` and empty cells), ``f(xi) = -eps logsumexp_j(log v_j - (xi - nu_j)^2 / eps)``
+    (up to a constant), evaluated at ``at`` (default: ``points``).  Its derivative ``2 (xi - T(xi))``,
+    with ``T(xi) = sum_j pi_j(xi) nu_j`` the barycentric map of the plan, is the regulariser part of the
+    particle drift divided by ``h``.  ``tol`` is POT's ``stopThr``.
+    """
+    import warnings
+
     import ot
 
-    a = np.maximum(weights, 1e-14)
+    points = np.asarray(points, dtype=np.float64)
+    prior = np.asarray(prior, dtype=np.float64)
+    a = np.maximum(np.asarray(weights, dtype=np.float64), 1e-14)
     a = a / a.sum()
     b = np.full(prior.size, 1.0 / prior.size)
-    M = (grid[:, None] - prior[None, :]) ** 2
-    _, log = ot.sinkhorn(a, b, M, epsilon, method="sinkhorn_log", log=True, numItermax=5000,
-                         stopThr=1e-10, warn=False)
-    log_v = np.asarray(log["log_v"])
-    return -epsilon * logsumexp(log_v[None, :] - M / epsilon, axis=1)
+    M = (points[:, None] - prior[None, :]) ** 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, log = ot.sinkhorn(a, b, M, epsilon, method="sinkhorn_stabilized", log=True, numItermax=10000,
+                             stopThr=tol, warn=False)
+    log_v = np.asarray(log["logv"])
+    if not np.isfinite(log_v).all():
+        _, log = ot.sinkhorn(a, b, M, epsilon, method="sinkhorn_log", log=True, numItermax=10000, stopThr=tol,
+                             warn=False)
+        log_v = np.asarray(log["log_v"])
+    x = points if at is None else np.asarray(at, dtype=np.float64)
+    return -epsilon * logsumexp(log_v[None, :] - (x[:, None] - prior[None, :]) ** 2 / epsilon, axis=1)
 
 
 def solve_meanfield(
@@ -226,7 +246,7 @@ def solve_meanfield(
         if pair_r2 is not None:  # alignment_potential with E precomputed
             J += (E @ (gamma * (w @ E) - pair_s)) / n_pairs
         if reg > 0:
-            J += 0.5 * reg * _sinkhorn_potential(grid, w, prior, epsilon)
+            J += 0.5 * reg * sinkhorn_potential(grid, w, prior, epsilon, tol=1e-9)
         return J
 
     density_dependent = pair_r2 is not None or reg > 0

@@ -142,3 +142,26 @@ def test_meanfield_plots_and_explorer():
     assert density_heatmap(view.pde).axes[0].get_ylabel() == "time t"
     assert w1_vs_n([10, 100], [0.3, 0.1]).axes[0].get_xscale() == "log"
     plt.close("all")
+
+
+def test_sinkhorn_potential_derivative_is_particle_drift():
+    """d/dxi f(xi) at a particle = N * dW^2_eps/dxi_k (the regulariser part of the particle drift / h)."""
+    from lshlab.kernel_learning import sinkhorn_grad
+    from lshlab.meanfield import sinkhorn_potential
+
+    rng = np.random.RandomState(5)
+    xi, nu, eps = rng.uniform(0, 1, 7), rng.uniform(0, 1, 9), 0.05
+    w = np.full(7, 1 / 7)
+    h = 1e-6
+    df = (sinkhorn_potential(xi, w, nu, eps, at=xi + h) - sinkhorn_potential(xi, w, nu, eps, at=xi - h)) / (2 * h)
+    np.testing.assert_allclose(df, 7 * sinkhorn_grad(xi, nu, eps), rtol=1e-5, atol=1e-8)
+
+
+def test_meanfield_with_sinkhorn_regulariser_conserves_mass_and_pulls_to_prior():
+    prior = np.random.RandomState(6).uniform(0.6, 1.0, 50)
+    res = solve_meanfield((0.0, 1.0), beta=50.0, rho0=lambda x: (x < 0.3).astype(float), n_cells=60, t_final=3.0,
+                          dt=0.05, reg=2.0, epsilon=0.02, prior=prior, t_eval=[0.0, 3.0])
+    np.testing.assert_allclose(res.mass, 1.0, atol=1e-12)
+    assert res.density.min() >= 0
+    mean = lambda d: np.sum(res.grid * d) * res.dx  # noqa: E731
+    assert mean(res.density[0]) < 0.2 and mean(res.density[-1]) > 0.6  # moved onto the prior's support
