@@ -631,6 +631,16 @@ _ROWS = [
      xfail("dice_score([-1, 2], [-1, 3]) returns 0.5: -1 (the padding HashTables.query puts where fewer than k "
            "candidates exist) counts as a shared retrieved item; expected ValueError 'a must hold database "
            "indices >= 0' (same in jaccard_index)")),
+    ("float codes", "PR depth 1.9 truncated", lambda: metrics.precision_recall_curve_retrieval(
+        np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[1.9, 2]), ValueError, r"thresholds .*integer",
+     xfail("metrics.precision_recall_curve_retrieval(D, rel, by='depth', thresholds=[1.9, 2]) silently truncates "
+           "the depths to [1, 2] (np.asarray(thresholds, dtype=np.int64)); expected ValueError 'thresholds "
+           "(depths) must be integers in 1..n_database'")),
+    ("NaN", "PR depth NaN", lambda: metrics.precision_recall_curve_retrieval(
+        np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[np.nan, 2]), ValueError, r"thresholds",
+     xfail("metrics.precision_recall_curve_retrieval(D, rel, by='depth', thresholds=[nan, 2]) raises numpy's "
+           "'cannot convert float NaN to integer', naming no argument (by='radius' does say 'thresholds must "
+           "be finite numbers'); expected ValueError naming thresholds")),
     ("NaN", "DSH NaN labels", lambda: _dsh().fit(X01, np.r_[np.nan, np.ones(29)]), ValueError, r"y .*NaN",
      xfail("DeepSupervisedHash.fit(X, y with a NaN) trains silently, NaN becoming a class of its own; "
            "expected ValueError 'y contains NaN labels' (as ITML.fit does)")),
@@ -673,6 +683,31 @@ def test_large_integers_are_not_rounded_silently():
         assert "X" in str(exc)
         return
     assert idx[0, 0] == 0 and dist[0, 0] == 1.0
+
+
+@pytest.mark.parametrize("scale", [
+    pytest.param(1e20, marks=xfail(
+        "brute_force_knn / euclidean_distance_matrix on finite float32 data of scale 1e20: the float32 "
+        "expansion ||x||^2 - 2 q.x overflows, euclidean_distance_matrix returns inf and brute_force_knn "
+        "returns wrong neighbours (KDTree and scipy agree with each other); expected exact results or a "
+        "ValueError naming X that states the usable range")),
+    pytest.param(1e-25, marks=xfail(
+        "brute_force_knn / euclidean_distance_matrix on float32 data of scale 1e-25: squared distances "
+        "underflow to 0 in float32, euclidean_distance_matrix returns all zeros and brute_force_knn wrong "
+        "neighbours; expected exact results (e.g. rescale by max |x| before the GEMM) or a ValueError")),
+    pytest.param(1.0),
+])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # float32 overflow / underflow in the defect cases
+def test_euclidean_search_is_exact_across_float32_scales(scale):
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(5)
+    Xs = (rng.normal(size=(50, 4)) * scale).astype(np.float32)
+    Qs = (rng.normal(size=(5, 4)) * scale).astype(np.float32)
+    ref = cdist(Qs.astype(np.float64), Xs.astype(np.float64))
+    _, idx = search.brute_force_knn(Xs, Qs, 3)
+    np.testing.assert_array_equal(idx, np.argsort(ref, axis=1, kind="stable")[:, :3])
+    np.testing.assert_allclose(distances.euclidean_distance_matrix(Qs, Xs), ref, rtol=1e-4)
 
 
 def _hasher_specs():
