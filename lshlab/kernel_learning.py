@@ -54,6 +54,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from ._validation import check_matrix, check_positive_float, check_positive_int
@@ -251,7 +252,7 @@ def sinkhorn_grad(xi, nu, epsilon, warmstart=None, return_warmstart=False, tol=1
     return (g, warm) if return_warmstart else g
 
 
-class LangevinKernelLearner:
+class LangevinKernelLearner(BaseEstimator):
     """Projected Langevin particles for the Schoenberg measure (Khuzani et al., arXiv:2006.13330).
 
     See the module docstring for the loss, the regulariser and the update.

@@ -193,8 +193,10 @@ display(explorer)
 # 3. **Stationary state.** Run the PDE for a long time at β = 10 and at β = 1000. Is the final density
 #    close to exp(−βJ(ξ; ρ_∞)) with J evaluated at the final density itself? (Compute J with
 #    `lshlab.meanfield.alignment_potential`.)
-# 4. **Sinkhorn regulariser.** Set `reg=1.0` (and `epsilon=0.05`) in `settings`; the PDE then includes
-#    (h/2)·f_ρ. Check that particles and PDE still agree.
+# 4. **Sinkhorn regulariser.** Put `reg=1.0`, `epsilon=0.05` and one fixed array of prior samples,
+#    e.g. `prior=np.random.default_rng(1).uniform(2.5, 5.0, 200)`, in `settings` (every run must see the
+#    same prior samples); the PDE then includes (h/2)·f_ρ (`lshlab.meanfield.sinkhorn_potential`). Do
+#    particles and PDE still agree? Where does the cloud settle now?
 # 5. **Another scheme.** Replace Scharfetter–Gummel by central differences for the drift. For which β
 #    does the density become negative?
 #

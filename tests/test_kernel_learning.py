@@ -246,3 +246,27 @@ def test_centered_objective_raises_centered_alignment(blobs):
                                 init=np.full(20, 3.0), objective="centered_alignment", batch_points=40,
                                 n_eval=80, random_state=0).fit(X, y)
     assert lrn.alignment_[-5:].mean() > lrn.alignment_[0] + 0.2
+
+
+def test_reflect_property():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.floats(-1e6, 1e6), st.floats(0.0, 10.0), st.floats(1e-3, 10.0))
+    def check(x, low, width):
+        high = low + width
+        r = float(reflect(x, low, high))
+        assert low - 1e-9 * (1 + abs(x)) <= r <= high + 1e-9 * (1 + abs(x))
+        if low <= x <= high:
+            assert r == pytest.approx(x)
+
+    check()
+
+
+def test_sklearn_params_roundtrip():
+    from sklearn.base import clone
+
+    lrn = LangevinKernelLearner(n_particles=7, beta=3.0, bounds=(0.1, 2.0))
+    assert clone(lrn).get_params() == lrn.get_params()
+    assert lrn.get_params()["bounds"] == (0.1, 2.0)
