@@ -26,10 +26,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.exceptions import NotFittedError
 
-from lshlab import distances, kernels, metrics, search
+from lshlab import data as lshdata
+from lshlab import distances, features, kernel_learning, kernels, metric_learning, metrics, random_features, search
 from lshlab import hashing as H
+from lshlab.hashing import metric as hashing_metric
+from lshlab.hashing import random_projection, spectral
 
 RNG = np.random.default_rng(12)
 X = RNG.normal(size=(30, 6)).astype(np.float32)  # a small float32 data matrix
@@ -66,14 +70,12 @@ def _in_tmp(fn):
 
 def _corrupt_mnist(folder):
     """An MNIST folder whose test-image file is a valid gzip of garbage bytes (not an IDX file)."""
-    from lshlab.data import load_dataset
-
     sub = folder / "mnist"
     sub.mkdir()
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
         with gzip.open(sub / name, "wb") as fh:
             fh.write(b"this is not an IDX file" * 10)
-    return load_dataset("mnist", pool="test", data_dir=folder, download=False)
+    return lshdata.load_dataset("mnist", pool="test", data_dir=folder, download=False)
 
 
 def _itml():
@@ -136,14 +138,14 @@ _ROWS = [
      r"Q must be a 2-D array"),
     ("wrong ndim", "LeeIndex 1-D codes", lambda: search.LeeIndex(C4[0], 4), ValueError,
      r"codes must be a 2-D array"),
-    ("wrong ndim", "hog 4-D images", lambda: __import__("lshlab.features", fromlist=["x"]).hog_features(
+    ("wrong ndim", "hog 4-D images", lambda: features.hog_features(
         X01.reshape(30, 1, 8, 8), image_shape=(8, 8)), ValueError, r"images must be \(n, H\*W\) or \(n, H, W\)"),
     ("empty array", "euclidean empty", lambda: distances.euclidean_distance_matrix(np.zeros((0, 3))), ValueError,
      r"A is empty.*(at least one|minimum of 1)"),
     ("empty array", "hamming empty", lambda: distances.hamming_distance_matrix(B[:0], B), ValueError, r"A is empty"),
     ("empty array", "hasher fit empty", lambda: H.PCAHash(2).fit(X[:0]), ValueError, r"X is empty"),
     ("empty array", "knn empty database", lambda: search.brute_force_knn(X[:0], Q, 1), ValueError, r"X is empty"),
-    ("empty array", "hog no images", lambda: __import__("lshlab.features", fromlist=["x"]).hog_features(
+    ("empty array", "hog no images", lambda: features.hog_features(
         np.zeros((0, 64)), image_shape=(8, 8)), ValueError, r"images is empty"),
     # ------------------------------------------------------------------ values
     ("NaN", "hasher fit NaN", lambda: H.ShiftInvariantHash(8, random_state=0).fit(_with_nan(X)), ValueError,
@@ -175,7 +177,7 @@ _ROWS = [
      ValueError, r"X must hold numbers, got dtype object"),
     ("wrong dtype (strings/object)", "ragged rows", lambda: H.LeeHash(4).fit([[1.0, 2.0], [3.0]]), ValueError,
      r"X must be an array-like of numbers"),
-    ("wrong dtype (strings/object)", "hog strings", lambda: __import__("lshlab.features", fromlist=["x"]).hog_features(
+    ("wrong dtype (strings/object)", "hog strings", lambda: features.hog_features(
         X01.astype(str), image_shape=(8, 8)), ValueError, r"images must hold numbers"),
     ("wrong dtype (complex)", "knn complex X", lambda: search.brute_force_knn(X + 1j, Q, 1), ValueError,
      r"X must be real-valued, got dtype complex"),
@@ -184,9 +186,9 @@ _ROWS = [
     ("wrong dtype (complex)", "euclidean complex B", lambda: distances.euclidean_distance_matrix(X, X + 0j),
      ValueError, r"B must be real-valued"),
     ("sparse input", "hasher fit sparse", lambda: H.PStableHash(4, random_state=0).fit(
-        __import__("scipy.sparse", fromlist=["x"]).csr_matrix(X)), ValueError, r"X is a sparse matrix.*X\.toarray\(\)"),
+        sparse.csr_matrix(X)), ValueError, r"X is a sparse matrix.*X\.toarray\(\)"),
     ("sparse input", "knn sparse queries", lambda: search.brute_force_knn(
-        X, __import__("scipy.sparse", fromlist=["x"]).csr_matrix(Q), 1), ValueError, r"Q is a sparse matrix"),
+        X, sparse.csr_matrix(Q), 1), ValueError, r"Q is a sparse matrix"),
     ("float codes", "pack_bits 0.5", lambda: distances.pack_bits(B * 0.5), ValueError, r"B must be integer 0/1 codes"),
     ("float codes", "pack_bits float 0/1", lambda: distances.pack_bits(B.astype(np.float64)), ValueError,
      r"B must be integer 0/1 codes.*threshold"),
@@ -317,20 +319,19 @@ _ROWS = [
     ("bad estimator option", "hasher_factory not callable", lambda: search.HashTables(3).fit(X), ValueError,
      r"hasher_factory must be a callable"),
     # ------------------------------------------------------------------ data
-    ("unknown dataset", "load cifar", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset("cifar10"),
+    ("unknown dataset", "load cifar", lambda: lshdata.load_dataset("cifar10"),
      ValueError, r"name must be one of 'digits', 'mnist', 'fashion-mnist', got 'cifar10'"),
-    ("unknown pool", "pool train", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset("digits", pool="train"),
+    ("unknown pool", "pool train", lambda: lshdata.load_dataset("digits", pool="train"),
      ValueError, r"pool must be one of 'official', 'test', got 'train'"),
-    ("n_train too large", "digits n_train", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset(
+    ("n_train too large", "digits n_train", lambda: lshdata.load_dataset(
         "digits", n_train=10**6), ValueError, r"n_train=1000000 exceeds the .* images available.*use n_train <= "),
-    ("n_train too large", "digits test pool sizes", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset(
+    ("n_train too large", "digits test pool sizes", lambda: lshdata.load_dataset(
         "digits", n_train=10**5, n_query=10, pool="test"), ValueError, r"n_train \+ n_query = .* exceeds"),
-    ("n_train <= 0", "digits n_query=0", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset(
+    ("n_train <= 0", "digits n_query=0", lambda: lshdata.load_dataset(
         "digits", n_query=0), ValueError, r"n_query must be None \(use the default\) or an integer >= 1, got 0"),
-    ("n_train <= 0", "digits seed=-1", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset(
+    ("n_train <= 0", "digits seed=-1", lambda: lshdata.load_dataset(
         "digits", seed=-1), ValueError, r"seed must be an integer >= 0, got -1"),
-    ("missing data files", "mnist offline, empty folder", lambda: _in_tmp(lambda d: __import__(
-        "lshlab.data", fromlist=["x"]).load_dataset("mnist", pool="test", data_dir=d, download=False)),
+    ("missing data files", "mnist offline, empty folder", lambda: _in_tmp(lambda d: lshdata.load_dataset("mnist", pool="test", data_dir=d, download=False)),
      FileNotFoundError, r"(?is)mnist.*t10k-images-idx3-ubyte\.gz.*download=True"),
     ("corrupt data file", "mnist garbage IDX", lambda: _in_tmp(_corrupt_mnist), RuntimeError,
      r"t10k-(images|labels)-idx[13]-ubyte"),
@@ -349,8 +350,7 @@ _ROWS = [
      r"scale must be a finite number > 0"),
     ("width / bandwidth <= 0", "from_bandwidth 0", lambda: kernels.SchoenbergKernel.from_bandwidth(0.0), ValueError,
      r"sigma must be a finite number > 0"),
-    ("width / bandwidth <= 0", "random features bandwidth", lambda: __import__(
-        "lshlab.random_features", fromlist=["x"]).RandomFeatureSampler(8, bandwidth=-1.0).fit(X), ValueError,
+    ("width / bandwidth <= 0", "random features bandwidth", lambda: random_features.RandomFeatureSampler(8, bandwidth=-1.0).fit(X), ValueError,
      r"bandwidth must be a finite number > 0"),
     ("xi <= 0", "Schoenberg xi=0", lambda: kernels.SchoenbergKernel([0.5, 0.0]), ValueError,
      r"xi must be finite and > 0"),
@@ -371,7 +371,7 @@ _ROWS = [
      r"bounds must satisfy 0 <= xi_l < xi_u"),
     ("bounds reversed", "meanfield bounds (2, 1)", lambda: _solve_meanfield(bounds=(2.0, 1.0)), ValueError,
      r"bounds must satisfy xi_l < xi_u"),
-    ("bounds reversed", "ITML bounds u > l", lambda: __import__("lshlab.metric_learning", fromlist=["x"]).ITML(
+    ("bounds reversed", "ITML bounds u > l", lambda: metric_learning.ITML(
         bounds=(5.0, 1.0)).fit(X, Y2), ValueError, r"bounds must satisfy low < high"),
     ("bounds reversed", "bounds not a pair", lambda: _langevin(bounds=0.5).fit(X, YPM), ValueError,
      r"bounds must be a pair"),
@@ -387,21 +387,21 @@ _ROWS = [
     ("step <= 0", "meanfield dt=0", lambda: _solve_meanfield(dt=0.0), ValueError, r"dt must be a finite number > 0"),
     ("step <= 0", "meanfield t_final<0", lambda: _solve_meanfield(t_final=-1.0), ValueError,
      r"t_final must be a finite number > 0"),
-    ("step <= 0", "ITML gamma=0", lambda: __import__("lshlab.metric_learning", fromlist=["x"]).ITML(gamma=0.0).fit(X, Y2),
+    ("step <= 0", "ITML gamma=0", lambda: metric_learning.ITML(gamma=0.0).fit(X, Y2),
      ValueError, r"gamma must be .*> 0"),
     ("step <= 0", "DSH lr=0", lambda: _dsh(lr=0.0).fit(X01, Y2), ValueError, r"lr must be a finite number > 0"),
     # ------------------------------------------------------------------ metric matrices
     ("non-symmetric metric", "MetricHash", lambda: H.MetricHash(4, metric_matrix=np.triu(np.ones((6, 6)))).fit(X),
      ValueError, r"metric_matrix must be symmetric"),
-    ("non-symmetric metric", "mahalanobis", lambda: __import__("lshlab.metric_learning", fromlist=["x"])
+    ("non-symmetric metric", "mahalanobis", lambda: metric_learning
      .mahalanobis_distance_matrix(X, None, np.triu(np.ones((6, 6)))), ValueError, r"A must be symmetric"),
     ("non-PSD metric", "MetricHash", lambda: H.MetricHash(4, metric_matrix=-np.eye(6)).fit(X), ValueError,
      r"metric_matrix must be positive semi-definite"),
-    ("non-PSD metric", "ITML prior", lambda: __import__("lshlab.metric_learning", fromlist=["x"]).ITML(
+    ("non-PSD metric", "ITML prior", lambda: metric_learning.ITML(
         prior=np.diag([1.0, 1, 1, 1, 1, -1])).fit(X, Y2), ValueError, r"prior.*positive definite"),
     ("metric matrix shape", "MetricHash 3x3 for 6 features", lambda: H.MetricHash(4, metric_matrix=np.eye(3)).fit(X),
      ValueError, r"metric_matrix is 3x3 but the data have 6 features"),
-    ("metric matrix shape", "mahalanobis non-square", lambda: __import__("lshlab.metric_learning", fromlist=["x"])
+    ("metric matrix shape", "mahalanobis non-square", lambda: metric_learning
      .mahalanobis_distance_matrix(X, None, np.ones((6, 5))), ValueError, r"A must be a square \(d, d\) matrix"),
     ("metric matrix shape", "alignment non-square K", lambda: kernels.kernel_target_alignment(np.ones((30, 29)), YPM),
      ValueError, r"K must be a square Gram matrix"),
@@ -417,8 +417,7 @@ _ROWS = [
     ("labels length mismatch", "relevance shape", lambda: metrics.mean_average_precision(np.ones((3, 5)),
                                                                                          np.ones((3, 4), bool)),
      ValueError, r"relevant must have the shape of distances \(3, 5\)"),
-    ("labels length mismatch", "random features importance y", lambda: __import__(
-        "lshlab.random_features", fromlist=["x"]).RandomFeatureSampler(8, method="importance", random_state=0).fit(
+    ("labels length mismatch", "random features importance y", lambda: random_features.RandomFeatureSampler(8, method="importance", random_state=0).fit(
         X, YPM[:4]), ValueError, r"y .*30"),
     ("one-class labels", "ITML", lambda: _itml().fit(X, np.zeros(30, int)), ValueError,
      r"y has a single class.*at least two classes"),
@@ -458,9 +457,9 @@ _ROWS = [
         (X01 * 255).astype(np.int64)), ValueError, r"RBMHash needs inputs in \[0, 1\].*rescale='minmax'"),
     ("too few samples", "median heuristic 1 row", lambda: kernels.median_heuristic_bandwidth(X[:1]), ValueError,
      r"X needs at least 2 rows"),
-    ("too few samples", "kmeans n_clusters=1", lambda: __import__("lshlab.kernel_learning", fromlist=["x"])
+    ("too few samples", "kmeans n_clusters=1", lambda: kernel_learning
      .kmeans_pseudo_labels(X, n_clusters=1), ValueError, r"n_clusters must be an integer >= 2"),
-    ("too few samples", "kmeans cluster out of range", lambda: __import__("lshlab.kernel_learning", fromlist=["x"])
+    ("too few samples", "kmeans cluster out of range", lambda: kernel_learning
      .kmeans_pseudo_labels(X, n_clusters=2, cluster=2), ValueError, r"cluster must be an integer in 0\.\.1"),
     ("too few samples", "LeeHash auto scale 1 row", lambda: H.LeeHash(4).fit(X[:1]), ValueError,
      r"scale='auto' needs at least 2 rows"),
@@ -471,7 +470,7 @@ _ROWS = [
      ValueError, r"n_tables must be an integer >= 1, got 0"),
     ("k <= 0", "KDTree leaf_size=0", lambda: search.KDTree(X, 0), ValueError, r"leaf_size must be an integer >= 1, got 0"),
     ("k <= 0", "ITQ n_iter=-1", lambda: H.ITQHash(2, n_iter=-1).fit(X), ValueError, r"n_iter must be an integer >= 0"),
-    ("k <= 0", "hog orientations=0", lambda: __import__("lshlab.features", fromlist=["x"]).hog_features(
+    ("k <= 0", "hog orientations=0", lambda: features.hog_features(
         X01, image_shape=(8, 8), orientations=0), ValueError, r"orientations must be an integer >= 1"),
     ("k <= 0", "meanfield n_cells=1", lambda: _solve_meanfield(n_cells=1), ValueError,
      r"n_cells must be an integer >= 2, got 1"),
@@ -494,7 +493,7 @@ _ROWS = [
      r"scale must be 'auto' or a positive number, got 'Auto'"),
     ("bad estimator option", "PR curve by='foo'", lambda: metrics.precision_recall_curve_retrieval(
         np.ones((3, 5)), np.ones((3, 5), bool), by="foo"), ValueError, r"by must be 'auto', 'radius' or 'depth'"),
-    ("bad estimator option", "ITML prior='euclid'", lambda: __import__("lshlab.metric_learning", fromlist=["x"]).ITML(
+    ("bad estimator option", "ITML prior='euclid'", lambda: metric_learning.ITML(
         prior="euclid").fit(X, Y2), ValueError, r"prior must be 'identity', 'covariance' or a \(d, d\) matrix"),
     ("bad estimator option", "DSH lr_schedule", lambda: _dsh(lr_schedule="step").fit(X01, Y2), ValueError,
      r"lr_schedule must be 'cosine' or 'constant', got 'step'"),
@@ -502,48 +501,39 @@ _ROWS = [
      r"validation must be a pair \(X_val, y_val\)"),
     ("bad estimator option", "width=True (bool)", lambda: H.PStableHash(2, width=True).fit(X), ValueError,
      r"width must be a positive number, got True"),
-    ("unknown dataset", "no case folding", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset("MNIST"),
+    ("unknown dataset", "no case folding", lambda: lshdata.load_dataset("MNIST"),
      ValueError, r"name must be one of .*got 'MNIST'"),
-    ("n_train <= 0", "n_train=5.0 (float)", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset(
+    ("n_train <= 0", "n_train=5.0 (float)", lambda: lshdata.load_dataset(
         "digits", n_train=5.0), ValueError, r"n_train must be None \(use the default\) or an integer >= 1, got 5\.0"),
-    ("bad estimator option", "download='yes'", lambda: __import__("lshlab.data", fromlist=["x"]).load_dataset(
+    ("bad estimator option", "download='yes'", lambda: lshdata.load_dataset(
         "digits", download="yes"), ValueError, r"download must be None, True or False, got 'yes'"),
     ("wrong image shape", "DSH 3-D images 4x16", lambda: _dsh().fit(X01.reshape(30, 4, 16), Y2), ValueError,
      r"X holds images of shape \(4, 16\), expected image_shape=\(8, 8\)"),
     ("wrong image shape", "DSH image_shape (4, 4)", lambda: _dsh(image_shape=(4, 4)).fit(X01[:, :16], Y2), ValueError,
      r"image_shape must be a pair of ints >= 8"),
-    ("wrong image shape", "hog rows vs image_shape", lambda: __import__("lshlab.features", fromlist=["x"]).hog_features(
+    ("wrong image shape", "hog rows vs image_shape", lambda: features.hog_features(
         X01, image_shape=(7, 7)), ValueError, r"images has rows of 64 values but image_shape=\(7, 7\) needs 49"),
     ("float codes", "ITML similar=0.5", lambda: _fit_pairs(np.array([[0, 1], [1, 2]]), np.array([0.5, 0.0])),
      ValueError, r"similar must be booleans .* or 0/1"),
     ("float codes", "ITML pairs float", lambda: _fit_pairs(np.array([[0.0, 1.0], [1, 2]]), np.array([True, False])),
      ValueError, r"pairs must hold integer row indices, got dtype float64"),
-    ("wrong dtype (labels)", "random features importance 0/1 y", lambda: __import__(
-        "lshlab.random_features", fromlist=["x"]).RandomFeatureSampler(4, method="importance").fit(X, Y2), ValueError,
+    ("wrong dtype (labels)", "random features importance 0/1 y", lambda: random_features.RandomFeatureSampler(4, method="importance").fit(X, Y2), ValueError,
      r"y must hold both labels -1 and \+1"),
-    ("non-symmetric metric", "graph_laplacian directed W", lambda: __import__(
-        "lshlab.hashing.spectral", fromlist=["x"]).graph_laplacian(np.triu(np.ones((4, 4)))), ValueError,
+    ("non-symmetric metric", "graph_laplacian directed W", lambda: spectral.graph_laplacian(np.triu(np.ones((4, 4)))), ValueError,
      r"W must be symmetric"),
-    ("negative weights", "graph_laplacian negative W", lambda: __import__(
-        "lshlab.hashing.spectral", fromlist=["x"]).graph_laplacian(-np.ones((4, 4))), ValueError,
+    ("negative weights", "graph_laplacian negative W", lambda: spectral.graph_laplacian(-np.ones((4, 4))), ValueError,
      r"W must be non-negative"),
-    ("metric matrix shape", "graph_laplacian non-square", lambda: __import__(
-        "lshlab.hashing.spectral", fromlist=["x"]).graph_laplacian(np.ones((4, 3))), ValueError,
+    ("metric matrix shape", "graph_laplacian non-square", lambda: spectral.graph_laplacian(np.ones((4, 3))), ValueError,
      r"W must be a square \(n_nodes, n_nodes\)"),
-    ("width / bandwidth <= 0", "pstable collision w=0", lambda: __import__(
-        "lshlab.hashing.random_projection", fromlist=["x"]).pstable_collision_probability(1.0, 0.0), ValueError,
+    ("width / bandwidth <= 0", "pstable collision w=0", lambda: random_projection.pstable_collision_probability(1.0, 0.0), ValueError,
      r"w must be a finite number > 0"),
-    ("negative distance", "pstable collision c<0", lambda: __import__(
-        "lshlab.hashing.random_projection", fromlist=["x"]).pstable_collision_probability(-1.0, 1.0), ValueError,
+    ("negative distance", "pstable collision c<0", lambda: random_projection.pstable_collision_probability(-1.0, 1.0), ValueError,
      r"c \(distances\) must be finite and >= 0"),
-    ("negative distance", "simhash theta > pi", lambda: __import__(
-        "lshlab.hashing.random_projection", fromlist=["x"]).simhash_collision_probability(4.0), ValueError,
+    ("negative distance", "simhash theta > pi", lambda: random_projection.simhash_collision_probability(4.0), ValueError,
      r"theta must hold finite angles in \[0, pi\]"),
-    ("negative distance", "amplified p=1.5", lambda: __import__(
-        "lshlab.hashing.random_projection", fromlist=["x"]).amplified_collision_probability(1.5, 2, 3), ValueError,
+    ("negative distance", "amplified p=1.5", lambda: random_projection.amplified_collision_probability(1.5, 2, 3), ValueError,
      r"p must hold probabilities in \[0, 1\]"),
-    ("labels length mismatch", "metric collision x vs y rows", lambda: __import__(
-        "lshlab.hashing.metric", fromlist=["x"]).metric_collision_probability(X[:3], X[:2]), ValueError,
+    ("labels length mismatch", "metric collision x vs y rows", lambda: hashing_metric.metric_collision_probability(X[:3], X[:2]), ValueError,
      r"x and y must have the same shape"),
     ("xi <= 0", "Langevin prior outside bounds", lambda: _langevin(prior=np.full(8, 2.0)).fit(X, YPM), ValueError,
      r"prior must lie inside bounds"),
@@ -612,7 +602,7 @@ _ROWS = [
      xfail("solve_meanfield(bounds=(0, 1), reg=1, prior=[5.0, 0.5]) runs silently, while "
            "LangevinKernelLearner(prior=...) rejects the same prior ('prior must lie inside bounds'); "
            "expected the same ValueError")),
-    ("bounds reversed", "reflect low > high", lambda: __import__("lshlab.kernel_learning", fromlist=["x"]).reflect(
+    ("bounds reversed", "reflect low > high", lambda: kernel_learning.reflect(
         [0.5], 1.0, 0.0), ValueError, r"low .*<.* high",
      xfail("kernel_learning.reflect([0.5], low=1.0, high=0.0) returns [-0.5] (outside both walls) instead of "
            "raising; expected ValueError 'reflect needs low < high, got (1.0, 0.0)'")),
