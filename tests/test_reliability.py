@@ -810,6 +810,15 @@ def test_distances_and_search_do_not_modify_their_input():
     search.LeeIndex(Cd, 4, backend="numpy").search(Cd[:3], 2)
     tables = search.HashTables(lambda s: H.RandomHyperplaneHash(4, random_state=s), 3, random_state=0).fit(Xd)
     tables.query(Qd, 2)
+    # the widgets' pure update functions receive the learner's arrays too
+    true_idx = search.brute_force_knn(Xd, Qd, 3)[1]
+    ref_idx = true_idx.copy()
+    _widgets("lsh").update_lsh_recall(Xd, Qd, true_idx, 2, 3, random_state=0)
+    D_ref = distances.euclidean_distance_matrix(Qd, Xd[:10])  # (4 queries, 10 codes in Bd)
+    D_copy = D_ref.copy()
+    _widgets("overlap").update_overlap(D_ref, Bd[:4], Bd, 8, 3)
+    np.testing.assert_array_equal(true_idx, ref_idx)
+    np.testing.assert_array_equal(D_ref, D_copy)
     for a, r in zip((Xd, Qd, Bd, Cd, Pd), ref + [refP]):
         np.testing.assert_array_equal(a, r)
 
