@@ -114,6 +114,7 @@ def map_table_figure(ours, seed=None, bits=(8, 12, 16), ax=None):
     else:
         fig = ax.figure
     ax.imshow(M, cmap="viridis", vmin=0.5, vmax=1.0, aspect="auto")
+    ax.grid(False)
     for i, m in enumerate(methods):
         for j, b in enumerate(bits):
             o, s = get(ours, m, b), get(seed, m, b)
