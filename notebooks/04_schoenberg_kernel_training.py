@@ -48,7 +48,12 @@ from lshlab import plots
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix
 from lshlab.hashing import ShiftInvariantHash
-from lshlab.kernel_learning import LangevinKernelLearner, kmeans_pseudo_labels
+from lshlab.kernel_learning import (
+    LangevinKernelLearner,
+    bandwidth_grid_search,
+    code_pr_auc,
+    kmeans_pseudo_labels,
+)
 from lshlab.kernels import SchoenbergKernel, kernel_target_alignment
 from lshlab.metrics import precision_recall_curve_retrieval, relevance_from_labels
 from lshlab.widgets import scatter_pr_explorer, selection_slider, temperature_explorer, update_temperature
@@ -204,19 +209,11 @@ assert hot.history[-1].std() > 2 * cold.history[-1].std()  # temperature spreads
 
 # %%
 relevant = relevance_from_labels(y_q, y_db)
-
-
-def pr_auc(kernel, n_bits, seed):
-    h = ShiftInvariantHash(n_bits, kernel=kernel, random_state=seed).fit(X_db)
-    return precision_recall_curve_retrieval(hamming_distance_matrix(h.transform(X_q), h.transform(X_db)), relevant)
-
-
-sigmas = [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 16.0]
-grid_auc = {s: np.mean([pr_auc(s, N_BITS, k).auc for k in range(3)]) for s in sigmas}
-best_sigma = max(grid_auc, key=grid_auc.get)
-aucs = {"untrained γ=1 (σ=1)": np.mean([pr_auc(1.0, N_BITS, k).auc for k in range(3)]),
+seeds = (0, 1, 2)
+best_sigma, grid_auc = bandwidth_grid_search(X_db, X_q, relevant, [3, 4, 5, 6, 7, 8, 10, 12, 16], N_BITS, seeds)
+aucs = {"untrained γ=1 (σ=1)": code_pr_auc(1.0, X_db, X_q, relevant, N_BITS, seeds),
         f"best grid σ={best_sigma:g}": grid_auc[best_sigma],
-        "trained (Langevin)": np.mean([pr_auc(learner.kernel_, N_BITS, k).auc for k in range(3)])}
+        "trained (Langevin)": code_pr_auc(learner.kernel_, X_db, X_q, relevant, N_BITS, seeds)}
 for name, v in aucs.items():
     print(f"{name:28s} PR-AUC @ {N_BITS} bits = {v:.3f}")
 print("grid:", {s: round(v, 3) for s, v in grid_auc.items()})
@@ -226,8 +223,11 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 plots.kernel_profiles({"untrained σ=1": SchoenbergKernel.from_bandwidth(1.0),
                        f"best grid σ={best_sigma:g}": SchoenbergKernel.from_bandwidth(best_sigma),
                        "trained": learner.kernel_}, r_max=14, ax=axes[0])
-plots.pr_curves({"untrained σ=1": pr_auc(1.0, N_BITS, 0), f"best σ={best_sigma:g}": pr_auc(best_sigma, N_BITS, 0),
-                 "trained": pr_auc(learner.kernel_, N_BITS, 0)}, ax=axes[1], title=f"Precision–recall, {N_BITS} bits")
+codes = {name: ShiftInvariantHash(N_BITS, kernel=k, random_state=SEED).fit(X_db)
+         for name, k in [("untrained σ=1", 1.0), (f"best σ={best_sigma:g}", best_sigma), ("trained", learner.kernel_)]}
+curves = {name: precision_recall_curve_retrieval(hamming_distance_matrix(h.transform(X_q), h.transform(X_db)), relevant)
+          for name, h in codes.items()}
+plots.pr_curves(curves, ax=axes[1], title=f"Precision–recall, {N_BITS} bits")
 plt.tight_layout()
 
 # %% [markdown]
