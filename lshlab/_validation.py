@@ -58,6 +58,13 @@ def check_matrix(X, name="X", *, dtype=np.float32, ndim=2, allow_empty=False, fi
             f"{name} is empty: 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required."
         )
     if dtype is not None:
+        if np.issubdtype(arr.dtype, np.integer) and np.issubdtype(np.dtype(dtype), np.floating):
+            limit = 2 ** (np.finfo(dtype).nmant + 1)
+            if arr.size and max(abs(int(arr.max())), abs(int(arr.min()))) > limit:
+                raise ValueError(
+                    f"{name} holds integers beyond ±{limit}, which {np.dtype(dtype).name} cannot represent "
+                    "exactly; rescale them (e.g. subtract an offset or divide by a unit) first"
+                )
         arr = np.ascontiguousarray(arr, dtype=dtype)
     if finite and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")

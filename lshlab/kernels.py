@@ -240,6 +240,8 @@ def as_radial_profile(psi):
     if isinstance(psi, SchoenbergKernel):
         return psi, True
     if isinstance(psi, numbers.Real) and not isinstance(psi, bool):
+        if not (np.isfinite(psi) and psi > 0):
+            raise ValueError(f"psi given as a Gaussian bandwidth must be a finite number > 0, got {psi!r}")
         return SchoenbergKernel.from_bandwidth(psi), True
     if callable(psi):
         return psi, False

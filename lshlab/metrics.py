@@ -295,7 +295,12 @@ def precision_recall_curve_retrieval(
         if thresholds is None:
             depths = _default_depths(n_db)
         else:
-            depths = np.unique(np.asarray(thresholds, dtype=np.int64))
+            raw = np.asarray(thresholds, dtype=float)
+            if raw.ndim != 1 or not np.isfinite(raw).all() or (raw != np.round(raw)).any():
+                raise ValueError(
+                    f"thresholds for by='depth' must be integers (numbers of retrieved items), got {thresholds!r}"
+                )
+            depths = np.unique(raw.astype(np.int64))
             if depths.size == 0 or depths[0] < 1 or depths[-1] > n_db:
                 raise ValueError(f"depths must lie in 1 … n_database={n_db}, got {thresholds!r}")
         hits = np.empty((n_q, depths.size))
@@ -567,6 +572,11 @@ def _as_sets(a, b):
             )
         if np.unique(arr).size != arr.size:
             raise ValueError(f"{name} holds repeated indices; a retrieved set lists each item once")
+        if arr.size and arr.min() < 0:
+            raise ValueError(
+                f"{name} holds negative indices (e.g. the -1 padding of HashTables.query); "
+                "drop them before scoring: a[a >= 0]"
+            )
     inter = np.intersect1d(a_arr, b_arr, assume_unique=True).size
     return inter, a_arr.size, b_arr.size
 

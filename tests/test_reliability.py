@@ -573,15 +573,9 @@ _ROWS = [
            "as if k were 10, silently; expected ValueError 'k=50 exceeds the database size 10' (as "
            "metrics.precision_at_k and brute_force_knn do)")),
     ("n_bits <= 0", "overlap widget n_bits=0 names code_lengths", lambda: _widgets("overlap").update_overlap(
-        np.ones((3, 10)), B[:3], B, 0, 5), ValueError, r"n_bits must be an integer >= 1",
-     xfail("widgets.overlap.update_overlap(..., n_bits=0, k) raises 'code_lengths must be an integer >= 1, got 0', "
-           "naming the argument of the helper it calls (metrics.overlap_scores_by_code_length), not the "
-           "widget's n_bits; expected 'n_bits must be an integer >= 1, got 0'")),
+        np.ones((3, 10)), B[:3], B, 0, 5), ValueError, r"n_bits must be an integer >= 1"),
     ("negative distance", "amplification p_near=1.5", lambda: _widgets("lsh").update_amplification(
-        K=2, L=2, p_near=1.5, p_far=0.2, n_points=3, n_pairs=10), ValueError, r"p_near .*\[0, 1\]",
-     xfail("widgets.lsh.update_amplification(p_near=1.5, p_far=0.2) accepts a 'probability' of 1.5 (and "
-           "p_far > p_near, or p_near < 0) and draws the marker outside the plot; expected ValueError "
-           "'p_near must be a probability in [0, 1]'")),
+        K=2, L=2, p_near=1.5, p_far=0.2, n_points=3, n_pairs=10), ValueError, r"p_near .*\[0, 1\]"),
     ("NaN", "meanfield pair_r2 NaN", lambda: _solve_meanfield(potential=None, pair_r2=[np.nan, 1.0], pair_s=[1.0, -1.0]),
      ValueError, r"pair_r2 .*NaN",
      xfail("solve_meanfield(pair_r2=[nan, 1.0], pair_s=[1, -1]) fails deep inside scipy.linalg.solve_banded with "
@@ -607,30 +601,18 @@ _ROWS = [
      xfail("kernel_learning.reflect([0.5], low=1.0, high=0.0) returns [-0.5] (outside both walls) instead of "
            "raising; expected ValueError 'reflect needs low < high, got (1.0, 0.0)'")),
     ("width / bandwidth <= 0", "raginsky psi=0 names sigma", lambda: kernels.raginsky_disagreement_probability(
-        0.0, [0.5]), ValueError, r"psi .*> 0",
-     xfail("raginsky_disagreement_probability(psi=0.0, r) raises 'sigma must be a finite number > 0, got 0.0', "
-           "naming an argument the caller never passed (as_radial_profile calls from_bandwidth); expected "
-           "'psi (Gaussian bandwidth) must be a finite number > 0, got 0.0'")),
+        0.0, [0.5]), ValueError, r"psi .*> 0"),
     ("missing data files", "DSH.load missing file", lambda: H.DeepSupervisedHash.load("/nonexistent/dsh_model.pt"),
      FileNotFoundError, r"dsh_model",
      xfail("DeepSupervisedHash.load('/nonexistent/dsh_model.pt') raises ValueError('no saved DeepSupervisedHash "
            "at ...'); a missing file should raise FileNotFoundError (as ConvAutoencoder.load does)")),
     ("set indices repeated", "dice negative index (-1 padding)", lambda: metrics.dice_score(np.array([-1, 2]),
                                                                                             np.array([-1, 3])),
-     ValueError, r"a .*>= 0",
-     xfail("dice_score([-1, 2], [-1, 3]) returns 0.5: -1 (the padding HashTables.query puts where fewer than k "
-           "candidates exist) counts as a shared retrieved item; expected ValueError 'a must hold database "
-           "indices >= 0' (same in jaccard_index)")),
+     ValueError, r"a .*>= 0"),
     ("float codes", "PR depth 1.9 truncated", lambda: metrics.precision_recall_curve_retrieval(
-        np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[1.9, 2]), ValueError, r"thresholds .*integer",
-     xfail("metrics.precision_recall_curve_retrieval(D, rel, by='depth', thresholds=[1.9, 2]) silently truncates "
-           "the depths to [1, 2] (np.asarray(thresholds, dtype=np.int64)); expected ValueError 'thresholds "
-           "(depths) must be integers in 1..n_database'")),
+        np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[1.9, 2]), ValueError, r"thresholds .*integer"),
     ("NaN", "PR depth NaN", lambda: metrics.precision_recall_curve_retrieval(
-        np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[np.nan, 2]), ValueError, r"thresholds",
-     xfail("metrics.precision_recall_curve_retrieval(D, rel, by='depth', thresholds=[nan, 2]) raises numpy's "
-           "'cannot convert float NaN to integer', naming no argument (by='radius' does say 'thresholds must "
-           "be finite numbers'); expected ValueError naming thresholds")),
+        np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[np.nan, 2]), ValueError, r"thresholds"),
     ("NaN", "DSH NaN labels", lambda: _dsh().fit(X01, np.r_[np.nan, np.ones(29)]), ValueError, r"y .*NaN",
      xfail("DeepSupervisedHash.fit(X, y with a NaN) trains silently, NaN becoming a class of its own; "
            "expected ValueError 'y contains NaN labels' (as ITML.fit does)")),
@@ -659,11 +641,6 @@ def test_kinds_covered():
 
 
 # ---------------------------------------------------------------------------------- no silent coercion
-@pytest.mark.xfail(strict=True, reason=(
-    "check_matrix casts int64 to float32 without checking that the values are representable "
-    "(the docstring of lshlab/_validation.py promises it): brute_force_knn on int64 coordinates "
-    "2**24 + 1 and 2**24 returns distance 0.0 instead of 1.0; expected a ValueError naming X "
-    "(or an exact float64 path)"))
 def test_large_integers_are_not_rounded_silently():
     Xi = np.array([[2**24 + 1, 0], [0, 2**30]], dtype=np.int64)
     Qi = np.array([[2**24, 0]], dtype=np.int64)

@@ -231,6 +231,11 @@ def update_amplification(K=4, L=8, *, p_near=None, p_far=None, dim=64, n_points=
 
     K = check_positive_int(K, "K")
     L = check_positive_int(L, "L")
+    for name, value in (("p_near", p_near), ("p_far", p_far)):
+        if value is not None and not (isinstance(value, (int, float)) and 0 <= value <= 1):
+            raise ValueError(f"{name} must be a collision probability in [0, 1], got {value!r}")
+    if p_near is not None and p_far is not None and p_far > p_near:
+        raise ValueError(f"p_far={p_far} exceeds p_near={p_near}; near pairs must collide at least as often")
     n_points = check_positive_int(n_points, "n_points", minimum=2)
     n_pairs = check_positive_int(n_pairs, "n_pairs")
     p = np.linspace(0.05, 0.99, n_points)

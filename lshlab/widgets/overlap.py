@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .._validation import check_positive_int
 from ..metrics import overlap_scores_by_code_length
 
 __all__ = ["update_overlap", "draw_overlap", "overlap_explorer"]
@@ -12,6 +13,7 @@ __all__ = ["update_overlap", "draw_overlap", "overlap_explorer"]
 
 def update_overlap(dist_reference, codes_query, codes_db, n_bits, k):
     """Per-query Dice / Jaccard of the first ``n_bits`` bits' top-k against the reference top-k."""
+    n_bits = check_positive_int(n_bits, "n_bits")
     return overlap_scores_by_code_length(dist_reference, codes_query, codes_db, [n_bits], k)[n_bits]
 
 
