@@ -11,7 +11,7 @@
   784 (random data when the files are absent), 1,000 queries, k = 100.  Goal ≤ 1×.
 * teaching ``KDTree`` build + query vs scikit-learn ``KDTree``: 100,000 × 3 uniform points, 1,000
   queries, k = 10, the same ``leaf_size`` = 10.  Goal ≤ 20×, same neighbours.
-* ``HashTables`` (SimHash, K bits × L tables) on Fashion-MNIST: recall@10 against the exact
+* ``HashTables`` (centred SimHash, K bits × L tables) on Fashion-MNIST: recall@10 against the exact
   neighbours, mean candidates examined, query time vs ``brute_force_knn`` for the same queries; the
   last row is the fastest configuration with recall ≥ 90 % (speed-up = 1 / ratio).
 * Peak memory of a 60,000 × 10,000 pairwise distance computation (Euclidean on 784-d rows and
@@ -23,7 +23,10 @@ Run: ``.venv/bin/python benchmarks/bench_search.py [full|small|tiny]``
 
 from __future__ import annotations
 
+import gc
 import sys
+import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _timing import markdown_table, peak_memory_mb, row, timeit  # noqa: E402
+from _timing import markdown_table, row, timeit  # noqa: E402
 
 from lshlab.distances import iter_distance_blocks, lee_distance_matrix  # noqa: E402
 from lshlab.hashing import RandomHyperplaneHash  # noqa: E402
@@ -41,9 +44,39 @@ SIZES = {
     # n_db, n_q, k, kd_n, kd_q, ht_q, mem_rows, mem_cols, repeat
     "full": dict(n_db=60000, n_q=1000, k=100, kd_n=100000, kd_q=1000, ht_q=500, mem=(60000, 10000), repeat=3),
     "small": dict(n_db=10000, n_q=300, k=100, kd_n=20000, kd_q=300, ht_q=200, mem=(10000, 2000), repeat=3),
-    "tiny": dict(n_db=2000, n_q=40, k=10, kd_n=2000, kd_q=40, ht_q=40, mem=(2000, 500), repeat=1),
+    "tiny": dict(n_db=1000, n_q=20, k=10, kd_n=1000, kd_q=20, ht_q=20, mem=(1000, 300), repeat=1),
 }
-HT_CONFIGS = [(8, 8), (12, 8), (12, 16), (16, 16), (16, 32), (20, 32)]
+HT_CONFIGS = [(10, 16), (12, 16), (12, 32), (14, 32), (16, 64)]
+
+
+def _interleaved(fns, repeat):
+    """Time several callables in turns (a, b, c, a, b, c, …) so load drift hits them alike.
+
+    Returns {name: (min_s, median_s, last_result)}; one untimed warm-up call each.
+    """
+    results = {name: fn() for name, fn in fns.items()}
+    times = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            gc.collect()
+            t0 = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    return {n: (float(np.min(times[n])), float(np.median(times[n])), results[n]) for n in fns}
+
+
+def _timed_peak(fn):
+    """One call: (seconds, peak traced MB)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return elapsed, peak / 2**20
 
 
 def _same(a, b):
@@ -66,11 +99,11 @@ def _hamming_rows(cfg, rng):
         Q = np.packbits(rng.integers(0, 2, (n_q, n_bits), dtype=np.uint8), axis=1)
         ref_index = faiss.IndexBinaryFlat(n_bits)
         ref_index.add(C)
-        ref = timeit(lambda: ref_index.search(Q, k), repeat=rep)
         auto_index = HammingIndex(C, packed=True, backend="auto")
-        auto = timeit(lambda: auto_index.search(Q, k), repeat=rep)
         np_index = HammingIndex(C, packed=True, backend="numpy")
-        num = timeit(lambda: np_index.search(Q, k), repeat=rep)
+        t = _interleaved({"faiss": lambda: ref_index.search(Q, k), "auto": lambda: auto_index.search(Q, k),
+                          "numpy": lambda: np_index.search(Q, k)}, rep)
+        ref, auto, num = t["faiss"], t["auto"], t["numpy"]
         faiss_res = (ref[2][0].astype(np.int32), ref[2][1].astype(np.intp))
         shape = f"{n_db}×{n_q}, {n_bits} bits, top-{k}"
         rows.append(row(f"HammingIndex.search auto→{auto_index.backend_} ({shape})", "faiss IndexBinaryFlat",
@@ -89,8 +122,8 @@ def _lee_rows(cfg, rng):
         B = np.packbits(rng.integers(0, 2, (n_db, n_bits), dtype=np.uint8), axis=1)
         BQ = np.packbits(rng.integers(0, 2, (n_q, n_bits), dtype=np.uint8), axis=1)
         lee_index, ham_index = LeeIndex(L, q), HammingIndex(B, packed=True)
-        lee = timeit(lambda: lee_index.search(LQ, k), repeat=rep)
-        ham = timeit(lambda: ham_index.search(BQ, k), repeat=rep)
+        t = _interleaved({"lee": lambda: lee_index.search(LQ, k), "ham": lambda: ham_index.search(BQ, k)}, rep)
+        lee, ham = t["lee"], t["ham"]
         ref = _stable_topk(lee_distance_matrix(LQ[:20], L, q), k)
         agree = bool(np.array_equal(lee[2][0][:20], ref[0]) and np.array_equal(lee[2][1][:20], ref[1]))
         info = n_sym * np.log2(q)
@@ -117,8 +150,8 @@ def _brute_rows(cfg, X, Q, name):
 
     k, rep = cfg["k"], cfg["repeat"]
     nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X)
-    ref = timeit(lambda: nn.kneighbors(Q), repeat=rep)
-    ours = timeit(lambda: brute_force_knn(X, Q, k), repeat=rep)
+    t = _interleaved({"ref": lambda: nn.kneighbors(Q), "ours": lambda: brute_force_knn(X, Q, k)}, rep)
+    ref, ours = t["ref"], t["ours"]
     same_idx = float(np.mean(ours[2][1] == ref[2][1]))
     close = bool(np.allclose(ours[2][0], ref[2][0], rtol=1e-4, atol=1e-4))
     return [row(f"brute_force_knn ({name} {X.shape[0]}×{X.shape[1]}, {Q.shape[0]} queries, k={k})",
@@ -131,8 +164,9 @@ def _kdtree_rows(cfg, rng):
 
     n, nq, rep, leaf, k = cfg["kd_n"], cfg["kd_q"], cfg["repeat"], 10, 10
     X, Q = rng.random((n, 3)), rng.random((nq, 3))
-    ours = timeit(lambda: KDTree(X, leaf_size=leaf).query(Q, k), repeat=rep)
-    ref = timeit(lambda: SKKDTree(X, leaf_size=leaf).query(Q, k), repeat=rep)
+    t = _interleaved({"ours": lambda: KDTree(X, leaf_size=leaf).query(Q, k),
+                      "ref": lambda: SKKDTree(X, leaf_size=leaf).query(Q, k)}, rep)
+    ours, ref = t["ours"], t["ref"]
     build = timeit(lambda: KDTree(X, leaf_size=leaf), repeat=1)
     agree = bool(np.array_equal(ours[2][1], ref[2][1]) and np.allclose(ours[2][0], ref[2][0], rtol=1e-12))
     return [row(f"KDTree build+query ({n}×3, {nq} queries, k={k}, leaf_size={leaf})", "sklearn KDTree",
@@ -145,8 +179,9 @@ def _hashtable_rows(cfg, X, Q, name, rep):
     truth = timeit(lambda: brute_force_knn(X, Q, k), repeat=rep)
     true_idx = truth[2][1]
     rows, best = [], None
-    for K, L in HT_CONFIGS:
-        ht = HashTables(lambda s, K=K: RandomHyperplaneHash(n_bits=K, random_state=s), n_tables=L, random_state=0).fit(X)
+    for K, L in HT_CONFIGS if len(X) > 5000 else HT_CONFIGS[:2]:
+        ht = HashTables(lambda s, K=K: RandomHyperplaneHash(n_bits=K, center=True, random_state=s), n_tables=L,
+                        random_state=0).fit(X)
         res = timeit(lambda ht=ht: ht.query(Q, k), repeat=rep)
         dist, idx = res[2]
         recall = float(np.mean([np.intersect1d(a, b).size / k for a, b in zip(idx, true_idx)]))
@@ -155,7 +190,7 @@ def _hashtable_rows(cfg, X, Q, name, rep):
         exact = np.linalg.norm(X[np.where(ok, idx, 0)] - Q[:, None, :], axis=2)
         agree = bool(np.allclose(dist[ok], exact[ok], rtol=1e-4, atol=1e-4))
         note = f"recall@{k} {recall:.3f}, {cand:.0f} candidates/query ({100 * cand / len(X):.1f} %)"
-        r = row(f"HashTables.query SimHash K={K} × L={L} ({name}, {len(Q)} queries)", "brute_force_knn (exact)",
+        r = row(f"HashTables.query centred SimHash K={K} × L={L} ({name}, {len(Q)} queries, k={k})", "brute_force_knn (exact)",
                 res[:2], truth[:2], "recall vs cost curve", agree=agree, note=note)
         rows.append(r)
         if recall >= 0.9 and (best is None or r["ours_min_s"] < best[0]["ours_min_s"]):
@@ -196,8 +231,8 @@ def _memory_rows(cfg, X, rng):
 
     rows = []
     for label, fn, agree_fn in (("euclidean", euclid, euclid_agree), ("hamming 512 bits", hamming, hamming_agree)):
-        t = timeit(fn, repeat=1, warmup=0)
-        peak = peak_memory_mb(fn)
+        elapsed, peak = _timed_peak(fn)
+        t = (elapsed, elapsed)
         full_mb = n_a * n_b * (4 if label == "euclidean" else 2) / 2**20
         rows.append(row(f"pairwise {label} {n_a}×{n_b}, 1024-row blocks (reduced per block)", "—", t[:2], None,
                         "bounded memory", agree=bool(agree_fn()), peak_mb=peak,

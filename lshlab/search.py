@@ -10,7 +10,8 @@ are rare and are broken by index among the candidates examined.
 from __future__ import annotations
 
 import heapq
-import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -164,8 +165,13 @@ class HammingIndex:
         ``"faiss"`` uses ``faiss.IndexBinaryFlat`` (multi-threaded C++); codes whose length is not
         a multiple of 8 bits are padded with zero bits in database and queries alike, which leaves
         every distance unchanged.  ``"numpy"`` uses the blocked ``np.bitwise_count`` kernel of
-        :func:`lshlab.distances.hamming_distance_matrix` and a stable top-k.  ``"auto"`` uses faiss
+        :func:`lshlab.distances.hamming_distance_matrix` and a stable top-k.  ``"auto"`` uses numpy
+        for codes of at most 64 bits (one word: there the scan is cheaper than faiss's per-query
+        heap of k results — measured in ``benchmarks/bench_search.py``) and faiss for longer codes
         when it is importable, else numpy.
+    n_jobs : int or None, default None
+        Threads of the numpy backend (query blocks in parallel; numpy releases the GIL in its
+        kernels).  None = the number of CPU cores, as faiss uses by default.
 
     Attributes
     ----------
@@ -181,7 +187,12 @@ class HammingIndex:
     return identical arrays (faiss heaps compare (distance, id) pairs; tested).
     """
 
-    def __init__(self, codes, packed=False, backend="auto"):
+    _AUTO_NUMPY_MAX_BYTES = 8
+
+    def __init__(self, codes, packed=False, backend="auto", n_jobs=None):
+        self.n_jobs = n_jobs
+        if n_jobs is not None:
+            check_positive_int(n_jobs, "n_jobs")
         if backend not in ("auto", "numpy", "faiss"):
             raise ValueError(f"backend must be 'auto', 'numpy' or 'faiss', got {backend!r}")
         self.packed = bool(packed)
@@ -195,7 +206,8 @@ class HammingIndex:
         self._packed_db = P
         self.n_database = P.shape[0]
         if backend == "auto":
-            backend = "faiss" if faiss_available() else "numpy"
+            short = P.shape[1] <= self._AUTO_NUMPY_MAX_BYTES
+            backend = "faiss" if faiss_available() and not short else "numpy"
         if backend == "faiss" and not faiss_available():
             raise ValueError("backend='faiss' needs the faiss package (pip install faiss-cpu); use 'numpy'")
         self.backend_ = backend
@@ -244,12 +256,26 @@ class HammingIndex:
         nq = Wq.shape[0]
         dist = np.empty((nq, k), dtype=np.int32)
         idx = np.empty((nq, k), dtype=np.intp)
-        for q0 in range(0, nq, block):
+
+        def work(q0):
             q1 = min(q0 + block, nq)
             D = _hamming_rows(Wq[q0:q1], self._words, self.n_bits)
-            d, i = _topk_stable(D, k)
-            dist[q0:q1], idx[q0:q1] = d, i
+            dist[q0:q1], idx[q0:q1] = _topk_stable(D, k)
+
+        starts = range(0, nq, block)
+        n_jobs = self._n_threads()
+        if n_jobs == 1 or len(starts) == 1:
+            for q0 in starts:
+                work(q0)
+        else:  # numpy releases the GIL inside ufuncs and partitions: query blocks run in parallel
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                list(pool.map(work, starts))
         return dist, idx
+
+    def _n_threads(self):
+        if self.n_jobs is None:
+            return max(1, min(os.cpu_count() or 1, 8))
+        return check_positive_int(self.n_jobs, "n_jobs")
 
 
 class LeeIndex:
@@ -265,16 +291,16 @@ class LeeIndex:
     ----------
     codes : array-like of shape (n_database, n_symbols), integers in 0 … q−1
     q : int >= 2
-    backend : passed to :class:`HammingIndex`.
+    backend, n_jobs : passed to :class:`HammingIndex`.
     """
 
-    def __init__(self, codes, q, backend="auto"):
+    def __init__(self, codes, q, backend="auto", n_jobs=None):
         self.q = check_positive_int(q, "q", minimum=2)
         C = check_qary_codes(codes, self.q, "codes")
         self.n_symbols = C.shape[1]
         self.n_database = C.shape[0]
         words = _lee_words(C, self.q)
-        self._index = HammingIndex(words.view(np.uint8), packed=True, backend=backend)
+        self._index = HammingIndex(words.view(np.uint8), packed=True, backend=backend, n_jobs=n_jobs)
         self.backend_ = self._index.backend_
         self.n_bits_embedded = self.n_symbols * _lee_bits_per_symbol(self.q)
 
@@ -543,6 +569,7 @@ class HashTables:
             raise ValueError(f"hasher_factory must be a callable seed -> hasher, got {self.hasher_factory!r}")
         L = check_positive_int(self.n_tables, "n_tables")
         self.X_ = check_matrix(X, "X")
+        self._x2 = _sq_norms(self.X_)
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(0, 2**31 - 1, size=L)
         self.hashers_, self.buckets_ = [], []
@@ -583,10 +610,18 @@ class HashTables:
         check_same_width(self.X_, Q, ("X", "Q"), what="features")
         qkeys = [self._keys(h, Q) for h in self.hashers_]
         empty = np.zeros(0, dtype=np.intp)
+        seen = np.zeros(self.X_.shape[0], dtype=bool)  # union by marking: O(n) bytes, no sort
         out = []
         for i in range(Q.shape[0]):
             parts = [b.get(qk[i].tobytes(), empty) for b, qk in zip(self.buckets_, qkeys)]
-            out.append(np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0])
+            if len(parts) == 1:
+                out.append(parts[0])
+                continue
+            for p in parts:
+                seen[p] = True
+            c = np.flatnonzero(seen)
+            seen[c] = False
+            out.append(c)
         self.last_n_candidates_ = np.array([len(c) for c in out], dtype=np.int64)
         return out
 
@@ -599,7 +634,9 @@ class HashTables:
             candidates were found
         idx : ndarray of intp, shape (n_queries, k); ``-1`` in the padded places
 
-        Ties are broken by database index.  The number of distinct candidates examined per query is
+        Candidates are ranked exactly (as in :func:`brute_force_knn`: float32 scores, then the best
+        k + m recomputed directly); ties are broken by database index.  The number of distinct
+        candidates examined per query is
         stored in :attr:`last_n_candidates_` (the cost to plot recall against).
         """
         self._check_fitted()
@@ -608,13 +645,37 @@ class HashTables:
         cands = self.candidates(Q)
         dist = np.full((Q.shape[0], k), np.inf, dtype=np.float32)
         idx = np.full((Q.shape[0], k), -1, dtype=np.intp)
+        buf = np.empty((min(self._rerank_chunk, max(map(len, cands), default=0)), self.X_.shape[1]), np.float32)
         for i, c in enumerate(cands):
             if len(c) == 0:
                 continue
-            diff = self.X_[c]
-            diff -= Q[i]  # direct differences (no ‖x‖² + ‖q‖² − 2xᵀq cancellation)
-            d = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-            order = np.lexsort((c, d))[:k]
-            dist[i, : len(order)] = d[order]
-            idx[i, : len(order)] = c[order]
+            d, c = self._rerank(Q[i], c, k, buf)
+            dist[i, : len(c)] = d
+            idx[i, : len(c)] = c
         return dist, idx
+
+    _rerank_chunk = 4096
+
+    def _rerank(self, q, c, k, buf):
+        """Exact top-k of one query among its candidates ``c`` (ascending indices).
+
+        Scores ``‖x‖² − 2xᵀq`` come from a gather into a reused buffer and one float32 product per chunk
+        (the same expansion as :func:`brute_force_knn`); the best ``k + m`` are then recomputed
+        directly as ``‖x − q‖`` in float64 and sorted by (distance, index).
+        """
+        n_c = len(c)
+        kk = min(n_c, k + max(8, k // 8))
+        if kk < n_c:
+            score = np.empty(n_c, dtype=np.float32)
+            for s in range(0, n_c, len(buf)):
+                cc = c[s : s + len(buf)]
+                rows = np.take(self.X_, cc, axis=0, out=buf[: len(cc)], mode="clip")  # unbuffered gather
+                np.einsum("ij,j->i", rows, q, out=score[s : s + len(cc)])  # no BLAS thread start-up
+            score *= -2.0
+            score += self._x2[c]
+            c = c[np.argpartition(score, kk - 1)[:kk]]
+        diff = self.X_[c].astype(np.float64)
+        diff -= q
+        d = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        order = np.lexsort((c, d))[:k]
+        return d[order], c[order]
