@@ -7,7 +7,7 @@ from scipy.spatial.distance import cdist
 from sklearn.neighbors import KDTree as SKKDTree
 from sklearn.neighbors import NearestNeighbors
 
-from lshlab.distances import hamming_distance_matrix, lee_distance_matrix, pack_bits
+from lshlab.distances import hamming_distance_matrix, pack_bits
 from lshlab.hashing import PStableHash, RandomHyperplaneHash
 from lshlab.search import HammingIndex, HashTables, KDTree, LeeIndex, brute_force_knn, faiss_available
 
