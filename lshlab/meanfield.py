@@ -203,11 +203,22 @@ def solve_meanfield(
         pair_s = np.asarray(pair_s, dtype=np.float64).ravel()
         if pair_r2.shape != pair_s.shape:
             raise ValueError(f"pair_r2 {pair_r2.shape} and pair_s {pair_s.shape} must have the same length")
+        for name, arr in (("pair_r2", pair_r2), ("pair_s", pair_s)):
+            if not np.isfinite(arr).all():
+                raise ValueError(f"{name} contains NaN or infinite values")
+        if pair_r2.min() < 0:
+            raise ValueError(f"pair_r2 must hold squared distances >= 0, got a minimum of {pair_r2.min()}")
     if reg > 0:
         epsilon = check_positive_float(epsilon, "epsilon")
         if prior is None:
             raise ValueError("reg > 0 needs prior samples (e.g. learner.prior_samples_)")
         prior = np.asarray(prior, dtype=np.float64).ravel()
+        if prior.size == 0 or not np.isfinite(prior).all():
+            raise ValueError("prior must be a non-empty array of finite samples of the prior measure")
+        if prior.min() < low or prior.max() > high:
+            raise ValueError(
+                f"prior must lie inside bounds ({low}, {high}), got range [{prior.min()}, {prior.max()}]"
+            )
 
     edges = np.linspace(low, high, n_cells + 1)
     dx = edges[1] - edges[0]
@@ -234,6 +245,8 @@ def solve_meanfield(
     fixed = np.zeros(n_cells) if potential is None else np.asarray(potential(grid), dtype=np.float64)
     if fixed.shape != (n_cells,):
         raise ValueError(f"potential must return {n_cells} values on the cell centres, got shape {fixed.shape}")
+    if not np.isfinite(fixed).all():
+        raise ValueError("potential returned NaN or infinite values on the grid")
     D = 0.0 if np.isinf(beta) else 1.0 / beta
 
     if pair_r2 is not None:
