@@ -1,0 +1,273 @@
+"""Slider-move latency of every explorer: pure update + draw + PNG render, at 10k database points.
+
+A slider move in an :class:`lshlab.widgets.Explorer` runs ``update(**params)``, clears the reused
+Figure, ``draw(result, axes)`` and renders the figure to the PNG shown in the image widget.  For each
+explorer in ``lshlab.widgets`` this benchmark builds it as its lecture does (Fashion-MNIST, 10,000
+database images; digits for ``size="tiny"``), then moves one slider through its values and times every
+move, wall clock (``time.perf_counter``) and CPU (``time.process_time``), minimum and median over the
+repetitions.  Goal: ≤ 250 ms per move.
+
+The reference column is the render path used before (``Figure.savefig(..., bbox_inches="tight")`` per
+redraw, i.e. two draws and the default zlib level), run on the same explorer with the same parameter
+values, interleaved with ours so both see the same machine load: the ratio is the speed-up of the
+render change.  The CPU is shared with other users, so wall times are inflated; the "met" column uses
+the median CPU time of a move (single-threaded drawing: on an idle machine wall ≈ CPU).  ``agree``
+means every move produced a PNG of a figure with axes and no error, and the picture has the size of
+the previous path's picture (within 4 pixels: the tight crop is rounded to whole pixels).
+
+Settings that are not the explorer's own (codes of the DSH explorer, the metric of the metric
+explorer, the methods of the code comparison) use cheap stand-ins, because only the slider path is
+timed: a random-hyperplane hash instead of trained DSH networks, a random positive-definite matrix
+instead of ITML, LSH / PCAH / ITQ / SH without the RBM.
+
+``size="tiny"`` (the ``pytest -m bench`` smoke test) runs three explorers on 300 digits, one pass.
+
+Run: ``.venv/bin/python benchmarks/bench_widgets.py [full|tiny]`` or
+``.venv/bin/python benchmarks/run_all.py --only widgets``.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+from _timing import markdown_table, row  # noqa: E402
+
+from lshlab.data import load_dataset  # noqa: E402
+
+GOAL_S = 0.250
+PNG_MAGIC = b"\x89PNG"
+TINY_CASES = ("scatter_pr_explorer", "lee_explorer", "dsh_explorer")  # fixed margins, tight crop, images
+
+SIZES = {
+    "full": dict(dataset="fashion-mnist", n_db=10000, n_query=200, repeat=3, langevin_iter=120, mf_iter=40,
+                 theory_bits=(256, 1024, 4096), overlap_bits=(16, 64, 256, 1024)),
+    "tiny": dict(dataset="digits", n_db=300, n_query=20, repeat=1, langevin_iter=10, mf_iter=5,
+                 theory_bits=(64, 256), overlap_bits=(16, 64)),
+}
+
+
+# ------------------------------------------------------------------------------------------ timing
+def _old_render(explorer, params):
+    """The render path before this benchmark's change: new axes, draw, ``savefig`` (tight unless margins)."""
+    result = explorer.update_fn(**explorer.fixed, **params)
+    fig = explorer.figure
+    fig.clear()
+    axes = fig.subplots(explorer.nrows, explorer.ncols, squeeze=True)
+    explorer.draw_fn(result, axes)
+    if explorer.margins is not None:
+        fig.subplots_adjust(**explorer.margins)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches=None if explorer.margins is not None else "tight")
+    return buf.getvalue()
+
+
+def _png_size(png):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).size
+
+
+def _clock(fn):
+    gc.collect()
+    w0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - w0, time.process_time() - c0, out
+
+
+def _stats(xs):
+    return float(np.min(xs)), float(np.median(xs))
+
+
+def time_explorer(name, explorer, control, values, repeat, note=""):
+    """Move ``explorer.controls[control]`` through ``values`` ``repeat`` times (after one warm-up pass
+    that fills the explorers' caches), timing each move with the current render and with the old one."""
+    ctrl = explorer.controls[control]
+    fixed_params = dict(explorer.params)
+    moves = [v for v in values if v != ctrl.value] + [ctrl.value]
+    sane, sizes_match = True, True
+    for v in moves:  # warm-up: every value once on both paths
+        ctrl.value = v
+        _old_render(explorer, {**fixed_params, control: v})
+    new_w, new_c, old_w, old_c = [], [], [], []
+    stages = {"update_ms": [], "draw_ms": [], "render_ms": []}
+    for _ in range(repeat):
+        for v in moves:  # consecutive values differ, so every assignment is a slider move
+            w, c, _ = _clock(lambda: setattr(ctrl, "value", v))  # observe → explorer.refresh()
+            new_w.append(w)
+            new_c.append(c)
+            for k in stages:
+                stages[k].append(explorer.timings[k])
+            png = bytes(explorer.image.value)
+            sane &= (png.startswith(PNG_MAGIC) and "error" not in explorer.status.value
+                     and len(explorer.figure.axes) > 0 and explorer.result is not None)
+            w, c, old_png = _clock(lambda: _old_render(explorer, {**fixed_params, control: v}))
+            old_w.append(w)
+            old_c.append(c)
+            (a, b), (a_old, b_old) = _png_size(png), _png_size(old_png)
+            sizes_match &= abs(a - a_old) <= 4 and abs(b - b_old) <= 4
+    new_cpu, old_cpu = _stats(new_c), _stats(old_c)
+    st = {k: float(np.median(v)) for k, v in stages.items()}
+    r = row(f"{name}: slider move (update + draw + render)", "same move, old savefig render",
+            _stats(new_w), _stats(old_w), f"≤ {GOAL_S * 1e3:.0f} ms", agree=sane and sizes_match)
+    r["meets_goal"] = bool(new_cpu[1] <= GOAL_S)
+    r["note"] = (f"CPU ms min/med: {1e3 * new_cpu[0]:.0f}/{1e3 * new_cpu[1]:.0f} (old {1e3 * old_cpu[0]:.0f}/"
+                 f"{1e3 * old_cpu[1]:.0f}); median wall ms update {st['update_ms']:.0f}, draw {st['draw_ms']:.0f}, "
+                 f"render {st['render_ms']:.0f}" + (f"; {note}" if note else ""))
+    return r
+
+
+# ------------------------------------------------------------------------------------------ explorers
+def _data(cfg):
+    if cfg["dataset"] == "digits":
+        return load_dataset("digits", n_train=cfg["n_db"], n_query=cfg["n_query"], seed=0)
+    return load_dataset(cfg["dataset"], n_train=cfg["n_db"], n_query=cfg["n_query"], seed=0)
+
+
+def _cases(cfg, ds):
+    """(name, build() -> explorer, control, values, note) for every explorer of lshlab.widgets."""
+    from lshlab import widgets
+    from lshlab.hashing import RandomHyperplaneHash
+
+    X, y, Q, yq = ds.X_train, ds.y_train, ds.X_query, ds.y_query
+    n = X.shape[0]
+    cases = []
+
+    def scatter():
+        return widgets.scatter_pr_explorer(X, y, Q, yq, lambda n_bits: RandomHyperplaneHash(
+            n_bits, center=True, random_state=0), bits=(16, 64, 256))
+    cases.append((f"scatter_pr_explorer ({n} db, {min(100, Q.shape[0])} queries)", scatter, "n_bits", (16, 64, 256), ""))
+
+    cases.append(("collision_explorer", lambda: widgets.collision_explorer(), "n_bits", (16, 64, 256),
+                  "synthetic pairs, no database"))
+    cases.append(("amplification_explorer", lambda: widgets.amplification_explorer(), "L", (4, 8, 16),
+                  "synthetic pairs, no database"))
+    cases.append(("disagreement_explorer", lambda: widgets.disagreement_explorer(
+        bandwidth=1.0, bandwidth_range=(0.25, 4.0), bits=cfg["theory_bits"], n_bits=cfg["theory_bits"][1]),
+        "n_bits", cfg["theory_bits"], "synthetic pairs, hashed at every move"))
+
+    def lee():
+        return widgets.lee_explorer(X, Q[0], q=20, q_range=(2, 64), n_hashes=256, n_features=512,
+                                    kernel=float(np.median(np.linalg.norm(X[: n // 2] - X[n - n // 2:][: n // 2], axis=1))))
+    cases.append((f"lee_explorer ({n} db)", lee, "q", (4, 20, 64), ""))
+
+    Xt = X[: min(n, 2000)]
+    yt = np.where(y[: Xt.shape[0]] % 2 == 0, 1, -1)
+
+    def temperature():
+        return widgets.temperature_explorer(Xt, yt, betas=(1e3, 1e4), regs=(0.0, 1.0), beta=1e4, reg=0.0,
+                                            n_particles=40, n_iter=cfg["langevin_iter"], step=1e-3,
+                                            bounds=(0.0, 0.05), epsilon=2e-5, batch_size=256, random_state=0)
+    cases.append((f"temperature_explorer ({Xt.shape[0]} points)", temperature, "beta", (1e3, 1e4),
+                  "cached runs (a first visit runs the Langevin learner, see the separate row)"))
+
+    Xm = X[: min(n, 800)] / float(np.median(np.linalg.norm(X[:800], axis=1)))
+    ym = np.where(y[: Xm.shape[0]] % 2 == 0, 1, -1)
+
+    def meanfield():
+        return widgets.meanfield_explorer(Xm, ym, betas=(30.0, 100.0), ns=(30, 100), beta=100.0, n_particles=100,
+                                          n_iter=cfg["mf_iter"], step=0.1, bounds=(0.0, 5.0), n_pairs=256,
+                                          n_cells=100, init_range=(0.0, 0.5), random_state=0)
+    cases.append((f"meanfield_explorer ({Xm.shape[0]} points)", meanfield, "n_particles", (30, 100),
+                  "cached runs"))
+
+    def spectral():
+        from lshlab.metrics import relevance_from_labels
+
+        cmp = widgets.fit_code_comparison(X, X, Q, relevance_from_labels(yq, y), bits=(12, 24, 32, 48),
+                                          methods=("LSH", "PCAH", "ITQ", "SH"))
+        return widgets.spectral_explorer(cmp, published=widgets.PUBLISHED_CNNH_MNIST)
+    cases.append((f"spectral_explorer ({n} db)", spectral, "n_bits", (12, 24, 48), "LSH/PCAH/ITQ/SH, no RBM"))
+
+    def metric():
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=min(40, X.shape[1]), random_state=0).fit(X)
+        Zd, Zq = pca.transform(X), pca.transform(Q)
+        rng = np.random.default_rng(0)
+        L = rng.normal(size=(Zd.shape[1], Zd.shape[1])) / np.sqrt(Zd.shape[1])
+        comp = widgets.prepare_metric_comparison(Zd, y, Zq, yq, {"Euclidean": None, "random PSD": L @ L.T
+                                                                 + np.eye(Zd.shape[1])}, max_bits=256, k=5)
+        return widgets.metric_explorer(comp, value=64)
+    cases.append((f"metric_explorer ({n} db, {Q.shape[0]} queries)", metric, "n_bits", (16, 64, 256),
+                  "random PSD metric stands in for ITML"))
+
+    def dsh():
+        models = {b: RandomHyperplaneHash(b, center=True, random_state=0).fit(X) for b in (12, 24, 48)}
+        return widgets.dsh_explorer(models, Q, yq, X, y, image_shape=ds.image_shape)
+    cases.append((f"dsh_explorer ({n} db)", dsh, "n_bits", (12, 24, 48), "hyperplane codes stand in for DSH nets"))
+
+    def overlap():
+        from lshlab.distances import euclidean_distance_matrix
+
+        bits = cfg["overlap_bits"]
+        h = RandomHyperplaneHash(bits[-1], center=True, random_state=0).fit(X)
+        cq, cd = h.transform(Q), h.transform(X)
+        D = euclidean_distance_matrix(Q, X)
+        return widgets.Explorer(
+            update=lambda n_bits, k: (widgets.update_overlap(D, cq, cd, n_bits, k), n_bits, k),
+            draw=lambda r, axes: widgets.draw_overlap(r[0], axes, n_bits=r[1], k=r[2]),
+            controls={"n_bits": widgets.selection_slider("bits", bits, bits[0]),
+                      "k": widgets.selection_slider("k", (10, 50, 100), 10)},
+            ncols=2, figsize=(10, 3.4))
+    cases.append((f"overlap (update_overlap + draw_overlap in an Explorer, {n} db)", overlap, "n_bits",
+                  cfg["overlap_bits"], "overlap_explorer itself renders via Output/display, see report"))
+    return cases
+
+
+def _first_visit_temperature(cfg, ds):
+    """One uncached temperature update (a Langevin run) timed once per new β: what a first visit costs."""
+    from lshlab.widgets import prepare_temperature, update_temperature
+
+    X = ds.X_train[:2000]
+    yt = np.where(ds.y_train[: X.shape[0]] % 2 == 0, 1, -1)
+    data = prepare_temperature(X, yt, n_particles=40, n_iter=cfg["langevin_iter"], step=1e-3, bounds=(0.0, 0.05),
+                               epsilon=2e-5, batch_size=256, random_state=0)
+    walls, cpus = [], []
+    for beta in (1e2, 1e3, 1e4)[: max(2, cfg["repeat"])]:
+        w, c, res = _clock(lambda: update_temperature(data, beta, 0.0))
+        walls.append(w)
+        cpus.append(c)
+    r = row(f"temperature: first visit of a β (update only, {X.shape[0]} points, {cfg['langevin_iter']} steps)",
+            "—", _stats(walls), None, f"≤ {GOAL_S * 1e3:.0f} ms", agree=bool(np.isfinite(res.alignment).all()))
+    r["meets_goal"] = bool(np.median(cpus) <= GOAL_S)
+    r["note"] = f"CPU ms min/med {1e3 * min(cpus):.0f}/{1e3 * np.median(cpus):.0f}; uncached Langevin run"
+    return r
+
+
+def run(size="full"):
+    import matplotlib.pyplot as plt
+
+    from lshlab.plots import set_style
+
+    cfg = SIZES["tiny" if size == "tiny" else "full"]
+    ds = _data(cfg)
+    rows = []
+    with matplotlib.rc_context():
+        set_style()  # the lectures draw with the course style
+        for name, build, control, values, note in _cases(cfg, ds):
+            if size == "tiny" and not name.startswith(TINY_CASES):
+                continue
+            explorer = build()
+            rows.append(time_explorer(name, explorer, control, values, cfg["repeat"], note))
+            explorer.close()
+            plt.close("all")
+        rows.append(_first_visit_temperature(cfg, ds))
+    return rows
+
+
+if __name__ == "__main__":
+    print(markdown_table(run(sys.argv[1] if len(sys.argv) > 1 else "full")))
