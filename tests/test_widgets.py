@@ -212,3 +212,80 @@ def test_explorer_debounces_inside_a_running_event_loop():
 
     asyncio.run(move())
     assert calls == [1, 4] and ex.result == 4
+
+
+# ---------------------------------------------------------------- rendering (one draw per redraw, same picture)
+def _decode(png):
+    from PIL import Image
+    import io
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _savefig_tight(fig):
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _line_explorer(margins=None, adjust=None, xlabel_size=10, layout=None):
+    def draw(result, ax):
+        ax.plot(np.arange(10) * result, label="line")
+        ax.set_xlabel("x label", fontsize=xlabel_size)
+        ax.set_title("a title")
+        ax.legend()
+        if adjust:
+            ax.figure.subplots_adjust(**adjust)
+        if layout:
+            ax.figure.set_layout_engine(layout)
+        return ax.figure
+
+    return Explorer(lambda v: v, draw, {"v": selection_slider("v", [1, 2])}, figsize=(4, 3), dpi=80,
+                    margins=margins)
+
+
+def _count_draws(fig):
+    calls = []
+    original = fig.draw
+
+    def counting(renderer):
+        calls.append(1)
+        return original(renderer)
+
+    fig.draw = counting
+    return calls
+
+
+@pytest.mark.parametrize("adjust", [dict(left=0.2, right=0.9, bottom=0.25, top=0.85),  # inside: crop
+                                    dict(left=0.0, right=1.0, bottom=0.0, top=1.0)])   # outside: one savefig
+def test_render_is_one_draw_with_the_tight_picture(adjust):
+    ex = _line_explorer(adjust=adjust)
+    calls = _count_draws(ex.figure)
+    png = ex.render_png()
+    full = np.asarray(ex.figure.canvas.buffer_rgba())[..., :3].copy()  # the canvas of that one draw
+    assert png.startswith(PNG_MAGIC) and len(calls) == 1
+    ours, ref = _decode(png), _decode(_savefig_tight(ex.figure))
+    assert abs(ours.shape[0] - ref.shape[0]) <= 1 and abs(ours.shape[1] - ref.shape[1]) <= 1
+    if adjust["left"] == 0.0:  # drawn through savefig with the same box: the very same pixels
+        np.testing.assert_array_equal(ours, ref)
+    else:  # cropped: smaller than the canvas, nothing but white cut away
+        assert ours.shape[0] < full.shape[0] and ours.shape[1] < full.shape[1]
+        ink = lambda a: (a < 250).any(axis=2).sum()  # noqa: E731
+        assert ink(ours) == ink(full)
+
+
+def test_render_with_fixed_margins_keeps_the_figure_size():
+    ex = _line_explorer(margins=dict(left=0.15, right=0.95, bottom=0.2, top=0.85))
+    calls = _count_draws(ex.figure)
+    ex.controls["v"].value = 2
+    assert len(calls) == 1
+    assert _decode(bytes(ex.image.value)).shape[:2] == (3 * 80, 4 * 80)
+    assert set(ex.timings) == {"update_ms", "draw_ms", "render_ms"}
+
+
+def test_render_with_a_layout_engine_matches_savefig():
+    ex = _line_explorer(layout="constrained")
+    ours, ref = _decode(ex.render_png()), _decode(_savefig_tight(ex.figure))
+    np.testing.assert_array_equal(ours, ref)
