@@ -22,6 +22,15 @@ numerator, the second penalises the norm in the denominator; the stationary poin
 ``gamma = E[y y' K] / E[K^2]`` at the optimum.  The learner reports ``A`` on a held sample
 (``alignment_``) at every iteration.
 
+Pair targets.  The loss only needs a target ``s`` per pair.  ``y y'`` is ``2 * 1[y = y'] - 1``, which
+extends from the one-vs-rest labels of seed eq. (4) to integer cluster labels ("same cluster vs
+different cluster", :func:`kmeans_pseudo_labels` with ``mode="clusters"``; ``balance_pairs=True``
+draws as many same-cluster as different-cluster pairs).  ``pair_target="indicator"`` uses
+``s = 1[y = y']`` instead (the "ideal kernel" of Kwok & Tsang, "Learning with idealized kernels",
+ICML 2003).  For ``gamma = 1`` the loss is ``1/2 (s - K)^2`` up to a constant, minimised pointwise by
+``K(r) = E[s | r]``: ``P(same | r)`` for the indicator, ``2 P(same | r) - 1`` for the sign target, cut
+at 0 because a Gaussian mixture is positive, so the sign target learns a steeper (narrower) kernel.
+
 Variant ``objective="centered_alignment"``: the drift is instead ``g_k = -N dA_c / d xi_k`` for the
 centred alignment ``A_c = <K_c, Y_c>_F / (||K_c||_F ||Y_c||_F)``, ``K_c = H K H``, ``Y_c = H y y^T H``
 (Cortes, Mohri & Rostamizadeh, JMLR 2012; ``kernel_target_alignment(K, y, centered=True)``), evaluated
@@ -74,23 +83,29 @@ __all__ = [
 ]
 
 
-def kmeans_pseudo_labels(X, n_clusters=2, cluster=0, subset=None, random_state=None):
-    """Labels ``+1`` / ``-1`` from k-means on a subset of the data (seed eq. (4)).
+def kmeans_pseudo_labels(X, n_clusters=2, cluster=0, subset=None, random_state=None, mode="one_vs_rest"):
+    """Pseudo-labels from k-means on a subset of the data (seed eq. (4) and its multi-cluster form).
 
     k-means (scikit-learn, ``n_init=4``) is run on ``subset`` rows drawn without replacement (all rows
-    when ``subset`` is None); every row of ``X`` is then assigned to its nearest centroid and labelled
-    ``y_i = +1`` if it falls in cluster ``cluster`` (clusters numbered by decreasing size, so
-    ``cluster=0`` is the largest) and ``-1`` otherwise.
+    when ``subset`` is None); every row of ``X`` is then assigned to its nearest centroid, clusters
+    being numbered by decreasing size on the subset (cluster 0 is the largest).
+
+    ``mode="one_vs_rest"`` (seed eq. (4)): ``y_i = +1`` if row ``i`` falls in cluster ``cluster`` and
+    ``-1`` otherwise.  ``mode="clusters"``: ``y_i`` is the cluster number itself (``cluster`` is not
+    used); :class:`LangevinKernelLearner` turns it into the pair target "same cluster" (+1) vs
+    "different cluster" (-1), of which the one-vs-rest target ``y_i y_j`` is the two-cluster case.
 
     Returns
     -------
-    y : ndarray of int8, shape (n_samples,)
+    y : ndarray of int8 (``one_vs_rest``) or int64 (``clusters``), shape (n_samples,)
     """
     from sklearn.cluster import KMeans
 
     X = check_matrix(X, "X")
     n = X.shape[0]
     n_clusters = check_positive_int(n_clusters, "n_clusters", minimum=2)
+    if mode not in ("one_vs_rest", "clusters"):
+        raise ValueError(f"mode must be 'one_vs_rest' or 'clusters', got {mode!r}")
     if isinstance(cluster, bool) or not isinstance(cluster, numbers.Integral) or not 0 <= cluster < n_clusters:
         raise ValueError(f"cluster must be an integer in 0..{n_clusters - 1}, got {cluster!r}")
     rng = check_random_state(random_state)
@@ -105,6 +120,10 @@ def kmeans_pseudo_labels(X, n_clusters=2, cluster=0, subset=None, random_state=N
     sizes = np.bincount(km.labels_, minlength=n_clusters)
     order = np.argsort(-sizes, kind="stable")  # cluster 0 = largest cluster on the subset
     assign = km.predict(X)
+    if mode == "clusters":
+        rank = np.empty(n_clusters, dtype=np.int64)
+        rank[order] = np.arange(n_clusters)
+        return rank[assign]
     y = np.where(assign == order[cluster], 1, -1).astype(np.int8)
     return y
 
@@ -117,23 +136,57 @@ def reflect(x, low, high):
     ``L = high - low``, and mirror the second half.
     """
     x = np.asarray(x, dtype=np.float64)
+    low, high = float(low), float(high)
+    if not (np.isfinite(low) and np.isfinite(high)) or low >= high:
+        raise ValueError(f"reflect needs finite walls with low < high, got ({low}, {high})")
     length = high - low
     y = np.mod(x - low, 2.0 * length)
     y = np.where(y > length, 2.0 * length - y, y)
     return low + y
 
 
-def sample_pairs(X, y, n_pairs, rng):
-    """Draw ``n_pairs`` index pairs ``i != j`` uniformly; return ``(r2, s, i, j)``.
+def sample_pairs(X, y, n_pairs, rng, balance=False):
+    """Draw ``n_pairs`` index pairs ``i != j``; return ``(r2, s, i, j)``.
 
-    ``r2 = ||x_i - x_j||^2`` (float64) and ``s = y_i y_j`` in {-1, +1}.
+    ``r2 = ||x_i - x_j||^2`` (float64) and the pair target ``s = 2 * 1[y_i = y_j] - 1`` in {-1, +1},
+    which is ``y_i y_j`` for labels in {-1, +1} (seed eq. (4)) and "same cluster vs different cluster"
+    for integer cluster labels.  ``balance=False`` draws pairs uniformly over ``i != j``;
+    ``balance=True`` draws ``n_pairs // 2`` pairs uniformly among the same-label pairs and the rest
+    uniformly among the different-label pairs, so both targets weigh equally in the loss even when
+    same-label pairs are rare (k clusters: about 1/k of all pairs).
     """
     n = X.shape[0]
-    i = rng.randint(0, n, size=n_pairs)
-    j = (i + rng.randint(1, n, size=n_pairs)) % n  # uniform over j != i
+    y = np.asarray(y)
+    if not balance:
+        i = rng.randint(0, n, size=n_pairs)
+        j = (i + rng.randint(1, n, size=n_pairs)) % n  # uniform over j != i
+    else:
+        classes, inv, counts = np.unique(y, return_inverse=True, return_counts=True)
+        n_same_pairs = counts * (counts - 1.0)
+        if n_same_pairs.sum() == 0 or classes.size < 2:
+            raise ValueError("balance=True needs a label with >= 2 samples and at least two labels")
+        n_same = n_pairs // 2
+        # same-label pairs: class c with probability n_c (n_c - 1) / sum, then two distinct members
+        c = rng.choice(classes.size, size=n_same, p=n_same_pairs / n_same_pairs.sum())
+        order = np.argsort(inv, kind="stable")
+        start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        a = rng.randint(0, counts[c])
+        b = (a + 1 + (rng.random_sample(n_same) * (counts[c] - 1)).astype(np.int64)) % counts[c]
+        i_same, j_same = order[start[c] + a], order[start[c] + b]
+        # different-label pairs: uniform pairs i != j, rejected while the labels agree
+        i_diff = np.empty(0, dtype=np.int64)
+        j_diff = np.empty(0, dtype=np.int64)
+        while i_diff.size < n_pairs - n_same:
+            m = 2 * (n_pairs - n_same - i_diff.size) + 16
+            ii = rng.randint(0, n, size=m)
+            jj = (ii + rng.randint(1, n, size=m)) % n
+            keep = y[ii] != y[jj]
+            i_diff, j_diff = np.r_[i_diff, ii[keep]], np.r_[j_diff, jj[keep]]
+        i = np.r_[i_same, i_diff[: n_pairs - n_same]]
+        j = np.r_[j_same, j_diff[: n_pairs - n_same]]
     diff = X[i].astype(np.float64) - X[j].astype(np.float64)
     r2 = np.einsum("ij,ij->i", diff, diff)
-    s = (y[i].astype(np.float64) * y[j].astype(np.float64))
+    s = np.where(y[i] == y[j], 1.0, -1.0)
     return r2, s, i, j
 
 
@@ -295,6 +348,18 @@ class LangevinKernelLearner(BaseEstimator):
         Elastic reflection (default) or Euclidean projection onto the box.
     n_eval : int
         Size of the held sample on which ``alignment_`` is measured.
+    balance_pairs : bool
+        Draw the pair pool with as many same-label as different-label pairs (:func:`sample_pairs`
+        with ``balance=True``) and weigh the two halves equally in ``alignment_``.  Meant for
+        multi-cluster labels, where uniform pairs are mostly "different" and the squared loss is then
+        minimised by a kernel that is small everywhere.
+    pair_target : {"sign", "indicator"}
+        Target ``s`` of a pair in ``E_gamma``: ``"sign"`` (default, the paper's
+        ``s = y y' = 2 * 1[y = y'] - 1``) or ``"indicator"`` (``s = 1[y = y']``, the "ideal kernel"
+        of Kwok & Tsang, ICML 2003).  For ``gamma = 1`` the loss is ``1/2 (s - K)^2 - s^2/2`` and its
+        minimiser at distance ``r`` is ``K(r) = E[s | r]``: ``P(same | r)`` for the indicator, but
+        ``2 P(same | r) - 1`` (cut at 0, since a Gaussian mixture is positive) for the sign, a much
+        steeper kernel.
     random_state : None, int or RandomState
     progress : bool
         Show a tqdm progress bar.
@@ -307,12 +372,14 @@ class LangevinKernelLearner(BaseEstimator):
         ``history_[-1]``.
     alignment_ : ndarray, shape (n_iter + 1,)
         Kernel-target alignment of the particle kernel on the evaluation sample (uncentred for
-        ``objective="squared"``, centred for ``"centered_alignment"``).
+        ``objective="squared"``, centred for ``"centered_alignment"``), against the pair-target
+        matrix ``S_ij = 2 * 1[y_i = y_j] - 1`` (``= y y^T`` for labels in {-1, +1}); with
+        ``balance_pairs`` the off-diagonal same-label and different-label pairs weigh 1/2 each.
     kernel_ : lshlab.kernels.SchoenbergKernel
         Equal-weight mixture of the final particles.
     prior_samples_ : ndarray
     pair_r2_, pair_s_ : ndarray
-        The pair pool (squared distances and targets ``y y'``), used by :mod:`lshlab.meanfield`.
+        The pair pool (squared distances and targets ``s``), used by :mod:`lshlab.meanfield`.
     times_ : ndarray, shape (n_iter + 1,)
         Mean-field time ``m * step`` of each row of ``history_``.
     """
@@ -337,6 +404,8 @@ class LangevinKernelLearner(BaseEstimator):
         n_eval=96,
         random_state=None,
         progress=False,
+        balance_pairs=False,
+        pair_target="sign",
     ):
         self.n_particles = n_particles
         self.beta = beta
@@ -356,6 +425,8 @@ class LangevinKernelLearner(BaseEstimator):
         self.n_eval = n_eval
         self.random_state = random_state
         self.progress = progress
+        self.balance_pairs = balance_pairs
+        self.pair_target = pair_target
 
     # ------------------------------------------------------------------ validation
     def _validate_params(self):
@@ -380,6 +451,8 @@ class LangevinKernelLearner(BaseEstimator):
         if self.objective not in ("squared", "centered_alignment"):
             raise ValueError(f"objective must be 'squared' or 'centered_alignment', got {self.objective!r}")
         check_positive_int(self.batch_points, "batch_points", minimum=3)
+        if self.pair_target not in ("sign", "indicator"):
+            raise ValueError(f"pair_target must be 'sign' or 'indicator', got {self.pair_target!r}")
         if self.boundary not in ("reflect", "clip"):
             raise ValueError(f"boundary must be 'reflect' or 'clip', got {self.boundary!r}")
         return n, float(self.beta), step, reg, eps, gamma, low, high
@@ -394,16 +467,36 @@ class LangevinKernelLearner(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
-        """Run ``n_iter`` Langevin updates on pairs of ``(X, y)``; ``y`` in {-1, +1}."""
+        """Run ``n_iter`` Langevin updates on pairs of ``(X, y)``.
+
+        ``y`` holds integer labels with at least two classes: ``-1`` / ``+1`` (seed eq. (4)) or cluster
+        numbers (``kmeans_pseudo_labels(..., mode="clusters")``).  A pair's target is
+        ``s = 2 * 1[y_i = y_j] - 1``, i.e. ``y_i y_j`` for labels in {-1, +1}.
+        """
         N, beta, step, reg, eps, gamma, low, high = self._validate_params()
         X = check_matrix(X, "X")
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}")
-        if not np.isin(y, (-1, 1)).all():
-            raise ValueError("y must hold labels -1 / +1 (see kmeans_pseudo_labels)")
+        if y.dtype.kind == "f":
+            if not np.isfinite(y).all() or not np.array_equal(y, np.round(y)):
+                raise ValueError("y must hold integer labels (-1 / +1 or cluster numbers), got non-integer "
+                                 "or NaN values")
+        elif y.dtype.kind not in "iub":
+            raise ValueError(f"y must hold integer labels (-1 / +1 or cluster numbers), got dtype {y.dtype}")
         if X.shape[0] < 2:
             raise ValueError("X needs at least 2 samples to form pairs")
+        classes = np.unique(y)
+        if classes.size < 2:
+            raise ValueError(f"y must hold at least two classes, but y has a single class ({classes[0]!r}): "
+                             "every pair target would be +1; pseudo-labels need both -1 and +1 "
+                             "(see kmeans_pseudo_labels)")
+        if self.objective == "centered_alignment" and (classes.size != 2 or self.pair_target != "sign"):
+            raise ValueError("objective='centered_alignment' needs two classes in y and pair_target='sign', "
+                             f"got {classes.size} classes and pair_target={self.pair_target!r}")
+        binary = classes.size == 2
+        if binary:  # the pair targets only depend on equality, so any two labels act as -1 / +1
+            y = np.where(y == classes[1], 1, -1)
         from .kernels import SchoenbergKernel, kernel_target_alignment
 
         rng = check_random_state(self.random_state)
@@ -415,7 +508,10 @@ class LangevinKernelLearner(BaseEstimator):
             raise ValueError(f"init must have n_particles={N} entries, got {xi.size}")
         nu = self._points(self.prior, "prior", N, low, high, init_rng)
 
-        r2, s, _, _ = sample_pairs(X, y, self.n_pairs, pair_rng)
+        r2, s, _, _ = sample_pairs(X, y, self.n_pairs, pair_rng, balance=bool(self.balance_pairs))
+        indicator = self.pair_target == "indicator"
+        if indicator:
+            s = (s > 0).astype(np.float64)
         n_ev = min(self.n_eval, X.shape[0])
         ev = eval_rng.choice(X.shape[0], size=n_ev, replace=False)
         Xe = X[ev].astype(np.float64)
@@ -423,18 +519,28 @@ class LangevinKernelLearner(BaseEstimator):
         D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * Xe @ Xe.T, 0.0)
         iu = np.triu_indices(n_ev, 1)
         d2 = D2[iu]
-        ye = y[ev].astype(np.float64)
+        ye = y[ev]
+        same = (ye[:, None] == ye[None, :])[iu]
+        se = np.where(same, 1.0, 0.0 if indicator else -1.0)  # off-diagonal pair targets
+        if self.balance_pairs:
+            we = np.where(same, 0.5 / max(same.sum(), 1), 0.5 / max((~same).sum(), 1))
 
         centered = self.objective == "centered_alignment"
         Xf = X.astype(np.float64) if centered else None
         n_batch = min(self.batch_points, X.shape[0])
 
         def alignment(p):
-            K = np.ones((n_ev, n_ev))
             vals = np.exp(-np.outer(d2, p)).mean(axis=1)
-            K[iu] = vals
-            K.T[iu] = vals
-            return kernel_target_alignment(K, ye, centered=centered)
+            if self.balance_pairs:  # E_w[s K] / sqrt(E_w[K^2] E_w[s^2]), pairs weighted by target
+                return float(np.sum(we * se * vals) / np.sqrt(np.sum(we * vals**2) * np.sum(we * se**2)))
+            if binary and not indicator:
+                K = np.ones((n_ev, n_ev))
+                K[iu] = vals
+                K.T[iu] = vals
+                return kernel_target_alignment(K, ye, centered=centered)
+            # <K, S>_F / (||K||_F ||S||_F), diagonal K = S = 1 included as in kernel_target_alignment
+            num = n_ev + 2.0 * np.sum(se * vals)
+            return float(num / np.sqrt((n_ev + 2.0 * np.sum(vals**2)) * (n_ev + 2.0 * np.sum(se**2))))
 
         noise_sd = 0.0 if np.isinf(beta) else np.sqrt(2.0 * step / beta)
         history = np.empty((self.n_iter + 1, N))

@@ -289,3 +289,101 @@ def test_code_pr_auc_and_grid_baseline(blobs):
     assert scores[1.0] > scores[50.0]  # a bandwidth far above every distance makes all codes equal
     with pytest.raises(ValueError, match="sigmas"):
         bandwidth_grid_search(Xd, Xq, rel, [])
+
+
+def test_reflect_rejects_reversed_walls():
+    with pytest.raises(ValueError, match=r"low < high"):
+        reflect([0.5], 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"low < high"):
+        reflect([0.5], 1.0, 1.0)
+
+
+def test_single_class_labels_rejected(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match=r"y must hold at least two classes.*single class"):
+        LangevinKernelLearner(n_iter=2).fit(X, np.ones(len(X), int))
+    with pytest.raises(ValueError, match=r"integer labels"):
+        LangevinKernelLearner(n_iter=2).fit(X, np.r_[np.nan, np.ones(len(X) - 1)])
+
+
+def test_cluster_mode_pseudo_labels(blobs):
+    X, _ = blobs
+    rng = np.random.RandomState(0)
+    X3 = np.vstack([X, rng.randn(40, 4).astype(np.float32) * 0.4 - 1.5])
+    yc = kmeans_pseudo_labels(X3, n_clusters=3, subset=150, random_state=0, mode="clusters")
+    np.testing.assert_array_equal(np.bincount(yc), [120, 80, 40])  # numbered by decreasing size
+    for c in range(3):  # one-vs-rest of cluster c is the cluster labelling restricted to c
+        y1 = kmeans_pseudo_labels(X3, n_clusters=3, cluster=c, subset=150, random_state=0)
+        np.testing.assert_array_equal(y1 == 1, yc == c)
+    with pytest.raises(ValueError, match="mode"):
+        kmeans_pseudo_labels(X3, mode="pairs")
+
+
+def test_sample_pairs_targets_and_balance():
+    from lshlab.kernel_learning import sample_pairs
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 3)
+    y = rng.randint(0, 10, 300)  # ~10% of uniform pairs share a label
+    r2, s, i, j = sample_pairs(X, y, 4000, np.random.RandomState(1), balance=True)
+    assert np.all(i != j)
+    np.testing.assert_array_equal(s, np.where(y[i] == y[j], 1.0, -1.0))
+    np.testing.assert_allclose(r2, ((X[i] - X[j]) ** 2).sum(1))
+    assert (s > 0).sum() == 2000
+    # same-label pairs: a class is drawn with probability proportional to its number of ordered pairs
+    n_c = np.bincount(y)
+    expected = n_c * (n_c - 1) / np.sum(n_c * (n_c - 1))
+    observed = np.bincount(y[i[s > 0]], minlength=10) / 2000
+    np.testing.assert_allclose(observed, expected, atol=0.03)
+    # +-1 labels, uniform pairs: s = y_i y_j (seed eq. 4)
+    ypm = np.where(y < 5, 1, -1)
+    _, s2, i2, j2 = sample_pairs(X, ypm, 500, np.random.RandomState(2))
+    np.testing.assert_array_equal(s2, ypm[i2] * ypm[j2])
+    assert 0.3 < np.mean(s2 > 0) < 0.7
+
+
+def test_two_labels_act_as_plus_minus_one(blobs):
+    X, truth = blobs
+    kw = dict(n_particles=10, beta=50.0, step=0.05, bounds=(0.0, 3.0), n_iter=6, n_pairs=200, n_eval=30,
+              random_state=3)
+    a = LangevinKernelLearner(**kw).fit(X, truth)
+    b = LangevinKernelLearner(**kw).fit(X, (truth > 0).astype(int) * 7)  # labels {0, 7}
+    np.testing.assert_array_equal(a.history_, b.history_)
+    np.testing.assert_allclose(a.alignment_, b.alignment_)
+
+
+def test_indicator_target_gives_a_wider_kernel_than_sign(blobs):
+    """Pointwise minimiser of 1/2 (s - K)^2 is E[s | r]: P(same | r) vs 2 P(same | r) - 1, so sign is steeper."""
+    X, truth = blobs
+    kw = dict(n_particles=30, beta=1e5, step=0.2, bounds=(0.0, 5.0), n_iter=150, init=np.full(30, 1.0),
+              n_pairs=2000, batch_size=256, n_eval=60, random_state=0)
+    sign = LangevinKernelLearner(pair_target="sign", **kw).fit(X, truth)
+    ind = LangevinKernelLearner(pair_target="indicator", **kw).fit(X, truth)
+    assert set(np.unique(ind.pair_s_)) == {0.0, 1.0}
+    np.testing.assert_array_equal(ind.pair_s_, (sign.pair_s_ > 0).astype(float))  # same pair pool
+    assert np.median(ind.particles_) < 0.7 * np.median(sign.particles_)
+    # both minimise their own squared loss better than the other's kernel does
+    assert alignment_loss(ind.particles_, ind.pair_r2_, ind.pair_s_) < alignment_loss(
+        sign.particles_, ind.pair_r2_, ind.pair_s_)
+    assert alignment_loss(sign.particles_, sign.pair_r2_, sign.pair_s_) < alignment_loss(
+        ind.particles_, sign.pair_r2_, sign.pair_s_)
+
+
+def test_cluster_labels_balanced_pool_and_alignment(blobs):
+    X, _ = blobs
+    yc = kmeans_pseudo_labels(X, n_clusters=6, random_state=0, mode="clusters")
+    lrn = LangevinKernelLearner(n_particles=10, beta=1e3, step=0.05, bounds=(0.0, 3.0), n_iter=5, n_pairs=400,
+                                n_eval=len(X), balance_pairs=True, pair_target="indicator",
+                                random_state=0).fit(X, yc)
+    assert lrn.pair_s_.sum() == 200
+    # alignment_[0]: both halves of the off-diagonal pairs weigh 1/2
+    D2 = ((X[:, None, :].astype(np.float64) - X[None, :, :]) ** 2).sum(-1)
+    iu = np.triu_indices(len(X), 1)
+    K = np.exp(-D2[iu][:, None] * lrn.history_[0]).mean(1)
+    same = (yc[:, None] == yc[None, :])[iu]
+    expected = (0.5 * K[same].mean()) / np.sqrt((0.5 * (K[same] ** 2).mean() + 0.5 * (K[~same] ** 2).mean()) * 0.5)
+    assert lrn.alignment_[0] == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(ValueError, match="centered_alignment"):
+        LangevinKernelLearner(n_iter=2, objective="centered_alignment").fit(X, yc)
+    with pytest.raises(ValueError, match="pair_target"):
+        LangevinKernelLearner(n_iter=2, pair_target="zero-one").fit(X, yc)
