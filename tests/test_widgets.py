@@ -233,7 +233,7 @@ def _savefig_tight(fig):
 def _line_explorer(margins=None, adjust=None, xlabel_size=10, layout=None):
     def draw(result, ax):
         ax.plot(np.arange(10) * result, label="line")
-        ax.set_xlabel("x label", fontsize=xlabel_size)
+        ax.set_xlabel("x label", fontsize=xlabel_size * result)
         ax.set_title("a title")
         ax.legend()
         if adjust:
@@ -289,3 +289,15 @@ def test_render_with_a_layout_engine_matches_savefig():
     ex = _line_explorer(layout="constrained")
     ours, ref = _decode(ex.render_png()), _decode(_savefig_tight(ex.figure))
     np.testing.assert_array_equal(ours, ref)
+
+
+def test_render_follows_a_layout_change_between_redraws():
+    """The box of the previous redraw is only a guess: a larger label must not be cut off."""
+    ex = _line_explorer(adjust=dict(left=0.2, right=0.9, bottom=0.25, top=0.85))
+    calls = _count_draws(ex.figure)
+    before = _decode(bytes(ex.image.value))
+    ex.controls["v"].value = 2  # x label twice as large: the tight box grows
+    assert 1 <= len(calls) <= 2
+    ours, ref = _decode(bytes(ex.image.value)), _decode(_savefig_tight(ex.figure))
+    assert ours.shape[0] > before.shape[0] + 5
+    assert abs(ours.shape[0] - ref.shape[0]) <= 1 and abs(ours.shape[1] - ref.shape[1]) <= 1

@@ -20,7 +20,9 @@ Design choices
   (:meth:`Explorer.render_png`), not a ``savefig`` per redraw.
 - Sliders use ``continuous_update=False`` (one update when the handle is released, not one per pixel).
   On top of that, updates are debounced: when a kernel event loop is running, a change schedules the
-  redraw ``debounce`` seconds later and further changes in that window only postpone it.
+  redraw ``debounce`` seconds later and further changes in that window only postpone it.  The wait
+  adds to every move, so it is short (50 ms by default): enough to merge keyboard auto-repeat (about
+  30 changes per second) while a released slider handle, a single change, redraws almost at once.
 - ``update`` and ``draw`` times of the last refresh are kept in ``explorer.timings`` (milliseconds)
   and shown under the figure, so the ≤ 250 ms budget is visible.
 - An exception in ``update``/``draw`` is shown in the status line instead of killing the widget.
@@ -36,6 +38,8 @@ import ipywidgets as w
 import numpy as np
 
 __all__ = ["Explorer", "int_slider", "float_slider", "selection_slider", "log_slider"]
+
+_PNG_FAST = {"compress_level": 1}  # zlib level 1: several times faster than the default, ~same size
 
 
 def int_slider(description, min, max, value=None, step=1, **kwargs):
@@ -97,7 +101,7 @@ class Explorer(w.VBox):
         Extra keyword arguments always passed to ``update``.
     nrows, ncols, figsize, dpi : figure layout.
     debounce : float
-        Seconds to wait for further changes before redrawing (0 = redraw at once).
+        Seconds to wait for further changes before redrawing (0 = redraw at once); default 0.05.
     title : str, optional
         HTML heading shown above the controls.
     render : bool
@@ -114,7 +118,7 @@ class Explorer(w.VBox):
     """
 
     def __init__(self, update, draw, controls, *, fixed=None, nrows=1, ncols=1, figsize=(10, 4),
-                 dpi=80, debounce=0.15, title=None, render=True, margins=None):
+                 dpi=80, debounce=0.05, title=None, render=True, margins=None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -137,6 +141,7 @@ class Explorer(w.VBox):
         self.result = None
         self.timings = {}
         self._pending = None
+        self._tight_box = None  # padded tight bbox (inches) of the last render
         children = []
         if title:
             children.append(w.HTML(f"<b>{title}</b>"))
@@ -186,38 +191,33 @@ class Explorer(w.VBox):
         One Agg draw of the reused canvas, then a fast PNG encoding of its RGBA buffer (Pillow,
         ``compress_level=1``: zlib's default level costs more time and saves only a few per cent on
         flat-colour plots).  Without fixed ``margins`` the picture is the one of
-        ``savefig(bbox_inches="tight")`` (artists' tight bounding box plus ``savefig.pad_inches``),
-        but the box is measured before the single draw instead of by an extra layout pass: when it
-        lies inside the figure the rendered buffer is cropped to it; when an artist reaches outside
-        the figure (e.g. an x label below the bottom edge) the figure is drawn once with that box
-        (``savefig(bbox_inches=<Bbox>)``).  With a layout engine (constrained / tight layout set on
-        the figure) the layout must run before the box is known, so ``savefig(bbox_inches="tight")``
-        is used as is.
+        ``savefig(bbox_inches="tight")`` (the artists' tight bounding box plus ``savefig.pad_inches``)
+        without its extra layout pass: the figure is drawn into the box of the previous redraw
+        (a slider move rarely changes the layout) — by cropping the canvas when the box lies inside
+        the figure, else by one ``savefig(bbox_inches=<box>)`` when something reaches outside (e.g. an
+        x label below the bottom edge) — and the tight box measured after that draw (cheap: ticks and
+        text layouts are then cached) is compared with it; only when they differ by more than a pixel
+        is the figure drawn again into the new box.  With a layout engine (constrained / tight layout
+        set on the figure) ``savefig(bbox_inches="tight")`` is used as is.
         """
         from matplotlib import rcParams
-        from PIL import Image
 
         fig = self.figure
-        canvas = fig.canvas
-        fast = {"compress_level": 1}
-        box = None
-        if self.margins is None:
-            if fig.get_layout_engine() is not None:
-                return _savefig_png(fig, "tight", fast)
-            bbox = _padded_tight_bbox(fig, canvas.get_renderer(), rcParams["savefig.pad_inches"])
-            if bbox is not None:
-                box = _crop_box(bbox, fig)
-                if box is None:  # something is outside the figure: draw once into the larger box
-                    return _savefig_png(fig, bbox, fast)
-        canvas.draw()
-        width, height = canvas.get_width_height(physical=True)
-        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        if box is not None:
-            scale = width / fig.bbox_inches.width
-            image = image.crop(tuple(int(round(v * scale)) for v in box))
-        buf = io.BytesIO()
-        image.save(buf, format="png", **fast)
-        return buf.getvalue()
+        if self.margins is not None:
+            return _draw_png(fig, None)
+        if fig.get_layout_engine() is not None:
+            return _savefig_png(fig, "tight")
+        pad = rcParams["savefig.pad_inches"]
+        box = self._tight_box
+        if box is None:  # first render: measure before drawing
+            box = _padded_tight_bbox(fig, fig.canvas.get_renderer(), pad)
+        png = _draw_png(fig, box)
+        actual = _padded_tight_bbox(fig, fig.canvas.get_renderer(), pad)
+        if not _same_box(actual, box, 1.0 / fig.dpi):
+            box = actual
+            png = _draw_png(fig, box)
+        self._tight_box = box
+        return png
 
     # -- internals --------------------------------------------------------------------------
     def _on_change(self, change):
@@ -240,11 +240,36 @@ class Explorer(w.VBox):
             pass
 
 
-
-def _savefig_png(fig, bbox_inches, pil_kwargs):
+def _savefig_png(fig, bbox_inches):
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches=bbox_inches, pil_kwargs=pil_kwargs)
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches=bbox_inches, pil_kwargs=_PNG_FAST)
     return buf.getvalue()
+
+
+def _draw_png(fig, box):
+    """PNG of ``fig`` cropped to ``box`` (inches, None = whole figure) with one draw: crop the Agg
+    canvas when ``box`` lies inside the figure, else ``savefig`` into the larger box."""
+    from PIL import Image
+
+    canvas = fig.canvas
+    crop = None if box is None else _crop_box(box, fig)
+    if box is not None and crop is None:
+        return _savefig_png(fig, box)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    if crop is not None:
+        scale = width / fig.bbox_inches.width
+        image = image.crop(tuple(int(round(v * scale)) for v in crop))
+    buf = io.BytesIO()
+    image.save(buf, format="png", **_PNG_FAST)
+    return buf.getvalue()
+
+
+def _same_box(a, b, tol):
+    if a is None or b is None:
+        return a is b
+    return bool(np.all(np.abs(np.asarray(a.extents) - np.asarray(b.extents)) <= tol))
 
 
 def _padded_tight_bbox(fig, renderer, pad_inches):
