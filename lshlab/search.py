@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._validation import (
     check_k,
@@ -608,6 +609,10 @@ class HashTables:
         self._check_fitted()
         Q = check_matrix(Q, "Q")
         check_same_width(self.X_, Q, ("X", "Q"), what="features")
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._candidates(Q)
+
+    def _candidates(self, Q):
         qkeys = [self._keys(h, Q) for h in self.hashers_]
         empty = np.zeros(0, dtype=np.intp)
         seen = np.zeros(self.X_.shape[0], dtype=bool)  # union by marking: O(n) bytes, no sort
@@ -642,7 +647,14 @@ class HashTables:
         self._check_fitted()
         k = _check_k_value(k, self.X_.shape[0])
         Q = check_matrix(Q, "Q")
-        cands = self.candidates(Q)
+        check_same_width(self.X_, Q, ("X", "Q"), what="features")
+        # Hashing a query block and re-ranking are many small products: run them single-threaded
+        # (BLAS thread start-up would dominate, badly so on a busy machine).
+        with threadpool_limits(limits=1, user_api="blas"):
+            cands = self._candidates(Q)
+            return self._rerank_all(Q, cands, k)
+
+    def _rerank_all(self, Q, cands, k):
         dist = np.full((Q.shape[0], k), np.inf, dtype=np.float32)
         idx = np.full((Q.shape[0], k), -1, dtype=np.intp)
         buf = np.empty((min(self._rerank_chunk, max(map(len, cands), default=0)), self.X_.shape[1]), np.float32)
