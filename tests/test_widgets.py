@@ -301,3 +301,17 @@ def test_render_follows_a_layout_change_between_redraws():
     ours, ref = _decode(bytes(ex.image.value)), _decode(_savefig_tight(ex.figure))
     assert ours.shape[0] > before.shape[0] + 5
     assert abs(ours.shape[0] - ref.shape[0]) <= 1 and abs(ours.shape[1] - ref.shape[1]) <= 1
+
+
+def test_render_remembers_the_box_of_each_setting():
+    """Alternating layouts cost two draws on a first visit only; revisits draw once, same picture."""
+    ex = _line_explorer(adjust=dict(left=0.2, right=0.9, bottom=0.25, top=0.85))
+    ex.controls["v"].value = 2
+    ex.controls["v"].value = 1
+    calls = _count_draws(ex.figure)
+    for v in (2, 1, 2):
+        before = len(calls)
+        ex.controls["v"].value = v
+        assert len(calls) - before == 1
+        ours, ref = _decode(bytes(ex.image.value)), _decode(_savefig_tight(ex.figure))
+        assert abs(ours.shape[0] - ref.shape[0]) <= 1 and abs(ours.shape[1] - ref.shape[1]) <= 1

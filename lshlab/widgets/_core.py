@@ -142,6 +142,7 @@ class Explorer(w.VBox):
         self.timings = {}
         self._pending = None
         self._tight_box = None  # padded tight bbox (inches) of the last render
+        self._tight_boxes = {}  # ... and of the last render at each control setting
         children = []
         if title:
             children.append(w.HTML(f"<b>{title}</b>"))
@@ -192,8 +193,9 @@ class Explorer(w.VBox):
         ``compress_level=1``: zlib's default level costs more time and saves only a few per cent on
         flat-colour plots).  Without fixed ``margins`` the picture is the one of
         ``savefig(bbox_inches="tight")`` (the artists' tight bounding box plus ``savefig.pad_inches``)
-        without its extra layout pass: the figure is drawn into the box of the previous redraw
-        (a slider move rarely changes the layout) — by cropping the canvas when the box lies inside
+        without its extra layout pass: the figure is drawn into the box it had the last time the
+        controls had these values (else into the box of the previous redraw: a slider move rarely
+        changes the layout) — by cropping the canvas when the box lies inside
         the figure, else by one ``savefig(bbox_inches=<box>)`` when something reaches outside (e.g. an
         x label below the bottom edge) — and the tight box measured after that draw (cheap: ticks and
         text layouts are then cached) is compared with it; only when they differ by more than a pixel
@@ -208,7 +210,8 @@ class Explorer(w.VBox):
         if fig.get_layout_engine() is not None:
             return _savefig_png(fig, "tight")
         pad = rcParams["savefig.pad_inches"]
-        box = self._tight_box
+        key = tuple(sorted((name, repr(value)) for name, value in self.params.items()))
+        box = self._tight_boxes.get(key, self._tight_box)
         if box is None:  # first render: measure before drawing
             box = _padded_tight_bbox(fig, fig.canvas.get_renderer(), pad)
         png = _draw_png(fig, box)
@@ -217,6 +220,9 @@ class Explorer(w.VBox):
             box = actual
             png = _draw_png(fig, box)
         self._tight_box = box
+        if len(self._tight_boxes) >= 1024:
+            self._tight_boxes.clear()
+        self._tight_boxes[key] = box
         return png
 
     # -- internals --------------------------------------------------------------------------
