@@ -65,7 +65,12 @@ def lab(tmp_path_factory):
     for nb in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
         shutil.copy(nb, work / nb.name)
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "LSHLAB_SIZE": "small", "JUPYTER_PLATFORM_DIRS": "1"}
+    settings = work / "lab-settings"  # user settings: no "news" pop-up over the figures
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
+    env = {**os.environ, "LSHLAB_SIZE": "small", "JUPYTER_PLATFORM_DIRS": "1",
+           "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     data_dir = ROOT.parent / "shared" / "data"
     if "LSHLAB_DATA_DIR" not in env and data_dir.is_dir():
         env["LSHLAB_DATA_DIR"] = str(data_dir)
