@@ -80,6 +80,9 @@ __all__ = [
     "LangevinKernelLearner",
     "code_pr_auc",
     "bandwidth_grid_search",
+    # classification baselines with random features (lecture 11), implemented in lshlab.random_features
+    "RandomFeatureSampler",
+    "compare_random_feature_methods",
 ]
 
 
@@ -624,3 +627,8 @@ def bandwidth_grid_search(X_db, X_query, relevant, sigmas, n_bits=512, random_st
         raise ValueError("sigmas must hold at least one bandwidth")
     scores = {float(s): code_pr_auc(float(s), X_db, X_query, relevant, n_bits, random_state) for s in sigmas}
     return max(scores, key=scores.get), scores
+
+
+# Random-feature classification baselines (learned Schoenberg kernel vs RBFSampler + linear SVM / SGD vs
+# importance sampling) live in their own module; they are part of this module's public face too.
+from .random_features import RandomFeatureSampler, compare_random_feature_methods  # noqa: E402
