@@ -79,7 +79,7 @@ def _check_k_value(k, n):
 
 
 # ----------------------------------------------------------------------------- brute force
-def brute_force_knn(X, Q, k, *, block_queries=None):
+def brute_force_knn(X, Q, k, *, block_queries=None, n_jobs=None):
     """Exact Euclidean k nearest neighbours of each query row, by blocked matrix products.
 
     Parameters
@@ -88,7 +88,10 @@ def brute_force_knn(X, Q, k, *, block_queries=None):
     Q : array-like of shape (n_queries, d)
     k : int, 1 <= k <= n_database
     block_queries : int, optional
-        Queries per block (default: as many as keep one float32 block ≤ 64 MB).
+        Queries per block (default: at most 256, and one float32 block ≤ 64 MB).
+    n_jobs : int or None, default None
+        Worker threads, each running whole query blocks (single-threaded GEMM, selection and
+        re-ranking); None = the number of CPU cores.  With one block, BLAS threads are used instead.
 
     Returns
     -------
@@ -110,17 +113,18 @@ def brute_force_knn(X, Q, k, *, block_queries=None):
     n = X.shape[0]
     k = _check_k_value(k, n)
     if block_queries is None:
-        block_queries = max(1, min(512, (1 << 24) // n))
+        block_queries = max(1, min(256, (1 << 24) // n))
     block_queries = check_positive_int(block_queries, "block_queries")
+    n_jobs = max(1, min(os.cpu_count() or 1, 8)) if n_jobs is None else check_positive_int(n_jobs, "n_jobs")
     kk = min(n, k + max(8, k // 8))
     x2 = _sq_norms(X)
     dist = np.empty((Q.shape[0], k), dtype=np.float32)
     idx = np.empty((Q.shape[0], k), dtype=np.intp)
     XT = X.T
-    for q0 in range(0, Q.shape[0], block_queries):
+
+    def work(q0):
         q1 = min(q0 + block_queries, Q.shape[0])
-        S = Q[q0:q1] @ XT
-        S *= -2.0
+        S = (-2.0 * Q[q0:q1]) @ XT  # scale the small factor, not the product
         S += x2
         if kk < n:
             cand = np.argpartition(S, kk - 1, axis=1)[:, :kk]
@@ -130,6 +134,14 @@ def brute_force_knn(X, Q, k, *, block_queries=None):
         order = np.lexsort((cand, d_exact), axis=1)[:, :k]
         dist[q0:q1] = np.take_along_axis(d_exact, order, axis=1)
         idx[q0:q1] = np.take_along_axis(cand, order, axis=1)
+
+    starts = range(0, Q.shape[0], block_queries)
+    if n_jobs == 1 or len(starts) == 1:
+        for q0 in starts:
+            work(q0)
+    else:  # one single-threaded GEMM + selection per worker: the selection runs in parallel too
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            list(pool.map(work, starts))
     return dist, idx
 
 
@@ -166,10 +178,9 @@ class HammingIndex:
         ``"faiss"`` uses ``faiss.IndexBinaryFlat`` (multi-threaded C++); codes whose length is not
         a multiple of 8 bits are padded with zero bits in database and queries alike, which leaves
         every distance unchanged.  ``"numpy"`` uses the blocked ``np.bitwise_count`` kernel of
-        :func:`lshlab.distances.hamming_distance_matrix` and a stable top-k.  ``"auto"`` uses numpy
-        for codes of at most 64 bits (one word: there the scan is cheaper than faiss's per-query
-        heap of k results — measured in ``benchmarks/bench_search.py``) and faiss for longer codes
-        when it is importable, else numpy.
+        :func:`lshlab.distances.hamming_distance_matrix` and a stable top-k.  ``"auto"`` uses faiss
+        when it is importable (fastest at every code length on an idle machine; see
+        ``benchmarks/bench_search.py``), else numpy.
     n_jobs : int or None, default None
         Threads of the numpy backend (query blocks in parallel; numpy releases the GIL in its
         kernels).  None = the number of CPU cores, as faiss uses by default.
@@ -188,8 +199,6 @@ class HammingIndex:
     return identical arrays (faiss heaps compare (distance, id) pairs; tested).
     """
 
-    _AUTO_NUMPY_MAX_BYTES = 8
-
     def __init__(self, codes, packed=False, backend="auto", n_jobs=None):
         self.n_jobs = n_jobs
         if n_jobs is not None:
@@ -207,8 +216,7 @@ class HammingIndex:
         self._packed_db = P
         self.n_database = P.shape[0]
         if backend == "auto":
-            short = P.shape[1] <= self._AUTO_NUMPY_MAX_BYTES
-            backend = "faiss" if faiss_available() and not short else "numpy"
+            backend = "faiss" if faiss_available() else "numpy"
         if backend == "faiss" and not faiss_available():
             raise ValueError("backend='faiss' needs the faiss package (pip install faiss-cpu); use 'numpy'")
         self.backend_ = backend
