@@ -312,6 +312,26 @@ def lee_distance_matrix(A, B=None, q=None, *, dtype=np.int32, out=None):
 
 
 # ----------------------------------------------------------------------------- Euclidean
+_SAFE_EXP = 40  # data whose largest |value| lies in [2**-40, 2**40] is used as is
+
+
+def _rescale_pair(A, B):
+    """Rescale two float32 arrays by a common power of two when their magnitude would overflow or
+    underflow the float32 expansion ‖a‖² + ‖b‖² − 2aᵀb (|x| beyond about 1e19 or below 1e-19).
+
+    Returns ``(A', B', s)`` with ``A = s·A'`` exactly (powers of two scale without rounding); ``s = 1``
+    and the inputs themselves for data of ordinary magnitude.  Euclidean distances scale by ``s``.
+    """
+    m = max(float(np.abs(A).max(initial=0.0)), float(np.abs(B).max(initial=0.0)))
+    if m == 0.0:
+        return A, B, 1.0
+    e = int(np.frexp(m)[1])
+    if -_SAFE_EXP <= e <= _SAFE_EXP:
+        return A, B, 1.0
+    s = float(np.ldexp(1.0, e))
+    return (A / np.float32(s)).astype(np.float32), (B / np.float32(s)).astype(np.float32), s
+
+
 def _sq_norms(X):
     return np.einsum("ij,ij->i", X, X, dtype=np.float32)
 
@@ -344,8 +364,16 @@ def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
     out = _check_out(out, (A.shape[0], B.shape[0]))
     if out is None:
         out = np.empty((A.shape[0], B.shape[0]), dtype=np.float32)
+    A, B, s = _rescale_pair(A, B)
+    B = A if same else B
     for r0, r1, block in _euclidean_blocks(A, B, squared, same):
         out[r0:r1] = block
+    if s != 1.0:
+        factor = s * s if squared else s
+        if squared and np.isinf(out.max() * np.float64(factor) if out.size else 0.0):
+            raise ValueError("squared distances of A and B exceed the float32 range; ask for squared=False "
+                             "or rescale the data")
+        out *= np.float32(factor)
     return out
 
 

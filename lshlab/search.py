@@ -31,6 +31,7 @@ from .distances import (
     _hamming_rows,
     _lee_bits_per_symbol,
     _lee_words,
+    _rescale_pair,
     _sq_norms,
 )
 
@@ -117,6 +118,7 @@ def brute_force_knn(X, Q, k, *, block_queries=None, n_jobs=None):
     block_queries = check_positive_int(block_queries, "block_queries")
     n_jobs = max(1, min(os.cpu_count() or 1, 8)) if n_jobs is None else check_positive_int(n_jobs, "n_jobs")
     kk = min(n, k + max(8, k // 8))
+    X, Q, scale = _rescale_pair(X, Q)  # power-of-two rescaling of extreme magnitudes (exact)
     x2 = _sq_norms(X)
     dist = np.empty((Q.shape[0], k), dtype=np.float32)
     idx = np.empty((Q.shape[0], k), dtype=np.intp)
@@ -142,6 +144,8 @@ def brute_force_knn(X, Q, k, *, block_queries=None, n_jobs=None):
     else:  # one single-threaded GEMM + selection per worker: the selection runs in parallel too
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_jobs) as pool:
             list(pool.map(work, starts))
+    if scale != 1.0:
+        dist *= np.float32(scale)
     return dist, idx
 
 

@@ -636,19 +636,7 @@ def test_large_integers_are_not_rounded_silently():
     assert idx[0, 0] == 0 and dist[0, 0] == 1.0
 
 
-@pytest.mark.parametrize("scale", [
-    pytest.param(1e20, marks=xfail(
-        "brute_force_knn / euclidean_distance_matrix on finite float32 data of scale 1e20: the float32 "
-        "expansion ||x||^2 - 2 q.x overflows, euclidean_distance_matrix returns inf and brute_force_knn "
-        "returns wrong neighbours (KDTree and scipy agree with each other); expected exact results or a "
-        "ValueError naming X that states the usable range")),
-    pytest.param(1e-25, marks=xfail(
-        "brute_force_knn / euclidean_distance_matrix on float32 data of scale 1e-25: squared distances "
-        "underflow to 0 in float32, euclidean_distance_matrix returns all zeros and brute_force_knn wrong "
-        "neighbours; expected exact results (e.g. rescale by max |x| before the GEMM) or a ValueError")),
-    pytest.param(1.0),
-])
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # float32 overflow / underflow in the defect cases
+@pytest.mark.parametrize("scale", [1e20, 1e-25, 1.0])
 def test_euclidean_search_is_exact_across_float32_scales(scale):
     from scipy.spatial.distance import cdist
 
