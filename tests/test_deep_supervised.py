@@ -104,7 +104,7 @@ def test_save_load_round_trip(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.embed(X), model.embed(X))
     assert loaded.get_params() == model.get_params()
     assert loaded.loss_history_ == model.loss_history_
-    with pytest.raises(ValueError):
+    with pytest.raises(FileNotFoundError, match="no saved DeepSupervisedHash"):
         DeepSupervisedHash.load(tmp_path / "missing")
 
 

@@ -427,10 +427,7 @@ _ROWS = [
     ("one-class labels", "Langevin all +1", lambda: _langevin().fit(X, np.ones(30, int)), ValueError,
      r"y .*(single class|one class|both).*"),
     ("one-class labels", "DSH one class", lambda: _dsh().fit(X01, np.zeros(30, int)), ValueError,
-     r"y .*(single class|one class|two classes)",
-     xfail("DeepSupervisedHash.fit(X, y=all zeros) trains silently: every pair in every batch is 'similar', "
-           "so the loss has no dissimilar term and the codes collapse; expected ValueError "
-           "'y has a single class; DSH needs at least two classes'")),
+     r"y .*(single class|one class|two classes)"),
     ("pairs index out of range", "ITML fit_pairs j = n", lambda: _fit_pairs(np.array([[0, 30], [1, 2]]), np.array([True, False])),
      ValueError, r"pairs .*(0 \.\. 29|0\.\.29|< 30|0 <= .* < 30)"),
     ("pairs index out of range", "ITML fit_pairs negative", lambda: _fit_pairs(np.array([[0, -1], [1, 2]]), np.array([True, False])),
@@ -560,15 +557,10 @@ _ROWS = [
     # ------------------------------------------------------------------ defects (see the reasons)
     ("k <= 0", "DSH widget k=0", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
                                                                    np.arange(10) % 3, 16, k=0),
-     ValueError, r"k must be an integer >= 1",
-     xfail("widgets.dsh.update_dsh(codes, y_query, y_db, n_bits, k=0) raises IndexError('index -1 is out of "
-           "bounds for axis 0 with size 0'); expected ValueError 'k must be an integer >= 1, got 0'")),
+     ValueError, r"k must be an integer >= 1"),
     ("k > n", "DSH widget k > n", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
                                                                     np.arange(10) % 3, 16, k=50),
-     ValueError, r"k=50 exceeds the database size 10",
-     xfail("widgets.dsh.update_dsh(..., k=50) with a 10-item database returns 10 results and a P@k computed "
-           "as if k were 10, silently; expected ValueError 'k=50 exceeds the database size 10' (as "
-           "metrics.precision_at_k and brute_force_knn do)")),
+     ValueError, r"k=50 exceeds the database size 10"),
     ("n_bits <= 0", "overlap widget n_bits=0 names code_lengths", lambda: _widgets("overlap").update_overlap(
         np.ones((3, 10)), B[:3], B, 0, 5), ValueError, r"n_bits must be an integer >= 1"),
     ("negative distance", "amplification p_near=1.5", lambda: _widgets("lsh").update_amplification(
@@ -587,9 +579,7 @@ _ROWS = [
     ("width / bandwidth <= 0", "raginsky psi=0 names sigma", lambda: kernels.raginsky_disagreement_probability(
         0.0, [0.5]), ValueError, r"psi .*> 0"),
     ("missing data files", "DSH.load missing file", lambda: H.DeepSupervisedHash.load("/nonexistent/dsh_model.pt"),
-     FileNotFoundError, r"dsh_model",
-     xfail("DeepSupervisedHash.load('/nonexistent/dsh_model.pt') raises ValueError('no saved DeepSupervisedHash "
-           "at ...'); a missing file should raise FileNotFoundError (as ConvAutoencoder.load does)")),
+     FileNotFoundError, r"dsh_model"),
     ("set indices repeated", "dice negative index (-1 padding)", lambda: metrics.dice_score(np.array([-1, 2]),
                                                                                             np.array([-1, 3])),
      ValueError, r"a .*>= 0"),
@@ -597,9 +587,7 @@ _ROWS = [
         np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[1.9, 2]), ValueError, r"thresholds .*integer"),
     ("NaN", "PR depth NaN", lambda: metrics.precision_recall_curve_retrieval(
         np.ones((3, 5)), np.ones((3, 5), bool), by="depth", thresholds=[np.nan, 2]), ValueError, r"thresholds"),
-    ("NaN", "DSH NaN labels", lambda: _dsh().fit(X01, np.r_[np.nan, np.ones(29)]), ValueError, r"y .*NaN",
-     xfail("DeepSupervisedHash.fit(X, y with a NaN) trains silently, NaN becoming a class of its own; "
-           "expected ValueError 'y contains NaN labels' (as ITML.fit does)")),
+    ("NaN", "DSH NaN labels", lambda: _dsh().fit(X01, np.r_[np.nan, np.ones(29)]), ValueError, r"y .*NaN"),
 ]
 
 BAD_INPUT = [

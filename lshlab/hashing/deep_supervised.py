@@ -289,7 +289,14 @@ class DeepSupervisedHash(BaseHasher):
         n_bits, margin, alpha, epochs, lr, batch_size, wd = self._validate_params()
         if X.shape[0] < 2:
             raise ValueError(f"X needs at least 2 images to form pairs, got {X.shape[0]}")
+        if np.issubdtype(y.dtype, np.floating) and np.isnan(y).any():
+            raise ValueError("y contains NaN labels; every image needs a class label")
         _, y_codes = np.unique(y, return_inverse=True)
+        if y_codes.max(initial=0) == 0:
+            raise ValueError(
+                "y has a single class; DSH learns from similar *and* dissimilar pairs, so it needs at least "
+                "two classes"
+            )
         val = None
         if validation is not None:
             try:
@@ -436,7 +443,7 @@ class DeepSupervisedHash(BaseHasher):
         path = Path(path)
         pt, js = path.with_suffix(".pt"), path.with_suffix(".json")
         if not pt.exists() or not js.exists():
-            raise ValueError(f"no saved DeepSupervisedHash at {path}: expected {pt.name} and {js.name}")
+            raise FileNotFoundError(f"no saved DeepSupervisedHash at {path}: expected {pt.name} and {js.name}")
         meta = json.loads(js.read_text())
         if meta.get("class") != cls.__name__ or meta.get("format_version") != _FORMAT_VERSION:
             raise ValueError(f"{js} is not a {cls.__name__} file of format {_FORMAT_VERSION}")

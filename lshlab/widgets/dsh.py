@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_k
+
 __all__ = ["update_dsh", "draw_dsh", "dsh_explorer", "encode_models"]
 
 
@@ -46,6 +48,7 @@ def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
     if not 0 <= int(query) < len(cq):
         raise ValueError(f"query must be in 0..{len(cq) - 1}, got {query}")
     y_query, y_db = np.asarray(y_query), np.asarray(y_db)
+    k = check_k(k, len(cdb))
     d = np.count_nonzero(cdb != cq[int(query)], axis=1)
     idx = np.argsort(d, kind="stable")[:k]
     same = y_db == y_query[int(query)]
