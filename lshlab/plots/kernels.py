@@ -6,17 +6,16 @@ and returns the matplotlib ``Figure``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+
+from ._common import axes_or_new
 
 __all__ = ["plot_disagreement", "plot_bits_1d", "plot_kernel_profiles"]
 
 
-def _axes(ax, figsize=(6, 4.2)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-    return ax.figure, ax
+_axes = partial(axes_or_new, figsize=(6, 4.2))
 
 
 def plot_disagreement(result, ax=None, *, show_agreement=False, title=None):

@@ -6,18 +6,17 @@ and returns the matplotlib ``Figure``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+
+from ._common import axes_or_new
 
 __all__ = ["lee_euclidean_histograms", "lee_vs_euclidean_scatter", "plot_rank_correlation_vs_q",
            "plot_lee_symbol_distance"]
 
 
-def _axes(ax, figsize=(5.5, 4.2)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-    return ax.figure, ax
+_axes = partial(axes_or_new, figsize=(5.5, 4.2))
 
 
 def _rescale(d):

@@ -6,7 +6,11 @@ and returns the matplotlib ``Figure``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+
+from ._common import axes_or_new
 
 __all__ = [
     "collision_curve",
@@ -17,12 +21,7 @@ __all__ = [
 ]
 
 
-def _axes(ax, figsize=(5.5, 4.3)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax.figure, ax
+_axes = partial(axes_or_new, figsize=(5.5, 4.3))
 
 
 def collision_curve(

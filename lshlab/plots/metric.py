@@ -13,9 +13,12 @@ Every helper accepts ``ax=`` (or ``axes=``), labels its axes, titles what is com
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .._validation import check_matrix
+from ._common import axes_or_new
 
 __all__ = [
     "metric_ellipses",
@@ -29,12 +32,7 @@ SIMILAR_COLOR = "tab:green"
 DISSIMILAR_COLOR = "tab:red"
 
 
-def _axes(ax, figsize=(5.5, 4.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-    return ax.figure, ax
+_axes = partial(axes_or_new, figsize=(5.5, 4.5))
 
 
 def _ellipse_xy(center, A, radius, n=120):

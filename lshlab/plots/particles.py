@@ -6,8 +6,12 @@ and returns the Figure.
 
 from __future__ import annotations
 
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
+
+from ._common import axes_or_new
 
 __all__ = [
     "particle_histograms",
@@ -19,10 +23,7 @@ __all__ = [
 ]
 
 
-def _axes(ax, figsize=(6, 4)):
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-    return ax.figure, ax
+_axes = partial(axes_or_new, figsize=(6, 4))
 
 
 def particle_histograms(history, iterations=None, bounds=None, bins=30, ax=None, *, times=None, cmap="viridis",

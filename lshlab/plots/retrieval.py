@@ -6,7 +6,11 @@ compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+
+from ._common import axes_or_new
 
 __all__ = [
     "set_style",
@@ -25,12 +29,7 @@ def set_style(context="notebook"):
     sns.set_theme(context=context, style="whitegrid", palette="colorblind")
 
 
-def _axes(ax, figsize=(5.5, 4.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-    return ax.figure, ax
+_axes = partial(axes_or_new, figsize=(5.5, 4.5))
 
 
 def hamming_vs_euclidean_scatter(

@@ -3,18 +3,16 @@ data, mAP against code length, and the ITQ quantisation loss."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+
+from ._common import axes_or_new
 
 __all__ = ["graph_partition_plot", "code_bits_grid", "map_vs_bits_plot", "itq_loss_plot"]
 
 
-def _axes(ax, figsize=(5.5, 4.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
+_axes = partial(axes_or_new, figsize=(5.5, 4.5))
 
 
 def graph_partition_plot(W, positions=None, labels=None, ax=None, normalized=False):
