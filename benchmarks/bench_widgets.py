@@ -215,16 +215,10 @@ def _cases(cfg, ds):
 
         bits = cfg["overlap_bits"]
         h = RandomHyperplaneHash(bits[-1], center=True, random_state=0).fit(X)
-        cq, cd = h.transform(Q), h.transform(X)
         D = euclidean_distance_matrix(Q, X)
-        return widgets.Explorer(
-            update=lambda n_bits, k: (widgets.update_overlap(D, cq, cd, n_bits, k), n_bits, k),
-            draw=lambda r, axes: widgets.draw_overlap(r[0], axes, n_bits=r[1], k=r[2]),
-            controls={"n_bits": widgets.selection_slider("bits", bits, bits[0]),
-                      "k": widgets.selection_slider("k", (10, 50, 100), 10)},
-            ncols=2, figsize=(10, 3.4))
-    cases.append((f"overlap (update_overlap + draw_overlap in an Explorer, {n} db)", overlap, "n_bits",
-                  cfg["overlap_bits"], "overlap_explorer itself renders via Output/display, see report"))
+        return widgets.overlap_explorer(D, h.transform(Q), h.transform(X), bits, k_options=(10, 50, 100))
+    cases.append((f"overlap_explorer ({n} db)", overlap, "n_bits", cfg["overlap_bits"],
+                  "hyperplane codes of the pixels stand in for the lecture's autoencoder latents"))
     return cases
 
 
