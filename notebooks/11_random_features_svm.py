@@ -53,8 +53,8 @@ plt.rcParams["figure.dpi"] = 90
 # One parameter cell: full size by default; `LSHLAB_SIZE=small` (what CI uses) shrinks everything.
 
 # %%
-N_TRAIN = param("N_TRAIN", full=3000, small=600)
-N_TEST = param("N_TEST", full=2000, small=400)
+N_TRAIN = param("N_TRAIN", full=1200, small=600)  # MNIST's test split holds 1,991 images of 4 and 9
+N_TEST = param("N_TEST", full=700, small=400)
 D_MAX = param("D_MAX", full=1024, small=256)
 FEATURES = [D for D in (16, 64, 256, 1024, 4096) if D <= D_MAX]
 LANGEVIN_ITER = param("LANGEVIN_ITER", full=300, small=80)
