@@ -267,6 +267,17 @@ def _lee_words(codes, q):
     return _as_words(np.concatenate(parts, axis=0))
 
 
+def _check_lee_pair(A, B, q, context=""):
+    """Validate q and the q-ary code arrays A and B (B = A when None); returns ``(A, B, q)``."""
+    if q is None:
+        raise ValueError(f"q (the alphabet size, an integer >= 2) is required{context}")
+    q = check_positive_int(q, "q", minimum=2)
+    A = check_qary_codes(A, q, "A")
+    B = A if B is None else check_qary_codes(B, q, "B")
+    check_same_width(A, B, ("A", "B"), what="symbols per code")
+    return A, B, q
+
+
 def lee_distance_matrix(A, B=None, q=None, *, dtype=np.int32, out=None):
     """Pairwise Lee distances ``D[i, j] = Σ_s min(|A[i,s] − B[j,s]|, q − |A[i,s] − B[j,s]|)``.
 
@@ -285,12 +296,7 @@ def lee_distance_matrix(A, B=None, q=None, *, dtype=np.int32, out=None):
     popcount kernel of :func:`hamming_distance_matrix` (halved for odd q).  For q = 2 and q = 3 the
     Lee distance equals the Hamming distance between the symbol strings.
     """
-    if q is None:
-        raise ValueError("q (the alphabet size, an integer >= 2) is required")
-    q = check_positive_int(q, "q", minimum=2)
-    A = check_qary_codes(A, q, "A")
-    B = A if B is None else check_qary_codes(B, q, "B")
-    check_same_width(A, B, ("A", "B"), what="symbols per code")
+    A, B, q = _check_lee_pair(A, B, q)
     dtype = np.dtype(dtype)
     max_d = A.shape[1] * (q // 2)
     if not np.issubdtype(dtype, np.integer) or np.iinfo(dtype).max < max_d:
@@ -457,12 +463,7 @@ def iter_distance_blocks(A, B=None, metric="euclidean", *, q=None, packed=False,
             r1 = min(r0 + block_rows, Wa.shape[0])
             yield r0, r1, _hamming_rows(Wa[r0:r1], Wb, n_bits)
         return
-    if q is None:
-        raise ValueError("q (the alphabet size, an integer >= 2) is required for metric='lee'")
-    q = check_positive_int(q, "q", minimum=2)
-    A = check_qary_codes(A, q, "A")
-    B = A if B is None else check_qary_codes(B, q, "B")
-    check_same_width(A, B, ("A", "B"), what="symbols per code")
+    A, B, q = _check_lee_pair(A, B, q, " for metric='lee'")
     for r0 in range(0, A.shape[0], block_rows):
         r1 = min(r0 + block_rows, A.shape[0])
         yield r0, r1, lee_distance_matrix(A[r0:r1], B, q, dtype=np.int32)
