@@ -1,4 +1,4 @@
-"""HOG features: agreement with scikit-image image by image, the length formula, input handling."""
+"""HOG features: the vectorised computation equals scikit-image image by image; length formula; input handling."""
 
 import numpy as np
 import pytest
@@ -22,6 +22,45 @@ def test_length_formula_and_skimage_agree(images, ppc, cpb, expected):
     for i in range(5):
         ref = hog(images[i], orientations=9, pixels_per_cell=ppc, cells_per_block=cpb, block_norm="L2-Hys")
         np.testing.assert_allclose(F[i], ref, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"pixels_per_cell": (7, 7)},  # odd cells: every pixel of the cell votes
+        {"pixels_per_cell": (5, 3), "cells_per_block": (3, 2), "orientations": 7, "block_norm": "L1"},
+        {"block_norm": "L2", "transform_sqrt": True},
+        {"block_norm": "L1-sqrt", "orientations": 12},
+    ],
+)
+def test_vectorized_equals_skimage_bit_for_bit(kwargs):
+    """Real images (with flat background, exact 0° / 90° / 180° gradients) and random ones, many bins."""
+    from lshlab.data import load_dataset
+
+    rng = np.random.default_rng(1)
+    digits = load_dataset("digits", n_train=20, n_query=1, seed=0).X_train.reshape(-1, 8, 8)
+    blown_up = np.kron(digits, np.ones((1, 4, 4), np.float32))[:, 2:30, 2:30]  # 8x8 -> 32x32, centre 28x28
+    X = np.concatenate([
+        blown_up.reshape(-1, 784),
+        rng.random((20, 784)).astype(np.float32),
+        (rng.random((20, 784)) < 0.5).astype(np.float32),  # binary images: many ties on the bin edges
+    ])
+    fast = hog_features(X, **kwargs)
+    ref = hog_features(X, method="skimage", **kwargs)
+    np.testing.assert_array_equal(fast, ref)
+    for i in (0, 25, 50):  # and "skimage" really is scikit-image's function
+        kw = {k: v for k, v in kwargs.items()}
+        np.testing.assert_array_equal(ref[i], hog(X[i].reshape(28, 28), **{
+            "orientations": 9, "pixels_per_cell": (4, 4), "cells_per_block": (2, 2), "block_norm": "L2-Hys", **kw}))
+
+
+def test_vectorized_blocks_do_not_change_the_result(monkeypatch, images):
+    import lshlab.features.hog as hog_module
+
+    whole = hog_features(images)
+    monkeypatch.setattr(hog_module, "_BLOCK_IMAGES", 2)  # blocks of 2, 2 and 1 images
+    np.testing.assert_array_equal(hog_features(images), whole)
 
 
 def test_flat_rows_equal_images(images):
@@ -50,6 +89,8 @@ def test_hog_separates_edge_orientations():
         (np.zeros((2, 784)), {"pixels_per_cell": (20, 20)}),
         (np.zeros((2, 784)), {"block_norm": "L3"}),
         (np.zeros((2, 784)), {"orientations": 0}),
+        (np.zeros((2, 784)), {"method": "opencv"}),
+        (-np.ones((2, 784)), {"transform_sqrt": True}),
     ],
 )
 def test_bad_inputs(bad, kwargs):

@@ -19,8 +19,24 @@ ones as queries, multi-table LSH as in ``benchmarks/fashion_map.py``) the two ch
 mAP@10 0.718 (4 × 4) vs 0.736 (7 × 7) with 16 tables × 16 bits, 0.767 vs 0.765 with 8 tables × 12 bits.
 The default keeps the finer 4 × 4 cells (more detailed pictures); 7 × 7 is four times shorter.
 
-scikit-image computes one image at a time; this wrapper validates the batch once, preallocates the
-``float32`` output and loops (about 0.3 ms per 28 × 28 image with the defaults).
+scikit-image computes one image at a time (about 0.3 ms per 28 × 28 image with the defaults, so 21 s
+for the 70,000 Fashion-MNIST images).  :func:`hog_features` computes the *same* descriptor for a whole
+block of images with array operations, about 10× faster; it reproduces scikit-image step by step
+(``skimage.feature.hog`` 0.2x with ``_hoghistogram.hog_histograms``), including its details:
+
+* gradients ``g_row[r] = I[r+1] − I[r−1]`` (zero on the border rows / columns) in the image's float
+  type, then float64; magnitude ``hypot(g_col, g_row)``, orientation
+  ``arctan2(g_row, g_col) · 180/π mod 180`` (degrees, unsigned);
+* pixel → bin ``i`` when ``t_i ≤ θ < t_{i+1}`` with the bin edges ``t_i = 180 i / orientations``
+  rounded to float32 (scikit-image keeps them in C ``float``); θ that rounds to exactly 180 votes
+  nowhere;
+* a cell of ``c`` pixels sums the pixels at offsets ``−⌊c/2⌋ … ⌊c/2⌋ − 1`` around its centre
+  ``⌊c/2⌋ + c·index`` (for odd ``c`` the last row / column of the cell is left out, as in
+  scikit-image), accumulating in float32 in row-major order — the order of the C loop;
+* block normalisation in float64, output float32.
+
+``method="skimage"`` calls ``skimage.feature.hog`` image by image (the reference; the tests check that
+both agree to float32 rounding).
 """
 
 from __future__ import annotations
@@ -65,8 +81,9 @@ def hog_features(
     cells_per_block=(2, 2),
     block_norm="L2-Hys",
     transform_sqrt=False,
+    method="vectorized",
 ):
-    """HOG descriptors of a batch of grey-level images (``skimage.feature.hog`` per image).
+    """HOG descriptors of a batch of grey-level images (scikit-image's descriptor, computed in blocks).
 
     Parameters
     ----------
@@ -84,15 +101,17 @@ def hog_features(
     block_norm : {"L2-Hys", "L2", "L1", "L1-sqrt"}, default "L2-Hys"
         Block normalisation of scikit-image.
     transform_sqrt : bool, default False
-        Power-law (square-root) compression of the image before the gradients.
+        Power-law (square-root) compression of the image before the gradients (images must then be
+        non-negative).
+    method : {"vectorized", "skimage"}, default "vectorized"
+        Array operations over blocks of images, or ``skimage.feature.hog`` once per image (the
+        reference; same numbers up to float32 rounding, about 10× slower).
 
     Returns
     -------
     features : ndarray of float32, shape (n, hog_feature_length(...))
         1,296 columns with the defaults on 28 × 28 images.
     """
-    from skimage.feature import hog
-
     shape = _pair(image_shape, "image_shape")
     arr = np.asarray(images)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -114,20 +133,80 @@ def hog_features(
     arr = np.asarray(arr, dtype=np.float32)
     if not np.isfinite(arr).all():
         raise ValueError("images contain NaN or infinite values")
-    if block_norm not in {"L2-Hys", "L2", "L1", "L1-sqrt"}:
+    if block_norm not in _NORMS:
         raise ValueError(f"block_norm must be one of 'L2-Hys', 'L2', 'L1', 'L1-sqrt', got {block_norm!r}")
+    if transform_sqrt and (arr < 0).any():
+        raise ValueError("transform_sqrt=True takes the square root of the pixels, which must be >= 0")
+    if method not in ("vectorized", "skimage"):
+        raise ValueError(f"method must be 'vectorized' or 'skimage', got {method!r}")
+    orientations = check_positive_int(orientations, "orientations")
     ppc = _pair(pixels_per_cell, "pixels_per_cell")
     cpb = _pair(cells_per_block, "cells_per_block")
     length = hog_feature_length(shape, orientations, ppc, cpb)
     out = np.empty((arr.shape[0], length), dtype=np.float32)
-    for i, image in enumerate(arr):
-        out[i] = hog(
-            image,
-            orientations=orientations,
-            pixels_per_cell=ppc,
-            cells_per_block=cpb,
-            block_norm=block_norm,
-            transform_sqrt=transform_sqrt,
-            feature_vector=True,
-        )
+    if method == "skimage":
+        from skimage.feature import hog
+
+        for i, image in enumerate(arr):
+            out[i] = hog(image, orientations=orientations, pixels_per_cell=ppc, cells_per_block=cpb,
+                         block_norm=block_norm, transform_sqrt=transform_sqrt, feature_vector=True)
+        return out
+    for s in range(0, arr.shape[0], _BLOCK_IMAGES):
+        out[s : s + _BLOCK_IMAGES] = _hog_block(arr[s : s + _BLOCK_IMAGES], orientations, ppc, cpb, block_norm,
+                                                transform_sqrt)
     return out
+
+
+_NORMS = ("L2-Hys", "L2", "L1", "L1-sqrt")
+_BLOCK_IMAGES = 1024  # images per array pass (a few MB per intermediate for 28 x 28 images)
+_EPS = 1e-5  # scikit-image's block-normalisation epsilon
+
+
+def _hog_block(images, orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt):
+    """HOG of a (n, H, W) float32 block; the steps and their float types follow scikit-image (module docs)."""
+    n, H, W = images.shape
+    (cr, cc), (br, bc) = pixels_per_cell, cells_per_block
+    if transform_sqrt:
+        images = np.sqrt(images)
+    g_row = np.zeros_like(images)
+    g_col = np.zeros_like(images)
+    g_row[:, 1:-1, :] = images[:, 2:, :] - images[:, :-2, :]
+    g_col[:, :, 1:-1] = images[:, :, 2:] - images[:, :, :-2]
+    g_row, g_col = g_row.astype(np.float64), g_col.astype(np.float64)
+    magnitude = np.hypot(g_col, g_row)
+    theta = np.arctan2(g_row, g_col) * (180 / np.pi) % 180
+    per_bin = np.float32(180.0 / orientations)  # C float, as in scikit-image
+    edges = (per_bin * np.arange(orientations + 2, dtype=np.float32)).astype(np.float64)
+    edges[-1] = np.inf
+    # bin i  <=>  edges[i] <= theta < edges[i+1]: a division, then a one-step correction at the edges
+    bins = np.clip((theta / edges[1]).astype(np.intp), 0, orientations)
+    bins -= theta < edges[bins]
+    bins += theta >= edges[bins + 1]
+    magnitude = np.where(bins < orientations, magnitude, 0.0)  # theta rounded to 180 votes nowhere
+    np.minimum(bins, orientations - 1, out=bins)  # (with a zero vote)
+
+    ncr, ncc = H // cr, W // cc
+    mag = magnitude[:, : ncr * cr, : ncc * cc].reshape(n, ncr, cr, ncc, cc)
+    bin_ = bins[:, : ncr * cr, : ncc * cc].reshape(n, ncr, cr, ncc, cc)
+    hist = np.zeros(n * ncr * ncc * orientations, dtype=np.float32)
+    cell_base = np.arange(n * ncr * ncc).reshape(n, ncr, ncc) * orientations
+    for r in range(cr):  # float32 accumulation in the C loop's order; one pixel per cell per step
+        for c in range(cc):
+            at = (cell_base + bin_[:, :, r, :, c]).ravel()
+            hist[at] = (hist[at].astype(np.float64) + mag[:, :, r, :, c].ravel()).astype(np.float32)
+    hist = hist.reshape(n, ncr, ncc, orientations)
+    hist = (hist / np.float32(cr * cc)).astype(np.float64)  # the cell mean, in float32 as in the C code
+
+    blocks = np.lib.stride_tricks.sliding_window_view(hist, (br, bc), axis=(1, 2))  # (n, nbr, nbc, o, br, bc)
+    blocks = np.moveaxis(blocks, 3, -1)  # (n, nbr, nbc, br, bc, o): scikit-image's feature order
+    axes = (-3, -2, -1)
+    if block_norm == "L1":
+        normed = blocks / (np.abs(blocks).sum(axis=axes, keepdims=True) + _EPS)
+    elif block_norm == "L1-sqrt":
+        normed = np.sqrt(blocks / (np.abs(blocks).sum(axis=axes, keepdims=True) + _EPS))
+    else:
+        normed = blocks / np.sqrt((blocks**2).sum(axis=axes, keepdims=True) + _EPS**2)
+        if block_norm == "L2-Hys":
+            normed = np.minimum(normed, 0.2)
+            normed = normed / np.sqrt((normed**2).sum(axis=axes, keepdims=True) + _EPS**2)
+    return normed.astype(np.float32).reshape(n, -1)
