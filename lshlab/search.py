@@ -29,6 +29,7 @@ from .distances import (
     _as_words,
     _check_unpacked,
     _hamming_rows,
+    _transpose_words,
     _lee_bits_per_symbol,
     _lee_words,
     _rescale_pair,
@@ -60,8 +61,9 @@ def _topk_stable(D, k):
         order = np.argsort(D, axis=1, kind="stable")
         return np.take_along_axis(D, order, axis=1), order
     kth = np.partition(D, k - 1, axis=1)[:, k - 1]
-    r, c = np.nonzero(D <= kth[:, None])  # row-major: columns ascending within a row
-    d = D[r, c]
+    flat = np.flatnonzero(D <= kth[:, None])  # row-major: columns ascending within a row
+    r, c = np.divmod(flat, n)  # (1-D flatnonzero is ~10× faster than 2-D nonzero)
+    d = D.ravel()[flat]
     if np.issubdtype(D.dtype, np.integer):
         key = r.astype(np.int64) * (int(d.max()) + 1) + d
         order = np.argsort(key, kind="stable")
@@ -231,6 +233,7 @@ class HammingIndex:
             self._faiss.add(P)
         else:
             self._words = _as_words(P)
+            self._words_t = _transpose_words(self._words)
 
     def _queries(self, Q):
         if self.packed:
@@ -272,7 +275,7 @@ class HammingIndex:
 
         def work(q0):
             q1 = min(q0 + block, nq)
-            D = _hamming_rows(Wq[q0:q1], self._words, self.n_bits)
+            D = _hamming_rows(Wq[q0:q1], self._words, self.n_bits, WbT=self._words_t)
             dist[q0:q1], idx[q0:q1] = _topk_stable(D, k)
 
         starts = range(0, nq, block)
@@ -540,6 +543,46 @@ class KDTree:
 
 
 # ----------------------------------------------------------------------------- LSH hash tables
+class _ProjectionBound:
+    """A cheap lower bound of ``‖x − q‖`` for filter-and-refine re-ranking.
+
+    With an orthonormal basis ``P`` (d × m, the top principal axes of the database) and centre
+    ``μ``, write ``x − μ = P z_x + r_x`` with ``r_x ⟂ span(P)``.  Then
+    ``‖x − q‖² = ‖z_x − z_q‖² + ‖r_x − r_q‖² ≥ ‖z_x − z_q‖² + (‖r_x‖ − ‖r_q‖)²`` (reverse triangle
+    inequality on the residuals).  The bound costs ``m + 1`` numbers per point instead of ``d``, and
+    any orthonormal ``P`` makes it valid; principal axes only make it tight.  This is the GEMINI
+    filter-and-refine principle (Faloutsos et al. 1994) with a PCA feature space.
+    """
+
+    def __init__(self, X, n_dims, rng):
+        n, d = X.shape
+        sample = X if n <= 10_000 else X[np.sort(rng.choice(n, 10_000, replace=False))]
+        self.mean = sample.mean(axis=0, dtype=np.float64)
+        S = sample.astype(np.float64) - self.mean
+        _, V = np.linalg.eigh(S.T @ S)  # orthonormal to ~1e-15 whatever the sample
+        self.basis = np.ascontiguousarray(V[:, ::-1][:, :n_dims])
+        self.Z = np.empty((n, n_dims), dtype=np.float32)
+        self.R = np.empty(n, dtype=np.float32)
+        rho2 = 0.0
+        for s in range(0, n, 4096):
+            z, r = self._project(X[s : s + 4096])
+            self.Z[s : s + 4096], self.R[s : s + 4096] = z, r
+            rho2 = max(rho2, float((z * z).sum(axis=1).max()) + float((r * r).max()))
+        # float32 storage and float32 arithmetic perturb the bound by ~1e-6 of the squared norms;
+        # this slack keeps it a bound (pruning stays exact) at negligible cost.
+        self.slack = 1e-5 * rho2
+
+    def _project(self, X):
+        Xc = X.astype(np.float64) - self.mean
+        z = Xc @ self.basis
+        r2 = np.einsum("ij,ij->i", Xc, Xc) - np.einsum("ij,ij->i", z, z)
+        return z, np.sqrt(np.maximum(r2, 0.0))
+
+    def project(self, Q):
+        z, r = self._project(Q)
+        return z.astype(np.float32), r.astype(np.float32)
+
+
 class HashTables:
     """Classic LSH index: ``L`` hash tables, each keyed by a ``K``-hash code; exact re-ranking.
 
@@ -551,6 +594,13 @@ class HashTables:
     with per-hash collision probability p is a candidate with probability ``1 − (1 − p^K)^L``
     (:func:`lshlab.hashing.random_projection.amplified_collision_probability`).
 
+    Re-ranking is *filter-and-refine*: a lower bound of every candidate's distance from ``m``
+    principal-axis coordinates plus the residual norm (see ``rerank_dims``) is computed first, the
+    ``2k + 16`` smallest bounds are measured exactly, and only candidates whose bound does not
+    exceed the k-th exact distance found are measured too.  A candidate that is skipped is provably
+    farther than the k-th neighbour, so the result is the exact top-k of the candidate set, and most
+    of the ``d``-float gathers (the memory-bound part of LSH re-ranking) are avoided.
+
     Parameters
     ----------
     hasher_factory : callable ``seed -> unfitted hasher``
@@ -558,31 +608,47 @@ class HashTables:
         integer codes such as :class:`~lshlab.hashing.PStableHash` by their raw bytes).
     n_tables : int, default 8
     random_state : int, RandomState or None
-        Draws the per-table seeds passed to ``hasher_factory``.
+        Draws the per-table seeds passed to ``hasher_factory`` (and the PCA sample of the bound).
+    rerank_dims : int or "auto", default "auto"
+        Principal axes ``m`` of the re-ranking bound; 0 measures every candidate directly.
+        ``"auto"``: 64 when the data have more than 128 features, else 0 (in low dimension a full
+        row costs no more than the bound).
+    n_jobs : int or None, default None
+        Threads that share the queries (numpy releases the GIL in gathers and products).  None =
+        the number of CPU cores.
 
     Attributes
     ----------
     hashers_ : list of fitted hashers, one per table
     buckets_ : list of dict ``bytes key -> ndarray of database indices`` (ascending)
     seeds_ : ndarray of the per-table seeds
+    rerank_dims_ : int
+        ``m`` in use.
     last_n_candidates_ : ndarray of int, shape (n_queries,)
-        Distinct candidates examined per query by the last :meth:`query` / :meth:`candidates`.
+        Distinct candidates per query in the last :meth:`query` / :meth:`candidates` (the cost to
+        plot recall against).
+    last_n_exact_ : ndarray of int, shape (n_queries,)
+        Candidates whose full distance the last :meth:`query` computed (after the bound).
     """
 
-    def __init__(self, hasher_factory, n_tables=8, random_state=None):
+    def __init__(self, hasher_factory, n_tables=8, random_state=None, rerank_dims="auto", n_jobs=None):
         self.hasher_factory = hasher_factory
         self.n_tables = n_tables
         self.random_state = random_state
+        self.rerank_dims = rerank_dims
+        self.n_jobs = n_jobs
 
     def fit(self, X):
-        """Fit one hasher per table on ``X`` and fill the buckets."""
+        """Fit one hasher per table on ``X``, fill the buckets and prepare the re-ranking bound."""
         from sklearn.utils import check_random_state
 
         if not callable(self.hasher_factory):
             raise ValueError(f"hasher_factory must be a callable seed -> hasher, got {self.hasher_factory!r}")
         L = check_positive_int(self.n_tables, "n_tables")
+        if self.n_jobs is not None:
+            check_positive_int(self.n_jobs, "n_jobs")
         self.X_ = check_matrix(X, "X")
-        self._x2 = _sq_norms(self.X_)
+        m = self._check_rerank_dims(self.X_.shape[1])
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(0, 2**31 - 1, size=L)
         self.hashers_, self.buckets_ = [], []
@@ -593,8 +659,22 @@ class HashTables:
             hasher.fit(self.X_)
             self.hashers_.append(hasher)
             self.buckets_.append(self._fill(self._keys(hasher, self.X_)))
+        self.rerank_dims_ = m
+        self._bound = _ProjectionBound(self.X_, m, rng) if m else None
         self.last_n_candidates_ = np.zeros(0, dtype=np.int64)
+        self.last_n_exact_ = np.zeros(0, dtype=np.int64)
         return self
+
+    def _check_rerank_dims(self, d):
+        m = self.rerank_dims
+        if isinstance(m, str) and m == "auto":
+            return 64 if d > 128 else 0
+        if isinstance(m, (int, np.integer)) and not isinstance(m, bool) and 0 <= m < d:
+            return int(m)
+        raise ValueError(
+            f"rerank_dims must be 'auto' or an integer in [0, {d}) (principal axes of the re-ranking "
+            f"bound, below the {d} features), got {m!r}"
+        )
 
     @staticmethod
     def _keys(hasher, X):
@@ -616,31 +696,34 @@ class HashTables:
         if not hasattr(self, "buckets_"):
             raise ValueError("HashTables is not fitted yet; call fit(X) first")
 
-    def candidates(self, Q):
-        """Union of the query's buckets over all tables: a list of ascending index arrays."""
+    def _check_queries(self, Q):
         self._check_fitted()
         Q = check_matrix(Q, "Q")
         check_same_width(self.X_, Q, ("X", "Q"), what="features")
-        with threadpool_limits(limits=1, user_api="blas"):
-            return self._candidates(Q)
+        return Q
 
-    def _candidates(self, Q):
-        qkeys = [self._keys(h, Q) for h in self.hashers_]
-        empty = np.zeros(0, dtype=np.intp)
-        seen = np.zeros(self.X_.shape[0], dtype=bool)  # union by marking: O(n) bytes, no sort
-        out = []
-        for i in range(Q.shape[0]):
-            parts = [b.get(qk[i].tobytes(), empty) for b, qk in zip(self.buckets_, qkeys)]
-            if len(parts) == 1:
-                out.append(parts[0])
-                continue
-            for p in parts:
-                seen[p] = True
-            c = np.flatnonzero(seen)
-            seen[c] = False
-            out.append(c)
+    def candidates(self, Q):
+        """Union of the query's buckets over all tables: a list of ascending index arrays."""
+        Q = self._check_queries(Q)
+        with threadpool_limits(limits=1, user_api="blas"):
+            qkeys = [self._keys(h, Q) for h in self.hashers_]
+        seen = np.zeros(self.X_.shape[0], dtype=bool)
+        out = [self._union(qkeys, i, seen) for i in range(Q.shape[0])]
         self.last_n_candidates_ = np.array([len(c) for c in out], dtype=np.int64)
         return out
+
+    _empty = np.zeros(0, dtype=np.intp)
+
+    def _union(self, qkeys, i, seen):
+        """Candidates of query ``i``: the union of its buckets (marking in ``seen``, no sort)."""
+        parts = [b.get(qk[i].tobytes(), self._empty) for b, qk in zip(self.buckets_, qkeys)]
+        if len(parts) == 1:
+            return parts[0]
+        for p in parts:
+            seen[p] = True
+        c = np.flatnonzero(seen)
+        seen[c] = False
+        return c
 
     def query(self, Q, k):
         """k nearest candidates of each query by exact Euclidean distance.
@@ -651,55 +734,99 @@ class HashTables:
             candidates were found
         idx : ndarray of intp, shape (n_queries, k); ``-1`` in the padded places
 
-        Candidates are ranked exactly (as in :func:`brute_force_knn`: float32 scores, then the best
-        k + m recomputed directly); ties are broken by database index.  The number of distinct
-        candidates examined per query is
-        stored in :attr:`last_n_candidates_` (the cost to plot recall against).
+        The result is the exact top-k of each query's candidate set: candidates are scored in
+        float32 (after the bound, see the class notes), the best ``k + m`` are recomputed directly
+        as ``‖x − q‖`` in float64 and sorted by (distance, index).  The numbers of candidates and
+        of full distance computations per query are stored in :attr:`last_n_candidates_` and
+        :attr:`last_n_exact_`.
         """
-        self._check_fitted()
+        Q = self._check_queries(Q)
         k = _check_k_value(k, self.X_.shape[0])
-        Q = check_matrix(Q, "Q")
-        check_same_width(self.X_, Q, ("X", "Q"), what="features")
-        # Hashing a query block and re-ranking are many small products: run them single-threaded
-        # (BLAS thread start-up would dominate, badly so on a busy machine).
+        nq = Q.shape[0]
+        dist = np.full((nq, k), np.inf, dtype=np.float32)
+        idx = np.full((nq, k), -1, dtype=np.intp)
+        n_cand = np.zeros(nq, dtype=np.int64)
+        n_exact = np.zeros(nq, dtype=np.int64)
+        # Hashing and re-ranking are many small products: single-threaded BLAS (thread start-up
+        # would dominate, badly so on a busy machine); the queries are shared between threads.
         with threadpool_limits(limits=1, user_api="blas"):
-            cands = self._candidates(Q)
-            return self._rerank_all(Q, cands, k)
+            qkeys = [self._keys(h, Q) for h in self.hashers_]
+            proj = self._bound.project(Q) if self._bound is not None else None
 
-    def _rerank_all(self, Q, cands, k):
-        dist = np.full((Q.shape[0], k), np.inf, dtype=np.float32)
-        idx = np.full((Q.shape[0], k), -1, dtype=np.intp)
-        buf = np.empty((min(self._rerank_chunk, max(map(len, cands), default=0)), self.X_.shape[1]), np.float32)
-        for i, c in enumerate(cands):
-            if len(c) == 0:
-                continue
-            d, c = self._rerank(Q[i], c, k, buf)
-            dist[i, : len(c)] = d
-            idx[i, : len(c)] = c
+            def work(lo, hi):
+                seen = np.zeros(self.X_.shape[0], dtype=bool)
+                for i in range(lo, hi):
+                    c = self._union(qkeys, i, seen)
+                    n_cand[i] = len(c)
+                    if len(c) == 0:
+                        continue
+                    bound = None if proj is None else (proj[0][i], proj[1][i])
+                    d, c, n_exact[i] = self._rerank(Q[i], c, k, bound)
+                    dist[i, : len(c)] = d
+                    idx[i, : len(c)] = c
+
+            n_jobs = min(self._n_threads(), max(1, nq // 16))
+            bounds = np.linspace(0, nq, n_jobs + 1).astype(int)
+            if n_jobs == 1:
+                work(0, nq)
+            else:
+                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                    list(pool.map(work, bounds[:-1], bounds[1:]))
+        self.last_n_candidates_, self.last_n_exact_ = n_cand, n_exact
         return dist, idx
 
-    _rerank_chunk = 4096
+    def _n_threads(self):
+        if self.n_jobs is None:
+            return max(1, min(os.cpu_count() or 1, 8))
+        return check_positive_int(self.n_jobs, "n_jobs")
 
-    def _rerank(self, q, c, k, buf):
+    _rerank_chunk = 2048
+    _bound_batch = (2, 16)  # the first exact batch: the 2k + 16 smallest bounds
+
+    def _sq_dists(self, q, c):
+        """float32 ``‖x − q‖²`` of the rows ``c`` (gathered in chunks, direct differences)."""
+        out = np.empty(len(c), dtype=np.float32)
+        for s in range(0, len(c), self._rerank_chunk):
+            rows = self.X_[c[s : s + self._rerank_chunk]]
+            rows -= q
+            np.einsum("ij,ij->i", rows, rows, out=out[s : s + len(rows)])
+        return out
+
+    def _rerank(self, q, c, k, bound):
         """Exact top-k of one query among its candidates ``c`` (ascending indices).
 
-        Scores ``‖x‖² − 2xᵀq`` come from a gather into a reused buffer and one float32 product per chunk
-        (the same expansion as :func:`brute_force_knn`); the best ``k + m`` are then recomputed
-        directly as ``‖x − q‖`` in float64 and sorted by (distance, index).
+        Returns ``(dist, idx, n_exact)``.  With a bound ``(z_q, r_q)``: lower bounds for all
+        candidates, exact squared distances for the ``2k + 16`` smallest bounds, then for every
+        other candidate whose bound is within the k-th of those; the rest cannot enter the top k.
         """
-        n_c = len(c)
-        kk = min(n_c, k + max(8, k // 8))
-        if kk < n_c:
-            score = np.empty(n_c, dtype=np.float32)
-            for s in range(0, n_c, len(buf)):
-                cc = c[s : s + len(buf)]
-                rows = np.take(self.X_, cc, axis=0, out=buf[: len(cc)], mode="clip")  # unbuffered gather
-                np.einsum("ij,j->i", rows, q, out=score[s : s + len(cc)])  # no BLAS thread start-up
-            score *= -2.0
-            score += self._x2[c]
-            c = c[np.argpartition(score, kk - 1)[:kk]]
+        kk = min(len(c), k + max(8, k // 8))
+        first = self._bound_batch[0] * k + self._bound_batch[1]
+        if bound is None or len(c) <= 2 * first:
+            d2 = self._sq_dists(q, c)
+        else:
+            zq, rq = bound
+            dz = self._bound.Z[c]
+            dz -= zq
+            lb = np.einsum("ij,ij->i", dz, dz)
+            dr = self._bound.R[c]
+            dr -= rq
+            dr *= dr
+            lb += dr
+            sel = np.argpartition(lb, first - 1)[:first]
+            d2_first = self._sq_dists(q, c[sel])
+            tau = np.partition(d2_first, k - 1)[k - 1]
+            keep = lb <= tau * (1 + 1e-5) + self._bound.slack
+            keep[sel] = False
+            rest = np.flatnonzero(keep)
+            sel = np.concatenate((sel, rest))
+            d2 = np.concatenate((d2_first, self._sq_dists(q, c[rest])))
+            c = c[sel]
+        n_exact = len(c)
+        if kk < len(c):
+            part = np.argpartition(d2, kk - 1)[:kk]
+            c = c[part]
         diff = self.X_[c].astype(np.float64)
         diff -= q
         d = np.sqrt(np.einsum("ij,ij->i", diff, diff))
         order = np.lexsort((c, d))[:k]
-        return d[order], c[order]
+        return d[order], c[order], n_exact

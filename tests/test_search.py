@@ -391,3 +391,81 @@ def test_hash_tables_bad_inputs(clustered):
         ht.query(Q, 0)
     with pytest.raises(ValueError, match="NaN"):
         ht.candidates(np.full_like(Q, np.nan))
+
+
+# ----------------------------------------------------------------------------- filter-and-refine re-ranking
+@pytest.fixture(scope="module")
+def anisotropic():
+    """d = 200 features with a decaying spectrum (like images): the principal axes carry most energy."""
+    rng = np.random.default_rng(7)
+    scales = 1.0 / np.sqrt(1.0 + np.arange(200))
+    centres = rng.normal(size=(15, 200)) * scales * 6
+    X = (centres[rng.integers(0, 15, 3000)] + rng.normal(size=(3000, 200)) * scales).astype(np.float32)
+    Q = (centres[rng.integers(0, 15, 60)] + rng.normal(size=(60, 200)) * scales).astype(np.float32)
+    return X, Q
+
+
+def test_projection_bound_is_a_lower_bound_and_tight_on_principal_axes(anisotropic):
+    from lshlab.search import _ProjectionBound
+
+    X, Q = anisotropic
+    bound = _ProjectionBound(X, 16, np.random.default_rng(0))
+    np.testing.assert_allclose(bound.basis.T @ bound.basis, np.eye(16), atol=1e-12)
+    zq, rq = bound.project(Q)
+    lb2 = ((bound.Z[None] - zq[:, None]) ** 2).sum(-1) + (bound.R[None] - rq[:, None]) ** 2
+    d2 = cdist(Q.astype(np.float64), X.astype(np.float64), "sqeuclidean")
+    assert (lb2 <= d2 + bound.slack).all()  # a bound, up to the documented float32 slack
+    assert bound.slack < 1e-3 * np.median(d2)  # ... which is negligible
+    assert np.median(lb2 / d2) > 0.5  # 16 of 200 axes already recover most of the distance
+
+
+@pytest.mark.parametrize("n_jobs, m", [(1, 24), (2, 24), (1, 3)])
+def test_hash_tables_filtered_reranking_is_exact_and_prunes(anisotropic, n_jobs, m):
+    """m = 3 gives a loose bound: the second (bound ≤ k-th exact distance) pass then does real work."""
+    X, Q = anisotropic
+    factory = lambda s: RandomHyperplaneHash(n_bits=4, center=True, random_state=s)  # noqa: E731 - many candidates
+    direct = HashTables(factory, n_tables=3, random_state=1, rerank_dims=0, n_jobs=1).fit(X)
+    filtered = HashTables(factory, n_tables=3, random_state=1, rerank_dims=m, n_jobs=n_jobs).fit(X)
+    assert direct.rerank_dims_ == 0 and filtered.rerank_dims_ == m
+    d0, i0 = direct.query(Q, 10)
+    d1, i1 = filtered.query(Q, 10)
+    np.testing.assert_array_equal(i1, i0)
+    np.testing.assert_array_equal(d1, d0)
+    np.testing.assert_array_equal(filtered.last_n_candidates_, direct.last_n_candidates_)
+    assert (direct.last_n_exact_ == direct.last_n_candidates_).all()
+    assert filtered.last_n_exact_.mean() < 0.5 * filtered.last_n_candidates_.mean()
+    assert filtered.last_n_exact_.mean() > 2 * 10 + 16 + (20 if m == 3 else 0)  # the second pass ran
+    for i, c in enumerate(filtered.candidates(Q)):  # and both are the exact top-10 of the candidate set
+        d = cdist(Q[i : i + 1].astype(np.float64), X[c].astype(np.float64))[0]
+        np.testing.assert_array_equal(i1[i], c[np.lexsort((c, d))[:10]])
+
+
+def test_hash_tables_second_pass_finds_neighbours_missed_by_the_first_batch(anisotropic, monkeypatch):
+    """With a first exact batch of only k bounds, the true neighbours outside it must come from the
+    second pass (bound ≤ k-th exact distance); a pruning threshold that is too tight would lose them."""
+    X, Q = anisotropic
+    factory = lambda s: RandomHyperplaneHash(n_bits=4, center=True, random_state=s)  # noqa: E731
+    d0, i0 = HashTables(factory, n_tables=3, random_state=1, rerank_dims=0).fit(X).query(Q, 10)
+    monkeypatch.setattr(HashTables, "_bound_batch", (1, 0))
+    ht = HashTables(factory, n_tables=3, random_state=1, rerank_dims=40).fit(X)
+    zq, rq = ht._bound.project(Q)
+    missed = 0
+    for i, c in enumerate(ht.candidates(Q)):
+        lb = ((ht._bound.Z[c] - zq[i]) ** 2).sum(1) + (ht._bound.R[c] - rq[i]) ** 2
+        missed += len(np.setdiff1d(i0[i], c[np.argsort(lb)[:10]]))
+    assert missed > 20  # the first batch alone is not the answer ...
+    d1, i1 = ht.query(Q, 10)
+    np.testing.assert_array_equal(i1, i0)  # ... but the filtered search still is exact
+    np.testing.assert_array_equal(d1, d0)
+
+
+def test_hash_tables_rerank_dims_auto_and_bad_values(anisotropic, clustered):
+    X, _ = anisotropic
+    factory = lambda s: RandomHyperplaneHash(n_bits=4, random_state=s)  # noqa: E731
+    assert HashTables(factory, 1).fit(X).rerank_dims_ == 64  # d = 200 > 128
+    assert HashTables(factory, 1).fit(clustered[0]).rerank_dims_ == 0  # d = 16
+    for bad in (-1, 200, 2.5, "pca", True):
+        with pytest.raises(ValueError, match=r"rerank_dims must be 'auto' or an integer in \[0, 200\)"):
+            HashTables(factory, 1, rerank_dims=bad).fit(X)
+    with pytest.raises(ValueError, match="n_jobs"):
+        HashTables(factory, 1, n_jobs=0).fit(X)
