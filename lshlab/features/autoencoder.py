@@ -9,7 +9,24 @@ both shapes, for square grey images whose side is divisible by 4 (28 × 28 here)
     mirrored by a linear layer and two transposed convolutions.
 ``variant="deep"``
     two 3×3 convolutions per scale (32, 64, 128 channels) with max-pooling, a 2-layer MLP to the latent,
-    mirrored by an MLP and up-sampling transposed convolutions.
+    mirrored by an MLP and up-sampling transposed convolutions.  Every convolution (plain or transposed)
+    except the output one is followed by batch normalisation (Ioffe & Szegedy, 2015) before its ReLU,
+    and the weights start from He initialisation (He et al., 2015): variance 2 / fan_in before a ReLU,
+    Glorot's 2 / (fan_in + fan_out) for the latent layer and the output convolution, zero biases.
+
+Why the deep variant needs both: with PyTorch's default initialisation (weight variance 1 / (3 fan_in))
+each of its 14 weight layers shrinks the mean-square signal about six-fold, so at the start the output
+hardly depends on the input.  Adam moves every weight by about ``lr`` whatever the size of its gradient,
+so the first steps rescale all layers together and the activations grow geometrically with depth (five
+orders of magnitude within five steps at lr 5e-3 on MNIST).  The output convolution's pre-activation
+then becomes so negative that the sigmoid returns exactly 0, its gradient vanishes, and training stops
+for good at a blank image (loss = mean squared pixel value, 0.114 on MNIST).  Batch normalisation brings
+every convolution's output back to zero mean and unit variance per channel (before a learned scale and
+shift) whatever the weight scale, so the growth cannot compound and the sigmoid stays in its working
+range.  In training mode it normalises with the statistics of the mini-batch;
+:meth:`ConvAutoencoder.encode` and friends run in evaluation mode with the running averages gathered
+during :meth:`~ConvAutoencoder.fit` (saved with the weights), so an image's code does not depend on the
+other images of the batch.
 
 Training minimises the mean squared reconstruction error with Adam; the output layer is a sigmoid, so
 inputs must lie in [0, 1] (what :func:`lshlab.data.load_dataset` returns).  Weights are saved as a
@@ -50,24 +67,43 @@ def _shallow(side, latent):
 def _deep(side, latent):
     s = side // 4
 
-    def block(cin, cout):
-        return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU()]
+    def conv(cin, cout):  # the bias would be cancelled by the batch-norm shift
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+
+    def up(cin, cout):
+        return [nn.ConvTranspose2d(cin, cout, 2, stride=2, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
     enc = nn.Sequential(
-        *block(1, 32), nn.MaxPool2d(2),
-        *block(32, 64), nn.MaxPool2d(2),
-        *block(64, 128),
+        *conv(1, 32), *conv(32, 32), nn.MaxPool2d(2),
+        *conv(32, 64), *conv(64, 64), nn.MaxPool2d(2),
+        *conv(64, 128), *conv(128, 128),
         nn.Flatten(), nn.Linear(128 * s * s, 256), nn.ReLU(), nn.Linear(256, latent),
     )
     dec = nn.Sequential(
         nn.Linear(latent, 256), nn.ReLU(), nn.Linear(256, 128 * s * s), nn.ReLU(),
         nn.Unflatten(1, (128, s, s)),
-        nn.ConvTranspose2d(128, 64, 2, stride=2), nn.ReLU(),
-        nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
-        nn.ConvTranspose2d(64, 32, 2, stride=2), nn.ReLU(),
+        *up(128, 64), *conv(64, 64),
+        *up(64, 32),
         nn.Conv2d(32, 1, 3, padding=1), nn.Sigmoid(),
     )
+    for net in (enc, dec):
+        _init_weights(net)
     return enc, dec
+
+
+def _init_weights(net):
+    """He-normal weights for layers feeding a ReLU (directly or through batch norm), Glorot otherwise."""
+    layers = list(net)
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            continue
+        following = layers[i + 1 : i + 3]
+        if any(isinstance(m, nn.ReLU) for m in following):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        else:
+            nn.init.xavier_uniform_(layer.weight)
+        if layer.bias is not None:
+            nn.init.zeros_(layer.bias)
 
 
 _VARIANTS = {"shallow": _shallow, "deep": _deep}
@@ -85,6 +121,9 @@ class ConvAutoencoder:
     image_shape : (int, int), default (28, 28)
         Square images whose side is divisible by 4; rows of ``X`` are flattened images.
     epochs, lr, batch_size, weight_decay : training hyper-parameters (Adam).
+        The default ``lr=1e-3`` trains both variants.  On MNIST (3,000 images, batch 32, 6 epochs, test
+        reconstruction MSE) the shallow variant learns faster at ``lr=5e-3`` (0.010, against 0.015 at
+        1e-3) while the deep one does better at 1e-3 (0.011, against 0.015 at 5e-3).
     random_state : int or None
         Seeds the weight initialisation and the mini-batch order; with ``n_threads`` fixed, two
         fits with the same seed give identical weights.
@@ -195,6 +234,7 @@ class ConvAutoencoder:
 
     # -- inference ------------------------------------------------------------------
     def _batched(self, module, data):
+        module.eval()  # batch norm uses its running statistics: one image's output ignores the others
         outs = []
         with self._threads(), torch.no_grad():
             for start in range(0, data.shape[0], 1024):
@@ -244,8 +284,15 @@ class ConvAutoencoder:
         model = cls(**params, progress=False)
         model._build()
         state = torch.load(path, weights_only=True)
-        model.encoder_.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("encoder.")})
-        model.decoder_.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("decoder.")})
+        try:
+            model.encoder_.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("encoder.")})
+            model.decoder_.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("decoder.")})
+        except RuntimeError as exc:
+            raise ValueError(
+                f"{path} does not hold the weights of a {params['variant']!r} autoencoder of this version of "
+                f"lshlab (files written before the deep variant gained batch normalisation must be "
+                f"re-trained): {exc}"
+            ) from None
         model.encoder_.eval()
         model.decoder_.eval()
         model.loss_history_ = list(meta.get("loss_history", []))
