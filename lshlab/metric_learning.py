@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_bounds, check_matrix, check_positive_float, check_positive_int
+from .search import _topk_stable
 
 __all__ = [
     "ITML",
@@ -176,7 +177,7 @@ def knn_accuracy(distances, y_database, y_query, k=5):
         raise ValueError(f"k={k} exceeds the database size {D.shape[1]}")
     if np.issubdtype(D.dtype, np.floating) and not np.isfinite(D).all():
         raise ValueError("distances contain NaN or infinite values")
-    order = _topk_stable(D, k)
+    order = _topk_stable(D, k)[1]  # (distance, index) order, as every search in lshlab
     labels = y_database[order]  # (n_query, k), nearest first
     classes, inv = np.unique(labels, return_inverse=True)
     inv = inv.reshape(labels.shape)
@@ -187,23 +188,6 @@ def knn_accuracy(distances, y_database, y_query, k=5):
     first = np.argmax(is_best, axis=1)  # nearest neighbour carrying a top label
     pred = labels[np.arange(labels.shape[0]), first]
     return float(np.mean(pred == y_query))
-
-
-def _topk_stable(D, k):
-    """Indices of the k smallest entries per row, ordered by (distance, index) — the first k columns
-    of a stable argsort, in O(n·m) time: partition for the k-th value, keep everything below it and
-    the lowest-index entries equal to it, then sort the k survivors."""
-    n, m = D.shape
-    if k == m:
-        return np.argsort(D, axis=1, kind="stable")
-    kth = np.partition(D, k - 1, axis=1)[:, k - 1 : k]
-    less = D < kth
-    equal = D == kth
-    need = k - less.sum(axis=1, keepdims=True)
-    keep = less | (equal & (np.cumsum(equal, axis=1) <= need))
-    cols = np.nonzero(keep)[1].reshape(n, k)  # row-major: ascending index within each row
-    vals = np.take_along_axis(D, cols, axis=1)
-    return np.take_along_axis(cols, np.argsort(vals, axis=1, kind="stable"), axis=1)
 
 
 def same_class_distance_ratio(X, y, A=None, *, n_pairs=2000, random_state=None):
