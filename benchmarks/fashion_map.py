@@ -68,98 +68,194 @@ SEED_TABLE = {
 }
 
 
-def cached_hog(X, cache_dir, name):
+def cached_hog(X, cache_dir, name, refresh=False):
     """HOG features of ``X``, cached as ``.npy`` keyed by the SHA-256 of the pixels (no pickle)."""
     key = hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()[:16]
     path = Path(cache_dir) / f"hog_{name}_{key}.npy"
-    if path.exists():
+    if path.exists() and not refresh:
         return np.load(path, allow_pickle=False)
     F = hog_features(X)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
+    tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, F, allow_pickle=False)
     tmp.replace(path)
     return F
 
 
-def run(args):
-    import torch
+# --------------------------------------------------------------------------------------------------
+# worker tasks: every worker process loads the data once and runs with one torch / BLAS thread
+# --------------------------------------------------------------------------------------------------
+_W = {}
 
-    torch.set_num_threads(args.threads)
+
+def _init_worker(data_kwargs):
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    _W["blas_limits"] = threadpool_limits(limits=1)  # numpy's BLAS single-threaded as well
+    data = load_dataset("fashion-mnist", **data_kwargs)
+    _W.update(Xdb=data.X_train, ydb=data.y_train, Xq=data.X_query, yq=data.y_query)
+
+
+def _task_hog(cache, refresh):
+    t = time.perf_counter()
+    Hdb = cached_hog(_W["Xdb"], cache, "db", refresh)
+    cached_hog(_W["Xq"], cache, f"q{len(_W['Xq'])}", refresh)
+    return {"kind": "hog", "n_features": Hdb.shape[1], "seconds": time.perf_counter() - t}
+
+
+def _task_lsh(L, bits, cache, seed):
+    """All K of one table count L: build the tables on the cached HOG features, query, score."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        Hdb = cached_hog(_W["Xdb"], cache, "db")
+        Hq = cached_hog(_W["Xq"], cache, f"q{len(_W['Xq'])}")
+        rows = []
+        for K in bits:
+            t = time.perf_counter()
+            tables = HashTables(
+                lambda s, K=K: RandomHyperplaneHash(n_bits=K, center=True, random_state=s),
+                n_tables=L,
+                random_state=seed,
+            ).fit(Hdb)
+            fit_s = time.perf_counter() - t
+            mp, ncand = hash_tables_map_at_k(tables, Hq, _W["yq"], _W["ydb"], k=10)
+            rows.append({"K": K, "map": mp, "mean_candidates": float(ncand.mean()), "fit_s": fit_s,
+                         "query_s": time.perf_counter() - t - fit_s})
+    return {"kind": "lsh", "L": L, "rows": rows}
+
+
+def _task_dsh(alpha, K, tr, va_map, cache, params, refit):
+    """Fit (or load) one DSH model, encode database and queries, score mAP@10."""
+    Xdb, ydb = _W["Xdb"], _W["ydb"]
+    val = (Xdb[va_map], ydb[va_map]) if len(va_map) else None
+    t = time.perf_counter()
+    model, was_cached = fit_or_load(Xdb[tr], ydb[tr], cache_dir=cache, validation=val, refit=refit,
+                                    n_bits=K, alpha=alpha, n_threads=1, progress=False, **params)
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    cdb, cq = model.transform(Xdb), model.transform(_W["Xq"])
+    enc_s = time.perf_counter() - t
+    t = time.perf_counter()
+    mp = hamming_map_at_k(cq, _W["yq"], cdb, ydb, k=10)
+    score_s = time.perf_counter() - t
+    return {"kind": "dsh", "alpha": alpha, "K": K, "map": mp, "cached": was_cached, "fit_s": fit_s,
+            "train_s": sum(h["seconds"] for h in model.loss_history_), "encode_s": enc_s, "score_s": score_s,
+            "val_map": model.loss_history_[-1].get("val_map")}
+
+
+class _InProcess:
+    """The ``submit`` of an executor, run at once in this process (``--threads 1``)."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        f = Future()
+        f.set_result(fn(*args))
+        return f
+
+    def shutdown(self, wait=True):
+        pass
+
+
+def run(args):
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from multiprocessing import get_context
+
     cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     t0 = time.perf_counter()
-    data = load_dataset("fashion-mnist", pool="official", n_train=args.n_database, n_query=args.n_query,
-                        seed=args.seed)
-    Xdb, ydb, Xq, yq = data.X_train, data.y_train, data.X_query, data.y_query
-    print(f"data: database {Xdb.shape}, queries {Xq.shape} ({time.perf_counter() - t0:.1f} s)", flush=True)
-    results = {}
-    times = {}
+    data_kwargs = dict(pool="official", n_train=args.n_database, n_query=args.n_query, seed=args.seed)
+    data = load_dataset("fashion-mnist", **data_kwargs)
+    Xdb, ydb, Xq = data.X_train, data.y_train, data.X_query
+    print(f"data: database {Xdb.shape}, queries {Xq.shape} ({time.perf_counter() - t0:.1f} s); "
+          f"{args.threads} single-threaded worker process(es)", flush=True)
+    tr, va = train_validation_split(len(Xdb), args.n_val, args.seed)
+    if args.subset:
+        tr = np.sort(np.random.RandomState(args.seed + 1).choice(tr, size=min(args.subset, len(tr)), replace=False))
+    va_map = va[: args.n_val_map] if not args.no_val else va[:0]
+    params = dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, batch_norm=not args.no_batch_norm,
+                  random_state=args.seed)
 
-    if not args.no_lsh:
-        t = time.perf_counter()
-        Hdb = cached_hog(Xdb, cache, "db")
-        Hq = cached_hog(Xq, cache, f"q{len(Xq)}")
-        print(f"HOG features {Hdb.shape[1]} per image ({time.perf_counter() - t:.1f} s)", flush=True)
-        for L in args.tables:
-            name = f"LSH {L} tables"
-            for K in args.bits:
-                t = time.perf_counter()
-                tables = HashTables(
-                    lambda s, K=K: RandomHyperplaneHash(n_bits=K, center=True, random_state=s),
-                    n_tables=L,
-                    random_state=args.seed,
-                ).fit(Hdb)
-                fit_s = time.perf_counter() - t
-                mp, ncand = hash_tables_map_at_k(tables, Hq, yq, ydb, k=10)
-                results.setdefault(name, {})[K] = mp
-                times.setdefault(name, {})[K] = {"fit_s": fit_s, "query_s": time.perf_counter() - t - fit_s}
-                print(f"{name:14s} {K:2d} bits: mAP@10 {mp:.4f}  mean candidates {ncand.mean():8.1f}  "
-                      f"fit {fit_s:.1f} s, query+score {times[name][K]['query_s']:.1f} s", flush=True)
-
-    if not args.no_dsh:
-        tr, va = train_validation_split(len(Xdb), args.n_val, args.seed)
-        if args.subset:
-            tr = np.sort(np.random.RandomState(args.seed + 1).choice(tr, size=min(args.subset, len(tr)), replace=False))
-        val = (Xdb[va[: args.n_val_map]], ydb[va[: args.n_val_map]]) if args.n_val_map else None
-        for alpha in args.alphas:
-            name = f"DSH α={alpha:g}"
-            for K in args.bits:
-                t = time.perf_counter()
-                model, was_cached = fit_or_load(
-                    Xdb[tr], ydb[tr], cache_dir=cache, validation=None if args.no_val else val,
-                    n_bits=K, alpha=alpha, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                    batch_norm=not args.no_batch_norm,
-                    random_state=args.seed, n_threads=args.threads, progress=not args.quiet, refit=args.retrain,
-                )
-                fit_s = time.perf_counter() - t
-                t = time.perf_counter()
-                cdb, cq = model.transform(Xdb), model.transform(Xq)
-                enc_s = time.perf_counter() - t
-                t = time.perf_counter()
-                mp = hamming_map_at_k(cq, yq, cdb, ydb, k=10)
-                score_s = time.perf_counter() - t
-                results.setdefault(name, {})[K] = mp
-                train_s = sum(h["seconds"] for h in model.loss_history_)
-                times.setdefault(name, {})[K] = {
-                    "train_s": train_s, "cached": was_cached, "encode_s": enc_s, "score_s": score_s,
-                }
-                vm = model.loss_history_[-1].get("val_map")
-                print(f"{name:14s} {K:2d} bits: mAP@10 {mp:.4f}  "
-                      f"{'(cached) ' if was_cached else ''}train {train_s:.0f} s, encode {enc_s:.1f} s, "
-                      f"score {score_s:.1f} s" + (f", val mAP@10 {vm:.4f}" if vm is not None else ""), flush=True)
+    if args.threads == 1:
+        _init_worker(data_kwargs)
+        pool = _InProcess()
+    else:
+        pool = ProcessPoolExecutor(max_workers=args.threads, mp_context=get_context("spawn"),
+                                   initializer=_init_worker, initargs=(data_kwargs,))
+    results, times = {}, {}
+    try:
+        pending = set()
+        if not args.no_lsh:
+            pending.add(pool.submit(_task_hog, cache, args.retrain))
+        if not args.no_dsh:  # longest first: 16 bits, then 12, then 8
+            for K in sorted(args.bits, reverse=True):
+                for alpha in args.alphas:
+                    pending.add(pool.submit(_task_dsh, alpha, K, tr, va_map, cache, params, args.retrain))
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                r = f.result()
+                if r["kind"] == "hog":
+                    print(f"HOG features {r['n_features']} per image ({r['seconds']:.1f} s)", flush=True)
+                    times["HOG"] = r["seconds"]
+                    for L in sorted(args.tables, reverse=True):
+                        pending.add(pool.submit(_task_lsh, L, args.bits, cache, args.seed))
+                elif r["kind"] == "lsh":
+                    name = f"LSH {r['L']} tables"
+                    for row in r["rows"]:
+                        results.setdefault(name, {})[row["K"]] = row["map"]
+                        times.setdefault(name, {})[row["K"]] = {"fit_s": row["fit_s"], "query_s": row["query_s"]}
+                        print(f"{name:14s} {row['K']:2d} bits: mAP@10 {row['map']:.4f}  mean candidates "
+                              f"{row['mean_candidates']:8.1f}  fit {row['fit_s']:.1f} s, query+score "
+                              f"{row['query_s']:.1f} s", flush=True)
+                else:
+                    name = f"DSH α={r['alpha']:g}"
+                    results.setdefault(name, {})[r["K"]] = r["map"]
+                    times.setdefault(name, {})[r["K"]] = {
+                        "train_s": 0.0 if r["cached"] else r["train_s"], "cached": r["cached"],
+                        "load_or_fit_s": r["fit_s"], "encode_s": r["encode_s"], "score_s": r["score_s"],
+                    }
+                    vm = r["val_map"]
+                    print(f"{name:14s} {r['K']:2d} bits: mAP@10 {r['map']:.4f}  "
+                          f"{'(cached) ' if r['cached'] else ''}train {r['train_s']:.0f} s, encode "
+                          f"{r['encode_s']:.1f} s, score {r['score_s']:.1f} s"
+                          + (f", val mAP@10 {vm:.4f}" if vm is not None else ""), flush=True)
+    finally:
+        pool.shutdown(wait=True)
 
     total = time.perf_counter() - t0
     print()
     print(markdown(results, times, args))
-    print(f"\ntotal wall time {total:.0f} s (torch threads {args.threads}; the CPU is shared, see the report)")
+    print(profile(times))
+    print(f"\ntotal wall time {total:.0f} s ({args.threads} worker process(es), one thread each; the CPU may be "
+          "shared, see `uptime`)")
     out = cache / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "args": vars(args), "map_at_10": {n: {str(k): v for k, v in r.items()} for n, r in results.items()},
         "seed_table": {n: {str(k): v for k, v in r.items()} for n, r in SEED_TABLE.items()},
-        "times": {n: {str(k): v for k, v in r.items()} for n, r in times.items()}, "total_s": total,
+        "times": {n: ({str(k): v for k, v in r.items()} if isinstance(r, dict) else r) for n, r in times.items()},
+        "total_s": total,
     }, indent=1))
     return results
+
+
+def profile(times):
+    """Seconds of worker time per phase (summed over cells; workers run in parallel)."""
+    phases = {"HOG": times.get("HOG", 0.0)}
+    for name, row in times.items():
+        if not isinstance(row, dict):
+            continue
+        for cell in row.values():
+            for k, v in cell.items():
+                if k.endswith("_s") and k != "load_or_fit_s":
+                    label = f"{name.split()[0]} {k[:-2]}"
+                    phases[label] = phases.get(label, 0.0) + v
+            if "load_or_fit_s" in cell and cell.get("cached"):
+                phases["DSH load"] = phases.get("DSH load", 0.0) + cell["load_or_fit_s"]
+    return "worker seconds by phase: " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items())
 
 
 def markdown(results, times, args):
@@ -174,7 +270,8 @@ def markdown(results, times, args):
             ours = results[name].get(b)
             mark = "" if ours is None or ours >= seed_row[b] else " ✗"
             cells.append(f"{seed_row[b]:.4f} / {'—' if ours is None else f'{ours:.4f}'}{mark}")
-        tt = [sum(v for k, v in times[name][b].items() if k.endswith("_s")) for b in bits if b in times[name]]
+        tt = [sum(v for k, v in times[name][b].items() if k.endswith("_s") and k != "load_or_fit_s")
+              for b in bits if b in times[name]]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {' / '.join(f'{x:.0f}' for x in tt)} |")
     q, n = args.n_query or 10000, args.n_database or 60000
     lines.append(f"\nmAP@10, {q} test queries vs a {n}-image train database; DSH trained "
@@ -191,7 +288,8 @@ def main(argv=None):
     p.add_argument("--n-val", type=int, default=5000, help="training images held out for validation")
     p.add_argument("--n-val-map", type=int, default=1000, help="validation images scored after each epoch (0 = none)")
     p.add_argument("--no-val", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    p.add_argument("--threads", type=int, default=2,
+                   help="CPU threads to use: this many single-threaded worker processes (default 2)")
     p.add_argument("--bits", type=int, nargs="+", default=[8, 12, 16])
     p.add_argument("--tables", type=int, nargs="+", default=[8, 16])
     p.add_argument("--alphas", type=float, nargs="+", default=[0.005, 0.01])
@@ -200,11 +298,14 @@ def main(argv=None):
     p.add_argument("--no-batch-norm", action="store_true", help="the paper's network exactly (no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache-dir", default=None, help="default data/cache/dsh (or $LSHLAB_DSH_CACHE)")
-    p.add_argument("--retrain", action="store_true", help="ignore cached DSH weights")
+    p.add_argument("--retrain", action="store_true", help="ignore cached DSH weights and HOG features")
     p.add_argument("--no-lsh", action="store_true")
     p.add_argument("--no-dsh", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    return run(p.parse_args(argv))
+    args = p.parse_args(argv)
+    if args.threads < 1:
+        p.error(f"--threads must be >= 1, got {args.threads}")
+    return run(args)
 
 
 if __name__ == "__main__":

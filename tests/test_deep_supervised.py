@@ -191,6 +191,8 @@ def test_plots_draw(fitted):
     ]
     for fig in figs:
         assert fig.axes and all(ax.get_title() or ax.get_ylabel() for ax in fig.axes[:1])
+    titled = map_table_figure({"DSH": {8: 0.9}}, bits=(8,), title="mAP@10, 300 queries")
+    assert titled.axes[0].get_title() == "mAP@10, 300 queries"
     plt.close("all")
 
 
@@ -213,6 +215,13 @@ def test_explorer_update_and_draw(fitted):
     explorer = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5)
     explorer.controls["query"].value = 3
     assert explorer.refresh()["query"] == 3 and explorer.image.value
+    given = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5, codes=codes)  # precomputed codes, same ranking
+    given.controls["query"].value = 3
+    assert np.array_equal(given.refresh()["idx"], explorer.refresh()["idx"])
+    with pytest.raises(ValueError, match="every n_bits"):
+        dsh_explorer({8: model}, X[:5], y[:5], X, y, codes={16: codes[8]})
+    with pytest.raises(ValueError, match="query and"):
+        dsh_explorer({8: model}, X[:4], y[:4], X, y, codes=codes)
 
 
 def test_fit_or_load_uses_cache(tmp_path):
@@ -242,3 +251,43 @@ def test_batch_norm_variant_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded.embed(X), m.embed(X))  # running statistics restored too
     with pytest.raises(ValueError):
         DeepSupervisedHash(batch_norm="yes", progress=False).fit(X, y)
+
+
+def test_cache_names_with_dots_never_collide(tmp_path):
+    """α = 0.005 and α = 0.01 (same bits) are two files; a suffix-less stem keeps every character."""
+    from lshlab.hashing.deep_supervised import _model_paths, fit_or_load
+
+    X, y = _toy(n_per_class=8)
+    kw = dict(n_bits=4, epochs=1, batch_size=12, random_state=0, n_threads=1, progress=False)
+    a, _ = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.005, **kw)
+    b, _ = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.01, **kw)
+    assert len(list(tmp_path.glob("*.pt"))) == 2 and len(list(tmp_path.glob("*.json"))) == 2
+    a2, cached_a = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.005, **kw)
+    b2, cached_b = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.01, **kw)
+    assert cached_a and cached_b and (a2.alpha, b2.alpha) == (0.005, 0.01)
+    np.testing.assert_array_equal(a2.embed(X), a.embed(X))
+    assert _model_paths(tmp_path / "m_a0.005") == (tmp_path / "m_a0.005.pt", tmp_path / "m_a0.005.json")
+    assert _model_paths(tmp_path / "m.pt") == (tmp_path / "m.pt", tmp_path / "m.json")
+
+
+def test_fit_or_load_many_parallel_equals_serial(tmp_path):
+    """Two worker processes (one thread each) give the same models as in-process fits with one thread."""
+    from lshlab.hashing.deep_supervised import fit_or_load_many
+
+    X, y = _toy(n_per_class=8)
+    grid = [dict(n_bits=K, alpha=0.01, epochs=1, batch_size=12, random_state=0, n_threads=1, progress=False)
+            for K in (4, 6)]
+    par = fit_or_load_many(X, y, grid, n_jobs=2, cache_dir=tmp_path / "par", validation=(X[:10], y[:10]))
+    ser = fit_or_load_many(X, y, grid, n_jobs=1, cache_dir=tmp_path / "ser", validation=(X[:10], y[:10]))
+    assert [c for _, c in par] == [False, False] == [c for _, c in ser]
+    for (mp, _), (ms, _) in zip(par, ser):
+        np.testing.assert_array_equal(mp.embed(X), ms.embed(X))
+        assert [h["val_map"] for h in mp.loss_history_] == [h["val_map"] for h in ms.loss_history_]
+    again = fit_or_load_many(X, y, grid, n_jobs=2, cache_dir=tmp_path / "par")
+    assert [c for _, c in again] == [True, True]
+    with pytest.raises(ValueError, match="param_list is empty"):
+        fit_or_load_many(X, y, [], n_jobs=2)
+    with pytest.raises(ValueError, match="integer random_state"):
+        fit_or_load_many(X, y, [dict(grid[0], random_state=None)] * 2, n_jobs=2, cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="n_bits"):
+        fit_or_load_many(X, y, [dict(grid[0], n_bits=0)] * 2, n_jobs=2, cache_dir=tmp_path)

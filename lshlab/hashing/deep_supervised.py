@@ -56,6 +56,7 @@ __all__ = [
     "default_cache_dir",
     "dsh_cache_name",
     "fit_or_load",
+    "fit_or_load_many",
     "train_validation_split",
 ]
 
@@ -114,6 +115,25 @@ def dsh_loss(outputs, labels, margin, alpha):
     pair_term = per_pair[iu[0], iu[1]].mean()
     reg_term = 2.0 * alpha * (outputs.abs() - 1.0).abs().sum(1).mean()
     return pair_term + reg_term, pair_term, reg_term
+
+
+def _channels_last(net):
+    """The network in ``channels_last`` memory format (same results; its 32- and 64-channel
+    convolutions run about 1.3× faster on one CPU thread at batch 50 than in NCHW)."""
+    return net.to(memory_format=torch.channels_last)
+
+
+def _model_paths(path):
+    """``(<path>.pt, <path>.json)``; a given ``.pt`` / ``.json`` suffix is replaced.
+
+    The suffix is appended to the whole name (not ``Path.with_suffix``), so stems with dots such as
+    ``dsh_b16_a0.005_e3_...`` keep every character and models differing only after a dot never share
+    a file.
+    """
+    path = Path(path)
+    if path.suffix in (".pt", ".json"):
+        path = path.with_suffix("")
+    return path.with_name(path.name + ".pt"), path.with_name(path.name + ".json")
 
 
 @contextlib.contextmanager
@@ -209,6 +229,10 @@ class DeepSupervisedHash(BaseHasher):
         self.image_shape = image_shape
         self.batch_norm = batch_norm
 
+    # Encode 128 images per forward pass: the 32-channel activations of a block then stay in cache
+    # (measured on one thread: ~5,600 images/s, against ~2,000 with blocks of 4,096).
+    _chunk_rows = 128
+
     # -- input handling --------------------------------------------------------------------------
     def _shape(self):
         try:
@@ -260,9 +284,15 @@ class DeepSupervisedHash(BaseHasher):
         return n_bits, margin, alpha, epochs, lr, batch_size, wd
 
     def _tensor(self, X):
+        """Standardised images as an (n, 1, H, W) float32 tensor.
+
+        With one channel the NCHW and ``channels_last`` layouts are the same memory, so this tensor
+        feeds the ``channels_last`` network (see :func:`_channels_last`) without a copy.
+        """
         h, w = self._shape()
-        Z = (X - self.pixel_mean_) / self.pixel_std_
-        return torch.from_numpy(np.ascontiguousarray(Z, dtype=np.float32)).reshape(-1, 1, h, w).to(self.device)
+        Z = (np.asarray(X, dtype=np.float32) - np.float32(self.pixel_mean_)) / np.float32(self.pixel_std_)
+        t = torch.from_numpy(np.ascontiguousarray(Z, dtype=np.float32)).reshape(-1, 1, h, w)
+        return t.contiguous(memory_format=torch.channels_last).to(self.device)
 
     # -- training --------------------------------------------------------------------------------
     def fit(self, X, y, validation=None):
@@ -317,7 +347,7 @@ class DeepSupervisedHash(BaseHasher):
         self.loss_history_ = []
         with _torch_settings(self.n_threads, deterministic=True), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.net_ = DSHNet(n_bits, self._shape(), batch_norm=self.batch_norm).to(self.device)
+            self.net_ = _channels_last(DSHNet(n_bits, self._shape(), batch_norm=self.batch_norm).to(self.device))
             opt = torch.optim.Adam(self.net_.parameters(), lr=lr, weight_decay=wd)
             n = X.shape[0]
             steps_per_epoch = int(np.ceil(n / batch_size))
@@ -325,7 +355,10 @@ class DeepSupervisedHash(BaseHasher):
             sched = None
             if self.lr_schedule == "cosine":
                 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
-            labels_all = torch.from_numpy(y_codes.astype(np.int64))
+            labels_all = torch.from_numpy(y_codes.astype(np.int64)).to(self.device)
+            # Standardise the whole training set once; a batch is then one gather (no per-batch numpy
+            # arithmetic and copies).
+            X_all = self._tensor(X)
             epoch_iter = range(epochs)
             bar = None
             if self.progress:
@@ -336,23 +369,23 @@ class DeepSupervisedHash(BaseHasher):
             for epoch in epoch_iter:
                 t0 = time.perf_counter()
                 self.net_.train()
-                order = rng.permutation(n)
-                sums = np.zeros(3)
+                order = torch.from_numpy(rng.permutation(n)).to(self.device)
+                sums = torch.zeros(3, dtype=torch.float64)
                 n_batches = 0
                 for start in range(0, n, batch_size):
                     idx = order[start : start + batch_size]
-                    if idx.size < 2:
+                    if idx.numel() < 2:
                         continue
-                    xb = self._tensor(X[idx])
-                    out = self.net_(xb)
-                    total, pair, reg = dsh_loss(out, labels_all[idx].to(self.device), margin, alpha)
+                    out = self.net_(X_all.index_select(0, idx))
+                    total, pair, reg = dsh_loss(out, labels_all.index_select(0, idx), margin, alpha)
                     opt.zero_grad(set_to_none=True)
                     total.backward()
                     opt.step()
                     if sched is not None:
                         sched.step()
-                    sums += [total.item(), pair.item(), reg.item()]
+                    sums += torch.stack([total.detach(), pair.detach(), reg.detach()]).to(sums)
                     n_batches += 1
+                sums = sums.tolist()
                 entry = {
                     "epoch": epoch + 1,
                     "loss": float(sums[0] / n_batches),
@@ -382,7 +415,7 @@ class DeepSupervisedHash(BaseHasher):
     # -- encoding --------------------------------------------------------------------------------
     def _forward(self, X):
         self.net_.eval()
-        with torch.no_grad():
+        with torch.inference_mode():
             return self.net_(self._tensor(X)).cpu().numpy().astype(np.float32)
 
     def _encode_rows(self, X):
@@ -412,9 +445,8 @@ class DeepSupervisedHash(BaseHasher):
         Returns the pair of paths.  Load with :meth:`load`, which uses ``torch.load(weights_only=True)``.
         """
         check_is_fitted(self)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pt, js = path.with_suffix(".pt"), path.with_suffix(".json")
+        pt, js = _model_paths(path)
+        pt.parent.mkdir(parents=True, exist_ok=True)
         params = self.get_params()
         params["image_shape"] = list(self._shape())
         if not isinstance(params["random_state"], (int, type(None))):
@@ -429,8 +461,8 @@ class DeepSupervisedHash(BaseHasher):
             "pixel_std_": self.pixel_std_,
             "loss_history_": self.loss_history_,
         }
-        state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
-        tmp_pt, tmp_js = pt.with_suffix(".pt.tmp"), js.with_suffix(".json.tmp")
+        state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
+        tmp_pt, tmp_js = pt.with_name(pt.name + ".tmp"), js.with_name(js.name + ".tmp")
         torch.save(state, tmp_pt)
         tmp_js.write_text(json.dumps(meta, indent=1))
         tmp_pt.replace(pt)
@@ -440,8 +472,7 @@ class DeepSupervisedHash(BaseHasher):
     @classmethod
     def load(cls, path, device="cpu"):
         """Rebuild a fitted estimator saved by :meth:`save` (``torch.load(..., weights_only=True)``)."""
-        path = Path(path)
-        pt, js = path.with_suffix(".pt"), path.with_suffix(".json")
+        pt, js = _model_paths(path)
         if not pt.exists() or not js.exists():
             raise FileNotFoundError(f"no saved DeepSupervisedHash at {path}: expected {pt.name} and {js.name}")
         meta = json.loads(js.read_text())
@@ -459,6 +490,7 @@ class DeepSupervisedHash(BaseHasher):
         est.net_ = DSHNet(check_positive_int(params["n_bits"], "n_bits"), est._shape(),
                           batch_norm=bool(params.get("batch_norm", False))).to(device)
         est.net_.load_state_dict(torch.load(pt, map_location=device, weights_only=True))
+        est.net_ = _channels_last(est.net_)
         est.net_.eval()
         return est
 
@@ -494,7 +526,9 @@ def hamming_map_at_k(codes_query, y_query, codes_db, y_db, k=10, ties="average",
     :func:`lshlab.metrics.average_precision` (AP@k = (1/R_k) Σ_{i≤k} P@i · rel_i, the DSH reference
     code's convention, 0 when no relevant item is in the top k) with ``ties="average"``: the exact
     expectation over random orders inside groups of equal Hamming distance (``"index"`` = by database
-    index).  Queries are processed in chunks; items beyond the k-th distance are dropped first (exact).
+    index).  Queries are processed in chunks.  For codes shorter than 4,096 bits with ``ties="average"``
+    the distance matrix goes straight to ``average_precision``, whose per-distance counting needs no
+    sort; otherwise items beyond the k-th distance are dropped first (exact, see ``_compact_top``).
 
     Returns
     -------
@@ -510,8 +544,11 @@ def hamming_map_at_k(codes_query, y_query, codes_db, y_db, k=10, ties="average",
     for s in range(0, len(codes_query), chunk):
         D = hamming_distance_matrix(codes_query[s : s + chunk], codes_db, dtype=np.uint16)
         rel = y_query[s : s + chunk, None] == y_db[None, :]
-        Dc, Rc = _compact_top(D, rel, k)
-        aps.append(average_precision(Dc, Rc, at_k=k, ties=ties))
+        if ties == "average" and np.shape(codes_query)[-1] < 4096:
+            aps.append(average_precision(D, rel, at_k=k, ties=ties))
+        else:
+            Dc, Rc = _compact_top(D, rel, k)
+            aps.append(average_precision(Dc, Rc, at_k=k, ties=ties))
     return float(np.concatenate(aps).mean())
 
 
@@ -595,19 +632,121 @@ def fit_or_load(X, y, cache_dir=None, validation=None, refit=False, **params):
     ``refit=True`` ignores (and overwrites) the cache.
     """
     model = DeepSupervisedHash(**params)
-    p = model.get_params()
-    if not isinstance(p["random_state"], (int, np.integer)):
-        raise ValueError("fit_or_load needs an integer random_state (it is part of the cache key)")
-    other = {k: v for k, v in p.items() if k not in ("device", "n_threads", "progress")}
-    stem = dsh_cache_name(p["n_bits"], p["alpha"], p["epochs"], len(X), p["random_state"], other)
-    path = Path(cache_dir or default_cache_dir()) / stem
-    if not refit and path.with_suffix(".pt").exists():
-        loaded = DeepSupervisedHash.load(path, device=p["device"])
-        lp = loaded.get_params()
-        same = all(lp[k] == p[k] for k in p if k not in ("device", "n_threads", "progress", "image_shape"))
-        if same and lp["image_shape"] == tuple(p["image_shape"]):
-            loaded.set_params(n_threads=p["n_threads"], progress=p["progress"])
+    path = _cache_path(model, len(X), cache_dir)
+    if not refit:
+        loaded = _load_cached(model, path)
+        if loaded is not None:
             return loaded, True
     model.fit(X, y, validation=validation)
     model.save(path)
     return model, False
+
+
+def _cache_path(model, n_train, cache_dir):
+    p = model.get_params()
+    if not isinstance(p["random_state"], (int, np.integer)):
+        raise ValueError("fit_or_load needs an integer random_state (it is part of the cache key)")
+    other = {k: v for k, v in p.items() if k not in ("device", "n_threads", "progress")}
+    stem = dsh_cache_name(p["n_bits"], p["alpha"], p["epochs"], n_train, p["random_state"], other)
+    return Path(cache_dir or default_cache_dir()) / stem
+
+
+def _load_cached(model, path):
+    """The cached model at ``path`` if its stored parameters equal ``model``'s, else None."""
+    p = model.get_params()
+    if not _model_paths(path)[0].exists():
+        return None
+    loaded = DeepSupervisedHash.load(path, device=p["device"])
+    lp = loaded.get_params()
+    same = all(lp[k] == p[k] for k in p if k not in ("device", "n_threads", "progress", "image_shape"))
+    if not (same and lp["image_shape"] == tuple(p["image_shape"])):
+        return None
+    loaded.set_params(n_threads=p["n_threads"], progress=p["progress"])
+    return loaded
+
+
+def _fit_or_load_worker(data_dir, cache_dir, refit, params):
+    """Worker of :func:`fit_or_load_many`: read the arrays saved by the parent and fit (or load) one model."""
+    d = Path(data_dir)
+    X = np.load(d / "X.npy", mmap_mode="r", allow_pickle=False)
+    y = np.load(d / "y.npy", allow_pickle=False)
+    validation = None
+    if (d / "X_val.npy").exists():
+        validation = (np.load(d / "X_val.npy", allow_pickle=False), np.load(d / "y_val.npy", allow_pickle=False))
+    fit_or_load(np.asarray(X), y, cache_dir=cache_dir, validation=validation, refit=refit, **params)
+
+
+def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None, refit=False):
+    """:func:`fit_or_load` for several parameter sets, training the missing models in parallel processes.
+
+    Each model is trained by one worker process with **one** torch thread (``n_threads=1``), ``n_jobs``
+    workers at a time.  On a small shared CPU this is much faster than one process with several
+    threads: a batch of 50 images is many small operations, and with several OpenMP threads every one
+    of them waits at a barrier for the slowest thread — on a busy machine, for a thread that the
+    scheduler has paused (measured here at batch 50 with another process on one of the two cores:
+    160–390 ms per step with 2 threads, 30–50 ms with 1).  The models are independent, so the result
+    does not depend on the scheduling: a model trained in a worker equals one trained in-process with
+    ``n_threads=1`` (the cache key does not include ``n_threads``).
+
+    Parameters
+    ----------
+    X, y, validation, cache_dir, refit
+        As for :func:`fit_or_load` (shared by every model).
+    param_list : list of dict
+        Keyword arguments of :class:`DeepSupervisedHash`, one dict per model (``random_state`` an int).
+    n_jobs : int, default 1
+        Worker processes; 1 fits in this process, one model after the other, with the given
+        ``n_threads``.
+
+    Returns
+    -------
+    list of (model, cached)
+        In the order of ``param_list``; ``cached`` is True when the model was in the cache before the
+        call.
+    """
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    n_jobs = check_positive_int(n_jobs, "n_jobs")
+    param_list = [dict(p) for p in param_list]
+    if not param_list:
+        raise ValueError("param_list is empty; pass at least one dict of DeepSupervisedHash parameters")
+    for p in param_list:  # validate everything (and the cache key) before loading or starting processes
+        DeepSupervisedHash(**p)._validate_params()
+        if not isinstance(p.get("random_state"), (int, np.integer)):
+            raise ValueError("fit_or_load_many needs an integer random_state in every parameter set")
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(X):
+        raise ValueError(f"y must be 1-D with one label per row of X ({len(X)}), got shape {y.shape}")
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    out = [None] * len(param_list)
+    if not refit:
+        for i, p in enumerate(param_list):
+            m = DeepSupervisedHash(**p)
+            loaded = _load_cached(m, _cache_path(m, len(X), cache_dir))
+            if loaded is not None:
+                out[i] = (loaded, True)
+    missing = [i for i, o in enumerate(out) if o is None]
+    if n_jobs == 1 or len(missing) <= 1:
+        for i in missing:
+            out[i] = fit_or_load(X, y, cache_dir=cache_dir, validation=validation, refit=refit, **param_list[i])
+        return out
+    with tempfile.TemporaryDirectory(prefix="dsh_fit_") as tmp:
+        np.save(Path(tmp) / "X.npy", X, allow_pickle=False)
+        np.save(Path(tmp) / "y.npy", y, allow_pickle=False)
+        if validation is not None:
+            Xv, yv = validation
+            np.save(Path(tmp) / "X_val.npy", np.asarray(Xv, dtype=np.float32), allow_pickle=False)
+            np.save(Path(tmp) / "y_val.npy", np.asarray(yv), allow_pickle=False)
+        jobs = [{**param_list[i], "n_threads": 1, "progress": False} for i in missing]
+        # "spawn": a fresh interpreter per worker (forking a process whose OpenMP pool is running can hang).
+        with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=get_context("spawn")) as pool:
+            list(pool.map(_fit_or_load_worker, [tmp] * len(jobs), [cache_dir] * len(jobs), [refit] * len(jobs), jobs))
+    for i in missing:
+        model, cached = fit_or_load(X, y, cache_dir=cache_dir, validation=validation, **param_list[i])
+        if not cached:  # pragma: no cover - the worker has just written this file
+            raise RuntimeError(f"the model trained for {param_list[i]} is missing from the cache {cache_dir}")
+        out[i] = (model, False)
+    return out

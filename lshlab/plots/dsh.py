@@ -95,12 +95,14 @@ def dsh_training_curves(histories, axes=None):
     return fig
 
 
-def map_table_figure(ours, seed=None, bits=(8, 12, 16), ax=None):
+def map_table_figure(ours, seed=None, bits=(8, 12, 16), ax=None, title=None):
     """The mAP@10 table as an annotated heat map: ours, with the seed's value in brackets.
 
     Parameters
     ----------
     ours, seed : dict method -> dict bits -> mAP (keys may be ints or strings)
+    title : str, optional
+        Replaces the default title (e.g. to state the query and database sizes).
     """
     import matplotlib.pyplot as plt
 
@@ -125,7 +127,7 @@ def map_table_figure(ours, seed=None, bits=(8, 12, 16), ax=None):
                     color="white" if (o is None or o < 0.8) else "black")
     ax.set_xticks(range(len(bits)), [f"{b} bits" for b in bits])
     ax.set_yticks(range(len(methods)), methods)
-    ax.set_title("mAP@10 on Fashion-MNIST: ours vs the seed's")
+    ax.set_title(title or "mAP@10 on Fashion-MNIST: ours vs the seed's")
     ax.set_xlabel("code length")
     return fig
 

@@ -94,18 +94,32 @@ def draw_dsh(result, axes, X_query=None, X_db=None, y_query=None, y_db=None, ima
     return ax.figure
 
 
-def dsh_explorer(models, X_query, y_query, X_db, y_db, k=10, image_shape=(28, 28)):
+def dsh_explorer(models, X_query, y_query, X_db, y_db, k=10, image_shape=(28, 28), codes=None):
     """Bits slider (one position per cached model) and a query slider.
 
     Parameters
     ----------
     models : dict n_bits -> fitted hasher (e.g. cached :class:`~lshlab.hashing.DeepSupervisedHash`)
+    codes : dict n_bits -> (codes_query, codes_db), optional
+        Codes already computed for ``X_query`` and ``X_db`` (as :func:`encode_models` returns them);
+        saves encoding the database again.  Must hold every key of ``models``.
     """
     from ._core import Explorer, int_slider, selection_slider
 
     if not models:
         raise ValueError("models is empty; pass {n_bits: fitted model}")
-    codes = encode_models(models, X_query, X_db)
+    if codes is None:
+        codes = encode_models(models, X_query, X_db)
+    else:
+        codes = {int(b): codes[b] for b in models} if set(models) <= set(codes) else None
+        if codes is None:
+            raise ValueError("codes must hold (codes_query, codes_db) for every n_bits of models")
+        for b, (cq, cdb) in codes.items():
+            if len(cq) != len(X_query) or len(cdb) != len(X_db):
+                raise ValueError(
+                    f"codes[{b}] has {len(cq)} query and {len(cdb)} database rows; expected {len(X_query)} "
+                    f"and {len(X_db)}"
+                )
     bits = sorted(codes)
     return Explorer(
         update=lambda n_bits, query: update_dsh(codes, y_query, y_db, n_bits, query, k),
