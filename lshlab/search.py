@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from ._validation import (
@@ -559,17 +560,24 @@ class _ProjectionBound:
         sample = X if n <= 10_000 else X[np.sort(rng.choice(n, 10_000, replace=False))]
         self.mean = sample.mean(axis=0, dtype=np.float64)
         S = sample.astype(np.float64) - self.mean
-        _, V = np.linalg.eigh(S.T @ S)  # orthonormal to ~1e-15 whatever the sample
-        self.basis = np.ascontiguousarray(V[:, ::-1][:, :n_dims])
+        # the top n_dims eigenvectors only (orthonormal to ~1e-15 whatever the sample); one BLAS
+        # thread: threaded dsyevr/dsyevd can stall for seconds on a busy 2-core machine
+        with threadpool_limits(limits=1, user_api="blas"):
+            _, V = scipy.linalg.eigh(S.T @ S, subset_by_index=[d - n_dims, d - 1])
+        self.basis = np.ascontiguousarray(V[:, ::-1])
         self.Z = np.empty((n, n_dims), dtype=np.float32)
+        self.z2 = np.empty(n, dtype=np.float32)  # ‖z_x‖², for ‖z_x − z_q‖² = ‖z_x‖² − 2 z_x·z_q + ‖z_q‖²
         self.R = np.empty(n, dtype=np.float32)
         rho2 = 0.0
         for s in range(0, n, 4096):
             z, r = self._project(X[s : s + 4096])
             self.Z[s : s + 4096], self.R[s : s + 4096] = z, r
-            rho2 = max(rho2, float((z * z).sum(axis=1).max()) + float((r * r).max()))
-        # float32 storage and float32 arithmetic perturb the bound by ~1e-6 of the squared norms;
-        # this slack keeps it a bound (pruning stays exact) at negligible cost.
+            z2 = np.einsum("ij,ij->i", z, z)
+            self.z2[s : s + 4096] = z2
+            rho2 = max(rho2, float(z2.max()) + float((r * r).max()))
+        # float32 storage and float32 arithmetic (the expansion above cancels to ~1e-7 of ‖z‖²)
+        # perturb the bound by well under 1e-5 of the largest squared norm; this slack keeps it a
+        # bound, so pruning stays exact, at negligible cost.
         self.slack = 1e-5 * rho2
 
     def _project(self, X):
@@ -579,8 +587,22 @@ class _ProjectionBound:
         return z, np.sqrt(np.maximum(r2, 0.0))
 
     def project(self, Q):
+        """``(z_q, ‖z_q‖², ‖r_q‖)`` of the query rows, float32."""
         z, r = self._project(Q)
-        return z.astype(np.float32), r.astype(np.float32)
+        return z.astype(np.float32), np.einsum("ij,ij->i", z, z).astype(np.float32), r.astype(np.float32)
+
+    def lower_bounds(self, c, zq, zq2, rq, buf):
+        """Squared lower bounds of ``‖x_c − q‖`` for the database rows ``c`` (one gather + one GEMV)."""
+        Zc = np.take(self.Z, c, axis=0, out=buf[: len(c)])
+        lb = Zc @ zq
+        lb *= -2.0
+        lb += self.z2[c]
+        lb += zq2
+        dr = self.R[c]
+        dr -= rq
+        dr *= dr
+        lb += dr
+        return lb
 
 
 class HashTables:
@@ -755,12 +777,13 @@ class HashTables:
 
             def work(lo, hi):
                 seen = np.zeros(self.X_.shape[0], dtype=bool)
+                buf = None if proj is None else np.empty((self.X_.shape[0], self.rerank_dims_), np.float32)
                 for i in range(lo, hi):
                     c = self._union(qkeys, i, seen)
                     n_cand[i] = len(c)
                     if len(c) == 0:
                         continue
-                    bound = None if proj is None else (proj[0][i], proj[1][i])
+                    bound = None if proj is None else (proj[0][i], proj[1][i], proj[2][i], buf)
                     d, c, n_exact[i] = self._rerank(Q[i], c, k, bound)
                     dist[i, : len(c)] = d
                     idx[i, : len(c)] = c
@@ -795,7 +818,7 @@ class HashTables:
     def _rerank(self, q, c, k, bound):
         """Exact top-k of one query among its candidates ``c`` (ascending indices).
 
-        Returns ``(dist, idx, n_exact)``.  With a bound ``(z_q, r_q)``: lower bounds for all
+        Returns ``(dist, idx, n_exact)``.  With a bound ``(z_q, ‖z_q‖², r_q, buffer)``: lower bounds for all
         candidates, exact squared distances for the ``2k + 16`` smallest bounds, then for every
         other candidate whose bound is within the k-th of those; the rest cannot enter the top k.
         """
@@ -804,14 +827,7 @@ class HashTables:
         if bound is None or len(c) <= 2 * first:
             d2 = self._sq_dists(q, c)
         else:
-            zq, rq = bound
-            dz = self._bound.Z[c]
-            dz -= zq
-            lb = np.einsum("ij,ij->i", dz, dz)
-            dr = self._bound.R[c]
-            dr -= rq
-            dr *= dr
-            lb += dr
+            lb = self._bound.lower_bounds(c, *bound)
             sel = np.argpartition(lb, first - 1)[:first]
             d2_first = self._sq_dists(q, c[sel])
             tau = np.partition(d2_first, k - 1)[k - 1]

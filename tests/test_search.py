@@ -411,7 +411,8 @@ def test_projection_bound_is_a_lower_bound_and_tight_on_principal_axes(anisotrop
     X, Q = anisotropic
     bound = _ProjectionBound(X, 16, np.random.default_rng(0))
     np.testing.assert_allclose(bound.basis.T @ bound.basis, np.eye(16), atol=1e-12)
-    zq, rq = bound.project(Q)
+    zq, zq2, rq = bound.project(Q)
+    np.testing.assert_allclose(zq2, (zq.astype(np.float64) ** 2).sum(1), rtol=1e-5)
     lb2 = ((bound.Z[None] - zq[:, None]) ** 2).sum(-1) + (bound.R[None] - rq[:, None]) ** 2
     d2 = cdist(Q.astype(np.float64), X.astype(np.float64), "sqeuclidean")
     assert (lb2 <= d2 + bound.slack).all()  # a bound, up to the documented float32 slack
@@ -448,7 +449,7 @@ def test_hash_tables_second_pass_finds_neighbours_missed_by_the_first_batch(anis
     d0, i0 = HashTables(factory, n_tables=3, random_state=1, rerank_dims=0).fit(X).query(Q, 10)
     monkeypatch.setattr(HashTables, "_bound_batch", (1, 0))
     ht = HashTables(factory, n_tables=3, random_state=1, rerank_dims=40).fit(X)
-    zq, rq = ht._bound.project(Q)
+    zq, _, rq = ht._bound.project(Q)
     missed = 0
     for i, c in enumerate(ht.candidates(Q)):
         lb = ((ht._bound.Z[c] - zq[i]) ** 2).sum(1) + (ht._bound.R[c] - rq[i]) ** 2
@@ -469,3 +470,17 @@ def test_hash_tables_rerank_dims_auto_and_bad_values(anisotropic, clustered):
             HashTables(factory, 1, rerank_dims=bad).fit(X)
     with pytest.raises(ValueError, match="n_jobs"):
         HashTables(factory, 1, n_jobs=0).fit(X)
+
+
+def test_projection_bound_fast_path_matches_the_definition(anisotropic):
+    from lshlab.search import _ProjectionBound
+
+    X, Q = anisotropic
+    bound = _ProjectionBound(X, 16, np.random.default_rng(0))
+    zq, zq2, rq = bound.project(Q[:3])
+    c = np.arange(0, len(X), 7)
+    buf = np.empty((len(X), 16), np.float32)
+    for i in range(3):
+        lb = bound.lower_bounds(c, zq[i], zq2[i], rq[i], buf)
+        ref = ((bound.Z[c].astype(np.float64) - zq[i]) ** 2).sum(1) + (bound.R[c].astype(np.float64) - rq[i]) ** 2
+        assert np.abs(lb - ref).max() < bound.slack  # the expansion's rounding stays inside the slack
