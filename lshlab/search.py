@@ -741,8 +741,7 @@ class HashTables:
         parts = [b.get(qk[i].tobytes(), self._empty) for b, qk in zip(self.buckets_, qkeys)]
         if len(parts) == 1:
             return parts[0]
-        for p in parts:
-            seen[p] = True
+        seen[np.concatenate(parts)] = True
         c = np.flatnonzero(seen)
         seen[c] = False
         return c
