@@ -616,7 +616,11 @@ class HashTables:
     with per-hash collision probability p is a candidate with probability ``1 − (1 − p^K)^L``
     (:func:`lshlab.hashing.random_projection.amplified_collision_probability`).
 
-    Re-ranking is *filter-and-refine*: a lower bound of every candidate's distance from ``m``
+    With ``metric="hamming"`` the data are binary codes (0/1, one column per bit), typically hashed
+    with :class:`~lshlab.hashing.BitSamplingHash`, and candidates are ranked by exact Hamming distance
+    on the packed codes (popcount), ties by index, as :class:`HammingIndex` ranks the whole database.
+
+    For Euclidean data, re-ranking is *filter-and-refine*: a lower bound of every candidate's distance from ``m``
     principal-axis coordinates plus the residual norm (see ``rerank_dims``) is computed first, the
     ``2k + 16`` smallest bounds are measured exactly, and only candidates whose bound does not
     exceed the k-th exact distance found are measured too.  A candidate that is skipped is provably
@@ -634,7 +638,9 @@ class HashTables:
     rerank_dims : int or "auto", default "auto"
         Principal axes ``m`` of the re-ranking bound; 0 measures every candidate directly.
         ``"auto"``: 64 when the data have more than 128 features, else 0 (in low dimension a full
-        row costs no more than the bound).
+        row costs no more than the bound).  Euclidean metric only.
+    metric : {"euclidean", "hamming"}, default "euclidean"
+        ``"hamming"``: ``X`` and the queries are 0/1 codes, ranked by Hamming distance.
     n_jobs : int or None, default None
         Threads that share the queries (numpy releases the GIL in gathers and products).  None =
         the number of CPU cores.
@@ -653,12 +659,14 @@ class HashTables:
         Candidates whose full distance the last :meth:`query` computed (after the bound).
     """
 
-    def __init__(self, hasher_factory, n_tables=8, random_state=None, rerank_dims="auto", n_jobs=None):
+    def __init__(self, hasher_factory, n_tables=8, random_state=None, rerank_dims="auto", n_jobs=None,
+                 metric="euclidean"):
         self.hasher_factory = hasher_factory
         self.n_tables = n_tables
         self.random_state = random_state
         self.rerank_dims = rerank_dims
         self.n_jobs = n_jobs
+        self.metric = metric
 
     def fit(self, X):
         """Fit one hasher per table on ``X``, fill the buckets and prepare the re-ranking bound."""
@@ -669,8 +677,15 @@ class HashTables:
         L = check_positive_int(self.n_tables, "n_tables")
         if self.n_jobs is not None:
             check_positive_int(self.n_jobs, "n_jobs")
-        self.X_ = check_matrix(X, "X")
-        m = self._check_rerank_dims(self.X_.shape[1])
+        if self.metric not in ("euclidean", "hamming"):
+            raise ValueError(f"metric must be 'euclidean' or 'hamming', got {self.metric!r}")
+        if self.metric == "hamming":
+            self.X_ = _check_unpacked(X, "X")
+            self._words = _as_words(np.packbits(self.X_, axis=1))
+            m = 0
+        else:
+            self.X_ = check_matrix(X, "X")
+            m = self._check_rerank_dims(self.X_.shape[1])
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(0, 2**31 - 1, size=L)
         self.hashers_, self.buckets_ = [], []
@@ -720,8 +735,12 @@ class HashTables:
 
     def _check_queries(self, Q):
         self._check_fitted()
-        Q = check_matrix(Q, "Q")
-        check_same_width(self.X_, Q, ("X", "Q"), what="features")
+        if self.metric == "hamming":
+            Q = _check_unpacked(Q, "Q")
+            check_same_width(self.X_, Q, ("X", "Q"), what="bits per code")
+        else:
+            Q = check_matrix(Q, "Q")
+            check_same_width(self.X_, Q, ("X", "Q"), what="features")
         return Q
 
     def candidates(self, Q):
@@ -747,12 +766,12 @@ class HashTables:
         return c
 
     def query(self, Q, k):
-        """k nearest candidates of each query by exact Euclidean distance.
+        """k nearest candidates of each query by exact distance (Euclidean, or Hamming for codes).
 
         Returns
         -------
         dist : ndarray of float32, shape (n_queries, k), ascending; ``inf`` where fewer than k
-            candidates were found
+            candidates were found (Hamming distances are exact integers in float32)
         idx : ndarray of intp, shape (n_queries, k); ``-1`` in the padded places
 
         The result is the exact top-k of each query's candidate set: candidates are scored in
@@ -773,6 +792,7 @@ class HashTables:
         with threadpool_limits(limits=1, user_api="blas"):
             qkeys = [self._keys(h, Q) for h in self.hashers_]
             proj = self._bound.project(Q) if self._bound is not None else None
+            qwords = _as_words(np.packbits(Q, axis=1)) if self.metric == "hamming" else None
 
             def work(lo, hi):
                 seen = np.zeros(self.X_.shape[0], dtype=bool)
@@ -782,8 +802,11 @@ class HashTables:
                     n_cand[i] = len(c)
                     if len(c) == 0:
                         continue
-                    bound = None if proj is None else (proj[0][i], proj[1][i], proj[2][i], buf)
-                    d, c, n_exact[i] = self._rerank(Q[i], c, k, bound)
+                    if qwords is not None:
+                        d, c, n_exact[i] = self._rerank_hamming(qwords[i], c, k)
+                    else:
+                        bound = None if proj is None else (proj[0][i], proj[1][i], proj[2][i], buf)
+                        d, c, n_exact[i] = self._rerank(Q[i], c, k, bound)
                     dist[i, : len(c)] = d
                     idx[i, : len(c)] = c
 
@@ -813,6 +836,14 @@ class HashTables:
             rows -= q
             np.einsum("ij,ij->i", rows, rows, out=out[s : s + len(rows)])
         return out
+
+    def _rerank_hamming(self, qw, c, k):
+        """Exact top-k of one packed query among its candidates by Hamming distance, ties by index."""
+        W = self._words[c]
+        np.bitwise_xor(W, qw, out=W)
+        d = np.bitwise_count(W).sum(axis=1, dtype=np.int32)
+        dist, pos = _topk_stable(d[None, :], min(k, len(c)))
+        return dist[0].astype(np.float32), c[pos[0]], len(c)
 
     def _rerank(self, q, c, k, bound):
         """Exact top-k of one query among its candidates ``c`` (ascending indices).

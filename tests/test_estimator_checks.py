@@ -36,7 +36,10 @@ _PARAMS = {
     "RBMHash": dict(n_bits=4, hidden=(4,), n_iter=2, rescale="minmax", random_state=0),
     "MetricHash": dict(n_bits=8, random_state=0),
 }
-_NOT_CHECKED = {"DeepSupervisedHash": "image CNN trained from labels (see module docstring)"}
+_NOT_CHECKED = {
+    "DeepSupervisedHash": "image CNN trained from labels (see module docstring)",
+    "BitSamplingHash": "hashes 0/1 codes, not float features (rejects floats by design; see test_random_projection)",
+}
 
 _DTYPE_REASON = "hash codes are uint8 (0/1 or symbols) whatever the input float dtype"
 # Input handling shared by every hasher (``BaseHasher`` + ``lshlab._validation.check_matrix``, not owned

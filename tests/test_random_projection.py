@@ -156,3 +156,46 @@ def test_bad_inputs():
         amplified_collision_probability(0.5, 0, 2)
     with pytest.raises(ValueError, match="n_tables"):
         amplified_collision_probability(0.5, 2, 0)
+
+
+# ----------------------------------------------------------------------------- bit sampling
+@pytest.mark.parametrize("r", [0, 5, 37, 64, 100])
+def test_bit_sampling_collision_rate_matches_one_minus_r_over_d(r):
+    from lshlab.hashing import BitSamplingHash
+    from lshlab.hashing.random_projection import bit_sampling_collision_probability
+
+    rng = np.random.default_rng(r)
+    x = rng.integers(0, 2, 100, dtype=np.uint8)
+    y = x.copy()
+    y[rng.choice(100, r, replace=False)] ^= 1  # Hamming distance exactly r
+    P = np.stack([x, y])
+    n = 20000
+    B = BitSamplingHash(n_bits=n, random_state=2).fit(P).transform(P)
+    rate = (B[0] == B[1]).mean()
+    assert within_sampling_error(rate, bit_sampling_collision_probability(r, 100), n)
+    assert bit_sampling_collision_probability(r, 100) == pytest.approx(1 - r / 100)
+
+
+def test_bit_sampling_codes_are_the_sampled_coordinates_and_never_floats():
+    from lshlab.hashing import BitSamplingHash
+
+    X = np.random.default_rng(0).integers(0, 2, (50, 4096)).astype(bool)
+    h = BitSamplingHash(n_bits=24, random_state=5).fit(X)
+    assert h.positions_.shape == (24,) and (0 <= h.positions_).all() and (h.positions_ < 4096).all()
+    codes = h.transform(X)
+    assert codes.dtype == np.uint8
+    np.testing.assert_array_equal(codes, X[:, h.positions_])
+    np.testing.assert_array_equal(h.transform(X, packed=True), np.packbits(codes, axis=1))
+    np.testing.assert_array_equal(BitSamplingHash(24, random_state=5).fit(X).positions_, h.positions_)
+    with pytest.raises(ValueError, match="integer 0/1 codes, got dtype float"):
+        BitSamplingHash(8).fit(X.astype(np.float32))
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        BitSamplingHash(8).fit(X.astype(np.uint8) * 3)
+    with pytest.raises(ValueError, match="expecting 4096"):
+        h.transform(X[:, :100])
+    with pytest.raises(ValueError, match="n_bits"):
+        BitSamplingHash(0).fit(X)
+    from lshlab.hashing.random_projection import bit_sampling_collision_probability
+
+    with pytest.raises(ValueError, match=r"must lie in \[0, n_bits=10\]"):
+        bit_sampling_collision_probability(11, 10)

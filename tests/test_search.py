@@ -484,3 +484,62 @@ def test_projection_bound_fast_path_matches_the_definition(anisotropic):
         lb = bound.lower_bounds(c, zq[i], zq2[i], rq[i], buf)
         ref = ((bound.Z[c].astype(np.float64) - zq[i]) ** 2).sum(1) + (bound.R[c].astype(np.float64) - rq[i]) ** 2
         assert np.abs(lb - ref).max() < bound.slack  # the expansion's rounding stays inside the slack
+
+
+# ----------------------------------------------------------------------------- hash tables in Hamming space
+@pytest.fixture(scope="module")
+def clustered_codes():
+    rng = np.random.default_rng(11)
+    centres = rng.integers(0, 2, (12, 256), dtype=np.uint8)
+    flip = lambda n, p: rng.random((n, 256)) < p  # noqa: E731
+    X = centres[rng.integers(0, 12, 2500)] ^ flip(2500, 0.08)
+    Q = centres[rng.integers(0, 12, 50)] ^ flip(50, 0.08)
+    return X.astype(np.uint8), Q.astype(np.uint8)
+
+
+def test_hash_tables_hamming_rank_candidates_exactly(clustered_codes):
+    from lshlab.hashing import BitSamplingHash
+
+    X, Q = clustered_codes
+    ht = HashTables(lambda s: BitSamplingHash(10, random_state=s), n_tables=10, random_state=0, metric="hamming").fit(X)
+    assert ht.rerank_dims_ == 0
+    dist, idx = ht.query(Q, 10)
+    cands = ht.candidates(Q)
+    for i, c in enumerate(cands):
+        d = (X[c] != Q[i]).sum(1)
+        m = min(10, len(c))
+        order = np.lexsort((c, d))[:m]
+        np.testing.assert_array_equal(idx[i, :m], c[order])
+        np.testing.assert_array_equal(dist[i, :m], d[order])
+    # every true neighbour that is a candidate is found; with these clusters nearly all are
+    tdist, tidx = HammingIndex(X, backend="numpy").search(Q, 10)
+    recall = np.mean([(d <= t[-1]).sum() / 10 for d, t in zip(dist, tdist)])
+    assert recall > 0.9 and ht.last_n_candidates_.mean() < 0.5 * len(X)
+
+
+def test_hash_tables_hamming_exhaustive_equals_hamming_index(clustered_codes):
+    from lshlab.hashing import BitSamplingHash
+
+    X, Q = clustered_codes
+    ht = HashTables(lambda s: BitSamplingHash(1, random_state=s), n_tables=40, random_state=0, metric="hamming").fit(X)
+    dist, idx = ht.query(Q, 15)
+    assert (ht.last_n_candidates_ == len(X)).all()  # 40 one-bit tables: everything is a candidate
+    tdist, tidx = HammingIndex(X, backend="numpy").search(Q, 15)
+    np.testing.assert_array_equal(idx, tidx)
+    np.testing.assert_array_equal(dist, tdist)
+
+
+def test_hash_tables_hamming_bad_inputs(clustered_codes):
+    from lshlab.hashing import BitSamplingHash
+
+    X, Q = clustered_codes
+    factory = lambda s: BitSamplingHash(8, random_state=s)  # noqa: E731
+    with pytest.raises(ValueError, match="metric must be 'euclidean' or 'hamming', got 'cosine'"):
+        HashTables(factory, 2, metric="cosine").fit(X)
+    with pytest.raises(ValueError, match="integer 0/1 codes"):
+        HashTables(factory, 2, metric="hamming").fit(X.astype(np.float32))
+    ht = HashTables(factory, 2, metric="hamming").fit(X)
+    with pytest.raises(ValueError, match="bits per code"):
+        ht.query(Q[:, :100], 3)
+    with pytest.raises(ValueError, match="packed=True"):
+        ht.query(np.packbits(Q, axis=1), 3)

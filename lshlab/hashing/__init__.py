@@ -12,6 +12,7 @@ _LOCATIONS = {
     "BaseHasher": "._base",
     "RandomHyperplaneHash": ".random_projection",
     "PStableHash": ".random_projection",
+    "BitSamplingHash": ".random_projection",
     "ShiftInvariantHash": ".shift_invariant",
     "LeeHash": ".lee",
     "PCAHash": ".pca_itq",

@@ -9,6 +9,11 @@
   ``a_j ~ N(0, I_d)`` and ``b_j ~ U[0, w)``.  Since ``a_jᵀ(x − y) ~ N(0, c²)`` with ``c = ‖x − y‖``,
   ``P[h_j(x) = h_j(y)] = ∫_0^w (1/c) f(t/c) (1 − t/w) dt`` with f the density of |N(0, 1)|, i.e.
   ``1 − 2Φ(−w/c) − 2/(√(2π) w/c) · (1 − exp(−w²/(2c²)))``  (:func:`pstable_collision_probability`).
+* :class:`BitSamplingHash` — the LSH family of the Hamming cube (Indyk & Motwani 1998):
+  ``h_j(x) = x_{i_j}`` for a uniformly random coordinate ``i_j``, so two binary codes at Hamming
+  distance r out of d bits collide with probability ``1 − r/d``
+  (:func:`bit_sampling_collision_probability`).  It hashes codes, e.g. long SimHash codes, into
+  :class:`lshlab.search.HashTables` with ``metric="hamming"``.
 * AND/OR amplification (Indyk & Motwani 1998; the banding of Leskovec, Rajaraman & Ullman,
   *Mining of Massive Datasets*, ch. 3): K hashes concatenated per table (AND), L independent
   tables (OR); a pair with per-hash collision probability p lands in a common bucket with
@@ -21,13 +26,17 @@ import numpy as np
 from scipy.special import ndtr
 from sklearn.utils import check_random_state
 
-from .._validation import check_positive_float, check_positive_int
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import check_binary_codes, check_positive_float, check_positive_int
 from ._base import BaseHasher
 
 __all__ = [
     "RandomHyperplaneHash",
     "PStableHash",
+    "BitSamplingHash",
     "simhash_collision_probability",
+    "bit_sampling_collision_probability",
     "pstable_collision_probability",
     "amplified_collision_probability",
 ]
@@ -132,6 +141,63 @@ class PStableHash(BaseHasher):
         return np.floor(Z).astype(np.int32)
 
 
+class BitSamplingHash(BaseHasher):
+    """Bit sampling: ``h_j(x) = x_{i_j}``, one random coordinate of a binary code per hash.
+
+    The classic LSH family for Hamming distance (Indyk & Motwani 1998): the coordinates ``i_j`` are
+    drawn independently and uniformly (with replacement, so the hashes are independent), hence
+    ``P[h_j(x) = h_j(y)] = 1 − d_H(x, y)/d`` exactly.
+
+    Parameters
+    ----------
+    n_bits : int, default 16
+        Number of sampled coordinates (code length K of one table).
+    random_state : int, RandomState instance or None
+        Seed of the coordinates, drawn in :meth:`fit`.
+
+    Attributes
+    ----------
+    positions_ : ndarray of int, shape (n_bits,)
+        The sampled coordinates.
+    n_features_in_ : int
+        Bits of the input codes.
+
+    Notes
+    -----
+    ``X`` holds binary codes, 0/1 integers or booleans (not packed, not floats); they are kept as
+    ``uint8``, so hashing 60,000 codes of 4,096 bits never makes a float copy.
+    """
+
+    def __init__(self, n_bits=16, random_state=None):
+        self.n_bits = n_bits
+        self.random_state = random_state
+
+    def _validate_fit_input(self, X, dtype=None):
+        X = check_binary_codes(X, "X")
+        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _validate_transform_input(self, X, dtype=None):
+        check_is_fitted(self)
+        X = check_binary_codes(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} bits per code, but BitSamplingHash is expecting "
+                f"{self.n_features_in_} (the code length it was fitted on)"
+            )
+        return X
+
+    def fit(self, X, y=None):
+        """Draw ``n_bits`` coordinates uniformly from the code length of ``X``; ``y`` is ignored."""
+        X = self._validate_fit_input(X)
+        n_bits = check_positive_int(self.n_bits, "n_bits")
+        self.positions_ = check_random_state(self.random_state).randint(0, X.shape[1], size=n_bits)
+        return self
+
+    def _encode(self, X):
+        return np.ascontiguousarray(X[:, self.positions_])
+
+
 # ----------------------------------------------------------------------------- theory
 def simhash_collision_probability(theta):
     """``P[h(x) = h(y)] = 1 − θ/π`` for one random hyperplane, θ the angle between x and y.
@@ -148,6 +214,22 @@ def simhash_collision_probability(theta):
     if not np.isfinite(t).all() or (t < 0).any() or (t > np.pi + 1e-12).any():
         raise ValueError("theta must hold finite angles in [0, pi] radians")
     p = 1.0 - np.clip(t, 0.0, np.pi) / np.pi
+    return float(p) if p.ndim == 0 else p
+
+
+def bit_sampling_collision_probability(r, n_bits):
+    """``P[h(x) = h(y)] = 1 − r/d`` for one sampled coordinate, at Hamming distance r of d bits.
+
+    Parameters
+    ----------
+    r : float or array-like of Hamming distances in [0, d]
+    n_bits : int d >= 1, the code length
+    """
+    d = check_positive_int(n_bits, "n_bits")
+    r = np.asarray(r, dtype=np.float64)
+    if not np.isfinite(r).all() or (r < 0).any() or (r > d).any():
+        raise ValueError(f"r (Hamming distances) must lie in [0, n_bits={d}]")
+    p = 1.0 - r / d
     return float(p) if p.ndim == 0 else p
 
 
