@@ -27,6 +27,7 @@ from ._validation import (
     check_same_width,
 )
 from .distances import (
+    _acc_dtype,
     _as_words,
     _check_unpacked,
     _hamming_rows,
@@ -839,9 +840,9 @@ class HashTables:
 
     def _rerank_hamming(self, qw, c, k):
         """Exact top-k of one packed query among its candidates by Hamming distance, ties by index."""
-        W = self._words[c]
+        W = np.take(self._words, c, axis=0)
         np.bitwise_xor(W, qw, out=W)
-        d = np.bitwise_count(W).sum(axis=1, dtype=np.int32)
+        d = np.bitwise_count(W).sum(axis=1, dtype=_acc_dtype(self.X_.shape[1]))
         dist, pos = _topk_stable(d[None, :], min(k, len(c)))
         return dist[0].astype(np.float32), c[pos[0]], len(c)
 
