@@ -299,7 +299,12 @@ print("Euclidean mAP@100 for reference:", round(mean_average_precision(euclidean
 # 4. Time `filtered.query` against `measure_all.query` (`%timeit`) and against `brute_force_knn`. How
 #    does `rerank_dims` (the number of principal axes in the bound) trade the cost of the bound against
 #    the number of full measurements?
-# 5. At 16 bits, how large is the gap between `ties="index"` and `ties="average"` mAP@k for k = 10, 100,
+# 5. **Tables over codes.** Encode the images once with 512-bit SimHash and index the *codes* with
+#    `HashTables(lambda s: BitSamplingHash(K, random_state=s), L, metric="hamming")` (bit sampling, the LSH
+#    family of the Hamming cube: two codes r bits apart collide with probability 1 − r/512). Which K and L
+#    reach 90 % recall of the exact Hamming neighbours (`HammingIndex`), and how many candidates does that
+#    take compared with the Euclidean tables above?
+# 6. At 16 bits, how large is the gap between `ties="index"` and `ties="average"` mAP@k for k = 10, 100,
 #    1000? When does the choice matter most?
 #
 # **Further reading.** M. Charikar, "Similarity estimation techniques from rounding algorithms", STOC
