@@ -46,12 +46,15 @@ the slow choice: a batch of 50 images is a stream of small operations, each endi
 that waits for a thread the scheduler may have paused (measured: 160–390 ms per training step with 2
 threads while another process used one core, 30–50 ms with 1 thread).  The models are independent, so
 the parallel run gives the same numbers as a serial one with one thread.  Other savings: HOG is
-vectorised (bit-for-bit scikit-image's descriptor, ~16 s instead of ~25–80 s), the DSH network runs in
-``channels_last`` (~1.3× per step), the training images are standardised once, inference uses blocks of
-128 images (~2.5× faster than 4,096).  The CPU profile of a full run and its wall time are in the
-commit notes and ``results.json``; training is most of it (2 epochs × 55,000 images × 6 models), then
-encoding, then the LSH queries with 8-bit keys (thousands of candidates per query, re-ranked by
-``HashTables.query``).
+vectorised (bit-for-bit scikit-image's descriptor, 6 s for the 70,000 images on an idle core), the DSH
+network runs in ``channels_last`` (~1.3× per step), the training images are standardised once,
+inference uses blocks of 128 images (~2.5× faster than 4,096).
+
+Measured (``--threads 2 --retrain``, everything recomputed): 3 min 55 s wall, 458 CPU-seconds, on the
+otherwise idle machine; 9 min 43 s wall (same CPU-seconds) while other jobs kept the load average at
+4.4–5.2.  Worker seconds on the idle machine: DSH training 272 (6 models × 2 epochs × 55,000 images),
+DSH encoding 54, HOG 6, LSH table building 22, LSH queries 65 (of which 50 for the 8-bit keys, where a
+query re-ranks 3,500–6,600 candidates in ``HashTables.query``), scoring 24.
 """
 
 from __future__ import annotations
