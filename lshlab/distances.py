@@ -181,15 +181,12 @@ def _transpose_words(Wb):
     return np.ascontiguousarray(Wb.T)
 
 
-def _hamming_rows(Wa, Wb, n_bits, out=None, WbT=None):
-    """Hamming matrix of word arrays in row blocks of ``_HAM_ROWS`` (accumulator dtype by n_bits).
-
-    ``WbT`` (optional) is ``_transpose_words(Wb)``, precomputed by callers that search the same
-    database many times.
+def _hamming_rows(Wa, WbT, n_bits, out=None):
+    """Hamming matrix of query words ``Wa`` against ``WbT = _transpose_words(Wb)``, in row blocks of
+    ``_HAM_ROWS`` (accumulator dtype by n_bits).  Callers that search one database many times keep
+    ``WbT`` instead of ``Wb``.
     """
     acc = _acc_dtype(n_bits)
-    if WbT is None:
-        WbT = _transpose_words(Wb)
     if out is None:
         out = np.empty((Wa.shape[0], WbT.shape[1]), dtype=acc)
     tmp = None if out.dtype == acc else np.empty((min(_HAM_ROWS, Wa.shape[0]), WbT.shape[1]), acc)
@@ -243,7 +240,7 @@ def hamming_distance_matrix(A, B=None, packed=False, *, dtype=np.int32, out=None
     out = _check_out(out, (Wa.shape[0], Wb.shape[0]))
     if out is None:
         out = np.empty((Wa.shape[0], Wb.shape[0]), dtype=dtype)
-    return _hamming_rows(Wa, Wb, n_bits, out=out)
+    return _hamming_rows(Wa, _transpose_words(Wb), n_bits, out=out)
 
 
 # ----------------------------------------------------------------------------- Lee
@@ -332,12 +329,12 @@ def lee_distance_matrix(A, B=None, q=None, *, dtype=np.int32, out=None):
     out = _check_out(out, (A.shape[0], B.shape[0]))
     if out is None:
         out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
-    if q % 2 == 0:
-        return _hamming_rows(Wa, Wb, n_bits, out=out)
     WbT = _transpose_words(Wb)
+    if q % 2 == 0:
+        return _hamming_rows(Wa, WbT, n_bits, out=out)
     for r0 in range(0, Wa.shape[0], _HAM_ROWS):
         r1 = min(r0 + _HAM_ROWS, Wa.shape[0])
-        block = _hamming_rows(Wa[r0:r1], Wb, n_bits, WbT=WbT)
+        block = _hamming_rows(Wa[r0:r1], WbT, n_bits)
         np.right_shift(block, 1, out=block)
         out[r0:r1] = block
     return out
@@ -488,7 +485,7 @@ def iter_distance_blocks(A, B=None, metric="euclidean", *, q=None, packed=False,
         WbT = _transpose_words(Wb)
         for r0 in range(0, Wa.shape[0], block_rows):
             r1 = min(r0 + block_rows, Wa.shape[0])
-            yield r0, r1, _hamming_rows(Wa[r0:r1], Wb, n_bits, WbT=WbT)
+            yield r0, r1, _hamming_rows(Wa[r0:r1], WbT, n_bits)
         return
     A, B, q = _check_lee_pair(A, B, q, " for metric='lee'")
     for r0 in range(0, A.shape[0], block_rows):

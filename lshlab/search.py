@@ -234,8 +234,7 @@ class HammingIndex:
             self._faiss = faiss.IndexBinaryFlat(8 * P.shape[1])
             self._faiss.add(P)
         else:
-            self._words = _as_words(P)
-            self._words_t = _transpose_words(self._words)
+            self._words_t = _transpose_words(_as_words(P))  # one contiguous row per 64-bit word
 
     def _queries(self, Q):
         if self.packed:
@@ -277,7 +276,7 @@ class HammingIndex:
 
         def work(q0):
             q1 = min(q0 + block, nq)
-            D = _hamming_rows(Wq[q0:q1], self._words, self.n_bits, WbT=self._words_t)
+            D = _hamming_rows(Wq[q0:q1], self._words_t, self.n_bits)
             dist[q0:q1], idx[q0:q1] = _topk_stable(D, k)
 
         starts = range(0, nq, block)
