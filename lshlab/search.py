@@ -77,6 +77,13 @@ def _topk_stable(D, k):
     return d[sel], c[sel].astype(np.intp)
 
 
+def _n_threads(n_jobs):
+    """Threads for ``n_jobs`` (None = the CPU cores, at most 8, as faiss uses by default)."""
+    if n_jobs is None:
+        return max(1, min(os.cpu_count() or 1, 8))
+    return check_positive_int(n_jobs, "n_jobs")
+
+
 def _check_k_value(k, n):
     if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k <= 0:
         raise ValueError(f"k must be a positive integer (number of neighbours), got {k}")
@@ -120,7 +127,7 @@ def brute_force_knn(X, Q, k, *, block_queries=None, n_jobs=None):
     if block_queries is None:
         block_queries = max(1, min(256, (1 << 24) // n))
     block_queries = check_positive_int(block_queries, "block_queries")
-    n_jobs = max(1, min(os.cpu_count() or 1, 8)) if n_jobs is None else check_positive_int(n_jobs, "n_jobs")
+    n_jobs = _n_threads(n_jobs)
     kk = min(n, k + max(8, k // 8))
     X, Q, scale = _rescale_pair(X, Q)  # power-of-two rescaling of extreme magnitudes (exact)
     x2 = _sq_norms(X)
@@ -280,7 +287,7 @@ class HammingIndex:
             dist[q0:q1], idx[q0:q1] = _topk_stable(D, k)
 
         starts = range(0, nq, block)
-        n_jobs = self._n_threads()
+        n_jobs = _n_threads(self.n_jobs)
         if n_jobs == 1 or len(starts) == 1:
             for q0 in starts:
                 work(q0)
@@ -288,11 +295,6 @@ class HammingIndex:
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
                 list(pool.map(work, starts))
         return dist, idx
-
-    def _n_threads(self):
-        if self.n_jobs is None:
-            return max(1, min(os.cpu_count() or 1, 8))
-        return check_positive_int(self.n_jobs, "n_jobs")
 
 
 class LeeIndex:
@@ -810,7 +812,7 @@ class HashTables:
                     dist[i, : len(c)] = d
                     idx[i, : len(c)] = c
 
-            n_jobs = min(self._n_threads(), max(1, nq // 16))
+            n_jobs = min(_n_threads(self.n_jobs), max(1, nq // 16))
             bounds = np.linspace(0, nq, n_jobs + 1).astype(int)
             if n_jobs == 1:
                 work(0, nq)
@@ -819,11 +821,6 @@ class HashTables:
                     list(pool.map(work, bounds[:-1], bounds[1:]))
         self.last_n_candidates_, self.last_n_exact_ = n_cand, n_exact
         return dist, idx
-
-    def _n_threads(self):
-        if self.n_jobs is None:
-            return max(1, min(os.cpu_count() or 1, 8))
-        return check_positive_int(self.n_jobs, "n_jobs")
 
     _rerank_chunk = 2048
     _bound_batch = (2, 16)  # the first exact batch: the 2k + 16 smallest bounds
