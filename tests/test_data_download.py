@@ -107,7 +107,7 @@ def env(monkeypatch, tmp_path):
     paths = isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 5.0)
+    monkeypatch.setenv("LSHLAB_DOWNLOAD_TIMEOUT", "5")
     return paths
 
 
@@ -166,7 +166,7 @@ def test_file_url_mirror(env, monkeypatch, tmp_path):
     ],
 )
 def test_fault_leaves_no_file_and_a_retry_succeeds(env, server, monkeypatch, mode, words):
-    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 0.5)
+    monkeypatch.setenv("LSHLAB_DOWNLOAD_TIMEOUT", "0.5")
     server.mode[TEST_IMAGES] = mode
     target = env["local"] / "mnist"
     with pytest.raises(FileNotFoundError) as exc:
