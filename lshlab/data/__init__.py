@@ -64,7 +64,7 @@ inflates to more is rejected at the first extra byte), the gzip stream must be c
 must match — the published MD5 of the gz file or the SHA-256 of the decompressed payload (re-gzipped
 copies such as Debian's have another MD5 but the same payload).  Both tables are :data:`MD5_GZ` and
 :data:`SHA256_PAYLOAD` (from ``shared/data/README.md``).  Image and label counts must agree.  Peak memory
-of a check is the decoded array plus about 2 MiB, whatever the file holds.
+of a check is the decoded array plus about 1 MiB, whatever the file holds.
 
 Cache
 -----

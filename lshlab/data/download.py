@@ -113,6 +113,7 @@ def download_files(dataset: str, files, folder, *, timeout: float | None = None,
     for fname in files:
         if fname not in MD5_GZ[dataset]:
             raise ValueError(f"files must name files of {TITLES[dataset]} ({sorted(MD5_GZ[dataset])}), got {fname!r}")
+    environment.validate(dataset, DOWNLOAD_TIMEOUT)
     if timeout is None:
         timeout = environment.download_timeout(DOWNLOAD_TIMEOUT)
     timeout = environment.check_seconds(timeout, "timeout")

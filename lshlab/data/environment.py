@@ -24,6 +24,7 @@ import urllib.parse
 from pathlib import Path
 
 __all__ = [
+    "validate",
     "data_dir",
     "cache_dir",
     "offline",
@@ -130,3 +131,12 @@ def xdg_cache_home() -> Path:
     if raw is not None and Path(raw).is_absolute():
         return Path(raw)
     return Path.home() / ".cache"
+
+
+def validate(dataset: str, default_timeout: float) -> None:
+    """Read and check every variable above at once, so a bad value fails before anything is created."""
+    data_dir()
+    cache_dir()
+    offline()
+    download_timeout(default_timeout)
+    mirror_urls(dataset)

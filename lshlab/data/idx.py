@@ -38,8 +38,8 @@ from .catalog import (
 
 __all__ = ["IdxFile", "verify_file", "read_idx_gz", "gz_sha256", "idx_header", "payload_size", "max_gz_size"]
 
-_READ_CHUNK = 1 << 20  # bytes of gz read at a time
-_INFLATE_CHUNK = 1 << 20  # most bytes inflated by one decompress call
+_READ_CHUNK = 1 << 18  # bytes of gz read at a time
+_INFLATE_CHUNK = 1 << 18  # most bytes inflated by one decompress call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +99,7 @@ def gz_sha256(path, dataset: str, fname: str) -> str:
 
 
 def _inflate(fh, raw_hashes, path, dataset, fname):
-    """Yield the inflated bytes of a (possibly multi-member) gzip stream, at most 1 MiB at a time.
+    """Yield the inflated bytes of a (possibly multi-member) gzip stream, at most 256 KiB at a time.
 
     Zero bytes after a member are padding (as :mod:`gzip` allows); anything else starts a new member.
     """
@@ -243,8 +243,8 @@ def verify_file(path, dataset: str, fname: str | None = None) -> np.ndarray:
 
     Checks, in order: file size, complete gzip stream, IDX magic (2051 images / 2049 labels) and the shape
     announced by the header (before the payload is inflated), payload size, then the checksum (published
-    gz MD5 or payload SHA-256).  Images must be 28x28 and labels 0..9.  Memory: the array plus 2 MiB of
-    buffers, whatever the file holds.  Raises :class:`DataIntegrityError` naming the file;
+    gz MD5 or payload SHA-256).  Images must be 28x28 and labels 0..9.  Memory: the array plus about 1 MiB
+    of buffers, whatever the file holds.  Raises :class:`DataIntegrityError` naming the file;
     ``FileNotFoundError`` if absent.
     """
     path = Path(path)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import folders
+from . import environment, folders
 from .cache import cache_name, read_cache, remove_stale, write_cache
 from .catalog import MD5_GZ, SPLIT_FILES, TITLES, DataIntegrityError
-from .download import download_allowed, download_files
+from .download import DOWNLOAD_TIMEOUT, download_allowed, download_files
 from .idx import gz_sha256, read_idx_gz
 
 __all__ = ["locate", "load_split"]
@@ -38,7 +38,11 @@ def _missing_message(dataset, pool, needed, searched, target, reason):
 
 
 def locate(dataset, pool, data_dir, download) -> Path:
-    """The first folder holding every file ``pool`` needs; downloads the missing ones if allowed."""
+    """The first folder holding every file ``pool`` needs; downloads the missing ones if allowed.
+
+    Every environment variable is validated first, so a bad value fails before any folder is made.
+    """
+    environment.validate(dataset, DOWNLOAD_TIMEOUT)
     splits = ("train", "test") if pool == "official" else ("test",)
     needed = [f for s in splits for f in SPLIT_FILES[s]]
     searched = folders.dataset_folders(dataset, data_dir)
