@@ -21,6 +21,7 @@ Classes and the paths checked for each:
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -222,6 +223,25 @@ def test_tampered_or_damaged_cache_is_rebuilt_with_a_warning_naming_it(env, how)
     assert not [w for w in caught if str(path) in str(w.message)]
 
 
+def test_any_damage_to_the_cache_is_detected_or_harmless(env):
+    """Every byte position (sampled) flipped, and truncations: the load never fails and never lies."""
+    ref = _load(env)
+    (path,) = env["cache"].glob("mnist-test-*.npz")
+    good = path.read_bytes()
+    rng = np.random.default_rng(0)
+    positions = sorted(set(rng.integers(0, len(good), 60).tolist()) | {0, 30, len(good) - 1})
+    damaged = [good[:p] + bytes([good[p] ^ 0xFF]) + good[p + 1:] for p in positions]
+    damaged += [good[:n] for n in rng.integers(0, len(good), 10).tolist()] + [good + b"junk"]
+    for raw in damaged:
+        path.write_bytes(raw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = _load(env)
+        np.testing.assert_array_equal(got.X_query, ref.X_query)
+        np.testing.assert_array_equal(got.X_train, ref.X_train)
+        np.testing.assert_array_equal(got.y_train, ref.y_train)
+
+
 def test_cache_hit_serves_exactly_the_verified_source(env):
     """Without tampering the cache is used (no warning) and equals a fresh decode of the files."""
     ref = _load(env)
@@ -246,6 +266,27 @@ def _gz_stream(header: bytes, n_zero_bytes: int) -> bytes:
     out.append(c.compress(bytes(n_zero_bytes & ((1 << 20) - 1))))
     out.append(c.flush())
     return b"".join(out)
+
+
+@pytest.mark.parametrize("name", TEST_FILES)
+def test_any_damage_to_an_idx_file_is_a_clear_error_or_harmless(env, name):
+    """Sampled byte flips, truncations and appended bytes: a DataIntegrityError naming the file, or the
+    right array (a flip in a gzip header field leaves the payload, and its SHA-256, intact)."""
+    good = env["files"][name]
+    ref = np.frombuffer(gzip.decompress(good), np.uint8)
+    rng = np.random.default_rng(1)
+    cases = [good[:p] + bytes([good[p] ^ 0xFF]) + good[p + 1:] for p in rng.integers(0, len(good), 80).tolist()]
+    cases += [good[:n] for n in rng.integers(0, len(good), 20).tolist()] + [good + b"x", good + good]
+    path = env["tmp"] / name
+    for raw in cases:
+        path.write_bytes(raw)
+        try:
+            arr = lshdata.verify_file(path, "mnist")
+        except lshdata.DataIntegrityError as exc:
+            assert str(path) in str(exc)
+            continue
+        np.testing.assert_array_equal(arr.reshape(-1), ref[-arr.size:])
+        assert arr.size == ref.size - (16 if "images" in name else 8)
 
 
 def test_idx_dimensions_past_int64_are_a_clear_error_naming_the_file(tmp_path):

@@ -34,9 +34,11 @@ import json
 import math
 import os
 import re
+import struct
 import tempfile
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +55,13 @@ _MEMBERS = {"images.npy", "labels.npy", "meta.npy"}
 _LEGACY_MEMBERS = {"images.npy", "labels.npy"}  # lshlab <= 0.1 wrote no meta (and did not verify)
 _META_MAX_BYTES = 1 << 16
 _KEY = r"[0-9a-f]{20}-[0-9a-f]{20}"
+#: What a damaged file can raise while zipfile / numpy read it (zipfile raises RuntimeError for an
+#: "encrypted" member, NotImplementedError for an unknown compression method, zlib.error for bad deflate).
+_DAMAGE = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error, zipfile.BadZipFile,
+           zipfile.LargeZipFile, struct.error)
 
 
-class _Invalid(Exception):
+class _Invalid(ValueError):
     """Why a cache file cannot be used (becomes the warning's text)."""
 
 
@@ -147,7 +153,9 @@ def read_cache(path: Path, dataset: str, split: str, key: str):
         return _verify(path, dataset, split, key)
     except _Legacy:
         return None  # an older lshlab's entry at this name: replaced by a verified one
-    except (_Invalid, OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+    except FileNotFoundError:
+        return None  # removed meanwhile (another process replaced a stale entry): an ordinary miss
+    except _DAMAGE as exc:
         reason = str(exc) if isinstance(exc, _Invalid) else f"unreadable ({type(exc).__name__}: {exc})"
         warnings.warn(f"cache file {path} is not a valid cache of the {dataset} {split} split: {reason}; "
                       "rebuilding it from the verified source files", DataCacheWarning, stacklevel=4)
@@ -194,7 +202,7 @@ def _own_entry(path: Path, dataset: str, split: str) -> bool:
                 return False
             meta = json.loads(str(_read_member(zf, "meta.npy", lambda dt: dt.kind == "U", shape=(),
                                                max_bytes=_META_MAX_BYTES)[()]))
-    except (_Invalid, OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile):
+    except _DAMAGE:
         return False
     return (isinstance(meta, dict) and meta.get("format") == FORMAT and meta.get("dataset") == dataset
             and meta.get("split") == split and meta.get("key") == match.group(1))
