@@ -434,6 +434,16 @@ def test_unknown_file_name_for_download_is_named(env, monkeypatch):
     assert not (env["tmp"] / "dl").exists()
 
 
+@pytest.mark.parametrize("kind", ["a file", "a number"])
+def test_bad_data_dir_argument_is_named(env, monkeypatch, kind):
+    monkeypatch.setenv("LSHLAB_DATA_URL", (env["tmp"] / "nowhere").as_uri())
+    a_file = env["tmp"] / "a-file"
+    a_file.write_text("not a folder")
+    with pytest.raises(ValueError, match="data_dir"):
+        lshdata.load_dataset("mnist", pool="test", data_dir=a_file if kind == "a file" else 17, download=True)
+    assert a_file.read_text() == "not a folder"
+
+
 def test_offline_values_are_understood(env, monkeypatch):
     for value in ("1", "TRUE", " yes ", "on"):
         monkeypatch.setenv("LSHLAB_OFFLINE", value)

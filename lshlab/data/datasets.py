@@ -126,6 +126,12 @@ def load_dataset(name, n_train=None, n_query=None, seed=0, pool="official", data
         Files missing and not downloadable; the message says where to put them and how to avoid them.
     DataIntegrityError
         A file in the chosen folder is truncated, corrupt or the wrong file (never silently skipped).
+
+    Warns
+    -----
+    DataCacheWarning
+        A cached decoded split was unreadable or did not match what it claims; it is rebuilt from the
+        verified source files (the result is the same as without a cache).
     """
     check_name(name)
     if not isinstance(pool, str) or pool not in POOLS:

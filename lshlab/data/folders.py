@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from . import environment
@@ -69,6 +70,17 @@ def cache_folder() -> Path:
     return local_data_root() / "cache"
 
 
+def _data_dir(data_dir) -> Path:
+    """The ``data_dir`` argument as a path; it must be path-like and, if it exists, a folder."""
+    if not isinstance(data_dir, (str, os.PathLike)):
+        raise ValueError(f"data_dir must be None or a folder path (str or path-like), got {data_dir!r}")
+    root = Path(data_dir).expanduser()
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"data_dir={str(data_dir)!r} is not a folder; pass the folder holding <name>/ "
+                         "sub-folders or the IDX files themselves")
+    return root
+
+
 def dataset_folders(name: str, data_dir=None) -> list[Path]:
     """Folders searched for an IDX dataset, in order (see :mod:`lshlab.data`).
 
@@ -80,7 +92,7 @@ def dataset_folders(name: str, data_dir=None) -> list[Path]:
     """
     check_name(name, allowed=IDX_DATASETS)
     if data_dir is not None:
-        root = Path(data_dir).expanduser()
+        root = _data_dir(data_dir)
         return [root / name, root]
     folders = []
     env = environment.data_dir()
@@ -101,7 +113,7 @@ def dataset_folders(name: str, data_dir=None) -> list[Path]:
 def download_folder(name: str, data_dir=None) -> Path:
     """Where missing files of ``name`` are downloaded: never a shared or system folder."""
     if data_dir is not None:
-        return Path(data_dir).expanduser() / name
+        return _data_dir(data_dir) / name
     env = environment.data_dir()
     if env is not None:
         return env / name
