@@ -28,7 +28,6 @@ penalty on the D feature weights).  :class:`RandomFeatureSampler` draws ω in on
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -46,8 +45,6 @@ __all__ = [
     "project_to_simplex",
     "importance_weights",
     "compare_random_feature_methods",
-    "load_csv_classification",
-    "binary_task",
 ]
 
 _METHODS = ("gaussian", "schoenberg", "importance")
@@ -230,80 +227,3 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_features=
             err, secs = _timed_fit_score(model, X_train, ytr, X_test, yte)
             rows.append({"method": name, "n_features": D, "test_error": err, "fit_time": secs})
     return rows
-
-
-def load_csv_classification(path, label_column=-1, positive=None, delimiter=",", skip_header=None):
-    """Read a numeric CSV (e.g. the UCI Buzz / Online News / Adult / Seizure tables of the seed).
-
-    Parameters
-    ----------
-    path : str or Path
-    label_column : int
-        Column holding the label (default the last).
-    positive : number or None
-        Label value mapped to +1 (all others −1).  None requires exactly two distinct values and maps
-        the larger one to +1.
-    skip_header : int or None
-        Header lines to skip; None skips one line when the first line is not numeric.
-
-    Returns
-    -------
-    X : float32 (n, d), y : int (n,) in {−1, +1}
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; download the CSV and pass its path")
-    if skip_header is None:
-        first = path.open().readline()
-        try:
-            [float(v) for v in first.strip().split(delimiter) if v.strip()]
-            skip_header = 0
-        except ValueError:
-            skip_header = 1
-    data = np.genfromtxt(path, delimiter=delimiter, skip_header=skip_header, dtype=np.float64, ndmin=2)
-    if data.ndim != 2 or data.shape[1] < 2:
-        raise ValueError(f"{path} must hold a numeric table with at least two columns, got shape {data.shape}")
-    if np.isnan(data).any():
-        bad = np.argwhere(np.isnan(data))[0]
-        raise ValueError(f"{path}: non-numeric or missing value at data row {bad[0]}, column {bad[1]}; "
-                         "encode categorical columns numerically first")
-    labels = data[:, label_column]
-    X = np.delete(data, label_column % data.shape[1], axis=1).astype(np.float32)
-    values = np.unique(labels)
-    if positive is None:
-        if values.size != 2:
-            raise ValueError(f"{path}: label column has {values.size} distinct values; pass positive=<value>")
-        positive = values.max()
-    elif positive not in values:
-        raise ValueError(f"{path}: positive={positive!r} does not occur in the label column (values {values[:10]})")
-    y = np.where(labels == positive, 1, -1)
-    return X, y
-
-
-def binary_task(name, positive, negative, n_train, n_test, pool="official", seed=0):
-    """A ±1 task "class ``positive`` vs class ``negative``" from an image dataset of :mod:`lshlab.data`.
-
-    Both splits of ``load_dataset(name, pool=pool)`` are pooled, the two classes kept, shuffled by
-    ``seed`` and cut into ``n_train`` training and ``n_test`` test rows (disjoint).
-
-    Returns
-    -------
-    X_train, y_train, X_test, y_test with labels +1 (``positive``) / −1 (``negative``).
-    """
-    from .data import load_dataset
-
-    n_train = check_positive_int(n_train, "n_train")
-    n_test = check_positive_int(n_test, "n_test")
-    if positive == negative:
-        raise ValueError(f"positive and negative must be different classes, got {positive!r} twice")
-    ds = load_dataset(name, pool=pool, seed=seed)
-    X = np.concatenate([ds.X_train, ds.X_query])
-    y = np.concatenate([ds.y_train, ds.y_query])
-    keep = np.isin(y, (positive, negative))
-    if keep.sum() < n_train + n_test:
-        raise ValueError(f"{name} has {keep.sum()} images of classes {positive}/{negative} in pool {pool!r}; "
-                         f"asked for n_train + n_test = {n_train + n_test}")
-    X, y = X[keep], np.where(y[keep] == positive, 1, -1)
-    idx = np.random.default_rng(seed).permutation(len(y))
-    tr, te = idx[:n_train], idx[n_train : n_train + n_test]
-    return X[tr], y[tr], X[te], y[te]

@@ -28,7 +28,7 @@
 #
 # You will see a Gram-matrix error curve, then error / time curves on three binary tasks.
 # You need lectures 03 and 04. The seed's UCI data sets (Buzz, Online News Popularity, Adult, Seizure)
-# are not reachable from our machines; `lshlab.random_features.load_csv_classification` reads them from CSV
+# are not reachable from our machines; `lshlab.data.load_csv_classification` reads them from CSV
 # when you have them, and the exercises show how.
 
 # %%
@@ -43,9 +43,10 @@ from sklearn.svm import SVC
 
 from lshlab import plots
 from lshlab.config import param
+from lshlab.data import binary_task
 from lshlab.kernel_learning import LangevinKernelLearner
 from lshlab.kernels import median_heuristic_bandwidth
-from lshlab.random_features import RandomFeatureSampler, binary_task, compare_random_feature_methods
+from lshlab.random_features import RandomFeatureSampler, compare_random_feature_methods
 
 plt.rcParams["figure.dpi"] = 90
 
@@ -208,7 +209,7 @@ for name, rows in results.items():
 # 3. Learn the kernel on k-means pseudo-labels (`lshlab.kernel_learning.kmeans_pseudo_labels`) instead of
 #    the true labels, as the unsupervised retrieval lectures do. How much of the gain remains?
 # 4. If you have one of the seed's UCI tables as CSV, load it with
-#    `lshlab.random_features.load_csv_classification(path, label_column=-1)`, standardise the columns and
+#    `lshlab.data.load_csv_classification(path, label_column=-1)`, standardise the columns and
 #    rerun section 4. Does the ordering of the methods match the seed's figure?
 # 5. Plot the learned particles' histogram (lecture 04's `plots`) for the breast-cancer task: how many
 #    scales does the kernel use?

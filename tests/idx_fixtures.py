@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from lshlab import data
+from lshlab.data import folders
 
 TRAIN_IMAGES, TRAIN_LABELS = data.SPLIT_FILES["train"]
 TEST_IMAGES, TEST_LABELS = data.SPLIT_FILES["test"]
@@ -58,13 +59,21 @@ def write_files(folder: Path, files: dict[str, bytes], names=None) -> Path:
 
 
 def register(monkeypatch, dataset: str, files: dict[str, bytes]):
-    """Make ``files`` the reference checksums of ``dataset`` (gz MD5 and payload SHA-256 tables)."""
+    """Make ``files`` the reference of ``dataset``: gz MD5, payload SHA-256, gz sizes and IDX shapes."""
     md5 = {n: hashlib.md5(b).hexdigest() for n, b in files.items()}
     sha = {n: hashlib.sha256(gzip.decompress(b)).hexdigest() for n, b in files.items()}
     sizes = {n: len(b) for n, b in files.items()}
+    shapes = {n: idx_shape(gzip.decompress(b)) for n, b in files.items()}
     monkeypatch.setitem(data.MD5_GZ, dataset, md5)
     monkeypatch.setitem(data.SHA256_PAYLOAD, dataset, sha)
     monkeypatch.setitem(data.GZ_SIZES, dataset, sizes)
+    monkeypatch.setitem(data.IDX_SHAPES, dataset, shapes)
+
+
+def idx_shape(payload: bytes) -> tuple:
+    """The shape announced by an IDX header."""
+    ndim = payload[3]
+    return struct.unpack(f">{ndim}I", payload[4 : 4 + 4 * ndim])
 
 
 def isolate(monkeypatch, tmp_path: Path) -> dict[str, Path]:
@@ -75,11 +84,10 @@ def isolate(monkeypatch, tmp_path: Path) -> dict[str, Path]:
     (project / "pyproject.toml").write_text("[project]\nname = 'lshlab'\n")
     shared = tmp_path / "shared" / "data"
     debian = tmp_path / "debian" / "fashion-mnist"
-    monkeypatch.setattr(data, "_project_roots", lambda: [project])
-    monkeypatch.setattr(data, "_DEBIAN_FASHION", debian)
-    monkeypatch.delenv("LSHLAB_DATA_DIR", raising=False)
-    monkeypatch.delenv("LSHLAB_DATA_URL", raising=False)
-    monkeypatch.delenv("LSHLAB_CACHE_DIR", raising=False)
+    monkeypatch.setattr(folders, "project_roots", lambda: [project])
+    monkeypatch.setattr(folders, "DEBIAN_FASHION", debian)
+    for var in ("LSHLAB_DATA_DIR", "LSHLAB_DATA_URL", "LSHLAB_CACHE_DIR", "LSHLAB_DOWNLOAD_TIMEOUT"):
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LSHLAB_OFFLINE", "1")
     return {"project": project, "local": project / "data", "shared": shared, "debian": debian,
             "cache": project / "data" / "cache"}

@@ -15,7 +15,7 @@ from idx_fixtures import (
     gz, idx_payload, isolate, make_files, register, split_arrays, write_files,
 )
 from lshlab import data
-from lshlab.data import DataIntegrityError, load_dataset
+from lshlab.data import DataCacheWarning, DataIntegrityError, folders, load_dataset, sources
 
 
 @pytest.fixture
@@ -322,8 +322,8 @@ def test_notebook_cwd_finds_the_project_and_shared_data(monkeypatch, tmp_path):
     (tmp_path / "shared" / "data").mkdir(parents=True)
     monkeypatch.chdir(project / "notebooks")
     monkeypatch.delenv("LSHLAB_DATA_DIR", raising=False)
-    assert project in data._project_roots()
-    assert tmp_path / "shared" / "data" in data._shared_roots()
+    assert project in folders.project_roots()
+    assert tmp_path / "shared" / "data" in folders.shared_roots()
 
 
 def test_missing_train_images_error_says_what_where_md5_and_alternative(env, synth):
@@ -354,8 +354,8 @@ def test_cache_is_used_lives_in_project_data_and_never_hides_a_changed_source(en
     assert not list(folder.glob("*.npz"))  # nothing written next to the source files
 
     calls = []
-    real_decode = data._decode
-    monkeypatch.setattr(data, "_decode", lambda *a: calls.append(a[3]) or real_decode(*a))
+    real_read = sources.read_idx_gz
+    monkeypatch.setattr(sources, "read_idx_gz", lambda path, ds, fname: calls.append(fname) or real_read(path, ds, fname))
     again = load_dataset("mnist", pool="test")
     assert calls == []  # served from the cache
     np.testing.assert_array_equal(first.X_train, again.X_train)
@@ -380,7 +380,9 @@ def test_unreadable_cache_entry_is_rebuilt(env, synth):
     ref = load_dataset("mnist", pool="test")
     (cache,) = env["cache"].glob("*.npz")
     cache.write_bytes(b"not a zip file")
-    np.testing.assert_array_equal(load_dataset("mnist", pool="test").X_query, ref.X_query)
+    with pytest.warns(DataCacheWarning, match=f"cache file {cache} is not a valid cache"):
+        again = load_dataset("mnist", pool="test")
+    np.testing.assert_array_equal(again.X_query, ref.X_query)
     with np.load(cache, allow_pickle=False) as z:
         assert z["images"].dtype == np.uint8
 
@@ -449,3 +451,61 @@ def test_returned_arrays_are_fresh_copies():
     a.y_train[:] = 3
     b = load_dataset("digits")
     assert b.X_train.max() == 1.0 and b.y_train[:10].tolist() == list(range(10))
+
+
+# ---------------------------------------------------------------------------------------------
+# tabular loaders (lshlab.data.tabular)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_csv_loader(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("a,b,label\n1,2,yes\n")
+    with pytest.raises(ValueError, match="non-numeric"):
+        data.load_csv_classification(p)
+    p.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,1\n")
+    X, y = data.load_csv_classification(p)
+    np.testing.assert_array_equal(y, [-1, 1, 1])
+    np.testing.assert_array_equal(X, [[1, 2], [3, 4], [5, 6]])
+    assert X.shape == (3, 2) and X.dtype == np.float32
+    X, y = data.load_csv_classification(p, label_column=0, positive=3)  # first column is the label
+    np.testing.assert_array_equal(y, [-1, 1, -1])
+    np.testing.assert_array_equal(X, [[2, 0], [4, 1], [6, 1]])
+    with pytest.raises(ValueError, match="positive=9 does not occur"):
+        data.load_csv_classification(p, positive=9)
+    with pytest.raises(FileNotFoundError):
+        data.load_csv_classification(tmp_path / "missing.csv")
+
+
+def test_binary_task_keeps_two_classes_disjoint_and_signed():
+    Xtr, ytr, Xte, yte = data.binary_task("digits", 3, 8, 100, 50, seed=1)
+    assert Xtr.shape == (100, 64) and Xte.shape == (50, 64)
+    assert set(np.unique(ytr)) == {-1, 1} and set(np.unique(yte)) <= {-1, 1}
+    ds = load_dataset("digits")
+    X = np.concatenate([ds.X_train, ds.X_query])
+    y = np.concatenate([ds.y_train, ds.y_query])
+    # every row is an image of class 3 (label +1) or 8 (label -1) of the dataset, and no row is reused
+    rows = {r.tobytes(): c for r, c in zip(X, y)}
+    for Xs, ys in ((Xtr, ytr), (Xte, yte)):
+        assert [rows[r.tobytes()] for r in Xs] == [3 if s == 1 else 8 for s in ys]
+    assert not {r.tobytes() for r in Xtr} & {r.tobytes() for r in Xte}
+    again = data.binary_task("digits", 3, 8, 100, 50, seed=1)
+    np.testing.assert_array_equal(again[0], Xtr)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("digits", 3, 3, 10, 10), ["positive and negative must be different"]),
+        (("digits", 3, 11, 10, 10), ["negative must be a class label", "0..9", "11"]),
+        (("digits", True, 1, 10, 10), ["positive must be a class label"]),
+        (("digits", 3, 8, 0, 10), ["n_train"]),
+        (("digits", 3, 8, 400, 10), ["asked for n_train + n_test = 410"]),
+        (("cifar", 3, 8, 10, 10), ["name must be one of"]),
+    ],
+)
+def test_binary_task_bad_arguments(args, words):
+    with pytest.raises(ValueError) as exc:
+        data.binary_task(*args)
+    for w in words:
+        assert w in str(exc.value), (w, str(exc.value))

@@ -8,106 +8,23 @@ fixed must succeed; the progress bar must print.  The server stops itself after 
 
 from __future__ import annotations
 
-import gzip
-import http.server
 import os
-import socket
-import threading
 import time
 
 import numpy as np
 import pytest
 
-from idx_fixtures import TEST_IMAGES, TEST_LABELS, gz, isolate, make_files, register, split_arrays
+from http_fixtures import FaultServer
+from idx_fixtures import TEST_IMAGES, TEST_LABELS, isolate, make_files, register, split_arrays
 from lshlab import data
 from lshlab.data import load_dataset
-
-SERVER_LIFETIME = 60.0  # seconds; the server shuts itself down after this even if a test hangs
-
-
-class FaultServer:
-    """Loopback file server; ``mode[name]`` picks the behaviour for one file name."""
-
-    def __init__(self, files: dict[str, bytes]):
-        self.files = files
-        self.mode: dict[str, str] = {}
-        self.requests: list[str] = []
-        self.stall_seconds = 1.5
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            timeout = 10  # bounded per connection
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                name = self.path.rsplit("/", 1)[-1]
-                owner.requests.append(name)
-                body = owner.files.get(name)
-                mode = owner.mode.get(name, "good")
-                if body is None or mode == "404":
-                    self.send_error(404, "no such file")
-                    return
-                if mode == "truncated":
-                    body = body[: len(body) // 2]
-                elif mode == "corrupted":
-                    mid = len(body) // 2
-                    body = body[:mid] + bytes(b ^ 0x5A for b in body[mid:mid + 64]) + body[mid + 64:]
-                elif mode == "wrong":
-                    body = gz(gzip.decompress(body)[:-1] + b"\x07")  # valid IDX, other content
-                self.send_response(200)
-                self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    if mode == "drop":
-                        self.wfile.write(body[: len(body) // 2])
-                        self.wfile.flush()
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                        self.close_connection = True
-                    elif mode == "stall":
-                        self.wfile.write(body[:100])
-                        self.wfile.flush()
-                        time.sleep(owner.stall_seconds)
-                        self.wfile.write(body[100:])
-                    elif mode == "slow":
-                        for i in range(0, len(body), 4096):
-                            self.wfile.write(body[i:i + 4096])
-                            self.wfile.flush()
-                            time.sleep(0.01)
-                    else:
-                        self.wfile.write(body)
-                except OSError:
-                    pass  # the client gave up (timeout test)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda request, address: None
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.watchdog = threading.Timer(SERVER_LIFETIME, self.httpd.shutdown)
-        self.watchdog.daemon = True
-
-    def __enter__(self):
-        self.thread.start()
-        self.watchdog.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.watchdog.cancel()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     paths = isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 5.0)
+    monkeypatch.setenv("LSHLAB_DOWNLOAD_TIMEOUT", "5")
     return paths
 
 
@@ -166,7 +83,7 @@ def test_file_url_mirror(env, monkeypatch, tmp_path):
     ],
 )
 def test_fault_leaves_no_file_and_a_retry_succeeds(env, server, monkeypatch, mode, words):
-    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 0.5)
+    monkeypatch.setenv("LSHLAB_DOWNLOAD_TIMEOUT", "0.5")
     server.mode[TEST_IMAGES] = mode
     target = env["local"] / "mnist"
     with pytest.raises(FileNotFoundError) as exc:

@@ -8,7 +8,6 @@ from lshlab.random_features import (
     RandomFeatureSampler,
     compare_random_feature_methods,
     importance_weights,
-    load_csv_classification,
     project_to_simplex,
 )
 
@@ -88,19 +87,6 @@ def test_compare_methods_rows_and_error_falls_with_features():
         assert by[(m, 512)] < by[(m, 8)]
         assert by[(m, 512)] < 0.15
     assert all(r["fit_time"] > 0 for r in rows)
-
-
-def test_csv_loader(tmp_path):
-    p = tmp_path / "t.csv"
-    p.write_text("a,b,label\n1,2,yes\n")
-    with pytest.raises(ValueError, match="non-numeric"):
-        load_csv_classification(p)
-    p.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,1\n")
-    X, y = load_csv_classification(p)
-    np.testing.assert_array_equal(y, [-1, 1, 1])
-    assert X.shape == (3, 2) and X.dtype == np.float32
-    with pytest.raises(FileNotFoundError):
-        load_csv_classification(tmp_path / "missing.csv")
 
 
 @pytest.mark.parametrize(
