@@ -104,7 +104,7 @@ def _fit_pairs(pairs, similar, X=X):
 
 
 def _dsh(**kw):
-    params = dict(n_bits=4, epochs=1, batch_size=10, image_shape=(8, 8), n_threads=1, progress=False,
+    params = dict(n_bits=4, max_iter=1, batch_size=10, image_shape=(8, 8), n_jobs=1, progress=False,
                   random_state=0)
     params.update(kw)
     return H.DeepSupervisedHash(**params)
@@ -389,7 +389,8 @@ _ROWS = [
      r"t_final must be a finite number > 0"),
     ("step <= 0", "ITML gamma=0", lambda: metric_learning.ITML(gamma=0.0).fit(X, Y2),
      ValueError, r"gamma must be .*> 0"),
-    ("step <= 0", "DSH lr=0", lambda: _dsh(lr=0.0).fit(X01, Y2), ValueError, r"lr must be a finite number > 0"),
+    ("step <= 0", "DSH learning_rate=0", lambda: _dsh(learning_rate=0.0).fit(X01, Y2), ValueError,
+     r"learning_rate must be a finite number > 0"),
     # ------------------------------------------------------------------ metric matrices
     ("non-symmetric metric", "MetricHash", lambda: H.MetricHash(4, metric_matrix=np.triu(np.ones((6, 6)))).fit(X),
      ValueError, r"metric_matrix must be symmetric"),
@@ -489,8 +490,8 @@ _ROWS = [
         np.ones((3, 5)), np.ones((3, 5), bool), by="foo"), ValueError, r"by must be 'auto', 'radius' or 'depth'"),
     ("bad estimator option", "ITML prior='euclid'", lambda: metric_learning.ITML(
         prior="euclid").fit(X, Y2), ValueError, r"prior must be 'identity', 'covariance' or a \(d, d\) matrix"),
-    ("bad estimator option", "DSH lr_schedule", lambda: _dsh(lr_schedule="step").fit(X01, Y2), ValueError,
-     r"lr_schedule must be 'cosine' or 'constant', got 'step'"),
+    ("bad estimator option", "DSH learning_rate_schedule", lambda: _dsh(learning_rate_schedule="step").fit(X01, Y2),
+     ValueError, r"learning_rate_schedule must be 'cosine' or 'constant', got 'step'"),
     ("bad estimator option", "DSH validation not a pair", lambda: _dsh().fit(X01, Y2, validation=X01), ValueError,
      r"validation must be a pair \(X_val, y_val\)"),
     ("bad estimator option", "width=True (bool)", lambda: H.PStableHash(2, width=True).fit(X), ValueError,
@@ -793,3 +794,4 @@ def test_kernels_metrics_and_learners_do_not_modify_their_input():
     metrics.jaccard_index(a_idx, b_idx)
     for got, want in zip((Xd, yd, ypm, Kd, xi, w, r, A, D, rel, a_idx, b_idx), ref):
         np.testing.assert_array_equal(got, want)
+
