@@ -285,16 +285,11 @@ class ConvAutoencoder:
     def load(cls, path):
         """Rebuild a fitted autoencoder from a file written by :meth:`save`.
 
-        The file is read with ``torch.load(weights_only=True)`` and checked (:func:`lshlab.persistence.load_model`):
-        format, version, class and checksum; the metadata fields present, the hyper-parameters valid, one
-        loss per epoch, and weights of exactly the network the hyper-parameters describe.
-
-        Raises
-        ------
-        FileNotFoundError
-            No file at ``path``.
-        lshlab.persistence.ModelFileError (a ValueError)
-            Anything else wrong with the file; the message names the file and the field.
+        :func:`lshlab.persistence.load_model` reads the file (``torch.load(weights_only=True)``) and checks
+        its format, version, class and checksum; then the hyper-parameters must be valid, the loss history
+        must hold one loss per epoch and the weights must be exactly those of the described network.  A
+        missing file raises ``FileNotFoundError``; anything else wrong raises
+        :class:`lshlab.persistence.ModelFileError` (a ``ValueError``) naming the file and the field.
         """
         schema = {"params": check_json_object(cls._PARAMS), "loss_history_": check_number_list}
         meta, state = load_model(path, cls.__name__, schema)

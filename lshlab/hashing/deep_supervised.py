@@ -412,11 +412,12 @@ class DeepSupervisedHash(BaseHasher):
     def load(cls, path, device="cpu"):
         """Rebuild a fitted estimator from a file written by :meth:`save`.
 
-        The file is read with ``torch.load(weights_only=True)`` and checked (:func:`lshlab.persistence.load_model`):
-        format, version, class and checksum; every metadata field present and of the right type and range;
-        the parameters valid for :class:`DeepSupervisedHash`, ``n_features_in_`` equal to H * W of
-        ``image_shape``, ``margin_`` equal to the margin the parameters give, one ``loss_history_`` entry per
-        epoch, and weights of exactly the network the parameters describe.
+        The file is read with ``torch.load(weights_only=True)`` and checked
+        (:func:`lshlab.persistence.load_model`): format, version, class and checksum; every metadata field
+        present and of the right type and range; the parameters valid for :class:`DeepSupervisedHash`,
+        ``n_features_in_`` equal to H * W of ``image_shape``, ``margin_`` equal to the margin the
+        parameters give, one ``loss_history_`` entry per epoch, and weights of exactly the network the
+        parameters describe.
 
         Raises
         ------
