@@ -150,7 +150,9 @@ def save_model(path, kind, metadata, state_dict):
 def _read(path, kind, map_location):
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # a truncated zip, a damaged record, a forbidden object, ...
+    except MemoryError:
+        raise
+    except Exception as exc:  # a truncated zip (RuntimeError, OSError), EOFError, a forbidden object, ...
         raise ModelFileError(
             f"{path} cannot be read as a saved {kind} (damaged, truncated or not a model file): "
             f"{type(exc).__name__}: {' '.join(str(exc).split())}"
