@@ -3,7 +3,7 @@
 Usage (from the project root)::
 
     .venv/bin/python benchmarks/fashion_map.py                       # the full table (see Time below)
-    .venv/bin/python benchmarks/fashion_map.py --subset 10000 --n-query 2000 --epochs 1   # a quick run
+    .venv/bin/python benchmarks/fashion_map.py --subset 10000 --n-query 2000 --max-iter 1   # a quick run
 
 Protocol
 --------
@@ -17,17 +17,18 @@ Protocol
   blocks, 9 orientations: 1,296 values); each table is a K-bit ``RandomHyperplaneHash(center=True)``
   (SimHash on mean-centred HOG vectors); ``lshlab.search.HashTables`` puts every database image in one
   bucket per table; a query's candidates are the union of its L buckets, ranked by Euclidean distance
-  between HOG vectors; the top 10 are scored (:func:`lshlab.hashing.deep_supervised.hash_tables_map_at_k`).
-* DSH: ``DeepSupervisedHash(n_bits=K, alpha=α, lr=0.001, batch_size=50, batch_norm=True)``, margin 2K,
+  between HOG vectors; the top 10 are scored (:func:`lshlab.hashing.dsh_evaluation.hash_tables_map_at_k`).
+* DSH: ``DeepSupervisedHash(n_bits=K, alpha=α, learning_rate=0.001, batch_size=50, batch_norm=True)``, margin 2K,
   Adam with cosine decay; every query ranks the whole database by Hamming distance of the K-bit codes
-  (:func:`lshlab.hashing.deep_supervised.hamming_map_at_k`).  Tuning (on the validation split only: 500
+  (:func:`lshlab.hashing.dsh_evaluation.hamming_map_at_k`).  Tuning (on the validation split only: 500
   held-out images querying 2,500 training images, 16 bits, 2 epochs): the paper's setting without batch
-  normalisation (lr 0.003, batch 200) collapsed to constant codes in short runs (val mAP@10 0.22); with
-  BatchNorm after each convolution 0.65–0.73 over lr ∈ {0.001, 0.003, 0.01} × batch ∈ {50, 100, 200};
-  lr 0.001 / batch 50 was best (0.731).  ``--no-batch-norm --lr 0.003 --batch-size 200`` runs the seed's.
+  normalisation (learning rate 0.003, batch 200) collapsed to constant codes in short runs (val mAP@10
+  0.22); with BatchNorm after each convolution 0.65–0.73 over learning rate ∈ {0.001, 0.003, 0.01} ×
+  batch ∈ {50, 100, 200}; 0.001 / batch 50 was best (0.731).  ``--no-batch-norm --learning-rate 0.003
+  --batch-size 200`` runs the seed's.
   Epochs (same validation split, full training split, 16 bits, α = 0.005): val mAP@10 0.871 after 1
   epoch, 0.883 after 2, 0.901 after 3 (each a full cosine schedule).  The default is 3, the validation
-  choice; it fits the 15-minute budget (see Time).  ``--epochs 2`` saves a third of the training time
+  choice; it fits the 15-minute budget (see Time).  ``--max-iter 2`` saves a third of the training time
   for about 0.01 of mAP@10.
 * mAP@10: ``lshlab.metrics.average_precision(..., at_k=10, ties="average")``: AP@10 =
   (1/R₁₀) Σ_{i≤10} P@i · rel_i (0 when R₁₀ = 0), averaged exactly over random orders inside groups of
@@ -40,7 +41,7 @@ recomputes the HOG features too) and reused by notebook 09.  A JSON summary goes
 Time
 ----
 The work is split into independent tasks — HOG, one task per LSH table count, one per DSH model (fit,
-encode the 70,000 images, score) — run by ``--threads`` worker processes with **one** torch / BLAS
+encode the 70,000 images, score) — run by ``--n-jobs`` worker processes with **one** torch / BLAS
 thread each.  On this 2-core machine, shared with other jobs, one process with two torch threads is
 the slow choice: a batch of 50 images is a stream of small operations, each ending at an OpenMP barrier
 that waits for a thread the scheduler may have paused (measured: 160–390 ms per training step with 2
@@ -50,7 +51,7 @@ vectorised (bit-for-bit scikit-image's descriptor, 6 s for the 70,000 images on 
 network runs in ``channels_last`` (~1.3× per step), the training images are standardised once,
 inference uses blocks of 128 images (~2.5× faster than 4,096).
 
-Measured (``--threads 2 --retrain``, everything recomputed): with the default 3 epochs, **5 min 8 s**
+Measured (``--n-jobs 2 --retrain``, everything recomputed): with the default 3 epochs, **5 min 8 s**
 wall on the otherwise idle machine (load average 1.5 → 2.7; 1.5 GB peak memory).  Worker seconds: DSH
 training 410 (6 models × 3 epochs × 55,000 images), DSH encoding 54, DSH scoring 23, HOG 6, LSH table
 building 22, LSH queries 70.  With 2 epochs: 3 min 55 s idle, 9 min 43 s while other jobs kept the load
@@ -75,13 +76,8 @@ if str(ROOT) not in sys.path:
 from lshlab.data import load_dataset  # noqa: E402
 from lshlab.features import hog_features  # noqa: E402
 from lshlab.hashing import RandomHyperplaneHash  # noqa: E402
-from lshlab.hashing.deep_supervised import (  # noqa: E402
-    default_cache_dir,
-    fit_or_load,
-    hamming_map_at_k,
-    hash_tables_map_at_k,
-    train_validation_split,
-)
+from lshlab.hashing.dsh_cache import default_cache_dir, fit_or_load, train_validation_split  # noqa: E402
+from lshlab.hashing.dsh_evaluation import hamming_map_at_k, hash_tables_map_at_k  # noqa: E402
 from lshlab.search import HashTables  # noqa: E402
 
 SEED_TABLE = {
@@ -157,7 +153,7 @@ def _task_dsh(alpha, K, tr, va_map, cache, params, refit):
     val = (Xdb[va_map], ydb[va_map]) if len(va_map) else None
     t = time.perf_counter()
     model, was_cached = fit_or_load(Xdb[tr], ydb[tr], cache_dir=cache, validation=val, refit=refit,
-                                    n_bits=K, alpha=alpha, n_threads=1, progress=False, **params)
+                                    n_bits=K, alpha=alpha, n_jobs=1, progress=False, **params)
     fit_s = time.perf_counter() - t
     t = time.perf_counter()
     cdb, cq = model.transform(Xdb), model.transform(_W["Xq"])
@@ -171,7 +167,7 @@ def _task_dsh(alpha, K, tr, va_map, cache, params, refit):
 
 
 class _InProcess:
-    """The ``submit`` of an executor, run at once in this process (``--threads 1``)."""
+    """The ``submit`` of an executor, run at once in this process (``--n-jobs 1``)."""
 
     def submit(self, fn, *args):
         from concurrent.futures import Future
@@ -194,19 +190,19 @@ def run(args):
     data = load_dataset("fashion-mnist", **data_kwargs)
     Xdb, ydb, Xq = data.X_train, data.y_train, data.X_query
     print(f"data: database {Xdb.shape}, queries {Xq.shape} ({time.perf_counter() - t0:.1f} s); "
-          f"{args.threads} single-threaded worker process(es)", flush=True)
+          f"{args.n_jobs} single-threaded worker process(es)", flush=True)
     tr, va = train_validation_split(len(Xdb), args.n_val, args.seed)
     if args.subset:
         tr = np.sort(np.random.RandomState(args.seed + 1).choice(tr, size=min(args.subset, len(tr)), replace=False))
     va_map = va[: args.n_val_map] if not args.no_val else va[:0]
-    params = dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, batch_norm=not args.no_batch_norm,
-                  random_state=args.seed)
+    params = dict(max_iter=args.max_iter, learning_rate=args.learning_rate, batch_size=args.batch_size,
+                  batch_norm=not args.no_batch_norm, random_state=args.seed)
 
-    if args.threads == 1:
+    if args.n_jobs == 1:
         _init_worker(data_kwargs)
         pool = _InProcess()
     else:
-        pool = ProcessPoolExecutor(max_workers=args.threads, mp_context=get_context("spawn"),
+        pool = ProcessPoolExecutor(max_workers=args.n_jobs, mp_context=get_context("spawn"),
                                    initializer=_init_worker, initargs=(data_kwargs,))
     results, times = {}, {}
     try:
@@ -253,7 +249,7 @@ def run(args):
     print()
     print(markdown(results, times, args))
     print(profile(times))
-    print(f"\ntotal wall time {total:.0f} s ({args.threads} worker process(es), one thread each; the CPU may be "
+    print(f"\ntotal wall time {total:.0f} s ({args.n_jobs} worker process(es), one thread each; the CPU may be "
           "shared, see `uptime`)")
     out = cache / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -299,25 +295,27 @@ def markdown(results, times, args):
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {' / '.join(f'{x:.0f}' for x in tt)} |")
     q, n = args.n_query or 10000, args.n_database or 60000
     lines.append(f"\nmAP@10, {q} test queries vs a {n}-image train database; DSH trained "
-                 f"{args.epochs} epochs on {args.subset or n - args.n_val} images (✗ = below the seed).")
+                 f"{args.max_iter} epochs on {args.subset or n - args.n_val} images (✗ = below the seed).")
     return "\n".join(lines)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--epochs", type=int, default=3, help="DSH epochs (default 3: the validation choice, see Protocol)")
+    p.add_argument("--max-iter", type=int, default=3,
+                   help="DSH epochs (default 3: the validation choice, see Protocol)")
     p.add_argument("--subset", type=int, default=0, help="train DSH on this many images (0 = all but validation)")
     p.add_argument("--n-query", type=int, default=None, help="number of test queries (default all 10,000)")
     p.add_argument("--n-database", type=int, default=None, help="database size (default all 60,000 train images)")
     p.add_argument("--n-val", type=int, default=5000, help="training images held out for validation")
     p.add_argument("--n-val-map", type=int, default=1000, help="validation images scored after each epoch (0 = none)")
     p.add_argument("--no-val", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--threads", type=int, default=2,
+    p.add_argument("--n-jobs", type=int, default=2,
                    help="CPU threads to use: this many single-threaded worker processes (default 2)")
     p.add_argument("--bits", type=int, nargs="+", default=[8, 12, 16])
     p.add_argument("--tables", type=int, nargs="+", default=[8, 16])
     p.add_argument("--alphas", type=float, nargs="+", default=[0.005, 0.01])
-    p.add_argument("--lr", type=float, default=0.001, help="Adam learning rate (seed 0.003; 0.001 won on validation)")
+    p.add_argument("--learning-rate", type=float, default=0.001,
+                   help="Adam learning rate (seed 0.003; 0.001 won on validation)")
     p.add_argument("--batch-size", type=int, default=50, help="images per batch, all pairs used (paper 200)")
     p.add_argument("--no-batch-norm", action="store_true", help="the paper's network exactly (no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
@@ -327,8 +325,8 @@ def main(argv=None):
     p.add_argument("--no-dsh", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
-    if args.threads < 1:
-        p.error(f"--threads must be >= 1, got {args.threads}")
+    if args.n_jobs < 1:
+        p.error(f"--n-jobs must be >= 1, got {args.n_jobs}")
     return run(args)
 
 

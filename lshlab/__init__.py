@@ -12,6 +12,7 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.metric_learning`  ITML
 - :mod:`lshlab.metrics`          precision-recall, tie-aware mAP, Dice, Jaccard
 - :mod:`lshlab.features`         HOG, convolutional autoencoder
+- :mod:`lshlab.persistence`      saved torch models: one atomic, versioned, checksummed file, no pickle
 - :mod:`lshlab.plots`            figure helpers (return the Figure, accept ``ax=``)
 - :mod:`lshlab.widgets`          ipywidgets explorers around pure update / draw functions
 """

@@ -9,6 +9,7 @@ must already be 0/1, and q-ary codes must already lie in ``0 … q-1``.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -22,6 +23,7 @@ __all__ = [
     "check_qary_codes",
     "check_same_width",
     "check_bounds",
+    "check_n_jobs",
 ]
 
 
@@ -168,3 +170,10 @@ def check_bounds(bounds, name="bounds", *, positive=False):
     if positive and low <= 0:
         raise ValueError(f"{name} must be positive (low > 0), got ({low}, {high})")
     return low, high
+
+
+def check_n_jobs(n_jobs, name="n_jobs"):
+    """Threads for ``n_jobs``: None = the CPU cores (at most 8), otherwise an integer >= 1."""
+    if n_jobs is None:
+        return max(1, min(os.cpu_count() or 1, 8))
+    return check_positive_int(n_jobs, name)

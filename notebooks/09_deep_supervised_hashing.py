@@ -48,7 +48,7 @@ N_LSH_QUERY = param("N_LSH_QUERY", full=10000, small=300)  # queries for the LSH
 N_PR_QUERIES = param("N_PR_QUERIES", full=1000, small=300)
 N_THREADS = param("N_THREADS", full=1, small=1)  # torch threads here (one is fastest on a busy 2-core CPU)
 N_JOBS = param("N_JOBS", full=2, small=1)  # worker processes that train missing DSH models
-DSH_PARAMS = dict(lr=0.001, batch_size=50, batch_norm=True)  # chosen on a validation split (benchmark notes)
+DSH_PARAMS = dict(learning_rate=0.001, batch_size=50, batch_norm=True)  # chosen on a validation split (benchmark notes)
 BITS = [8, 12, 16]
 TABLES = [8, 16]
 ALPHAS = [0.005, 0.01]
@@ -62,9 +62,9 @@ from lshlab.data import load_dataset
 from lshlab.distances import hamming_distance_matrix
 from lshlab.features import hog_features
 from lshlab.hashing import RandomHyperplaneHash
-from lshlab.hashing.deep_supervised import (
-    dsh_loss, fit_or_load_many, hamming_map_at_k, hash_tables_map_at_k, train_validation_split,
-)
+from lshlab.hashing.dsh_cache import fit_or_load_many, train_validation_split
+from lshlab.hashing.dsh_evaluation import hamming_map_at_k, hash_tables_map_at_k
+from lshlab.hashing.dsh_network import dsh_loss
 from lshlab.hashing.random_projection import amplified_collision_probability, simhash_collision_probability
 from lshlab.metrics import precision_recall_curve_retrieval, relevance_from_labels
 from lshlab.plots import (
@@ -180,7 +180,7 @@ assert pair.item() == 0.5 * (6 - 4)  # dissimilar: ½ max(m − 4, 0)
 # %%
 tr, va = train_validation_split(len(X_db), N_VAL, SEED)
 val = (X_db[va[:1000]], y_db[va[:1000]])
-grid = [dict(n_bits=K, alpha=alpha, epochs=EPOCHS, random_state=SEED, n_threads=N_THREADS, progress=False,
+grid = [dict(n_bits=K, alpha=alpha, max_iter=EPOCHS, random_state=SEED, n_jobs=N_THREADS, progress=False,
              **DSH_PARAMS) for alpha in ALPHAS for K in BITS]
 models = {}
 for p, (model, cached) in zip(grid, fit_or_load_many(X_db[tr], y_db[tr], grid, n_jobs=N_JOBS, validation=val)):

@@ -54,11 +54,11 @@ N_QUERY = param("N_QUERY", full=1000, small=400)
 LATENT_DIM = param("LATENT_DIM", full=32, small=32)
 AE_VARIANT = param("AE_VARIANT", full="deep", small="shallow")  # "shallow" or "deep"; see exercise 2
 # per-variant recipe: the deep network costs 15-20x more per image, needs fewer epochs and a smaller step
-AE_RECIPES = {"shallow": {"epochs": 6, "lr": 5e-3}, "deep": {"epochs": 3, "lr": 1e-3}}
+AE_RECIPES = {"shallow": {"max_iter": 6, "learning_rate": 5e-3}, "deep": {"max_iter": 3, "learning_rate": 1e-3}}
 if AE_VARIANT not in AE_RECIPES:
     raise ValueError(f"LSHLAB_AE_VARIANT must be one of {sorted(AE_RECIPES)}, got {AE_VARIANT!r}")
-AE_EPOCHS = param("AE_EPOCHS", full=AE_RECIPES[AE_VARIANT]["epochs"], small=3)
-AE_LR = param("AE_LR", full=AE_RECIPES[AE_VARIANT]["lr"])
+AE_EPOCHS = param("AE_EPOCHS", full=AE_RECIPES[AE_VARIANT]["max_iter"], small=3)
+AE_LR = param("AE_LR", full=AE_RECIPES[AE_VARIANT]["learning_rate"])
 AE_THREADS = param("AE_THREADS", full=1)  # torch threads; more than the free cores slows training many-fold
 LANGEVIN_ITER = param("LANGEVIN_ITER", full=400, small=100)
 BITS = [16, 64, 256, 1024, 4096]
@@ -79,8 +79,8 @@ SEED = 0
 
 # %%
 ds = load_dataset("mnist", pool="test", n_train=N_DATABASE, n_query=N_QUERY, seed=SEED)
-ae = ConvAutoencoder(latent_dim=LATENT_DIM, variant=AE_VARIANT, epochs=AE_EPOCHS, lr=AE_LR, batch_size=32,
-                     random_state=SEED, n_threads=AE_THREADS)
+ae = ConvAutoencoder(latent_dim=LATENT_DIM, variant=AE_VARIANT, max_iter=AE_EPOCHS, learning_rate=AE_LR,
+                     batch_size=32, random_state=SEED, n_jobs=AE_THREADS)
 ae.fit(ds.X_train)
 print(f"{AE_VARIANT} autoencoder, training MSE per epoch:", np.round(ae.loss_history_, 4))
 

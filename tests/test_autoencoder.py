@@ -3,9 +3,11 @@ import json
 import numpy as np
 import pytest
 import torch
+from model_files import drop_field, rewrite, set_field
 from sklearn.datasets import load_digits
 
 from lshlab.features import ConvAutoencoder
+from lshlab.persistence import ModelFileError
 
 
 def _blobs(n=96, side=12, seed=0):
@@ -21,8 +23,8 @@ def _blobs(n=96, side=12, seed=0):
 @pytest.mark.parametrize("variant", ["shallow", "deep"])
 def test_reconstruction_error_drops(variant):
     X = _blobs()
-    ae = ConvAutoencoder(latent_dim=8, variant=variant, image_shape=(12, 12), epochs=25, lr=3e-3,
-                         batch_size=32, random_state=0, n_threads=1, progress=False).fit(X)
+    ae = ConvAutoencoder(latent_dim=8, variant=variant, image_shape=(12, 12), max_iter=25, learning_rate=3e-3,
+                         batch_size=32, random_state=0, n_jobs=1, progress=False).fit(X)
     assert ae.loss_history_[-1] < 0.5 * ae.loss_history_[0]
     Z = ae.encode(X)
     assert Z.shape == (96, 8) and Z.dtype == np.float32
@@ -41,8 +43,8 @@ def test_deep_variant_does_not_collapse_on_digits():
     # input, so its loss stayed at the loss of the best constant output.
     X = _digits()
     constant_loss = X.var(axis=0).mean()  # MSE of the best input-independent output, the mean image
-    ae = ConvAutoencoder(latent_dim=8, variant="deep", image_shape=(16, 16), epochs=4, lr=1e-3, batch_size=16,
-                         random_state=0, n_threads=1, progress=False).fit(X)
+    ae = ConvAutoencoder(latent_dim=8, variant="deep", image_shape=(16, 16), max_iter=4, learning_rate=1e-3,
+                         batch_size=16, random_state=0, n_jobs=1, progress=False).fit(X)
     assert ae.loss_history_[-1] < 0.5 * constant_loss, (ae.loss_history_, constant_loss)
     R = ae.reconstruct(X)
     assert ((R - X) ** 2).mean() < 0.5 * constant_loss
@@ -56,17 +58,19 @@ def test_deep_variant_does_not_collapse_on_digits():
 @pytest.mark.parametrize("variant", ["shallow", "deep"])
 def test_deterministic_and_save_load_roundtrip(tmp_path, variant):
     X = _blobs(48)
-    kw = dict(latent_dim=4, variant=variant, image_shape=(12, 12), epochs=3, batch_size=16, random_state=3,
-              n_threads=1, progress=False)
+    kw = dict(latent_dim=4, variant=variant, image_shape=(12, 12), max_iter=3, batch_size=16, random_state=3,
+              n_jobs=1, progress=False)
     a = ConvAutoencoder(**kw).fit(X)
     b = ConvAutoencoder(**kw).fit(X)
     np.testing.assert_array_equal(a.encode(X), b.encode(X))
     path = a.save(tmp_path / "ae.pt")
+    assert [p.name for p in tmp_path.iterdir()] == ["ae.pt"]  # one file: weights and metadata together
     c = ConvAutoencoder.load(path)
     np.testing.assert_array_equal(a.encode(X), c.encode(X))
     np.testing.assert_array_equal(a.reconstruct(X), c.reconstruct(X))
-    assert c.loss_history_ == a.loss_history_
-    state = torch.load(path, weights_only=True)
+    assert c.loss_history_ == a.loss_history_ and c.n_iter_ == a.n_iter_ == 3
+    assert c._params() == a._params()
+    state = torch.load(path, weights_only=True)["state_dict"]
     if variant == "deep":  # batch-norm running statistics travel with the weights
         restored = {**{f"encoder.{k}": v for k, v in c.encoder_.state_dict().items()},
                     **{f"decoder.{k}": v for k, v in c.decoder_.state_dict().items()}}
@@ -81,8 +85,8 @@ def test_encode_does_not_depend_on_the_batch(variant):
     # batch norm must run on its running statistics at inference: one image alone gets the code it gets
     # among others
     X = _blobs(16)
-    ae = ConvAutoencoder(latent_dim=4, variant=variant, image_shape=(12, 12), epochs=2, batch_size=8,
-                         random_state=0, n_threads=1, progress=False).fit(X)
+    ae = ConvAutoencoder(latent_dim=4, variant=variant, image_shape=(12, 12), max_iter=2, batch_size=8,
+                         random_state=0, n_jobs=1, progress=False).fit(X)
     Z = ae.encode(X)
     np.testing.assert_allclose(ae.encode(X[3:4]), Z[3:4], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ae.reconstruct(X[:1]), ae.reconstruct(X)[:1], rtol=1e-5, atol=1e-6)
@@ -90,14 +94,58 @@ def test_encode_does_not_depend_on_the_batch(variant):
 
 def test_load_rejects_weights_of_another_architecture(tmp_path):
     X = _blobs(16)
-    ae = ConvAutoencoder(latent_dim=4, image_shape=(12, 12), epochs=1, random_state=0, progress=False).fit(X)
+    ae = ConvAutoencoder(latent_dim=4, image_shape=(12, 12), max_iter=1, random_state=0, progress=False).fit(X)
     path = ae.save(tmp_path / "ae.pt")
-    meta_path = tmp_path / "ae.pt.json"
-    meta = json.loads(meta_path.read_text())
-    meta["params"]["variant"] = "deep"  # shallow weights announced as deep (e.g. an old or edited file)
-    meta_path.write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="does not hold the weights of a 'deep' autoencoder"):
+    rewrite(path, set_field("params", "variant", "deep"))  # shallow weights announced as deep
+    with pytest.raises(ModelFileError, match="does not hold the weights of a 'deep' autoencoder"):
         ConvAutoencoder.load(path)
+
+
+@pytest.fixture(scope="module")
+def saved_shallow(tmp_path_factory):
+    X = _blobs(16)
+    ae = ConvAutoencoder(latent_dim=4, image_shape=(12, 12), max_iter=2, random_state=0, progress=False).fit(X)
+    return ae.save(tmp_path_factory.mktemp("ae") / "ae.pt")
+
+
+@pytest.mark.parametrize("edit, match", [
+    pytest.param(set_field("params", "latent_dim", "x"), r"'params'.*latent_dim", id="latent_dim string"),
+    pytest.param(set_field("params", "variant", "huge"), r"'params'.*variant", id="unknown variant"),
+    pytest.param(set_field("params", "image_shape", [10, 10]), r"'params'.*divisible by 4", id="image_shape"),
+    pytest.param(set_field("params", "learning_rate", 0), r"'params'.*learning_rate", id="learning_rate 0"),
+    pytest.param(set_field("params", "n_jobs", 0), r"'params'.*n_jobs", id="n_jobs 0"),
+    pytest.param(set_field("params", "random_state", 1.5), r"'params'.*random_state", id="random_state float"),
+    pytest.param(set_field("params", "lr", 0.1), r"'params'.*unknown \['lr'\]", id="old vocabulary"),
+    pytest.param(drop_field("params", "batch_size"), r"'params'.*missing \['batch_size'\]", id="missing param"),
+    pytest.param(set_field("loss_history_", ["low", 0.1]), r"loss_history_.*number", id="loss string"),
+    pytest.param(set_field("loss_history_", [0.1]), r"loss_history_.*1 losses for max_iter=2", id="loss length"),
+    pytest.param(lambda meta: list(meta), r"JSON object, got a JSON list", id="metadata a list"),
+    pytest.param(drop_field("loss_history_"), r"missing \['loss_history_'\]", id="missing field"),
+])
+def test_load_rejects_tampered_metadata(saved_shallow, tmp_path, edit, match):
+    path = tmp_path / "ae.pt"
+    path.write_bytes(saved_shallow.read_bytes())
+    ConvAutoencoder.load(path)  # the untouched copy loads
+    rewrite(path, edit)
+    with pytest.raises(ModelFileError, match=match) as info:
+        ConvAutoencoder.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_load_refuses_the_old_two_file_format(saved_shallow, tmp_path):
+    """Version 1 wrote ``path`` (a bare state dict) and ``path.json``; it is refused with a clear message."""
+    state = torch.load(saved_shallow, weights_only=True)["state_dict"]
+    torch.save(state, tmp_path / "old.pt")
+    (tmp_path / "old.pt.json").write_text(json.dumps({"params": {}, "loss_history": []}))
+    with pytest.raises(ModelFileError, match=r"old\.pt.*two-file format.*Retrain the ConvAutoencoder"):
+        ConvAutoencoder.load(tmp_path / "old.pt")
+
+
+def test_load_rejects_a_saved_model_of_another_class(saved_shallow, tmp_path):
+    from lshlab.hashing import DeepSupervisedHash
+
+    with pytest.raises(ModelFileError, match=r"holds a 'ConvAutoencoder', not a DeepSupervisedHash"):
+        DeepSupervisedHash.load(saved_shallow)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +162,7 @@ def test_load_rejects_weights_of_another_architecture(tmp_path):
 def test_bad_input(kwargs, X, match):
     X = _blobs(8) if X is None else X
     with pytest.raises(ValueError, match=match):
-        ConvAutoencoder(**{"image_shape": (12, 12), "epochs": 1, "progress": False, **kwargs}).fit(X)
+        ConvAutoencoder(**{"image_shape": (12, 12), "max_iter": 1, "progress": False, **kwargs}).fit(X)
 
 
 def test_unfitted_and_missing_files(tmp_path):

@@ -1,13 +1,17 @@
 """DeepSupervisedHash: loss vs hand computation, gradients, codes, persistence, learning, determinism, errors."""
 
 import itertools
+import json
+import re
 
 import numpy as np
 import pytest
 import torch
+from model_files import drop_field, rewrite, set_field
 
 from lshlab.hashing import DeepSupervisedHash
-from lshlab.hashing.deep_supervised import DSHNet, _compact_top, dsh_loss, hamming_map_at_k
+from lshlab.hashing.dsh_evaluation import _compact_top, hamming_map_at_k
+from lshlab.hashing.dsh_network import DSHNet, dsh_loss
 from lshlab.metrics import average_precision
 
 
@@ -71,7 +75,7 @@ def _toy(n_per_class=40, seed=0):
 @pytest.fixture(scope="module")
 def fitted():
     X, y = _toy()
-    model = DeepSupervisedHash(n_bits=8, epochs=4, batch_size=40, random_state=0, n_threads=1, progress=False)
+    model = DeepSupervisedHash(n_bits=8, max_iter=4, batch_size=40, random_state=0, n_jobs=1, progress=False)
     return model.fit(X, y), X, y
 
 
@@ -97,20 +101,27 @@ def test_learns_separable_classes(fitted):
 
 def test_save_load_round_trip(fitted, tmp_path):
     model, X, _ = fitted
-    pt, js = model.save(tmp_path / "sub" / "model")
-    assert pt.exists() and js.exists()
-    loaded = DeepSupervisedHash.load(tmp_path / "sub" / "model")
+    path = model.save(tmp_path / "sub" / "model.pt")
+    assert path == tmp_path / "sub" / "model.pt"
+    assert [p.name for p in path.parent.iterdir()] == ["model.pt"]  # one file: weights and metadata together
+    loaded = DeepSupervisedHash.load(path)
     np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
     np.testing.assert_array_equal(loaded.embed(X), model.embed(X))
     assert loaded.get_params() == model.get_params()
     assert loaded.loss_history_ == model.loss_history_
+    assert (loaded.n_iter_, loaded.n_features_in_, loaded.margin_) == (4, 784, model.margin_)
+    assert (loaded.pixel_mean_, loaded.pixel_std_) == (model.pixel_mean_, model.pixel_std_)
+    # saving again replaces the file in place (same bytes: the format is deterministic)
+    before = path.read_bytes()
+    loaded.save(path)
+    assert path.read_bytes() == before and len(list(path.parent.iterdir())) == 1
     with pytest.raises(FileNotFoundError, match="no saved DeepSupervisedHash"):
         DeepSupervisedHash.load(tmp_path / "missing")
 
 
 def test_deterministic_under_random_state():
     X, y = _toy(n_per_class=10)
-    kw = dict(n_bits=4, epochs=1, batch_size=10, n_threads=1, progress=False)
+    kw = dict(n_bits=4, max_iter=1, batch_size=10, n_jobs=1, progress=False)
     a = DeepSupervisedHash(random_state=3, **kw).fit(X, y)
     b = DeepSupervisedHash(random_state=3, **kw).fit(X, y)
     c = DeepSupervisedHash(random_state=4, **kw).fit(X, y)
@@ -122,7 +133,7 @@ def test_deterministic_under_random_state():
 
 def test_validation_map_recorded():
     X, y = _toy(n_per_class=10)
-    m = DeepSupervisedHash(n_bits=4, epochs=2, batch_size=15, random_state=0, n_threads=1, progress=False)
+    m = DeepSupervisedHash(n_bits=4, max_iter=2, batch_size=15, random_state=0, n_jobs=1, progress=False)
     m.fit(X, y, validation=(X[:20], y[:20]))
     assert all(0.0 <= h["val_map"] <= 1.0 for h in m.loss_history_)
 
@@ -149,13 +160,13 @@ def test_compact_top_keeps_ap_exact():
         ({}, np.zeros((4, 20, 20)), [0, 1, 0, 1]),
         ({"image_shape": (4, 4)}, np.zeros((4, 16)), [0, 1, 0, 1]),
         ({"alpha": -1.0}, np.zeros((4, 784)), [0, 1, 0, 1]),
-        ({"lr_schedule": "step"}, np.zeros((4, 784)), [0, 1, 0, 1]),
+        ({"learning_rate_schedule": "step"}, np.zeros((4, 784)), [0, 1, 0, 1]),
         ({}, np.full((4, 784), np.nan), [0, 1, 0, 1]),
     ],
 )
 def test_bad_inputs(params, X, y):
     with pytest.raises(ValueError):
-        DeepSupervisedHash(progress=False, epochs=1, **params).fit(X, y)
+        DeepSupervisedHash(progress=False, max_iter=1, **params).fit(X, y)
 
 
 def test_transform_wrong_width(fitted):
@@ -225,15 +236,15 @@ def test_explorer_update_and_draw(fitted):
 
 
 def test_fit_or_load_uses_cache(tmp_path):
-    from lshlab.hashing.deep_supervised import fit_or_load, train_validation_split
+    from lshlab.hashing.dsh_cache import fit_or_load, train_validation_split
 
     X, y = _toy(n_per_class=8)
-    kw = dict(n_bits=4, epochs=1, batch_size=12, random_state=0, n_threads=1, progress=False)
+    kw = dict(n_bits=4, max_iter=1, batch_size=12, random_state=0, n_jobs=1, progress=False)
     a, cached_a = fit_or_load(X, y, cache_dir=tmp_path, **kw)
     b, cached_b = fit_or_load(X, y, cache_dir=tmp_path, **kw)
     assert (cached_a, cached_b) == (False, True)
     np.testing.assert_array_equal(a.embed(X), b.embed(X))
-    c, cached_c = fit_or_load(X, y, cache_dir=tmp_path, **{**kw, "lr": 0.01})  # other params: refit
+    c, cached_c = fit_or_load(X, y, cache_dir=tmp_path, **{**kw, "learning_rate": 0.01})  # other params: refit
     assert not cached_c
     tr, va = train_validation_split(50, 10, seed=1)
     assert len(tr) == 40 and len(va) == 10 and not set(tr) & set(va)
@@ -243,39 +254,42 @@ def test_fit_or_load_uses_cache(tmp_path):
 
 def test_batch_norm_variant_round_trip(tmp_path):
     X, y = _toy(n_per_class=10)
-    m = DeepSupervisedHash(n_bits=6, epochs=2, batch_size=15, batch_norm=True, random_state=0, n_threads=1,
+    m = DeepSupervisedHash(n_bits=6, max_iter=2, batch_size=15, batch_norm=True, random_state=0, n_jobs=1,
                            progress=False).fit(X, y)
     assert any(isinstance(layer, torch.nn.BatchNorm2d) for layer in m.net_.features)
-    m.save(tmp_path / "bn")
-    loaded = DeepSupervisedHash.load(tmp_path / "bn")
+    loaded = DeepSupervisedHash.load(m.save(tmp_path / "bn.pt"))
     np.testing.assert_array_equal(loaded.embed(X), m.embed(X))  # running statistics restored too
     with pytest.raises(ValueError):
         DeepSupervisedHash(batch_norm="yes", progress=False).fit(X, y)
 
 
 def test_cache_names_with_dots_never_collide(tmp_path):
-    """α = 0.005 and α = 0.01 (same bits) are two files; a suffix-less stem keeps every character."""
-    from lshlab.hashing.deep_supervised import _model_paths, fit_or_load
+    """α = 0.005 and α = 0.01 (same bits) are two files; the stem keeps every character after a dot."""
+    from lshlab.hashing.dsh_cache import dsh_cache_name, fit_or_load
 
     X, y = _toy(n_per_class=8)
-    kw = dict(n_bits=4, epochs=1, batch_size=12, random_state=0, n_threads=1, progress=False)
+    kw = dict(n_bits=4, max_iter=1, batch_size=12, random_state=0, n_jobs=1, progress=False)
     a, _ = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.005, **kw)
     b, _ = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.01, **kw)
-    assert len(list(tmp_path.glob("*.pt"))) == 2 and len(list(tmp_path.glob("*.json"))) == 2
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 2 and all(n.endswith(".pt") for n in names)  # one file per model, nothing else
+    assert [n.split("_")[:6] for n in names] == [["dsh", "b4", "a0.005", "i1", "n24", "s0"],
+                                                 ["dsh", "b4", "a0.01", "i1", "n24", "s0"]]
     a2, cached_a = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.005, **kw)
     b2, cached_b = fit_or_load(X, y, cache_dir=tmp_path, alpha=0.01, **kw)
     assert cached_a and cached_b and (a2.alpha, b2.alpha) == (0.005, 0.01)
     np.testing.assert_array_equal(a2.embed(X), a.embed(X))
-    assert _model_paths(tmp_path / "m_a0.005") == (tmp_path / "m_a0.005.pt", tmp_path / "m_a0.005.json")
-    assert _model_paths(tmp_path / "m.pt") == (tmp_path / "m.pt", tmp_path / "m.json")
+    assert dsh_cache_name(16, 0.005, 3, 55000, 0) == "dsh_b16_a0.005_i3_n55000_s0"
+    assert dsh_cache_name(16, 0.005, 3, 55000, 0, {"learning_rate": 0.001}) != dsh_cache_name(
+        16, 0.005, 3, 55000, 0, {"learning_rate": 0.003})
 
 
 def test_fit_or_load_many_parallel_equals_serial(tmp_path):
     """Two worker processes (one thread each) give the same models as in-process fits with one thread."""
-    from lshlab.hashing.deep_supervised import fit_or_load_many
+    from lshlab.hashing.dsh_cache import fit_or_load_many
 
     X, y = _toy(n_per_class=8)
-    grid = [dict(n_bits=K, alpha=0.01, epochs=1, batch_size=12, random_state=0, n_threads=1, progress=False)
+    grid = [dict(n_bits=K, alpha=0.01, max_iter=1, batch_size=12, random_state=0, n_jobs=1, progress=False)
             for K in (4, 6)]
     par = fit_or_load_many(X, y, grid, n_jobs=2, cache_dir=tmp_path / "par", validation=(X[:10], y[:10]))
     ser = fit_or_load_many(X, y, grid, n_jobs=1, cache_dir=tmp_path / "ser", validation=(X[:10], y[:10]))
@@ -291,3 +305,95 @@ def test_fit_or_load_many_parallel_equals_serial(tmp_path):
         fit_or_load_many(X, y, [dict(grid[0], random_state=None)] * 2, n_jobs=2, cache_dir=tmp_path)
     with pytest.raises(ValueError, match="n_bits"):
         fit_or_load_many(X, y, [dict(grid[0], n_bits=0)] * 2, n_jobs=2, cache_dir=tmp_path)
+
+
+# ------------------------------------------------------------- saved files: every field checked on load
+TAMPERED_METADATA = [
+    ("pixel_std_ zero", set_field("pixel_std_", 0.0), r"pixel_std_.*> 0"),
+    ("pixel_std_ negative", set_field("pixel_std_", -1.0), r"pixel_std_.*> 0"),
+    ("pixel_std_ NaN", set_field("pixel_std_", float("nan")), r"pixel_std_"),
+    ("pixel_mean_ string", set_field("pixel_mean_", "0.5"), r"pixel_mean_.*number"),
+    ("n_features_in_ string", set_field("n_features_in_", "x"), r"n_features_in_.*integer"),
+    ("n_features_in_ bool", set_field("n_features_in_", True), r"n_features_in_.*integer"),
+    ("n_features_in_ zero", set_field("n_features_in_", 0), r"n_features_in_.*>= 1"),
+    ("n_features_in_ float", set_field("n_features_in_", 784.0), r"n_features_in_.*integer"),
+    ("n_features_in_ vs image_shape", set_field("n_features_in_", 100), r"n_features_in_.*784"),
+    ("margin_ vs params", set_field("margin_", 3.0), r"margin_.*3\.0, but the parameters give 16\.0"),
+    ("metadata a JSON list", lambda meta: [meta], r"JSON object, got a JSON list"),
+    ("metadata a number", lambda meta: 3, r"JSON object, got a JSON int"),
+    ("missing field", drop_field("pixel_mean_"), r"missing \['pixel_mean_'\]"),
+    ("unknown field", set_field("extra", 1), r"unknown \['extra'\]"),
+    ("params a list", set_field("params", [1, 2]), r"'params'.*JSON object"),
+    ("params missing key", drop_field("params", "alpha"), r"'params'.*missing \['alpha'\]"),
+    ("params of the old vocabulary", set_field("params", "epochs", 4), r"'params'.*unknown \['epochs'\]"),
+    ("params n_bits zero", set_field("params", "n_bits", 0), r"'params'.*n_bits"),
+    ("params learning_rate negative", set_field("params", "learning_rate", -1.0), r"'params'.*learning_rate"),
+    ("params image_shape too small", set_field("params", "image_shape", [4, 4]), r"'params'.*image_shape"),
+    ("params image_shape not a pair", set_field("params", "image_shape", 28), r"'params'.*image_shape"),
+    ("params random_state string", set_field("params", "random_state", "zero"), r"'params'.*random_state"),
+    ("params batch_norm string", set_field("params", "batch_norm", "yes"), r"'params'.*batch_norm"),
+    ("params schedule unknown", set_field("params", "learning_rate_schedule", "step"), r"'params'.*schedule"),
+    ("loss history not a list", set_field("loss_history_", {"loss": 1}), r"loss_history_.*list"),
+    ("loss history entry string", set_field("loss_history_", 0, "loss", "low"), r"loss_history_.*number"),
+    ("loss history entry missing key", drop_field("loss_history_", 0, "pair_loss"), r"loss_history_.*pair_loss"),
+    ("loss history length vs max_iter", lambda m: {**m, "loss_history_": m["loss_history_"][:2]},
+     r"loss_history_.*max_iter=4"),
+]
+
+
+@pytest.mark.parametrize("edit, match", [pytest.param(e, m, id=i) for i, e, m in TAMPERED_METADATA])
+def test_load_rejects_tampered_metadata(fitted, tmp_path, edit, match):
+    from lshlab.persistence import ModelFileError
+
+    model, _, _ = fitted
+    path = model.save(tmp_path / "model.pt")
+    DeepSupervisedHash.load(path)  # the untouched file loads
+    rewrite(path, edit_meta=edit)
+    with pytest.raises(ModelFileError, match=match) as info:
+        DeepSupervisedHash.load(path)
+    assert str(path) in str(info.value) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("edit, match", [
+    pytest.param(lambda s: s.pop("head.3.bias"), r"weights do not fit.*Missing key", id="tensor missing"),
+    pytest.param(lambda s: s.update(extra=torch.zeros(1)), r"weights do not fit.*Unexpected key", id="extra tensor"),
+    pytest.param(lambda s: s.update({"head.3.bias": torch.zeros(5)}), r"weights do not fit.*size mismatch",
+                 id="wrong shape"),
+])
+def test_load_rejects_weights_of_another_network(fitted, tmp_path, edit, match):
+    from lshlab.persistence import ModelFileError
+
+    model, _, _ = fitted
+    path = model.save(tmp_path / "model.pt")
+    rewrite(path, edit_state=edit)
+    with pytest.raises(ModelFileError, match=match):
+        DeepSupervisedHash.load(path)
+
+
+def test_load_refuses_the_old_two_file_format(fitted, tmp_path):
+    """Version 1 (a bare state dict ``<stem>.pt`` + ``<stem>.json``) is refused with a clear message."""
+    from lshlab.persistence import ModelFileError
+
+    model, _, _ = fitted
+    torch.save(model.net_.state_dict(), tmp_path / "old.pt")
+    (tmp_path / "old.json").write_text(json.dumps({"format_version": 1, "class": "DeepSupervisedHash"}))
+    with pytest.raises(ModelFileError, match=r"old\.pt.*two-file format.*Retrain"):
+        DeepSupervisedHash.load(tmp_path / "old.pt")
+
+
+def test_fit_or_load_refits_a_cached_model_of_another_version(tmp_path):
+    """A cached file that cannot be used (here: another format version) is refitted, with a warning naming it."""
+    from lshlab.hashing.dsh_cache import fit_or_load
+
+    X, y = _toy(n_per_class=8)
+    kw = dict(n_bits=4, max_iter=1, batch_size=12, random_state=0, n_jobs=1, progress=False)
+    a, _ = fit_or_load(X, y, cache_dir=tmp_path, **kw)
+    (path,) = tmp_path.iterdir()
+    payload = torch.load(path, weights_only=True)
+    torch.save({**payload, "format_version": 1}, path)
+    with pytest.warns(UserWarning, match=rf"refitting {re.escape(str(path))}.*format version 1"):
+        b, cached = fit_or_load(X, y, cache_dir=tmp_path, **kw)
+    assert not cached
+    np.testing.assert_array_equal(b.embed(X), a.embed(X))  # same seed: the same model again
+    c, cached = fit_or_load(X, y, cache_dir=tmp_path, **kw)  # and the file is usable again
+    assert cached and [p.name for p in tmp_path.iterdir()] == [path.name]

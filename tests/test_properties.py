@@ -43,7 +43,7 @@ def _specs():
         "RBMHash": (lambda s: H.RBMHash(n_bits=5, hidden=(4,), n_iter=2, random_state=s), True, None),
         "MetricHash": (lambda s: H.MetricHash(n_bits=10, metric_matrix=None, random_state=s), False, None),
         "DeepSupervisedHash": (lambda s: H.DeepSupervisedHash(
-            n_bits=6, epochs=1, batch_size=8, image_shape=(8, 8), n_threads=1, progress=False, random_state=s),
+            n_bits=6, max_iter=1, batch_size=8, image_shape=(8, 8), n_jobs=1, progress=False, random_state=s),
             True, 8),
     }
 

@@ -104,7 +104,7 @@ def _fit_pairs(pairs, similar, X=X):
 
 
 def _dsh(**kw):
-    params = dict(n_bits=4, epochs=1, batch_size=10, image_shape=(8, 8), n_threads=1, progress=False,
+    params = dict(n_bits=4, max_iter=1, batch_size=10, image_shape=(8, 8), n_jobs=1, progress=False,
                   random_state=0)
     params.update(kw)
     return H.DeepSupervisedHash(**params)
@@ -389,7 +389,8 @@ _ROWS = [
      r"t_final must be a finite number > 0"),
     ("step <= 0", "ITML gamma=0", lambda: metric_learning.ITML(gamma=0.0).fit(X, Y2),
      ValueError, r"gamma must be .*> 0"),
-    ("step <= 0", "DSH lr=0", lambda: _dsh(lr=0.0).fit(X01, Y2), ValueError, r"lr must be a finite number > 0"),
+    ("step <= 0", "DSH learning_rate=0", lambda: _dsh(learning_rate=0.0).fit(X01, Y2), ValueError,
+     r"learning_rate must be a finite number > 0"),
     # ------------------------------------------------------------------ metric matrices
     ("non-symmetric metric", "MetricHash", lambda: H.MetricHash(4, metric_matrix=np.triu(np.ones((6, 6)))).fit(X),
      ValueError, r"metric_matrix must be symmetric"),
@@ -489,8 +490,8 @@ _ROWS = [
         np.ones((3, 5)), np.ones((3, 5), bool), by="foo"), ValueError, r"by must be 'auto', 'radius' or 'depth'"),
     ("bad estimator option", "ITML prior='euclid'", lambda: metric_learning.ITML(
         prior="euclid").fit(X, Y2), ValueError, r"prior must be 'identity', 'covariance' or a \(d, d\) matrix"),
-    ("bad estimator option", "DSH lr_schedule", lambda: _dsh(lr_schedule="step").fit(X01, Y2), ValueError,
-     r"lr_schedule must be 'cosine' or 'constant', got 'step'"),
+    ("bad estimator option", "DSH learning_rate_schedule", lambda: _dsh(learning_rate_schedule="step").fit(X01, Y2),
+     ValueError, r"learning_rate_schedule must be 'cosine' or 'constant', got 'step'"),
     ("bad estimator option", "DSH validation not a pair", lambda: _dsh().fit(X01, Y2, validation=X01), ValueError,
      r"validation must be a pair \(X_val, y_val\)"),
     ("bad estimator option", "width=True (bool)", lambda: H.PStableHash(2, width=True).fit(X), ValueError,
@@ -793,3 +794,126 @@ def test_kernels_metrics_and_learners_do_not_modify_their_input():
     metrics.jaccard_index(a_idx, b_idx)
     for got, want in zip((Xd, yd, ypm, Kd, xi, w, r, A, D, rel, a_idx, b_idx), ref):
         np.testing.assert_array_equal(got, want)
+
+
+# ==================================================================================================
+# Issue 17 — saved torch models (DeepSupervisedHash, ConvAutoencoder): data loss and unclear errors
+# ==================================================================================================
+# Each case failed on d5d8f20 (checked by running the same scenario against it):
+# - a save that fails part-way (RLIMIT_FSIZE, i.e. a full disk): ConvAutoencoder.save wrote in place and
+#   destroyed the previous model; DeepSupervisedHash.save kept it but left ``model.pt.tmp`` behind (and
+#   replaced its weights and JSON files one after the other, never as a pair);
+# - fit_or_load on a truncated / garbage cached model crashed with torch's RuntimeError naming no file,
+#   and on a bit-flipped one silently returned a model with a changed weight as "cached";
+# - DeepSupervisedHash.load accepted pixel_std_ = 0 and n_features_in_ = "x", and a JSON list or a
+#   missing key gave AttributeError / KeyError.
+# Siblings checked the same way: ConvAutoencoder.load (same metadata checks, same file format),
+# fit_or_load_many (same refit path), both classes' loads of a damaged file.  The format itself (every
+# refusal, checksum, version) is tested in tests/test_persistence.py.
+def _flip_weight_byte(path):
+    """Flip one bit inside the largest weight tensor (torch's zip reader does not check tensor data)."""
+    import torch
+
+    payload = torch.load(path, weights_only=True)
+    state = payload.get("state_dict", payload)  # (the older format held a bare state dict)
+    t = max(state.values(), key=lambda v: v.numel()).contiguous().numpy()
+    data = bytearray(path.read_bytes())
+    probe = t.tobytes()[t.nbytes // 2 : t.nbytes // 2 + 32]
+    i = data.find(probe)
+    assert i > 0 and data.find(probe, i + 1) < 0
+    data[i] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+_DAMAGE = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "bit flip": _flip_weight_byte,
+    "garbage": lambda p: p.write_bytes(b"\x00garbage" * 100),
+    "empty": lambda p: p.write_bytes(b""),
+}
+
+
+@pytest.mark.parametrize("kind", ["DeepSupervisedHash", "ConvAutoencoder"])
+def test_failed_save_keeps_the_previous_model_and_leaves_no_temporary_file(kind, tmp_path):
+    from model_files import failed_saves
+
+    for r in failed_saves(kind, tmp_path):  # limits at 1 %, 50 % and 99 % of the saved file's size
+        assert r["raised"] is not None, r  # the failure is reported ...
+        assert r["files_after"] == r["files_before"], r  # ... no temporary file is left ...
+        assert r["bytes_unchanged"] and r["loads_first_model"] is True, r  # ... the previous model is intact
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["fit_or_load", "fit_or_load_many"])
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
+def test_damaged_cached_model_is_refitted_with_a_warning_naming_it(tmp_path, damage, many):
+    import re
+
+    from lshlab.hashing.dsh_cache import fit_or_load, fit_or_load_many
+
+    kw = dict(n_bits=4, max_iter=2, batch_size=10, image_shape=(8, 8), n_jobs=1, progress=False, random_state=0)
+    first, _ = fit_or_load(X01, Y2, cache_dir=tmp_path, **kw)
+    (path,) = tmp_path.iterdir()
+    _DAMAGE[damage](path)
+    with pytest.warns(UserWarning, match=re.escape(str(path))):
+        if many:
+            ((model, cached),) = fit_or_load_many(X01, Y2, [kw], cache_dir=tmp_path)
+        else:
+            model, cached = fit_or_load(X01, Y2, cache_dir=tmp_path, **kw)
+    assert not cached
+    np.testing.assert_array_equal(model.embed(X01), first.embed(X01))  # the same model, fitted again
+    again, cached = fit_or_load(X01, Y2, cache_dir=tmp_path, **kw)  # the damaged file was replaced
+    assert cached and [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    dsh = _dsh().fit(X01, Y2).save(folder / "dsh.pt")
+    ae = features.ConvAutoencoder(latent_dim=4, image_shape=(8, 8), max_iter=1, batch_size=10, n_jobs=1,
+                                  random_state=0, progress=False).fit(X01).save(folder / "ae.pt")
+    return {"DeepSupervisedHash": (H.DeepSupervisedHash, dsh), "ConvAutoencoder": (features.ConvAutoencoder, ae)}
+
+
+@pytest.mark.parametrize("kind", ["DeepSupervisedHash", "ConvAutoencoder"])
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
+def test_load_of_a_damaged_model_names_the_file(saved_models, tmp_path, kind, damage):
+    from lshlab.persistence import ModelFileError
+
+    cls, saved = saved_models[kind]
+    path = tmp_path / saved.name
+    path.write_bytes(saved.read_bytes())
+    _DAMAGE[damage](path)
+    with pytest.raises(ModelFileError, match=r"(cannot be read|checksum)") as info:
+        cls.load(path)
+    assert str(path) in str(info.value) and isinstance(info.value, ValueError)
+
+
+_BAD_METADATA = [
+    ("DeepSupervisedHash", ("pixel_std_", 0.0), r"'pixel_std_'.*> 0"),
+    ("DeepSupervisedHash", ("n_features_in_", "x"), r"'n_features_in_'.*integer"),
+    ("DeepSupervisedHash", "list", r"JSON object, got a JSON list"),
+    ("DeepSupervisedHash", ("-", "pixel_mean_"), r"missing \['pixel_mean_'\]"),
+    ("DeepSupervisedHash", ("-", "params"), r"missing \['params'\]"),
+    ("ConvAutoencoder", "list", r"JSON object, got a JSON list"),
+    ("ConvAutoencoder", ("-", "loss_history_"), r"missing \['loss_history_'\]"),
+    ("ConvAutoencoder", ("params", {"latent_dim": "x"}), r"'params'.*missing"),
+]
+
+
+@pytest.mark.parametrize("kind, change, match", _BAD_METADATA)
+def test_load_checks_the_metadata_and_names_file_and_field(saved_models, tmp_path, kind, change, match):
+    from model_files import drop_field, rewrite, set_field
+
+    cls, saved = saved_models[kind]
+    path = tmp_path / saved.name
+    path.write_bytes(saved.read_bytes())
+    if change == "list":
+        edit = lambda meta: [meta]  # noqa: E731
+    elif change[0] == "-":
+        edit = drop_field(change[1])
+    else:
+        edit = set_field(*change)
+    rewrite(path, edit)
+    with pytest.raises(ValueError, match=match) as info:
+        cls.load(path)
+    assert str(path) in str(info.value)

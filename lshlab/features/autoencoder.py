@@ -29,22 +29,24 @@ during :meth:`~ConvAutoencoder.fit` (saved with the weights), so an image's code
 other images of the batch.
 
 Training minimises the mean squared reconstruction error with Adam; the output layer is a sigmoid, so
-inputs must lie in [0, 1] (what :func:`lshlab.data.load_dataset` returns).  Weights are saved as a
-``state_dict`` with ``torch.save`` and read back with ``torch.load(weights_only=True)``; the
-hyper-parameters go to a JSON file beside them (no pickle anywhere).
+inputs must lie in [0, 1] (what :func:`lshlab.data.load_dataset` returns).  A fitted autoencoder is
+saved to one file of the ``lshlab-model`` format (:mod:`lshlab.persistence`): the weights (with the
+batch-norm running statistics) and the hyper-parameters and loss history together, replaced atomically,
+versioned, checksummed and read back with ``torch.load(weights_only=True)`` (no pickle anywhere).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import numbers
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._validation import check_matrix, check_positive_float, check_positive_int
+from .._torch import torch_settings
+from .._validation import check_matrix, check_n_jobs, check_positive_float, check_positive_int
+from ..persistence import ModelFileError, check_json_object, check_number_list, load_model, save_model
 
 __all__ = ["ConvAutoencoder"]
 
@@ -120,15 +122,19 @@ class ConvAutoencoder:
         Architecture (see the module docstring).
     image_shape : (int, int), default (28, 28)
         Square images whose side is divisible by 4; rows of ``X`` are flattened images.
-    epochs, lr, batch_size, weight_decay : training hyper-parameters (Adam).
-        The default ``lr=1e-3`` trains both variants.  On MNIST (3,000 images, batch 32, 6 epochs, test
-        reconstruction MSE) the shallow variant learns faster at ``lr=5e-3`` (0.010, against 0.015 at
-        1e-3) while the deep one does better at 1e-3 (0.011, against 0.015 at 5e-3).
+    max_iter : int, default 10
+        Epochs: passes over the training set.
+    learning_rate, batch_size, weight_decay : Adam's step size, images per step, L2 penalty.
+        The default ``learning_rate=1e-3`` trains both variants.  On MNIST (3,000 images, batch 32,
+        6 epochs, test reconstruction MSE) the shallow variant learns faster at ``learning_rate=5e-3``
+        (0.010, against 0.015 at 1e-3) while the deep one does better at 1e-3 (0.011, against 0.015 at
+        5e-3).
     random_state : int or None
-        Seeds the weight initialisation and the mini-batch order; with ``n_threads`` fixed, two
+        Seeds the weight initialisation and the mini-batch order; with ``n_jobs`` fixed, two
         fits with the same seed give identical weights.
-    n_threads : int or None
-        ``torch.set_num_threads`` during fit / encode (None leaves torch's setting).
+    n_jobs : int or None
+        Torch threads (``torch.set_num_threads``) during fit / encode, restored afterwards; None means
+        the CPU cores, at most 8.
     progress : bool
         Show a tqdm bar over epochs.
 
@@ -136,25 +142,29 @@ class ConvAutoencoder:
     ----------
     loss_history_ : list of float
         Mean training reconstruction MSE per epoch.
+    n_iter_ : int
+        Epochs run (``max_iter``).
     """
 
-    def __init__(self, latent_dim=32, variant="shallow", image_shape=(28, 28), epochs=10, lr=1e-3,
-                 batch_size=128, weight_decay=0.0, random_state=None, n_threads=None, progress=True):
+    def __init__(self, latent_dim=32, variant="shallow", image_shape=(28, 28), max_iter=10, learning_rate=1e-3,
+                 batch_size=128, weight_decay=0.0, random_state=None, n_jobs=None, progress=True):
         self.latent_dim = latent_dim
         self.variant = variant
         self.image_shape = image_shape
-        self.epochs = epochs
-        self.lr = lr
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.weight_decay = weight_decay
         self.random_state = random_state
-        self.n_threads = n_threads
+        self.n_jobs = n_jobs
         self.progress = progress
 
     # -- construction -------------------------------------------------------------
+    _PARAMS = ("latent_dim", "variant", "image_shape", "max_iter", "learning_rate", "batch_size", "weight_decay",
+               "random_state", "n_jobs")
+
     def _params(self):
-        return {k: getattr(self, k) for k in ("latent_dim", "variant", "image_shape", "epochs", "lr",
-                                               "batch_size", "weight_decay", "random_state", "n_threads")}
+        return {k: getattr(self, k) for k in self._PARAMS}
 
     def _check_params(self):
         check_positive_int(self.latent_dim, "latent_dim")
@@ -166,10 +176,14 @@ class ConvAutoencoder:
             raise ValueError(f"image_shape must be a pair (height, width), got {self.image_shape!r}") from None
         if h != w or h % 4 or h < 8:
             raise ValueError(f"image_shape must be square with a side divisible by 4 (e.g. (28, 28)), got {(h, w)}")
-        check_positive_int(self.epochs, "epochs", minimum=0)
-        check_positive_float(self.lr, "lr")
+        check_positive_int(self.max_iter, "max_iter", minimum=0)
+        check_positive_float(self.learning_rate, "learning_rate")
         check_positive_int(self.batch_size, "batch_size")
         check_positive_float(self.weight_decay, "weight_decay", strict=False)
+        rs = self.random_state
+        if rs is not None and (isinstance(rs, bool) or not isinstance(rs, numbers.Integral)):
+            raise ValueError(f"random_state must be an integer or None, got {rs!r}")
+        check_n_jobs(self.n_jobs)
         return h
 
     def _build(self):
@@ -190,18 +204,6 @@ class ConvAutoencoder:
                              f"got values in [{X.min():.3g}, {X.max():.3g}]")
         return torch.from_numpy(X).view(-1, 1, side, side)
 
-    def _threads(self):
-        class _Ctx:
-            def __enter__(ctx):
-                ctx.old = torch.get_num_threads()
-                if self.n_threads is not None:
-                    torch.set_num_threads(check_positive_int(self.n_threads, "n_threads"))
-
-            def __exit__(ctx, *exc):
-                torch.set_num_threads(ctx.old)
-
-        return _Ctx()
-
     def _check_fitted(self):
         if not hasattr(self, "encoder_"):
             raise RuntimeError("this ConvAutoencoder is not fitted yet: call fit(X) or load(path) first")
@@ -213,12 +215,12 @@ class ConvAutoencoder:
         images = self._images(X)
         gen = torch.Generator().manual_seed(0 if self.random_state is None else int(self.random_state))
         model = nn.Sequential(self.encoder_, self.decoder_)
-        opt = torch.optim.Adam(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        opt = torch.optim.Adam(model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         self.loss_history_ = []
         n = images.shape[0]
-        with self._threads():
+        with torch_settings(self.n_jobs):
             model.train()
-            for _ in tqdm(range(self.epochs), desc=f"autoencoder ({self.variant})", disable=not self.progress):
+            for _ in tqdm(range(self.max_iter), desc=f"autoencoder ({self.variant})", disable=not self.progress):
                 order = torch.randperm(n, generator=gen)
                 total = 0.0
                 for start in range(0, n, self.batch_size):
@@ -230,13 +232,14 @@ class ConvAutoencoder:
                     total += loss.item() * batch.shape[0]
                 self.loss_history_.append(total / n)
             model.eval()
+        self.n_iter_ = len(self.loss_history_)
         return self
 
     # -- inference ------------------------------------------------------------------
     def _batched(self, module, data):
         module.eval()  # batch norm uses its running statistics: one image's output ignores the others
         outs = []
-        with self._threads(), torch.no_grad():
+        with torch_settings(self.n_jobs), torch.no_grad():
             for start in range(0, data.shape[0], 1024):
                 outs.append(module(data[start : start + 1024]))
         return torch.cat(outs).numpy()
@@ -259,41 +262,62 @@ class ConvAutoencoder:
 
     # -- persistence (no pickle) -----------------------------------------------------------
     def save(self, path):
-        """Write ``path`` (torch state_dict) and ``path + '.json'`` (hyper-parameters, loss history)."""
+        """Write the fitted autoencoder to the file ``path`` (created or replaced atomically; no suffix added).
+
+        One file of the ``lshlab-model`` format (:func:`lshlab.persistence.save_model`): the encoder's and
+        decoder's state dicts (``encoder.*`` / ``decoder.*``, batch-norm running statistics included) and,
+        as JSON metadata, the hyper-parameters and the loss history.  Returns the path.
+        """
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._check_params()
+        params = self._params()
+        params["image_shape"] = [int(v) for v in self.image_shape]
+        for key in ("latent_dim", "max_iter", "batch_size", "random_state", "n_jobs"):
+            params[key] = None if params[key] is None else int(params[key])
+        for key in ("learning_rate", "weight_decay"):
+            params[key] = float(params[key])
         state = {f"encoder.{k}": v for k, v in self.encoder_.state_dict().items()}
         state.update({f"decoder.{k}": v for k, v in self.decoder_.state_dict().items()})
-        torch.save(state, path)
-        meta = {"params": self._params(), "loss_history": getattr(self, "loss_history_", [])}
-        meta["params"]["image_shape"] = list(self.image_shape)
-        Path(str(path) + ".json").write_text(json.dumps(meta, indent=1))
-        return path
+        meta = {"params": params, "loss_history_": [float(v) for v in self.loss_history_]}
+        return save_model(path, type(self).__name__, meta, state)
 
     @classmethod
     def load(cls, path):
-        """Rebuild a fitted autoencoder from :meth:`save`'s two files."""
-        path = Path(path)
-        meta_path = Path(str(path) + ".json")
-        if not path.exists() or not meta_path.exists():
-            raise FileNotFoundError(f"need both {path} and {meta_path} (written by ConvAutoencoder.save)")
-        meta = json.loads(meta_path.read_text())
+        """Rebuild a fitted autoencoder from a file written by :meth:`save`.
+
+        :func:`lshlab.persistence.load_model` reads the file (``torch.load(weights_only=True)``) and checks
+        its format, version, class and checksum; then the hyper-parameters must be valid, the loss history
+        must hold one loss per epoch and the weights must be exactly those of the described network.  A
+        missing file raises ``FileNotFoundError``; anything else wrong raises
+        :class:`lshlab.persistence.ModelFileError` (a ``ValueError``) naming the file and the field.
+        """
+        schema = {"params": check_json_object(cls._PARAMS), "loss_history_": check_number_list}
+        meta, state = load_model(path, cls.__name__, schema)
         params = meta["params"]
-        params["image_shape"] = tuple(params["image_shape"])
+        if isinstance(params["image_shape"], list):
+            params["image_shape"] = tuple(params["image_shape"])
         model = cls(**params, progress=False)
+        try:
+            model._check_params()
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: invalid metadata field 'params': {exc}") from None
+        if len(meta["loss_history_"]) != model.max_iter:
+            raise ModelFileError(f"{path}: invalid metadata field 'loss_history_': {len(meta['loss_history_'])} "
+                                 f"losses for max_iter={model.max_iter} epochs")
         model._build()
-        state = torch.load(path, weights_only=True)
         try:
             model.encoder_.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("encoder.")})
             model.decoder_.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("decoder.")})
+            unknown = sorted(k for k in state if not k.startswith(("encoder.", "decoder.")))
+            if unknown:
+                raise RuntimeError(f"unexpected tensors {unknown}")
         except RuntimeError as exc:
-            raise ValueError(
-                f"{path} does not hold the weights of a {params['variant']!r} autoencoder of this version of "
-                f"lshlab (files written before the deep variant gained batch normalisation must be "
-                f"re-trained): {exc}"
+            raise ModelFileError(
+                f"{path} does not hold the weights of a {params['variant']!r} autoencoder with these "
+                f"hyper-parameters: {' '.join(str(exc).split())}"
             ) from None
         model.encoder_.eval()
         model.decoder_.eval()
-        model.loss_history_ = list(meta.get("loss_history", []))
+        model.loss_history_ = meta["loss_history_"]
+        model.n_iter_ = len(model.loss_history_)
         return model
