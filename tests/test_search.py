@@ -9,7 +9,16 @@ from sklearn.neighbors import NearestNeighbors
 
 from lshlab.distances import hamming_distance_matrix, pack_bits
 from lshlab.hashing import PStableHash, RandomHyperplaneHash
-from lshlab.search import HammingIndex, HashTables, KDTree, LeeIndex, brute_force_knn, faiss_available
+from lshlab.search import (
+    HammingIndex,
+    HashTables,
+    KDTree,
+    LeeIndex,
+    brute_force_knn,
+    faiss_available,
+    resolve_n_jobs,
+    topk_stable,
+)
 
 BACKENDS = ["numpy"] + (["faiss"] if faiss_available() else [])
 
@@ -19,6 +28,27 @@ def stable_topk(D, k):
     cols = np.broadcast_to(np.arange(D.shape[1]), D.shape)
     order = np.lexsort((cols, D), axis=1)[:, :k]
     return np.take_along_axis(D, order, axis=1), order
+
+
+# ----------------------------------------------------------------------------- public primitives
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 7, 49, 50, 64])
+def test_topk_stable_equals_a_full_stable_sort(dtype, k):
+    """Few distinct values: ties at every rank, including the k-th (integer and float paths)."""
+    D = np.random.default_rng(k).integers(0, 5, (30, 50)).astype(dtype)
+    values, cols = topk_stable(D, k)
+    ref_v, ref_c = stable_topk(D, k)
+    assert values.dtype == D.dtype and cols.dtype == np.intp
+    np.testing.assert_array_equal(cols, ref_c)
+    np.testing.assert_array_equal(values, ref_v)
+
+
+def test_resolve_n_jobs():
+    assert 1 <= resolve_n_jobs(None) <= 8
+    assert resolve_n_jobs(3) == 3 and resolve_n_jobs(np.int64(2)) == 2
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="n_jobs must be an integer >= 1"):
+            resolve_n_jobs(bad)
 
 
 # ----------------------------------------------------------------------------- consistency mixin
@@ -406,7 +436,7 @@ def anisotropic():
 
 
 def test_projection_bound_is_a_lower_bound_and_tight_on_principal_axes(anisotropic):
-    from lshlab.search import _ProjectionBound
+    from lshlab.search.tables import _ProjectionBound
 
     X, Q = anisotropic
     bound = _ProjectionBound(X, 16, np.random.default_rng(0))
@@ -473,7 +503,7 @@ def test_hash_tables_rerank_dims_auto_and_bad_values(anisotropic, clustered):
 
 
 def test_projection_bound_fast_path_matches_the_definition(anisotropic):
-    from lshlab.search import _ProjectionBound
+    from lshlab.search.tables import _ProjectionBound
 
     X, Q = anisotropic
     bound = _ProjectionBound(X, 16, np.random.default_rng(0))
