@@ -712,7 +712,7 @@ def test_hashers_do_not_modify_their_input(make, data):
     ref_f, ref_q = _frozen_copies(Xf, Xq)
     est = make().fit(Xf)
     est.transform(Xq)
-    if getattr(est, "_binary", True):
+    if est.binary:
         est.transform(Xq, packed=True)
     # float64 input goes through another conversion path
     est.fit(Xf.astype(np.float64)).transform(Xq.astype(np.float64))

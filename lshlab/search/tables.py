@@ -105,8 +105,10 @@ class HashTables:
     Parameters
     ----------
     hasher_factory : callable ``seed -> unfitted hasher``
-        Any :class:`lshlab.hashing._base.BaseHasher` (binary codes are keyed by their packed bytes,
-        integer codes such as :class:`~lshlab.hashing.PStableHash` by their raw bytes).
+        Any :class:`lshlab.hashing.BaseHasher`.  Codes of a hasher whose ``binary`` class attribute
+        is True (0/1 bits) are keyed by their packed bytes, integer codes such as
+        :class:`~lshlab.hashing.PStableHash` (``binary = False``) by their raw bytes; an estimator
+        without a ``binary`` attribute is treated as binary.
     n_tables : int, default 8
     random_state : int, RandomState or None
         Draws the per-table seeds passed to ``hasher_factory`` (and the PCA sample of the bound).
@@ -191,7 +193,7 @@ class HashTables:
     @staticmethod
     def _keys(hasher, X):
         """Codes as a C-contiguous byte matrix, one row (= one bucket key) per sample."""
-        codes = hasher.transform(X, packed=True) if getattr(hasher, "_binary", True) else hasher.transform(X)
+        codes = hasher.transform(X, packed=True) if getattr(hasher, "binary", True) else hasher.transform(X)
         codes = np.ascontiguousarray(codes)
         return codes.view(np.uint8).reshape(codes.shape[0], -1)
 
