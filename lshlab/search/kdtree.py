@@ -1,7 +1,8 @@
 """A readable kd-tree for exact Euclidean k-NN, with the nodes and the work per query exposed for teaching.
 
-``KDTree(X, leaf_size).query(Q, k)`` returns ``(dist, idx)`` of shape ``(n_queries, k)``: float64
-Euclidean distances ascending, ties by database index.
+``KDTree(X, leaf_size).search(Q, k)`` returns ``(dist, idx)`` of shape ``(n_queries, k)``: float64
+Euclidean distances ascending, ties by database index.  ``query`` is the same method under scipy's
+and scikit-learn's name.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class KDNode:
 
 @dataclass
 class QueryStats:
-    """Work done by the last :meth:`KDTree.query`, per query: nodes and leaves entered and
+    """Work done by the last :meth:`KDTree.search`, per query: nodes and leaves entered and
     point-to-query distances computed (brute force computes ``n`` per query)."""
 
     nodes_visited: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -93,7 +94,7 @@ class KDTree:
     ----------
     nodes : list of :class:`KDNode` (``nodes[0]`` is the root)
     idx_array : ndarray of intp, the point indices in leaf order
-    query_stats : :class:`QueryStats` of the last :meth:`query`
+    query_stats : :class:`QueryStats` of the last :meth:`search` (work per query)
 
     Notes
     -----
@@ -152,9 +153,14 @@ class KDTree:
         """The leaf nodes, in left-to-right order."""
         return [nd for nd in self.nodes if nd.is_leaf]
 
-    # -- query ------------------------------------------------------------------------
-    def query(self, Q, k=1):
+    # -- search -----------------------------------------------------------------------
+    def search(self, Q, k=1):
         """Exact k nearest neighbours of each row of ``Q``.
+
+        Parameters
+        ----------
+        Q : array-like of shape (n_queries, d)
+        k : int, 1 <= k <= n
 
         Returns
         -------
@@ -172,13 +178,17 @@ class KDTree:
         idx = np.empty((nq, k), dtype=np.intp)
         stats = QueryStats(np.zeros(nq, np.int64), np.zeros(nq, np.int64), np.zeros(nq, np.int64))
         for i in range(nq):
-            d2, ii, counts = self._query_one(Q[i], k)
+            d2, ii, counts = self._search_one(Q[i], k)
             dist[i], idx[i] = np.sqrt(d2), ii
             stats.nodes_visited[i], stats.leaves_visited[i], stats.distance_computations[i] = counts
         self.query_stats = stats
         return dist, idx
 
-    def _query_one(self, q, k):
+    query = search
+    """scipy's name for :meth:`search` (``scipy.spatial.KDTree.query``): the same method, kept because
+    the lecture compares this tree with scipy's and scikit-learn's."""
+
+    def _search_one(self, q, k):
         """Depth-first search with backtracking for one query; returns (sorted d², indices, counts)."""
         qs = q.tolist()
         Xp, perm = self._Xp, self.idx_array

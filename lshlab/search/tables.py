@@ -130,10 +130,10 @@ class HashTables:
     rerank_dims_ : int
         ``m`` in use.
     last_n_candidates_ : ndarray of int, shape (n_queries,)
-        Distinct candidates per query in the last :meth:`query` / :meth:`candidates` (the cost to
+        Distinct candidates per query in the last :meth:`search` / :meth:`candidates` (the cost to
         plot recall against).
     last_n_exact_ : ndarray of int, shape (n_queries,)
-        Candidates whose full distance the last :meth:`query` computed (after the bound).
+        Candidates whose full distance the last :meth:`search` computed (after the bound).
     """
 
     def __init__(self, hasher_factory, n_tables=8, random_state=None, rerank_dims="auto", n_jobs=None,
@@ -242,7 +242,7 @@ class HashTables:
         seen[c] = False
         return c
 
-    def query(self, Q, k):
+    def search(self, Q, k):
         """k nearest candidates of each query by exact distance (Euclidean, or Hamming for codes).
 
         Returns
