@@ -178,12 +178,12 @@ def _kdtree_rows(cfg, rng):
 
     n, nq, rep, leaf, k = cfg["kd_n"], cfg["kd_q"], cfg["repeat"], 10, 10
     X, Q = rng.random((n, 3)), rng.random((nq, 3))
-    t = _interleaved({"ours": lambda: KDTree(X, leaf_size=leaf).query(Q, k),
+    t = _interleaved({"ours": lambda: KDTree(X, leaf_size=leaf).search(Q, k),
                       "ref": lambda: SKKDTree(X, leaf_size=leaf).query(Q, k),
                       "build": lambda: KDTree(X, leaf_size=leaf)}, rep)
     ours, ref, build = t["ours"], t["ref"], t["build"]
     agree = bool(np.array_equal(ours[2][1], ref[2][1]) and np.allclose(ours[2][0], ref[2][0], rtol=1e-12))
-    return [row(f"KDTree build+query ({n}×3, {nq} queries, k={k}, leaf_size={leaf})", "sklearn KDTree",
+    return [row(f"KDTree build+search ({n}×3, {nq} queries, k={k}, leaf_size={leaf})", "sklearn KDTree",
                 ours[:2], ref[:2], "≤ 20×", agree=agree, ratio_goal=20.0,
                 note=f"build alone {build[0]:.2f} s (min)")]
 
@@ -203,7 +203,7 @@ def _hashtable_rows(cfg, X, Q, name, rep):
     for K, L in HT_CONFIGS if len(X) > 5000 else HT_CONFIGS[:2]:
         ht = HashTables(lambda s, K=K: RandomHyperplaneHash(n_bits=K, center=True, random_state=s), n_tables=L,
                         random_state=0).fit(X)
-        res = timeit(lambda ht=ht: ht.query(Q, k), repeat=rep)
+        res = timeit(lambda ht=ht: ht.search(Q, k), repeat=rep)
         dist, idx = res[2]
         recall = float(np.mean([np.intersect1d(a, b).size / k for a, b in zip(idx, true_idx)]))
         cand, n_exact = float(ht.last_n_candidates_.mean()), float(ht.last_n_exact_.mean())
@@ -212,18 +212,18 @@ def _hashtable_rows(cfg, X, Q, name, rep):
         agree = bool(np.allclose(dist[ok], exact[ok], rtol=1e-4, atol=1e-4))
         note = (f"recall@{k} {recall:.3f}, {cand:.0f} candidates/query ({100 * cand / len(X):.1f} %), "
                 f"{n_exact:.0f} measured after the bound")
-        r = row(f"HashTables.query centred SimHash K={K} × L={L} ({name}, {len(Q)} queries, k={k})", "brute_force_knn (exact)",
+        r = row(f"HashTables.search centred SimHash K={K} × L={L} ({name}, {len(Q)} queries, k={k})", "brute_force_knn (exact)",
                 res[:2], truth[:2], "recall vs cost curve", agree=agree, note=note)
         rows.append(r)
         if recall >= 0.9 and (best is None or r["ours_min_s"] < best[0]["ours_min_s"]):
             best = (r, K, L, recall, ht, idx)
     if best is not None:
         r, K, L, recall, ht, idx = best
-        rows.append(_fastest_row(f"HashTables.query fastest with recall ≥ 90 % (K={K}, L={L})", r, recall))
+        rows.append(_fastest_row(f"HashTables.search fastest with recall ≥ 90 % (K={K}, L={L})", r, recall))
         # before / after: the same tables re-ranking every candidate directly (no bound, one thread)
         direct = HashTables(ht.hasher_factory, n_tables=L, random_state=0, rerank_dims=0, n_jobs=1).fit(X)
-        t = _interleaved({"new": lambda: ht.query(Q, k), "old": lambda: direct.query(Q, k)}, rep)
-        rows.append(row(f"HashTables.query K={K} × L={L}: filter-and-refine (PCA bound, threads)",
+        t = _interleaved({"new": lambda: ht.search(Q, k), "old": lambda: direct.search(Q, k)}, rep)
+        rows.append(row(f"HashTables.search K={K} × L={L}: filter-and-refine (PCA bound, threads)",
                         "same tables, every candidate measured, 1 thread", t["new"][:2], t["old"][:2],
                         "before / after", agree=bool(np.array_equal(t["new"][2][1], t["old"][2][1])),
                         note=f"{ht.rerank_dims_} principal axes; {float(ht.last_n_exact_.mean()):.0f} of "
@@ -248,7 +248,7 @@ def _hamming_table_rows(size, X, Q, name, rep):
         for K, L in HAMMING_HT_CONFIGS if size != "tiny" else HAMMING_HT_CONFIGS[:2]:
             ht = HashTables(lambda s, K=K: BitSamplingHash(K, random_state=s), n_tables=L, random_state=0,
                             metric="hamming").fit(B)
-            res = timeit(lambda ht=ht: ht.query(BQ, k), repeat=rep)
+            res = timeit(lambda ht=ht: ht.search(BQ, k), repeat=rep)
             dist, idx = res[2]
             recall = float(np.mean([(d <= t[-1]).sum() / k for d, t in zip(dist, tdist)]))
             ok = idx >= 0

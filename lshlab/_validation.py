@@ -18,7 +18,9 @@ __all__ = [
     "check_positive_int",
     "check_positive_float",
     "check_k",
+    "check_k_neighbours",
     "check_binary_codes",
+    "check_unpacked_codes",
     "check_packed_codes",
     "check_qary_codes",
     "check_same_width",
@@ -101,6 +103,16 @@ def check_k(k, n, name="k"):
     return k
 
 
+def check_k_neighbours(k, n):
+    """Number of neighbours of a search: ``1 <= k <= n`` (n = database size).
+
+    As :func:`check_k`, with a message that says what ``k`` is when a non-positive integer is given.
+    """
+    if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k <= 0:
+        raise ValueError(f"k must be a positive integer (number of neighbours), got {k}")
+    return check_k(k, n)
+
+
 def check_binary_codes(codes, name="codes", *, allow_empty=False):
     """Unpacked binary codes: 2-D, integer or bool, values in {0, 1}; returned as uint8."""
     arr = np.asarray(codes)
@@ -119,6 +131,21 @@ def check_binary_codes(codes, name="codes", *, allow_empty=False):
             "pass packed=True for packed bytes"
         )
     return np.ascontiguousarray(arr, dtype=np.uint8)
+
+
+def check_unpacked_codes(codes, name="codes"):
+    """As :func:`check_binary_codes`, saying so when packed bytes are passed without ``packed=True``.
+
+    Functions that accept both layouts (``packed=False`` by default) call this on the unpacked path:
+    a 2-D ``uint8`` array holding values above 1 is almost always the output of ``pack_bits``.
+    """
+    arr = np.asarray(codes)
+    if arr.ndim == 2 and arr.dtype == np.uint8 and arr.size and arr.max() > 1:
+        raise ValueError(
+            f"{name} holds byte values up to {arr.max()}, not 0/1 bits; if these are packed codes "
+            "from pack_bits, pass packed=True"
+        )
+    return check_binary_codes(arr, name)
 
 
 def check_packed_codes(codes, name="codes", *, allow_empty=False):

@@ -8,7 +8,8 @@ Conventions
 * Hamming distance ``d_H(a, b) = popcount(a XOR b)`` is computed on the packed bytes viewed as
   ``uint64`` words (rows padded with zero bytes to a multiple of 8 bytes; zero padding is identical
   in both operands, so it never changes a distance) with ``np.bitwise_count``, the hardware
-  population count.
+  population count.  The kernel itself lives in :mod:`lshlab.search.primitives`, shared with the
+  indexes of :mod:`lshlab.search`; this module validates inputs and lays out the matrices.
 * Pairwise matrices are computed in blocks so that temporaries stay small whatever the matrix size;
   the output itself (``n_A × n_B``) is the only large allocation.  Pass ``out=`` (for example a
   ``np.memmap``) to write a matrix larger than memory, or iterate over :func:`iter_distance_blocks`.
@@ -31,6 +32,18 @@ from ._validation import (
     check_positive_int,
     check_qary_codes,
     check_same_width,
+    check_unpacked_codes,
+)
+from .search.primitives import (
+    HAMMING_ROWS,
+    as_words,
+    hamming_rows,
+    lee_bits_per_symbol,
+    lee_thermometer,
+    lee_words,
+    rescale_pair,
+    sq_norms,
+    transpose_words,
 )
 
 __all__ = [
@@ -43,12 +56,6 @@ __all__ = [
     "iter_distance_blocks",
 ]
 
-# Hamming kernel: query rows per block (bounds the output block), database codes per column block
-# (a 32768-code uint64 XOR row is 256 kB, inside the L2 cache of one core), and words whose uint8
-# popcounts are summed before the wide add (3 × 64 = 192 ≤ 255).
-_HAM_ROWS = 128
-_HAM_COLS = 32768
-_HAM_GROUP = 3
 # Float32 GEMM blocks of the Euclidean matrix: at most this many output entries per block (16 MB).
 _EUC_BLOCK_ENTRIES = 1 << 22
 
@@ -94,17 +101,6 @@ def unpack_bits(P, n_bits):
     return np.unpackbits(P, axis=1, count=n_bits)
 
 
-def _as_words(P):
-    """View packed bytes (n, n_bytes) as C-contiguous uint64 words (n, ceil(n_bytes / 8))."""
-    n, n_bytes = P.shape
-    n_words = -(-n_bytes // 8)
-    if n_bytes != 8 * n_words:
-        padded = np.zeros((n, 8 * n_words), dtype=np.uint8)
-        padded[:, :n_bytes] = P
-        P = padded
-    return np.ascontiguousarray(P).view(np.uint64)
-
-
 def _prepare_codes(A, B, packed, names=("A", "B")):
     """Validate two code matrices (unpacked 0/1 or packed bytes) and return their uint64 words."""
     if packed:
@@ -113,92 +109,15 @@ def _prepare_codes(A, B, packed, names=("A", "B")):
         check_same_width(A, B, names, what="bytes per code")
         n_bits = 8 * A.shape[1]
     else:
-        A = _check_unpacked(A, names[0])
-        B = _check_unpacked(B, names[1])
+        A = check_unpacked_codes(A, names[0])
+        B = check_unpacked_codes(B, names[1])
         check_same_width(A, B, names, what="bits per code")
         n_bits = A.shape[1]
         A, B = np.packbits(A, axis=1), np.packbits(B, axis=1)
-    return _as_words(A), _as_words(B), n_bits
+    return as_words(A), as_words(B), n_bits
 
 
-def _check_unpacked(codes, name):
-    """0/1 codes; a helpful message when packed bytes are passed without ``packed=True``."""
-    arr = np.asarray(codes)
-    if arr.ndim == 2 and arr.dtype == np.uint8 and arr.size and arr.max() > 1:
-        raise ValueError(
-            f"{name} holds byte values up to {arr.max()}, not 0/1 bits; if these are packed codes "
-            "from pack_bits, pass packed=True"
-        )
-    return check_binary_codes(arr, name)
-
-
-# ----------------------------------------------------------------------------- Hamming kernel
-def _hamming_block(Wa, WbT, out):
-    """``out[i, j] = Σ_w popcount(Wa[i, w] XOR WbT[w, j])``; ``out`` (uint16 or int32) is overwritten.
-
-    ``WbT`` is the database side transposed, one contiguous row of ``n_B`` codes per 64-bit word.
-    For each query row and word, one XOR of a database word-row with a *scalar* (numpy's fastest
-    loop: contiguous array ⊕ scalar, about 3× a broadcast 2-D XOR), one popcount to ``uint8`` and
-    one ``uint8`` add; the ``uint8`` partial sums of up to three words (≤ 192) are added to the
-    wider accumulator once, so the slow mixed-dtype add runs on a third of the words.  The database
-    is cut into column blocks of ``_HAM_COLS`` codes (256 kB XOR temporary, in the L2 cache).
-    """
-    na, n_words = Wa.shape
-    nb = WbT.shape[1]
-    if nb == 0:
-        return out
-    cols = min(nb, _HAM_COLS)
-    xor = np.empty(cols, dtype=np.uint64)
-    cnt = np.empty(cols, dtype=np.uint8)
-    part = np.empty(cols, dtype=np.uint8)
-    for c0 in range(0, nb, cols):
-        c1 = min(c0 + cols, nb)
-        x, p, s = xor[: c1 - c0], cnt[: c1 - c0], part[: c1 - c0]
-        Wt = WbT[:, c0:c1]
-        for i in range(na):
-            o, a = out[i, c0:c1], Wa[i]
-            for g0 in range(0, n_words, _HAM_GROUP):
-                for w in range(g0, min(g0 + _HAM_GROUP, n_words)):
-                    np.bitwise_xor(Wt[w], a[w], out=x)
-                    if w == g0:
-                        np.bitwise_count(x, out=s)
-                    else:
-                        np.bitwise_count(x, out=p)
-                        np.add(s, p, out=s)
-                if g0 == 0:
-                    o[...] = s
-                else:
-                    np.add(o, s, out=o, casting="unsafe")
-    return out
-
-
-def _acc_dtype(n_bits):
-    return np.uint16 if n_bits < 2**16 else np.int32
-
-
-def _transpose_words(Wb):
-    """Database words as (n_words, n_B), one contiguous row per word (see :func:`_hamming_block`)."""
-    return np.ascontiguousarray(Wb.T)
-
-
-def _hamming_rows(Wa, WbT, n_bits, out=None):
-    """Hamming matrix of query words ``Wa`` against ``WbT = _transpose_words(Wb)``, in row blocks of
-    ``_HAM_ROWS`` (accumulator dtype by n_bits).  Callers that search one database many times keep
-    ``WbT`` instead of ``Wb``.
-    """
-    acc = _acc_dtype(n_bits)
-    if out is None:
-        out = np.empty((Wa.shape[0], WbT.shape[1]), dtype=acc)
-    tmp = None if out.dtype == acc else np.empty((min(_HAM_ROWS, Wa.shape[0]), WbT.shape[1]), acc)
-    for r0 in range(0, Wa.shape[0], _HAM_ROWS):
-        r1 = min(r0 + _HAM_ROWS, Wa.shape[0])
-        if tmp is None:
-            _hamming_block(Wa[r0:r1], WbT, out[r0:r1])
-        else:
-            out[r0:r1] = _hamming_block(Wa[r0:r1], WbT, tmp[: r1 - r0])
-    return out
-
-
+# ----------------------------------------------------------------------------- Hamming
 def _check_out(out, shape, name="out"):
     if out is None:
         return None
@@ -240,14 +159,10 @@ def hamming_distance_matrix(A, B=None, packed=False, *, dtype=np.int32, out=None
     out = _check_out(out, (Wa.shape[0], Wb.shape[0]))
     if out is None:
         out = np.empty((Wa.shape[0], Wb.shape[0]), dtype=dtype)
-    return _hamming_rows(Wa, _transpose_words(Wb), n_bits, out=out)
+    return hamming_rows(Wa, transpose_words(Wb), n_bits, out=out)
 
 
 # ----------------------------------------------------------------------------- Lee
-def _lee_bits_per_symbol(q):
-    return q // 2 if q % 2 == 0 else q
-
-
 def lee_to_hamming(codes, q):
     """Cyclic thermometer embedding of ``Z_q`` symbols into bits, isometric up to a factor.
 
@@ -269,24 +184,7 @@ def lee_to_hamming(codes, q):
     """
     codes = check_qary_codes(codes, q, "codes")
     q = int(q)
-    return _thermometer(codes, q)
-
-
-def _thermometer(codes, q):
-    if q % 2 == 0:
-        m, s = q // 2, codes.astype(np.int32)
-    else:
-        m, s = q, 2 * codes.astype(np.int32)
-    j = np.arange(m, dtype=np.int32)
-    bits = (s[:, :, None] > j) & (s[:, :, None] <= j + m)
-    return bits.reshape(codes.shape[0], -1).view(np.uint8)
-
-
-def _lee_words(codes, q):
-    """Packed uint64 words of the thermometer embedding, built in row chunks (bounded memory)."""
-    chunk = max(1, (1 << 24) // max(1, codes.shape[1] * _lee_bits_per_symbol(q)))
-    parts = [np.packbits(_thermometer(codes[i : i + chunk], q), axis=1) for i in range(0, codes.shape[0], chunk)]
-    return _as_words(np.concatenate(parts, axis=0))
+    return lee_thermometer(codes, q)
 
 
 def _check_lee_pair(A, B, q, context=""):
@@ -323,48 +221,24 @@ def lee_distance_matrix(A, B=None, q=None, *, dtype=np.int32, out=None):
     max_d = A.shape[1] * (q // 2)
     if not np.issubdtype(dtype, np.integer) or np.iinfo(dtype).max < max_d:
         raise ValueError(f"dtype must be an integer type that holds {max_d}, got {dtype}")
-    Wa = _lee_words(A, q)
-    Wb = Wa if B is A else _lee_words(B, q)
-    n_bits = A.shape[1] * _lee_bits_per_symbol(q)
+    Wa = lee_words(A, q)
+    Wb = Wa if B is A else lee_words(B, q)
+    n_bits = A.shape[1] * lee_bits_per_symbol(q)
     out = _check_out(out, (A.shape[0], B.shape[0]))
     if out is None:
         out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
-    WbT = _transpose_words(Wb)
+    WbT = transpose_words(Wb)
     if q % 2 == 0:
-        return _hamming_rows(Wa, WbT, n_bits, out=out)
-    for r0 in range(0, Wa.shape[0], _HAM_ROWS):
-        r1 = min(r0 + _HAM_ROWS, Wa.shape[0])
-        block = _hamming_rows(Wa[r0:r1], WbT, n_bits)
+        return hamming_rows(Wa, WbT, n_bits, out=out)
+    for r0 in range(0, Wa.shape[0], HAMMING_ROWS):
+        r1 = min(r0 + HAMMING_ROWS, Wa.shape[0])
+        block = hamming_rows(Wa[r0:r1], WbT, n_bits)
         np.right_shift(block, 1, out=block)
         out[r0:r1] = block
     return out
 
 
 # ----------------------------------------------------------------------------- Euclidean
-_SAFE_EXP = 40  # data whose largest |value| lies in [2**-40, 2**40] is used as is
-
-
-def _rescale_pair(A, B):
-    """Rescale two float32 arrays by a common power of two when their magnitude would overflow or
-    underflow the float32 expansion ‖a‖² + ‖b‖² − 2aᵀb (|x| beyond about 1e19 or below 1e-19).
-
-    Returns ``(A', B', s)`` with ``A = s·A'`` exactly (powers of two scale without rounding); ``s = 1``
-    and the inputs themselves for data of ordinary magnitude.  Euclidean distances scale by ``s``.
-    """
-    m = max(float(np.abs(A).max(initial=0.0)), float(np.abs(B).max(initial=0.0)))
-    if m == 0.0:
-        return A, B, 1.0
-    e = int(np.frexp(m)[1])
-    if -_SAFE_EXP <= e <= _SAFE_EXP:
-        return A, B, 1.0
-    s = float(np.ldexp(1.0, e))
-    return (A / np.float32(s)).astype(np.float32), (B / np.float32(s)).astype(np.float32), s
-
-
-def _sq_norms(X):
-    return np.einsum("ij,ij->i", X, X, dtype=np.float32)
-
-
 def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
     """Pairwise Euclidean distances ``D[i, j] = ‖A[i] − B[j]‖`` (float32).
 
@@ -393,7 +267,7 @@ def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
     out = _check_out(out, (A.shape[0], B.shape[0]))
     if out is None:
         out = np.empty((A.shape[0], B.shape[0]), dtype=np.float32)
-    A, B, s = _rescale_pair(A, B)
+    A, B, s = rescale_pair(A, B)
     B = A if same else B
     for r0, r1, block in _euclidean_blocks(A, B, squared, same):
         out[r0:r1] = block
@@ -429,7 +303,7 @@ def _refine_small(G, A, B, a2, b2):
 
 def _euclidean_blocks(A, B, squared, same):
     na, nb = A.shape[0], B.shape[0]
-    a2, b2 = _sq_norms(A), _sq_norms(B)
+    a2, b2 = sq_norms(A), sq_norms(B)
     rows = max(1, min(na, _EUC_BLOCK_ENTRIES // max(nb, 1)))
     for r0 in range(0, na, rows):
         r1 = min(r0 + rows, na)
@@ -482,10 +356,10 @@ def iter_distance_blocks(A, B=None, metric="euclidean", *, q=None, packed=False,
         return
     if metric == "hamming":
         Wa, Wb, n_bits = _prepare_codes(A, A if B is None else B, packed)
-        WbT = _transpose_words(Wb)
+        WbT = transpose_words(Wb)
         for r0 in range(0, Wa.shape[0], block_rows):
             r1 = min(r0 + block_rows, Wa.shape[0])
-            yield r0, r1, _hamming_rows(Wa[r0:r1], WbT, n_bits)
+            yield r0, r1, hamming_rows(Wa[r0:r1], WbT, n_bits)
         return
     A, B, q = _check_lee_pair(A, B, q, " for metric='lee'")
     for r0 in range(0, A.shape[0], block_rows):

@@ -32,7 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_bounds, check_matrix, check_positive_float, check_positive_int
-from .search import _topk_stable
+from .search.primitives import topk_stable
 
 __all__ = [
     "ITML",
@@ -177,7 +177,7 @@ def knn_accuracy(distances, y_database, y_query, k=5):
         raise ValueError(f"k={k} exceeds the database size {D.shape[1]}")
     if np.issubdtype(D.dtype, np.floating) and not np.isfinite(D).all():
         raise ValueError("distances contain NaN or infinite values")
-    order = _topk_stable(D, k)[1]  # (distance, index) order, as every search in lshlab
+    order = topk_stable(D, k)[1]  # (distance, index) order, as every search in lshlab
     labels = y_database[order]  # (n_query, k), nearest first
     classes, inv = np.unique(labels, return_inverse=True)
     inv = inv.reshape(labels.shape)

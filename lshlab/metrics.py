@@ -574,7 +574,7 @@ def _as_sets(a, b):
             raise ValueError(f"{name} holds repeated indices; a retrieved set lists each item once")
         if arr.size and arr.min() < 0:
             raise ValueError(
-                f"{name} holds negative indices (e.g. the -1 padding of HashTables.query); "
+                f"{name} holds negative indices (e.g. the -1 padding of HashTables.search); "
                 "drop them before scoring: a[a >= 0]"
             )
     inter = np.intersect1d(a_arr, b_arr, assume_unique=True).size

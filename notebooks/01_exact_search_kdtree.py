@@ -140,7 +140,7 @@ plt.show()
 
 # %%
 q2 = np.array([[0.52, 0.47]])
-d2, i2 = tree2.query(q2, k=3)
+d2, i2 = tree2.search(q2, k=3)
 stats = tree2.query_stats
 print(f"3-NN: {i2[0]}, distances {np.round(d2[0], 3)}")
 print(f"nodes visited {stats.nodes_visited[0]} of {len(tree2.nodes)}, leaves {stats.leaves_visited[0]} "
@@ -150,11 +150,12 @@ plt.show()
 
 # %% [markdown]
 # The tree is exact: on the MNIST digits it returns the same neighbours as brute force (and as
-# scikit-learn's compiled `KDTree`).
+# scikit-learn's compiled `KDTree`). Every index of `lshlab.search` answers `search(Q, k)`; our tree also
+# answers to `query`, the name scipy and scikit-learn give the same method.
 
 # %%
 tree = KDTree(Xp[:, :8], leaf_size=LEAF_SIZE)
-dt, it = tree.query(Qp[:, :8], K)
+dt, it = tree.search(Qp[:, :8], K)
 db, ib = brute_force_knn(Xp[:, :8], Qp[:, :8], K)
 ds_, is_ = SklearnKDTree(Xp[:, :8].astype(np.float64), leaf_size=LEAF_SIZE).query(Qp[:, :8].astype(np.float64), K)
 assert np.array_equal(it, ib), "KDTree and brute force disagree"
@@ -173,7 +174,7 @@ assert np.allclose(dt, db, rtol=1e-4, atol=1e-4)
 fraction, leaves_frac, speedup = [], [], []
 for d in DIMS:
     t = KDTree(Xp[:, :d], leaf_size=LEAF_SIZE)
-    t.query(Qp[:, :d], K)
+    t.search(Qp[:, :d], K)
     fraction.append(t.query_stats.distance_computations.mean() / len(X))
     leaves_frac.append(t.query_stats.leaves_visited.mean() / len(t.leaves()))
     sk = SklearnKDTree(Xp[:, :d].astype(np.float64), leaf_size=LEAF_SIZE)

@@ -224,7 +224,7 @@ assert sweep[table_bits[0]][-1]["candidates"] > sweep[table_bits[-1]][-1]["candi
 make_hasher = lambda s: RandomHyperplaneHash(table_bits[0], center=True, random_state=s)  # noqa: E731
 filtered = HashTables(make_hasher, n_tables=n_tables[-1], random_state=SEED).fit(X)
 measure_all = HashTables(make_hasher, n_tables=n_tables[-1], random_state=SEED, rerank_dims=0).fit(X)
-(dist_f, idx_f), (dist_a, idx_a) = filtered.query(Q, K_NN), measure_all.query(Q, K_NN)
+(dist_f, idx_f), (dist_a, idx_a) = filtered.search(Q, K_NN), measure_all.search(Q, K_NN)
 print(f"K = {table_bits[0]}, L = {n_tables[-1]}: {filtered.last_n_candidates_.mean():.0f} candidates per query, "
       f"{filtered.last_n_exact_.mean():.0f} of them measured in full")
 assert np.array_equal(idx_f, idx_a) and np.array_equal(dist_f, dist_a), "the bound must not change the answer"
@@ -296,7 +296,7 @@ print("Euclidean mAP@100 for reference:", round(mean_average_precision(euclidean
 #    worse on pixel vectors?
 # 3. Replace SimHash by `PStableHash` in the hash tables (`HashTables(lambda s: PStableHash(K, width=w,
 #    random_state=s), L)`). How should w scale with the typical neighbour distance?
-# 4. Time `filtered.query` against `measure_all.query` (`%timeit`) and against `brute_force_knn`. How
+# 4. Time `filtered.search` against `measure_all.search` (`%timeit`) and against `brute_force_knn`. How
 #    does `rerank_dims` (the number of principal axes in the bound) trade the cost of the bound against
 #    the number of full measurements?
 # 5. **Tables over codes.** Encode the images once with 512-bit SimHash and index the *codes* with

@@ -236,7 +236,7 @@ cq, cdb = codes[ALPHAS[0], 16]
 D_full = hamming_distance_matrix(cq[:nq], cdb)
 curves = {"DSH 16 bits": precision_recall_curve_retrieval(D_full, rel)}
 for L in TABLES:
-    d, i = tables[L, 16].query(H_q[:nq], 200)
+    d, i = tables[L, 16].search(H_q[:nq], 200)
     D_lsh = np.full((nq, len(cdb)), 1e30, np.float32)
     ok = i >= 0
     D_lsh[np.nonzero(ok)[0], i[ok]] = d[ok]
@@ -248,7 +248,7 @@ pr_curves(curves, title="Precision–recall: DSH codes vs LSH candidates");
 # ## 7. Retrieval collages
 
 # %%
-_, idx_lsh = tables[16, 16].query(H_q[:5], 8)
+_, idx_lsh = tables[16, 16].search(H_q[:5], 8)
 idx_lsh = np.where(idx_lsh >= 0, idx_lsh, 0)
 retrieval_collage(X_q[:5], X_db, idx_lsh, y_q[:5], y_db, title="LSH, 16 tables × 16 bits on HOG");
 retrieval_collage(X_q[:5], X_db, HammingIndex(cdb).search(cq[:5], 8)[1], y_q[:5], y_db,

@@ -167,7 +167,7 @@ def test_packed_transform_and_code_range(name, spec):
         X, y, Z = data
         est = _fit(make, seed, X, y, side)
         codes = est.transform(Z)
-        if getattr(est, "_binary", True):
+        if est.binary:  # the public flag HashTables reads: codes must then be 0/1 bits
             assert codes.dtype == np.uint8 and set(np.unique(codes)) <= {0, 1}
             packed = est.transform(Z, packed=True)
             assert packed.dtype == np.uint8 and packed.shape == (Z.shape[0], -(-codes.shape[1] // 8))
@@ -176,10 +176,14 @@ def test_packed_transform_and_code_range(name, spec):
             # distances agree between the two formats
             np.testing.assert_array_equal(hamming_distance_matrix(packed, packed, packed=True),
                                           hamming_distance_matrix(codes, codes))
-        elif name == "LeeHash":
-            assert codes.dtype == np.uint8 and codes.min() >= 0 and codes.max() < est.q
-        else:  # PStableHash: signed bucket numbers
-            assert np.issubdtype(codes.dtype, np.signedinteger)
+        else:
+            with pytest.raises(ValueError, match="only for binary codes"):
+                est.transform(Z, packed=True)
+            if name == "LeeHash":
+                assert codes.dtype == np.uint8 and codes.min() >= 0 and codes.max() < est.q
+            else:
+                assert name == "PStableHash", f"{name} declares binary = False: add its code range here"
+                assert np.issubdtype(codes.dtype, np.signedinteger)  # signed bucket numbers
 
     check()
 

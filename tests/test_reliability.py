@@ -213,16 +213,16 @@ _ROWS = [
     ("k <= 0", "knn k=0", lambda: search.brute_force_knn(X, Q, 0), ValueError, r"k must be a positive integer"),
     ("k <= 0", "HammingIndex k=-1", lambda: search.HammingIndex(B, backend="numpy").search(B, -1), ValueError,
      r"k must be a positive integer"),
-    ("k <= 0", "KDTree k=0", lambda: search.KDTree(X, 4).query(Q, 0), ValueError, r"k must be .*(>= 1|positive)"),
+    ("k <= 0", "KDTree k=0", lambda: search.KDTree(X, 4).search(Q, 0), ValueError, r"k must be .*(>= 1|positive)"),
     ("k <= 0", "mAP at_k=0", lambda: metrics.mean_average_precision(np.ones((3, 5)), np.ones((3, 5), bool), at_k=0),
      ValueError, r"at_k must be .*(>= 1|positive)"),
     ("k > n", "knn k > n", lambda: search.brute_force_knn(X, Q, 31), ValueError,
      r"k=31 exceeds the database size 30; use k <= 30"),
-    ("k > n", "KDTree k > n", lambda: search.KDTree(X, 4).query(Q, 31), ValueError, r"k=31 exceeds the database size 30"),
+    ("k > n", "KDTree k > n", lambda: search.KDTree(X, 4).search(Q, 31), ValueError, r"k=31 exceeds the database size 30"),
     ("k > n", "LeeIndex k > n", lambda: search.LeeIndex(C4, 4, backend="numpy").search(C4, 11), ValueError,
      r"k=11 exceeds the database size 10"),
     ("k > n", "HashTables k > n", lambda: search.HashTables(lambda s: H.RandomHyperplaneHash(4, random_state=s),
-                                                            2, random_state=0).fit(X).query(Q, 31),
+                                                            2, random_state=0).fit(X).search(Q, 31),
      ValueError, r"k=31 exceeds the database size 30"),
     ("k not an integer", "knn k=2.5", lambda: search.brute_force_knn(X, Q, 2.5), ValueError,
      r"k must be an integer >= 1, got 2\.5"),
@@ -293,7 +293,7 @@ _ROWS = [
     ("unfitted estimator", "ITQ transform", lambda: H.ITQHash(2).transform(X), NotFittedError, NOT_FITTED),
     ("unfitted estimator", "LeeHash project", lambda: H.LeeHash(4).project(X), NotFittedError, NOT_FITTED),
     ("unfitted estimator", "ITML transform", lambda: _itml().transform(X), NotFittedError, NOT_FITTED),
-    ("unfitted estimator", "HashTables query", lambda: search.HashTables(lambda s: H.RandomHyperplaneHash(4)).query(
+    ("unfitted estimator", "HashTables search", lambda: search.HashTables(lambda s: H.RandomHyperplaneHash(4)).search(
         Q, 1), ValueError, r"HashTables is not fitted yet; call fit"),
     ("unfitted estimator", "DSH transform", lambda: _dsh().transform(X01), NotFittedError, NOT_FITTED),
     ("transform feature mismatch", "hyperplane 5 vs 6", lambda: _fitted(H.RandomHyperplaneHash(8, random_state=0))
@@ -304,8 +304,8 @@ _ROWS = [
      r"X has 5 features.*6"),
     ("transform feature mismatch", "knn query features", lambda: search.brute_force_knn(X, Q[:, :4], 1), ValueError,
      r"X has 6 features but Q has 4"),
-    ("transform feature mismatch", "HashTables query features", lambda: search.HashTables(
-        lambda s: H.RandomHyperplaneHash(4, random_state=s), 2, random_state=0).fit(X).query(Q[:, :5], 1),
+    ("transform feature mismatch", "HashTables search features", lambda: search.HashTables(
+        lambda s: H.RandomHyperplaneHash(4, random_state=s), 2, random_state=0).fit(X).search(Q[:, :5], 1),
      ValueError, r"X has 6 features but Q has 5"),
     ("transform feature mismatch", "DSH image shape", lambda: _dsh().fit(X01, Y2).transform(X01[:, :49]), ValueError,
      r"X has 49 columns but image_shape=\(8, 8\) needs 64"),
@@ -713,7 +713,7 @@ def test_hashers_do_not_modify_their_input(make, data):
     ref_f, ref_q = _frozen_copies(Xf, Xq)
     est = make().fit(Xf)
     est.transform(Xq)
-    if getattr(est, "_binary", True):
+    if est.binary:
         est.transform(Xq, packed=True)
     # float64 input goes through another conversion path
     est.fit(Xf.astype(np.float64)).transform(Xq.astype(np.float64))
@@ -742,12 +742,12 @@ def test_distances_and_search_do_not_modify_their_input():
     distances.lee_to_hamming(Cd, 4)
     distances.euclidean_distance_matrix(Xd, Qd)
     search.brute_force_knn(Xd, Qd, 3)
-    search.KDTree(Xd, 4).query(Qd, 3)
+    search.KDTree(Xd, 4).search(Qd, 3)
     search.HammingIndex(Bd, backend="numpy").search(Bd[:3], 2)
     search.HammingIndex(Pd, packed=True, backend="numpy").search(Pd[:3], 2)
     search.LeeIndex(Cd, 4, backend="numpy").search(Cd[:3], 2)
     tables = search.HashTables(lambda s: H.RandomHyperplaneHash(4, random_state=s), 3, random_state=0).fit(Xd)
-    tables.query(Qd, 2)
+    tables.search(Qd, 2)
     # the widgets' pure update functions receive the learner's arrays too
     true_idx = search.brute_force_knn(Xd, Qd, 3)[1]
     ref_idx = true_idx.copy()

@@ -9,7 +9,16 @@ from sklearn.neighbors import NearestNeighbors
 
 from lshlab.distances import hamming_distance_matrix, pack_bits
 from lshlab.hashing import PStableHash, RandomHyperplaneHash
-from lshlab.search import HammingIndex, HashTables, KDTree, LeeIndex, brute_force_knn, faiss_available
+from lshlab.search import (
+    HammingIndex,
+    HashTables,
+    KDTree,
+    LeeIndex,
+    brute_force_knn,
+    faiss_available,
+    resolve_n_jobs,
+    topk_stable,
+)
 
 BACKENDS = ["numpy"] + (["faiss"] if faiss_available() else [])
 
@@ -19,6 +28,27 @@ def stable_topk(D, k):
     cols = np.broadcast_to(np.arange(D.shape[1]), D.shape)
     order = np.lexsort((cols, D), axis=1)[:, :k]
     return np.take_along_axis(D, order, axis=1), order
+
+
+# ----------------------------------------------------------------------------- public primitives
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 7, 49, 50, 64])
+def test_topk_stable_equals_a_full_stable_sort(dtype, k):
+    """Few distinct values: ties at every rank, including the k-th (integer and float paths)."""
+    D = np.random.default_rng(k).integers(0, 5, (30, 50)).astype(dtype)
+    values, cols = topk_stable(D, k)
+    ref_v, ref_c = stable_topk(D, k)
+    assert values.dtype == D.dtype and cols.dtype == np.intp
+    np.testing.assert_array_equal(cols, ref_c)
+    np.testing.assert_array_equal(values, ref_v)
+
+
+def test_resolve_n_jobs():
+    assert 1 <= resolve_n_jobs(None) <= 8
+    assert resolve_n_jobs(3) == 3 and resolve_n_jobs(np.int64(2)) == 2
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="n_jobs must be an integer >= 1"):
+            resolve_n_jobs(bad)
 
 
 # ----------------------------------------------------------------------------- consistency mixin
@@ -89,9 +119,6 @@ class TestKDTreeConsistency(ConsistencyMixin):
     def build(self, db):
         return KDTree(db, leaf_size=self.leaf_size_)
 
-    def search(self, index, Q, k):
-        return index.query(Q, k)
-
     def reference(self, db, Q):
         return cdist(Q, db)
 
@@ -126,7 +153,7 @@ class TestHashTablesExhaustive(ConsistencyMixin):
         return HashTables(lambda s: PStableHash(n_hashes=2, width=1e7, random_state=s), n_tables=2, random_state=0).fit(db)
 
     def search(self, index, Q, k):
-        dist, idx = index.query(Q, k)
+        dist, idx = index.search(Q, k)
         assert (index.last_n_candidates_ == len(index.X_)).all()
         return dist, idx
 
@@ -253,7 +280,7 @@ def test_brute_force_bad_inputs():
 def test_kdtree_returns_sklearn_neighbours(n, d, k, leaf_size):
     rng = np.random.default_rng(d)
     X, Q = rng.random((n, d)), rng.random((60, d))  # continuous data: no exact ties
-    dist, idx = KDTree(X, leaf_size=leaf_size).query(Q, k)
+    dist, idx = KDTree(X, leaf_size=leaf_size).search(Q, k)
     ref_d, ref_i = SKKDTree(X, leaf_size=leaf_size).query(Q, k)
     np.testing.assert_array_equal(idx, ref_i)
     np.testing.assert_allclose(dist, ref_d, rtol=1e-12, atol=1e-12)
@@ -285,7 +312,7 @@ def test_kdtree_query_stats_show_the_curse_of_dimensionality():
     for d in (2, 16):
         X = rng.random((4000, d))
         tree = KDTree(X, leaf_size=10)
-        tree.query(rng.random((30, d)), 5)
+        tree.search(rng.random((30, d)), 5)
         s = tree.query_stats
         assert (s.distance_computations >= 5).all() and (s.distance_computations <= 4000).all()
         assert (s.leaves_visited <= s.nodes_visited).all()
@@ -293,9 +320,25 @@ def test_kdtree_query_stats_show_the_curse_of_dimensionality():
     assert frac[2] < 0.05 < frac[16]
 
 
+def test_kdtree_query_is_search_under_scipys_name():
+    assert KDTree.query is KDTree.search  # one method, two names (DESIGN §3 names scipy's)
+    X = np.random.default_rng(3).normal(size=(50, 3))
+    tree = KDTree(X, leaf_size=4)
+    a, b = tree.query(X[:4], 3), tree.search(X[:4], 3)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_every_index_answers_search_and_no_index_has_another_verb():
+    """One verb (issue 16): ``search(Q, k) -> (dist, idx)``; ``query`` only on KDTree, as an alias."""
+    for cls in (HammingIndex, LeeIndex, HashTables, KDTree):
+        assert callable(getattr(cls, "search", None)), cls
+    assert not hasattr(HammingIndex, "query") and not hasattr(LeeIndex, "query") and not hasattr(HashTables, "query")
+
+
 def test_kdtree_ties_are_broken_by_index():
     X = np.array([[0.0, 1.0], [1.0, 0.0], [-1.0, 0.0], [0.0, -1.0], [5.0, 5.0]] * 3)
-    dist, idx = KDTree(X, leaf_size=2).query(np.zeros((1, 2)), 6)
+    dist, idx = KDTree(X, leaf_size=2).search(np.zeros((1, 2)), 6)
     np.testing.assert_array_equal(idx[0], [0, 1, 2, 3, 5, 6])
     assert (dist == 1.0).all()
 
@@ -310,7 +353,7 @@ def test_kdtree_bad_inputs():
         KDTree(np.where(X > 1, np.nan, X))
     tree = KDTree(X)
     with pytest.raises(ValueError, match="features"):
-        tree.query(X[:, :2], 1)
+        tree.search(X[:, :2], 1)
 
 
 # ----------------------------------------------------------------------------- hash tables
@@ -337,7 +380,7 @@ def test_hash_tables_buckets_candidates_and_exact_reranking(clustered):
     for i, c in enumerate(cands):
         expected = np.flatnonzero(np.any([(cx == cq[i]).all(1) for cx, cq in zip(codes_x, codes_q)], axis=0))
         np.testing.assert_array_equal(c, expected)
-    dist, idx = ht.query(Q, 10)
+    dist, idx = ht.search(Q, 10)
     np.testing.assert_array_equal(ht.last_n_candidates_, [len(c) for c in cands])
     for i, c in enumerate(cands):
         d = cdist(Q[i : i + 1].astype(np.float64), X[c].astype(np.float64))[0]
@@ -352,7 +395,7 @@ def test_hash_tables_pad_when_few_candidates(clustered):
     X, Q = clustered
     ht = HashTables(lambda s: RandomHyperplaneHash(n_bits=40, random_state=s), n_tables=1, random_state=0).fit(X)
     far = np.full((1, X.shape[1]), 50.0, dtype=np.float32) * np.sign(np.arange(X.shape[1]) % 2 - 0.5)
-    dist, idx = ht.query(far, 5)
+    dist, idx = ht.search(far, 5)
     assert ht.last_n_candidates_[0] < 5
     assert (idx[0, ht.last_n_candidates_[0] :] == -1).all() and np.isinf(dist[0, ht.last_n_candidates_[0] :]).all()
 
@@ -363,7 +406,7 @@ def test_hash_tables_recall_grows_with_tables_and_determinism(clustered):
 
     def recall(L, seed=0):
         ht = HashTables(lambda s: RandomHyperplaneHash(n_bits=12, random_state=s), n_tables=L, random_state=seed).fit(X)
-        _, idx = ht.query(Q, 10)
+        _, idx = ht.search(Q, 10)
         return np.mean([len(np.intersect1d(a, b)) / 10 for a, b in zip(idx, true)]), ht
 
     r1, ht1 = recall(1)
@@ -371,7 +414,7 @@ def test_hash_tables_recall_grows_with_tables_and_determinism(clustered):
     assert r8 > r1 and ht8.last_n_candidates_.mean() > ht1.last_n_candidates_.mean()
     r8b, ht8b = recall(8)
     assert r8 == r8b and (ht8.seeds_ == ht8b.seeds_).all()
-    np.testing.assert_array_equal(ht8.query(Q, 5)[1], ht8b.query(Q, 5)[1])
+    np.testing.assert_array_equal(ht8.search(Q, 5)[1], ht8b.search(Q, 5)[1])
 
 
 def test_hash_tables_bad_inputs(clustered):
@@ -381,14 +424,14 @@ def test_hash_tables_bad_inputs(clustered):
     with pytest.raises(ValueError, match="n_tables"):
         HashTables(lambda s: RandomHyperplaneHash(random_state=s), n_tables=0).fit(X)
     with pytest.raises(ValueError, match="fit"):
-        HashTables(lambda s: RandomHyperplaneHash(random_state=s)).query(Q, 3)
+        HashTables(lambda s: RandomHyperplaneHash(random_state=s)).search(Q, 3)
     with pytest.raises(ValueError, match="hasher_factory must return"):
         HashTables(lambda s: s, n_tables=1).fit(X)
     ht = HashTables(lambda s: RandomHyperplaneHash(n_bits=8, random_state=s), n_tables=2).fit(X)
     with pytest.raises(ValueError, match="features"):
-        ht.query(Q[:, :3], 3)
+        ht.search(Q[:, :3], 3)
     with pytest.raises(ValueError, match="k"):
-        ht.query(Q, 0)
+        ht.search(Q, 0)
     with pytest.raises(ValueError, match="NaN"):
         ht.candidates(np.full_like(Q, np.nan))
 
@@ -406,7 +449,7 @@ def anisotropic():
 
 
 def test_projection_bound_is_a_lower_bound_and_tight_on_principal_axes(anisotropic):
-    from lshlab.search import _ProjectionBound
+    from lshlab.search.tables import _ProjectionBound
 
     X, Q = anisotropic
     bound = _ProjectionBound(X, 16, np.random.default_rng(0))
@@ -428,8 +471,8 @@ def test_hash_tables_filtered_reranking_is_exact_and_prunes(anisotropic, n_jobs,
     direct = HashTables(factory, n_tables=3, random_state=1, rerank_dims=0, n_jobs=1).fit(X)
     filtered = HashTables(factory, n_tables=3, random_state=1, rerank_dims=m, n_jobs=n_jobs).fit(X)
     assert direct.rerank_dims_ == 0 and filtered.rerank_dims_ == m
-    d0, i0 = direct.query(Q, 10)
-    d1, i1 = filtered.query(Q, 10)
+    d0, i0 = direct.search(Q, 10)
+    d1, i1 = filtered.search(Q, 10)
     np.testing.assert_array_equal(i1, i0)
     np.testing.assert_array_equal(d1, d0)
     np.testing.assert_array_equal(filtered.last_n_candidates_, direct.last_n_candidates_)
@@ -446,7 +489,7 @@ def test_hash_tables_second_pass_finds_neighbours_missed_by_the_first_batch(anis
     second pass (bound ≤ k-th exact distance); a pruning threshold that is too tight would lose them."""
     X, Q = anisotropic
     factory = lambda s: RandomHyperplaneHash(n_bits=4, center=True, random_state=s)  # noqa: E731
-    d0, i0 = HashTables(factory, n_tables=3, random_state=1, rerank_dims=0).fit(X).query(Q, 10)
+    d0, i0 = HashTables(factory, n_tables=3, random_state=1, rerank_dims=0).fit(X).search(Q, 10)
     monkeypatch.setattr(HashTables, "_bound_batch", (1, 0))
     ht = HashTables(factory, n_tables=3, random_state=1, rerank_dims=40).fit(X)
     zq, _, rq = ht._bound.project(Q)
@@ -455,7 +498,7 @@ def test_hash_tables_second_pass_finds_neighbours_missed_by_the_first_batch(anis
         lb = ((ht._bound.Z[c] - zq[i]) ** 2).sum(1) + (ht._bound.R[c] - rq[i]) ** 2
         missed += len(np.setdiff1d(i0[i], c[np.argsort(lb)[:10]]))
     assert missed > 20  # the first batch alone is not the answer ...
-    d1, i1 = ht.query(Q, 10)
+    d1, i1 = ht.search(Q, 10)
     np.testing.assert_array_equal(i1, i0)  # ... but the filtered search still is exact
     np.testing.assert_array_equal(d1, d0)
 
@@ -473,7 +516,7 @@ def test_hash_tables_rerank_dims_auto_and_bad_values(anisotropic, clustered):
 
 
 def test_projection_bound_fast_path_matches_the_definition(anisotropic):
-    from lshlab.search import _ProjectionBound
+    from lshlab.search.tables import _ProjectionBound
 
     X, Q = anisotropic
     bound = _ProjectionBound(X, 16, np.random.default_rng(0))
@@ -503,7 +546,7 @@ def test_hash_tables_hamming_rank_candidates_exactly(clustered_codes):
     X, Q = clustered_codes
     ht = HashTables(lambda s: BitSamplingHash(10, random_state=s), n_tables=10, random_state=0, metric="hamming").fit(X)
     assert ht.rerank_dims_ == 0
-    dist, idx = ht.query(Q, 10)
+    dist, idx = ht.search(Q, 10)
     cands = ht.candidates(Q)
     for i, c in enumerate(cands):
         d = (X[c] != Q[i]).sum(1)
@@ -522,7 +565,7 @@ def test_hash_tables_hamming_exhaustive_equals_hamming_index(clustered_codes):
 
     X, Q = clustered_codes
     ht = HashTables(lambda s: BitSamplingHash(1, random_state=s), n_tables=40, random_state=0, metric="hamming").fit(X)
-    dist, idx = ht.query(Q, 15)
+    dist, idx = ht.search(Q, 15)
     assert (ht.last_n_candidates_ == len(X)).all()  # 40 one-bit tables: everything is a candidate
     tdist, tidx = HammingIndex(X, backend="numpy").search(Q, 15)
     np.testing.assert_array_equal(idx, tidx)
@@ -540,6 +583,6 @@ def test_hash_tables_hamming_bad_inputs(clustered_codes):
         HashTables(factory, 2, metric="hamming").fit(X.astype(np.float32))
     ht = HashTables(factory, 2, metric="hamming").fit(X)
     with pytest.raises(ValueError, match="bits per code"):
-        ht.query(Q[:, :100], 3)
+        ht.search(Q[:, :100], 3)
     with pytest.raises(ValueError, match="packed=True"):
-        ht.query(np.packbits(Q, axis=1), 3)
+        ht.search(np.packbits(Q, axis=1), 3)

@@ -108,7 +108,7 @@ def test_update_lsh_recall(blobs):
 
 
 def test_update_lsh_recall_equals_recall_of_the_reranked_query(blobs):
-    """The widget counts true neighbours among the candidates; that is the recall of HashTables.query."""
+    """The widget counts true neighbours among the candidates; that is the recall of HashTables.search."""
     X, _, Q, _ = blobs
     from lshlab.hashing import RandomHyperplaneHash
     from lshlab.search import HashTables, brute_force_knn
@@ -118,7 +118,7 @@ def test_update_lsh_recall_equals_recall_of_the_reranked_query(blobs):
         fast = update_lsh_recall(X, Q, true_idx, K=K, L=L, center=True, random_state=3)
         tables = HashTables(lambda s, K=K: RandomHyperplaneHash(K, center=True, random_state=s), n_tables=L,
                             random_state=3).fit(X)
-        _, idx = tables.query(Q, 5)
+        _, idx = tables.search(Q, 5)
         hits = np.mean([np.intersect1d(a[a >= 0], b).size for a, b in zip(idx, true_idx)])
         assert fast["recall"] == pytest.approx(hits / 5)
         assert fast["candidates"] == pytest.approx(tables.last_n_candidates_.mean())

@@ -23,13 +23,18 @@ class BaseHasher(TransformerMixin, BaseEstimator):
 
     Class attributes
     ----------------
-    _binary : bool
-        True when codes are 0/1 bits (then ``transform(X, packed=True)`` is available).
+    binary : bool
+        Public: True when the codes are 0/1 bits, one column per bit (then
+        ``transform(X, packed=True)`` is available and :class:`lshlab.search.HashTables` keys its
+        buckets by the packed bytes); False for integer or q-ary codes
+        (:class:`~lshlab.hashing.PStableHash`, :class:`~lshlab.hashing.LeeHash`), which are used as
+        they are.  A family that is not binary sets
+        ``binary = False`` in its class body.
     _chunk_rows : int
         Rows encoded per block in ``transform`` (bounds the float32 intermediate).
     """
 
-    _binary = True
+    binary = True
     _chunk_rows = 4096
 
     # -- helpers for subclasses -------------------------------------------------
@@ -69,7 +74,7 @@ class BaseHasher(TransformerMixin, BaseEstimator):
             (n_samples, ceil(n_bits / 8)); q-ary / integer families document their own dtype.
         """
         X = self._validate_transform_input(X)
-        if packed and not self._binary:
+        if packed and not self.binary:
             raise ValueError(f"packed=True is only for binary codes; {type(self).__name__} is not binary")
         chunk = check_positive_int(self._chunk_rows, "_chunk_rows")
         blocks = []

@@ -70,7 +70,7 @@ def hash_tables_map_at_k(tables, X_query, y_query, y_db, k=10):
 
     ``tables`` is a fitted :class:`lshlab.search.HashTables` (L tables of K-bit codes).  For each query
     the candidates are the union of its L buckets (exact K-bit key match in any table); they are ranked
-    by Euclidean distance in the feature space (``HashTables.query``, ties by index) and the top k are
+    by Euclidean distance in the feature space (``HashTables.search``, ties by index) and the top k are
     scored.  A query with fewer than k candidates is scored on the ones it has (padding positions are
     non-relevant; under the AP@k convention they neither add to R_k nor to the sum); a query with no
     candidate scores 0.
@@ -84,7 +84,7 @@ def hash_tables_map_at_k(tables, X_query, y_query, y_db, k=10):
     from ..metrics import mean_average_precision
 
     y_query, y_db = np.asarray(y_query), np.asarray(y_db)
-    dist, idx = tables.query(X_query, k)
+    dist, idx = tables.search(X_query, k)
     rel = (idx >= 0) & (y_db[np.maximum(idx, 0)] == y_query[:, None])
     dist = np.where(np.isfinite(dist), dist, np.float32(1e30))
     return mean_average_precision(dist, rel, at_k=k, ties="average"), tables.last_n_candidates_.copy()

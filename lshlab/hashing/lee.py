@@ -98,7 +98,7 @@ class LeeHash(BaseHasher):
     Output dtype: uint8 for q ≤ 256, uint16 otherwise.
     """
 
-    _binary = False
+    binary = False
     _chunk_rows = 2048
 
     def __init__(self, n_hashes=64, q=4, n_features=512, kernel=1.0, scale="auto", random_state=None):

@@ -116,7 +116,7 @@ class PStableHash(BaseHasher):
     :func:`pstable_collision_probability(c, width)`.
     """
 
-    _binary = False
+    binary = False
 
     def __init__(self, n_hashes=16, width=4.0, random_state=None):
         self.n_hashes = n_hashes
