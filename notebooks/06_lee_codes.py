@@ -63,7 +63,7 @@ N_DATABASE = param("N_DATABASE", full=9000, small=1500)
 N_QUERY = param("N_QUERY", full=300, small=100)
 AT_K = param("AT_K", full=1000, small=200)          # mAP@k cut-off
 N_SYMBOLS = param("N_SYMBOLS", full=256, small=256)  # symbols per code in sections 3–4
-N_FEATURES = param("N_FEATURES", full=1024, small=512)  # random Fourier features N₀
+N_COMPONENTS = param("N_COMPONENTS", full=1024, small=512)  # random Fourier features N₀
 N_RHO_QUERIES = param("N_RHO_QUERIES", full=50, small=20)
 
 # %% [markdown]
@@ -118,13 +118,13 @@ def mean_spearman(D, E):  # mean over queries of the rank correlation between tw
     return float(np.mean([spearmanr(d, e)[0] for d, e in zip(D, E)]))
 
 
-lee_q = LeeHash(N_SYMBOLS, q=20, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
+lee_q = LeeHash(N_SYMBOLS, q=20, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
 s_auto = lee_q.scale_
-scales = {"raw seed form √(2/N₀)": np.sqrt(2 / N_FEATURES), "s_auto / 4": s_auto / 4,
+scales = {"raw seed form √(2/N₀)": np.sqrt(2 / N_COMPONENTS), "s_auto / 4": s_auto / 4,
           "s_auto": s_auto, "4 · s_auto": 4 * s_auto}
 rho_scale = {}
 for name, s in scales.items():
-    h = LeeHash(N_SYMBOLS, q=20, n_features=N_FEATURES, kernel=sigma, scale=s, random_state=SEED).fit(X_db)
+    h = LeeHash(N_SYMBOLS, q=20, n_components=N_COMPONENTS, kernel=sigma, scale=s, random_state=SEED).fit(X_db)
     rho_scale[name] = mean_spearman(lee_distance_matrix(h.transform(X_q[:N_RHO_QUERIES]), h.transform(X_db), q=20), E_rho)
     print(f"{name:24s} s = {s:7.4f}   Spearman ρ(Lee, Euclidean) = {rho_scale[name]:.3f}")
 
@@ -142,7 +142,7 @@ assert rho_scale["s_auto"] > rho_scale["s_auto / 4"]      # too small a period w
 # u = ⟨w, φ⟩/s + t do not depend on q, so we project once and only re-quantise for each q.
 
 # %%
-one = prepare_lee(X_db, X_q[0], n_hashes=N_SYMBOLS, n_features=N_FEATURES, kernel=sigma, random_state=SEED)
+one = prepare_lee(X_db, X_q[0], n_hashes=N_SYMBOLS, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED)
 fig, axes = plt.subplots(2, 3, figsize=(16, 8.4))
 for j, q in enumerate((2, 20, 50)):
     res_q = update_lee(one, q)
@@ -171,7 +171,7 @@ assert rho_q[3] <= rho_q[20]
 # Move q yourself (one query, the whole database; each move re-quantises and recomputes 10⁴ Lee distances):
 
 # %%
-explorer = lee_explorer(X_db, X_q[0], q=20, q_range=(2, 64), n_hashes=N_SYMBOLS, n_features=N_FEATURES,
+explorer = lee_explorer(X_db, X_q[0], q=20, q_range=(2, 64), n_hashes=N_SYMBOLS, n_components=N_COMPONENTS,
                         kernel=sigma, random_state=SEED)
 display(explorer)
 
@@ -183,8 +183,8 @@ display(explorer)
 
 # %%
 K_SHOW, N_ROWS = 12, 3
-z2 = LeeHash(4096, q=2, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
-z10 = LeeHash(1024, q=10, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
+z2 = LeeHash(4096, q=2, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
+z10 = LeeHash(1024, q=10, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
 codes_z2 = (z2.transform(X_q), z2.transform(X_db))
 codes_z10 = (z10.transform(X_q), z10.transform(X_db))
 _, idx_e = brute_force_knn(X_db, X_q[:N_ROWS], K_SHOW)
@@ -208,7 +208,7 @@ pr = {f"binary Raginsky, {BUDGET} bits": precision_recall_curve_retrieval(D_bin,
 m_ap = {"binary": mean_average_precision(D_bin, relevant, at_k=AT_K)}
 for q in (4, 16, 256):
     n = int(BUDGET // np.log2(q))
-    h = LeeHash(n, q=q, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
+    h = LeeHash(n, q=q, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
     D = lee_distance_matrix(h.transform(X_q), h.transform(X_db), q=q)
     m_ap[f"q={q}"] = mean_average_precision(D, relevant, at_k=AT_K)
     pr[f"Lee q = {q}, {n} symbols"] = precision_recall_curve_retrieval(D, relevant, by="depth", label=f"q={q}")

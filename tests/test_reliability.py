@@ -643,7 +643,7 @@ def _hasher_specs():
         "RandomHyperplaneHash": (lambda: H.RandomHyperplaneHash(12, random_state=0), X),
         "PStableHash": (lambda: H.PStableHash(6, width=1.0, random_state=0), X),
         "ShiftInvariantHash": (lambda: H.ShiftInvariantHash(12, kernel=2.0, random_state=0), X),
-        "LeeHash": (lambda: H.LeeHash(6, q=5, n_features=32, random_state=0), X),
+        "LeeHash": (lambda: H.LeeHash(6, q=5, n_components=32, random_state=0), X),
         "PCAHash": (lambda: H.PCAHash(4), X),
         "ITQHash": (lambda: H.ITQHash(4, n_iter=5, random_state=0), X),
         "SpectralHash": (lambda: H.SpectralHash(6), X),
