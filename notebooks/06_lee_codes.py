@@ -43,6 +43,7 @@ from lshlab import plots
 from lshlab.config import param
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix, lee_distance_matrix
+from lshlab.evaluation import code_distances, encode_pair, score_codes
 from lshlab.hashing import LeeHash, ShiftInvariantHash
 from lshlab.hashing.lee import lee_quantize
 from lshlab.kernels import median_heuristic_bandwidth
@@ -124,8 +125,9 @@ scales = {"raw seed form √(2/N₀)": np.sqrt(2 / N_COMPONENTS), "s_auto / 4": 
           "s_auto": s_auto, "4 · s_auto": 4 * s_auto}
 rho_scale = {}
 for name, s in scales.items():
-    h = LeeHash(N_SYMBOLS, q=20, n_components=N_COMPONENTS, kernel=sigma, scale=s, random_state=SEED).fit(X_db)
-    rho_scale[name] = mean_spearman(lee_distance_matrix(h.transform(X_q[:N_RHO_QUERIES]), h.transform(X_db), q=20), E_rho)
+    codes = encode_pair(LeeHash(N_SYMBOLS, q=20, n_components=N_COMPONENTS, kernel=sigma, scale=s, random_state=SEED),
+                        X_db, X_q[:N_RHO_QUERIES])
+    rho_scale[name] = mean_spearman(code_distances(codes), E_rho)
     print(f"{name:24s} s = {s:7.4f}   Spearman ρ(Lee, Euclidean) = {rho_scale[name]:.3f}")
 
 # %%
@@ -202,16 +204,16 @@ for idx, title in ((idx_e, "Euclidean distance (exact)"), (idx_2, "4,096-symbol 
 
 # %%
 BUDGET = 1024
-rag = ShiftInvariantHash(BUDGET, kernel=sigma, random_state=SEED).fit(X_db)
-D_bin = hamming_distance_matrix(rag.transform(X_q), rag.transform(X_db))
-pr = {f"binary Raginsky, {BUDGET} bits": precision_recall_curve_retrieval(D_bin, relevant, by="depth", label="binary")}
-m_ap = {"binary": mean_average_precision(D_bin, relevant, at_k=AT_K)}
+rag = score_codes(encode_pair(ShiftInvariantHash(BUDGET, kernel=sigma, random_state=SEED), X_db, X_q), relevant,
+                  at_k=AT_K, pr="depth", label="binary")
+pr = {f"binary Raginsky, {BUDGET} bits": rag.pr}
+m_ap = {"binary": rag.map}
 for q in (4, 16, 256):
     n = int(BUDGET // np.log2(q))
-    h = LeeHash(n, q=q, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
-    D = lee_distance_matrix(h.transform(X_q), h.transform(X_db), q=q)
-    m_ap[f"q={q}"] = mean_average_precision(D, relevant, at_k=AT_K)
-    pr[f"Lee q = {q}, {n} symbols"] = precision_recall_curve_retrieval(D, relevant, by="depth", label=f"q={q}")
+    lee = encode_pair(LeeHash(n, q=q, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED), X_db, X_q)
+    scores = score_codes(lee, relevant, at_k=AT_K, pr="depth", label=f"q={q}")  # Lee distance, as lee.q = q
+    m_ap[f"q={q}"] = scores.map
+    pr[f"Lee q = {q}, {n} symbols"] = scores.pr
 E = euclidean_distance_matrix(X_q, X_db)
 pr["Euclidean (exact)"] = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean")
 plots.pr_curves(pr, title=f"Equal storage ({BUDGET} bits per code): binary vs Lee codes")

@@ -31,6 +31,7 @@ from sklearn.exceptions import NotFittedError
 
 from lshlab import data as lshdata
 from lshlab import distances, features, kernel_learning, kernels, metric_learning, metrics, random_features, search
+from lshlab.evaluation import CodePair
 from lshlab import hashing as H
 from lshlab.hashing import metric as hashing_metric
 from lshlab.hashing import random_projection, spectral
@@ -553,12 +554,12 @@ _ROWS = [
     ("mismatched code lengths", "overlap n_bits > code length", lambda: _widgets("overlap").update_overlap(
         np.ones((3, 10)), B[:3], B, 32, 5), ValueError, r"code length 32 exceeds the 16 bits of the codes"),
     ("pairs index out of range", "DSH widget query out of range", lambda: _widgets("dsh").update_dsh(
-        {16: (B[:3], B)}, np.arange(3), np.arange(10) % 3, 16, query=9), ValueError, r"query must be in 0\.\.2, got 9"),
+        {16: CodePair(query=B[:3], db=B)}, np.arange(3), np.arange(10) % 3, 16, query=9), ValueError, r"query must be in 0\.\.2, got 9"),
     # ------------------------------------------------------------------ defects (see the reasons)
-    ("k <= 0", "DSH widget k=0", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
+    ("k <= 0", "DSH widget k=0", lambda: _widgets("dsh").update_dsh({16: CodePair(query=B[:3], db=B)}, np.arange(3),
                                                                    np.arange(10) % 3, 16, k=0),
      ValueError, r"k must be an integer >= 1"),
-    ("k > n", "DSH widget k > n", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
+    ("k > n", "DSH widget k > n", lambda: _widgets("dsh").update_dsh({16: CodePair(query=B[:3], db=B)}, np.arange(3),
                                                                     np.arange(10) % 3, 16, k=50),
      ValueError, r"k=50 exceeds the database size 10"),
     ("n_bits <= 0", "overlap widget n_bits=0 names code_lengths", lambda: _widgets("overlap").update_overlap(
