@@ -47,9 +47,9 @@ relevance "same label" is built per block and the full (n_query, n_db) matrix ne
 Fashion-MNIST queries against 60,000 codes run in about 100 MB.  For mAP@k (and precision@k) each
 block is first cut down to the items within the k-th smallest distance of each row, which leaves
 every score unchanged (see ``_top_window``).  A precision–recall curve is a macro average whose
-denominators count queries per threshold, so it is computed by :func:`lshlab.metrics.\
-precision_recall_curve_retrieval` on the whole (n_query, n_db) matrix: ask for it on a query subset
-(:meth:`CodePair.query_subset`) when that matrix is large.
+denominators count queries per threshold, so it is computed by
+:func:`lshlab.metrics.precision_recall_curve_retrieval` on the whole (n_query, n_db) matrix: ask for it
+on a query subset (:meth:`CodePair.query_subset`) when that matrix is large.
 """
 
 from __future__ import annotations
@@ -408,9 +408,9 @@ def score_codes(codes, relevant=None, *, labels=None, at_k=None, ties="average",
     Notes
     -----
     Equal to building ``D = code_distances(codes)`` and ``relevant`` whole and calling
-    :func:`lshlab.metrics.mean_average_precision` (``at_k``, ``ties``), :func:`lshlab.metrics.\
-precision_at_k` and :func:`lshlab.metrics.precision_recall_curve_retrieval` on them (tested), in
-    bounded memory.  AP is a per-query quantity, so scoring blocks of queries and concatenating is
+    :func:`lshlab.metrics.mean_average_precision` (``at_k``, ``ties``),
+    :func:`lshlab.metrics.precision_at_k` and :func:`lshlab.metrics.precision_recall_curve_retrieval`
+    on them (tested), in bounded memory.  AP is a per-query quantity, so scoring blocks of queries and concatenating is
     exact.  For AP@k with ``ties="index"`` or with more than 4,096 possible distances, and for
     precision@k, each block is first reduced by ``_top_window`` (exact); otherwise AP with
     ``ties="average"`` counts the items per distance value, which needs no sort.
@@ -451,8 +451,9 @@ precision_at_k` and :func:`lshlab.metrics.precision_recall_curve_retrieval` on t
             D[rows, start + rows] = self_distance
             rel = np.array(rel, dtype=bool)
             rel[rows, start + rows] = False
-        if depths or window_for_ap:
-            Dw, Rw = _top_window(D, rel, max(depths + ((k,) if k is not None else ())))
+        window_k = max(depths + ((k,) if window_for_ap else ()), default=None)
+        if window_k is not None:
+            Dw, Rw = _top_window(D, rel, window_k)
             for d in depths:
                 prec[d][start:stop] = precision_at_k(Dw, Rw, d, ties=ties)
         if window_for_ap:
