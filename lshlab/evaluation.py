@@ -42,9 +42,10 @@ on the rule.
 Memory
 ------
 Queries are scored in blocks of rows, so the largest temporaries are one block of distances and one
-block of relevance flags (about 2²⁵ entries: 64 MB of ``uint16`` distances).  With ``labels=`` the
-relevance "same label" is built per block and the full (n_query, n_db) matrix never exists: 10,000
-Fashion-MNIST queries against 60,000 codes run in about 100 MB.  For mAP@k (and precision@k) each
+block of relevance flags (about 2²² entries: 8 MB of ``uint16`` distances; smaller blocks stay in the
+caches and run faster than large ones).  With ``labels=`` the relevance "same label" is built per block
+and the full (n_query, n_db) matrix never exists: 10,000 queries against 60,000 codes are scored with a
+peak of about 30 MB of temporaries.  For mAP@k (and precision@k) each
 block is first cut down to the items within the k-th smallest distance of each row, which leaves
 every score unchanged (see ``_top_window``).  A precision–recall curve is a macro average whose
 denominators count queries per threshold, so it is computed by
@@ -86,8 +87,10 @@ __all__ = [
 
 _TIES = ("average", "index")
 _PR_MODES = ("auto", "radius", "depth")
-# Distance entries per block of query rows (a 60,000-code database: 559 queries per block).
-_BLOCK_ENTRIES = 1 << 25
+# Distance entries per block of query rows (a 60,000-code database: 69 queries per block).  Measured on
+# 10,000 × 60,000 64-bit codes, mAP@10: 2²² entries is as fast as any size tried (2²⁰ … 2²⁵) with 28 MB
+# peak; 2²⁵ was ~20 % slower with 161 MB.
+_BLOCK_ENTRIES = 1 << 22
 # Below this many distinct distances lshlab.metrics scores ties="average" by counting (no sort).
 _COUNTING_RANGE = 4096
 
@@ -399,7 +402,7 @@ def score_codes(codes, relevant=None, *, labels=None, at_k=None, ties="average",
         The queries are the database items themselves (same rows, in order): query i is ranked last
         for itself and does not count as relevant to itself.
     block_rows : int, optional
-        Queries per block (default: about 2²⁵ distances per block).
+        Queries per block (default: about 2²² distances per block).
 
     Returns
     -------
