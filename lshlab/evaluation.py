@@ -45,9 +45,9 @@ Queries are scored in blocks of rows, so the largest temporaries are one block o
 block of relevance flags (about 2²² entries: 8 MB of ``uint16`` distances; smaller blocks stay in the
 caches and run faster than large ones).  With ``labels=`` the relevance "same label" is built per block
 and the full (n_query, n_db) matrix never exists: 10,000 queries against 60,000 codes are scored with a
-peak of about 30 MB of temporaries.  For mAP@k (and precision@k) each
-block is first cut down to the items within the k-th smallest distance of each row, which leaves
-every score unchanged (see ``_top_window``).  A precision–recall curve is a macro average whose
+peak of about 30 MB of temporaries.  For mAP@k (and precision@k) each block is first cut down to the
+items within the k-th smallest distance of each row, which leaves every score unchanged (see
+``_top_window``).  A precision–recall curve is a macro average whose
 denominators count queries per threshold, so it is computed by
 :func:`lshlab.metrics.precision_recall_curve_retrieval` on the whole (n_query, n_db) matrix: ask for it
 on a query subset (:meth:`CodePair.query_subset`) when that matrix is large.
