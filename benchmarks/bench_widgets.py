@@ -160,7 +160,7 @@ def _cases(cfg, ds):
         "n_bits", cfg["theory_bits"], "synthetic pairs, hashed at every move"))
 
     def lee():
-        return widgets.lee_explorer(X, Q[0], q=20, q_range=(2, 64), n_hashes=256, n_features=512,
+        return widgets.lee_explorer(X, Q[0], q=20, q_range=(2, 64), n_hashes=256, n_components=512,
                                     kernel=float(np.median(np.linalg.norm(X[: n // 2] - X[n - n // 2:][: n // 2], axis=1))))
     cases.append((f"lee_explorer ({n} db)", lee, "q", (4, 20, 64), ""))
 

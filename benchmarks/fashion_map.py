@@ -17,10 +17,10 @@ Protocol
   blocks, 9 orientations: 1,296 values); each table is a K-bit ``RandomHyperplaneHash(center=True)``
   (SimHash on mean-centred HOG vectors); ``lshlab.search.HashTables`` puts every database image in one
   bucket per table; a query's candidates are the union of its L buckets, ranked by Euclidean distance
-  between HOG vectors; the top 10 are scored (:func:`lshlab.hashing.dsh_evaluation.hash_tables_map_at_k`).
+  between HOG vectors; the top 10 are scored (:func:`lshlab.evaluation.score_search_results`).
 * DSH: ``DeepSupervisedHash(n_bits=K, alpha=α, learning_rate=0.001, batch_size=50, batch_norm=True)``, margin 2K,
   Adam with cosine decay; every query ranks the whole database by Hamming distance of the K-bit codes
-  (:func:`lshlab.hashing.dsh_evaluation.hamming_map_at_k`).  Tuning (on the validation split only: 500
+  (:func:`lshlab.evaluation.score_codes`).  Tuning (on the validation split only: 500
   held-out images querying 2,500 training images, 16 bits, 2 epochs): the paper's setting without batch
   normalisation (learning rate 0.003, batch 200) collapsed to constant codes in short runs (val mAP@10
   0.22); with BatchNorm after each convolution 0.65–0.73 over learning rate ∈ {0.001, 0.003, 0.01} ×
@@ -30,7 +30,7 @@ Protocol
   epoch, 0.883 after 2, 0.901 after 3 (each a full cosine schedule).  The default is 3, the validation
   choice; it fits the 15-minute budget (see Time).  ``--max-iter 2`` saves a third of the training time
   for about 0.01 of mAP@10.
-* mAP@10: ``lshlab.metrics.average_precision(..., at_k=10, ties="average")``: AP@10 =
+* mAP@10: ``lshlab.evaluation`` (``lshlab.metrics.average_precision(..., at_k=10, ties="average")``): AP@10 =
   (1/R₁₀) Σ_{i≤10} P@i · rel_i (0 when R₁₀ = 0), averaged exactly over random orders inside groups of
   equal distance (Hamming distances tie massively; Euclidean ones practically never).
 
@@ -74,10 +74,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from lshlab.data import load_dataset  # noqa: E402
+from lshlab.evaluation import encode_pair, score_codes, score_search_results  # noqa: E402
 from lshlab.features import hog_features  # noqa: E402
 from lshlab.hashing import RandomHyperplaneHash  # noqa: E402
 from lshlab.hashing.dsh_cache import default_cache_dir, fit_or_load, train_validation_split  # noqa: E402
-from lshlab.hashing.dsh_evaluation import hamming_map_at_k, hash_tables_map_at_k  # noqa: E402
 from lshlab.search import HashTables  # noqa: E402
 
 SEED_TABLE = {
@@ -141,7 +141,9 @@ def _task_lsh(L, bits, cache, seed):
                 random_state=seed,
             ).fit(Hdb)
             fit_s = time.perf_counter() - t
-            mp, ncand = hash_tables_map_at_k(tables, Hq, _W["yq"], _W["ydb"], k=10)
+            dist, idx = tables.search(Hq, 10)
+            mp = score_search_results(dist, idx, labels=(_W["yq"], _W["ydb"])).map
+            ncand = tables.last_n_candidates_
             rows.append({"K": K, "map": mp, "mean_candidates": float(ncand.mean()), "fit_s": fit_s,
                          "query_s": time.perf_counter() - t - fit_s})
     return {"kind": "lsh", "L": L, "rows": rows}
@@ -156,10 +158,10 @@ def _task_dsh(alpha, K, tr, va_map, cache, params, refit):
                                     n_bits=K, alpha=alpha, n_jobs=1, progress=False, **params)
     fit_s = time.perf_counter() - t
     t = time.perf_counter()
-    cdb, cq = model.transform(Xdb), model.transform(_W["Xq"])
+    codes = encode_pair(model, Xdb, _W["Xq"], fit_on=None)
     enc_s = time.perf_counter() - t
     t = time.perf_counter()
-    mp = hamming_map_at_k(cq, _W["yq"], cdb, ydb, k=10)
+    mp = score_codes(codes, labels=(_W["yq"], ydb), at_k=10).map
     score_s = time.perf_counter() - t
     return {"kind": "dsh", "alpha": alpha, "K": K, "map": mp, "cached": was_cached, "fit_s": fit_s,
             "train_s": sum(h["seconds"] for h in model.loss_history_), "encode_s": enc_s, "score_s": score_s,

@@ -7,10 +7,12 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.search`           brute-force kNN, teaching KDTree, HammingIndex, LeeIndex, HashTables
 - :mod:`lshlab.hashing`          hash families as scikit-learn estimators
 - :mod:`lshlab.kernels`          Gaussian / Schoenberg kernels, spectral sampling, collision theory
-- :mod:`lshlab.kernel_learning`  Langevin particle training of a Schoenberg kernel, baselines
+- :mod:`lshlab.kernel_learning`  Langevin particle training of a Schoenberg kernel
+- :mod:`lshlab.random_features`  random Fourier features for kernel machines, three ways to draw them
 - :mod:`lshlab.meanfield`        mean-field PDE for the particle density
 - :mod:`lshlab.metric_learning`  ITML
 - :mod:`lshlab.metrics`          precision-recall, tie-aware mAP, Dice, Jaccard
+- :mod:`lshlab.evaluation`       scoring codes: encode with a fitted hasher, code distances, mAP / PR / P@k
 - :mod:`lshlab.features`         HOG, convolutional autoencoder
 - :mod:`lshlab.persistence`      saved torch models: one atomic, versioned, checksummed file, no pickle
 - :mod:`lshlab.plots`            figure helpers (return the Figure, accept ``ax=``)

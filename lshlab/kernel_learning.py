@@ -78,11 +78,6 @@ __all__ = [
     "sinkhorn_cost",
     "sinkhorn_grad",
     "LangevinKernelLearner",
-    "code_pr_auc",
-    "bandwidth_grid_search",
-    # classification baselines with random features (lecture 11), implemented in lshlab.random_features
-    "RandomFeatureSampler",
-    "compare_random_feature_methods",
 ]
 
 
@@ -593,42 +588,3 @@ class LangevinKernelLearner(BaseEstimator):
         self.pair_s_ = s
         self.kernel_ = SchoenbergKernel(self.particles_.copy(), np.full(N, 1.0 / N))
         return self
-
-
-def code_pr_auc(kernel, X_db, X_query, relevant, n_bits=512, random_state=0):
-    """Area under the retrieval precision-recall curve of Raginsky codes for ``kernel``.
-
-    ``kernel`` is a Gaussian bandwidth or a ``SchoenbergKernel`` (as accepted by
-    :class:`lshlab.hashing.ShiftInvariantHash`); the database and the queries are encoded with
-    ``n_bits`` bits drawn with ``random_state``, ranked by Hamming distance (ties averaged) and scored
-    with :func:`lshlab.metrics.precision_recall_curve_retrieval` against the boolean ``relevant``
-    matrix (n_queries, n_db).  A sequence of seeds returns the mean over seeds.
-    """
-    from .distances import hamming_distance_matrix
-    from .hashing import ShiftInvariantHash
-    from .metrics import precision_recall_curve_retrieval
-
-    seeds = [random_state] if np.isscalar(random_state) or random_state is None else list(random_state)
-    aucs = []
-    for seed in seeds:
-        h = ShiftInvariantHash(n_bits, kernel=kernel, random_state=seed).fit(X_db)
-        D = hamming_distance_matrix(h.transform(X_query), h.transform(X_db))
-        aucs.append(precision_recall_curve_retrieval(D, relevant).auc)
-    return float(np.mean(aucs))
-
-
-def bandwidth_grid_search(X_db, X_query, relevant, sigmas, n_bits=512, random_state=(0, 1, 2)):
-    """Baseline: PR-AUC of single-Gaussian codes for each bandwidth in ``sigmas``.
-
-    Returns ``(best_sigma, {sigma: auc})`` (mean over the seeds in ``random_state``).  Choosing the
-    bandwidth on the evaluation queries makes this an optimistic baseline.
-    """
-    if len(sigmas) == 0:
-        raise ValueError("sigmas must hold at least one bandwidth")
-    scores = {float(s): code_pr_auc(float(s), X_db, X_query, relevant, n_bits, random_state) for s in sigmas}
-    return max(scores, key=scores.get), scores
-
-
-# Random-feature classification baselines (learned Schoenberg kernel vs RBFSampler + linear SVM / SGD vs
-# importance sampling) live in their own module; they are part of this module's public face too.
-from .random_features import RandomFeatureSampler, compare_random_feature_methods  # noqa: E402

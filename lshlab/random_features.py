@@ -7,19 +7,21 @@ the feature map
     z(x) = √(2/D) · (cos(ω_1ᵀx + b_1), …, cos(ω_Dᵀx + b_D)),    z(x)ᵀz(x') ≈ K(x, x'),
 
 and a linear SVM on z(x) approximates the kernel SVM of the seed's problem (a hinge loss with an ℓ2
-penalty on the D feature weights).  :class:`RandomFeatureSampler` draws ω in one of three ways:
+penalty on the D feature weights).  :class:`RandomFeatureSampler` takes the kernel as ``kernel=``, a
+Gaussian bandwidth σ or a :class:`lshlab.kernels.SchoenbergKernel` (the convention of
+:class:`lshlab.hashing.ShiftInvariantHash`), and draws ω in one of two ways:
 
-``method="gaussian"``
-    ω ~ N(0, σ⁻² I): the Gaussian kernel of bandwidth σ (what scikit-learn's ``RBFSampler`` does with
-    γ = 1/(2σ²)).
-``method="schoenberg"``
-    ω from a :class:`lshlab.kernels.SchoenbergKernel` — e.g. the kernel learned by
-    :class:`lshlab.kernel_learning.LangevinKernelLearner` (the seed's "proposed" method).
+``method="spectral"``
+    ω i.i.d. from the spectral measure of the kernel: N(0, σ⁻² I) for the Gaussian of bandwidth σ
+    (what scikit-learn's ``RBFSampler`` does with γ = 1/(2σ²)), Σ_k w_k N(0, 2ξ_k I) for a Schoenberg
+    mixture — e.g. the kernel learned by :class:`lshlab.kernel_learning.LangevinKernelLearner` (the
+    seed's "proposed" method).
 ``method="importance"``
     Sinha & Duchi, "Learning Kernels with Random Features" (NeurIPS 2016): draw M candidate frequencies
-    from the Gaussian base measure, give each the alignment score v_m = (1/n²)(Σ_i y_i z_m(x_i))²,
-    re-weight them by the solution q of  max_q vᵀq  s.t. q in the simplex and the χ²-divergence
-    D(q ‖ uniform) = M‖q‖² − 1 ≤ ρ, then draw D of the M candidates i.i.d. from q.
+    from the spectral measure of the kernel (the base measure), give each the alignment score
+    v_m = (1/n²)(Σ_i y_i z_m(x_i))², re-weight them by the solution q of  max_q vᵀq  s.t. q in the
+    simplex and the χ²-divergence D(q ‖ uniform) = M‖q‖² − 1 ≤ ρ, then draw D of the M candidates
+    i.i.d. from q.
 
 :func:`compare_random_feature_methods` fits each choice (plus scikit-learn's ``RBFSampler`` with a
 ``LinearSVC`` and with an ``SGDClassifier``) for several D and reports test error and fit time.
@@ -39,6 +41,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_matrix, check_positive_float, check_positive_int
+from .hashing.shift_invariant import resolve_kernel
 
 __all__ = [
     "RandomFeatureSampler",
@@ -47,7 +50,7 @@ __all__ = [
     "compare_random_feature_methods",
 ]
 
-_METHODS = ("gaussian", "schoenberg", "importance")
+_METHODS = ("spectral", "importance")
 
 
 def _check_pm1(y, n, name="y"):
@@ -109,26 +112,38 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_features : int
-        D, the number of features.
-    method : {"gaussian", "schoenberg", "importance"}
+    n_components : int, default 256
+        D, the number of features (the name of scikit-learn's ``RBFSampler``).
+    method : {"spectral", "importance"}, default "spectral"
         How the frequencies are drawn (module docstring).
-    bandwidth : float
-        σ of the Gaussian (base) kernel for "gaussian" and "importance".
-    kernel : SchoenbergKernel, optional
-        Required for "schoenberg".
+    kernel : float or SchoenbergKernel, default 1.0
+        A Gaussian bandwidth σ (K(Δ) = exp(−‖Δ‖²/(2σ²)), ω ~ N(0, σ⁻² I)) or a Schoenberg mixture
+        (e.g. a ``LangevinKernelLearner().kernel_``); for "importance" it is the base measure.
     n_candidates : int, optional
         M for "importance" (default 10·D).
-    rho : float
-        χ²-divergence budget for "importance" (ρ = 0 gives back the uniform, i.e. plain Gaussian, draw).
+    rho : float, default 1.0
+        χ²-divergence budget for "importance" (ρ = 0 gives back the plain draw from the kernel).
     random_state : int, RandomState or None
+
+    Attributes
+    ----------
+    kernel_ : SchoenbergKernel
+        ``kernel`` as a Schoenberg mixture (one atom ξ = 1/(2σ²) for a bandwidth σ).
+    omega_ : float32 (n_components, n_features_in_)
+    offset_ : float32 (n_components,)
+    scores_, candidate_weights_ : float64 (n_candidates,)
+        Alignment scores and weights of the candidates ("importance" only).
+
+    Notes
+    -----
+    Draw order in ``fit``: the frequencies (``kernel_.sample_frequencies``: for one atom z·√(2ξ) = z/σ
+    with z ~ N(0, I)), then the offsets b ~ U[0, 2π), then (for "importance") the candidates picked.
     """
 
-    def __init__(self, n_features=256, method="gaussian", bandwidth=1.0, kernel=None, n_candidates=None,
-                 rho=1.0, random_state=None):
-        self.n_features = n_features
+    def __init__(self, n_components=256, method="spectral", kernel=1.0, n_candidates=None, rho=1.0,
+                 random_state=None):
+        self.n_components = n_components
         self.method = method
-        self.bandwidth = bandwidth
         self.kernel = kernel
         self.n_candidates = n_candidates
         self.rho = rho
@@ -136,34 +151,28 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         X = check_matrix(X, "X")
-        D = check_positive_int(self.n_features, "n_features")
+        D = check_positive_int(self.n_components, "n_components")
         if self.method not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}")
+        self.kernel_ = resolve_kernel(self.kernel)
         rng = check_random_state(self.random_state)
         n, d = X.shape
         self.n_features_in_ = d
-        if self.method == "schoenberg":
-            if self.kernel is None or not hasattr(self.kernel, "sample_frequencies"):
-                raise ValueError("method='schoenberg' needs kernel=SchoenbergKernel(...) (e.g. a learner's kernel_)")
-            omega = np.asarray(self.kernel.sample_frequencies(D, d, rng), dtype=np.float64)
+        if self.method == "spectral":
+            omega = self.kernel_.sample_frequencies(D, d, rng)
             b = rng.uniform(0, 2 * np.pi, D)
         else:
-            sigma = check_positive_float(self.bandwidth, "bandwidth")
-            if self.method == "gaussian":
-                omega = rng.standard_normal((D, d)) / sigma
-                b = rng.uniform(0, 2 * np.pi, D)
-            else:
-                if y is None:
-                    raise ValueError("method='importance' needs labels y in {-1, +1} to score the candidates")
-                yy = _check_pm1(y, n)
-                M = check_positive_int(self.n_candidates or 10 * D, "n_candidates")
-                cand = rng.standard_normal((M, d)) / sigma
-                cb = rng.uniform(0, 2 * np.pi, M)
-                Z = np.cos(X.astype(np.float64) @ cand.T + cb)  # (n, M), unnormalised features
-                self.scores_ = ((yy @ Z) / n) ** 2
-                self.candidate_weights_ = importance_weights(self.scores_, self.rho)
-                pick = rng.choice(M, size=D, replace=True, p=self.candidate_weights_)
-                omega, b = cand[pick], cb[pick]
+            if y is None:
+                raise ValueError("method='importance' needs labels y in {-1, +1} to score the candidates")
+            yy = _check_pm1(y, n)
+            M = check_positive_int(self.n_candidates or 10 * D, "n_candidates")
+            cand = self.kernel_.sample_frequencies(M, d, rng)
+            cb = rng.uniform(0, 2 * np.pi, M)
+            Z = np.cos(X.astype(np.float64) @ cand.T + cb)  # (n, M), unnormalised features
+            self.scores_ = ((yy @ Z) / n) ** 2
+            self.candidate_weights_ = importance_weights(self.scores_, self.rho)
+            pick = rng.choice(M, size=D, replace=True, p=self.candidate_weights_)
+            omega, b = cand[pick], cb[pick]
         self.omega_ = omega.astype(np.float32)
         self.offset_ = b.astype(np.float32)
         return self
@@ -187,17 +196,18 @@ def _timed_fit_score(model, Xtr, ytr, Xte, yte):
     return 1.0 - float(model.score(Xte, yte)), fit_time
 
 
-def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_features=(64, 256, 1024),
+def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_components=(64, 256, 1024),
                                    bandwidth=1.0, learned_kernel=None, C=1.0, rho=1.0, random_state=0):
     """Test error and fit time of random-feature linear SVMs for each way of choosing features.
 
-    Methods: ``"RBFSampler + LinearSVC"`` and ``"RBFSampler + SGD"`` (scikit-learn, Gaussian kernel of
-    bandwidth σ, γ = 1/(2σ²)); ``"importance sampling"`` (Sinha & Duchi, base Gaussian σ, budget ρ);
+    Methods, for every number of features D in ``n_components``: ``"RBFSampler + LinearSVC"`` and
+    ``"RBFSampler + SGD"`` (scikit-learn, the Gaussian kernel of bandwidth σ = ``bandwidth``,
+    γ = 1/(2σ²)); ``"importance sampling"`` (Sinha & Duchi, base Gaussian σ, budget ρ);
     ``"learned Schoenberg"`` (features of ``learned_kernel``, if given).  Labels must be ±1.
 
     Returns
     -------
-    list of dict with keys ``method``, ``n_features``, ``test_error``, ``fit_time`` (seconds, feature
+    list of dict with keys ``method``, ``n_components``, ``test_error``, ``fit_time`` (seconds, feature
     sampling + classifier; the kernel learning itself is timed by the caller).
     """
     X_train = check_matrix(X_train, "X_train")
@@ -207,8 +217,8 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_features=
     sigma = check_positive_float(bandwidth, "bandwidth")
     gamma = 1.0 / (2 * sigma**2)
     rows = []
-    for D in n_features:
-        D = check_positive_int(D, "n_features")
+    for D in n_components:
+        D = check_positive_int(D, "n_components")
         models = {
             "RBFSampler + LinearSVC": make_pipeline(
                 RBFSampler(gamma=gamma, n_components=D, random_state=random_state), LinearSVC(C=C)),
@@ -216,14 +226,14 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_features=
                 RBFSampler(gamma=gamma, n_components=D, random_state=random_state),
                 SGDClassifier(loss="hinge", alpha=1.0 / (C * X_train.shape[0]), random_state=random_state)),
             "importance sampling": make_pipeline(
-                RandomFeatureSampler(D, "importance", bandwidth=sigma, rho=rho, random_state=random_state),
+                RandomFeatureSampler(D, "importance", kernel=sigma, rho=rho, random_state=random_state),
                 LinearSVC(C=C)),
         }
         if learned_kernel is not None:
             models["learned Schoenberg"] = make_pipeline(
-                RandomFeatureSampler(D, "schoenberg", kernel=learned_kernel, random_state=random_state),
+                RandomFeatureSampler(D, "spectral", kernel=learned_kernel, random_state=random_state),
                 LinearSVC(C=C))
         for name, model in models.items():
             err, secs = _timed_fit_score(model, X_train, ytr, X_test, yte)
-            rows.append({"method": name, "n_features": D, "test_error": err, "fit_time": secs})
+            rows.append({"method": name, "n_components": D, "test_error": err, "fit_time": secs})
     return rows

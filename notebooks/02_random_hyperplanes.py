@@ -42,6 +42,7 @@ from lshlab import plots
 from lshlab.config import param
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix
+from lshlab.evaluation import CodePair, encode_pair, score_codes
 from lshlab.hashing import RandomHyperplaneHash
 from lshlab.metrics import mean_average_precision, relevance_from_labels
 from lshlab.search import HashTables, brute_force_knn
@@ -269,21 +270,22 @@ assert rho[BITS[-1]] > rho[BITS[0]], "more bits should track Euclidean distance 
 #
 # With 16 bits there are only 17 possible distances, so thousands of database items tie. Most reference
 # code sorts stably, breaking ties by database index — the score then depends on the order in which the
-# database happens to be stored. `mean_average_precision(..., ties="average")` returns the exact expected
-# AP over random orders within ties instead. We shuffle the database and compare.
+# database happens to be stored. `score_codes(..., ties="average")` (from `lshlab.evaluation`, which
+# ranks the database by code distance and scores the ranking) returns the exact expected AP over random
+# orders within ties instead. We shuffle the database — its codes and its labels — and compare.
 
 # %%
-h16 = RandomHyperplaneHash(16, center=True, random_state=SEED).fit(X)
-D16 = hamming_distance_matrix(h16.transform(Q), h16.transform(X))
-rel = relevance_from_labels(yq, y)
+codes16 = encode_pair(RandomHyperplaneHash(16, center=True, random_state=SEED), X, Q)
 perm = np.random.default_rng(SEED).permutation(len(X))
-scores = {ties: (mean_average_precision(D16, rel, at_k=100, ties=ties),
-                 mean_average_precision(D16[:, perm], rel[:, perm], at_k=100, ties=ties)) for ties in ("index", "average")}
+shuffled = CodePair(query=codes16.query, db=codes16.db[perm])
+scores = {ties: (score_codes(codes16, labels=(yq, y), at_k=100, ties=ties).map,
+                 score_codes(shuffled, labels=(yq, y[perm]), at_k=100, ties=ties).map) for ties in ("index", "average")}
 for ties, (a, b) in scores.items():
     print(f"mAP@100, ties={ties!r:10}: original order {a:.4f}, shuffled database {b:.4f}")
 
 # %%
 assert abs(scores["average"][0] - scores["average"][1]) < 1e-9, "tie-averaged mAP must not depend on database order"
+rel = relevance_from_labels(yq, y)
 print("Euclidean mAP@100 for reference:", round(mean_average_precision(euclidean_distance_matrix(Q, X), rel, at_k=100), 4))
 
 # %% [markdown]

@@ -43,7 +43,8 @@ from IPython.display import display
 from lshlab import plots
 from lshlab.config import param
 from lshlab.data import load_dataset
-from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix
+from lshlab.distances import euclidean_distance_matrix
+from lshlab.evaluation import code_distances, encode_pair, evaluate_hasher, score_codes
 from lshlab.hashing import RandomHyperplaneHash, ShiftInvariantHash
 from lshlab.kernels import (
     SchoenbergKernel,
@@ -171,15 +172,11 @@ print(f"database {X_db.shape}, queries {X_q.shape}; median heuristic σ = {sigma
       f"K at the median distance with σ = 1: {np.exp(-np.median(E) ** 2 / 2):.1e}")
 
 # %%
-def encode(hasher):  # fit on the database, packed codes of queries and database
-    hasher.fit(X_db)
-    return hasher.transform(X_q, packed=True), hasher.transform(X_db, packed=True)
-
-
 bandwidths = {"σ = 1 (seeds, untrained)": 1.0, f"σ = {sigma_med:.1f} (median heuristic)": sigma_med}
-codes = {(name, nb): encode(ShiftInvariantHash(nb, kernel=s, random_state=SEED))
+# fit on the database, packed codes (8 bits per byte) of the database and the queries
+codes = {(name, nb): encode_pair(ShiftInvariantHash(nb, kernel=s, random_state=SEED), X_db, X_q, packed=True)
          for name, s in bandwidths.items() for nb in CODE_LENGTHS}
-hamming = {key: hamming_distance_matrix(cq, cd, packed=True) for key, (cq, cd) in codes.items()}
+hamming = {key: code_distances(pair) for key, pair in codes.items()}
 
 # %% [markdown]
 # Normalised Hamming distance against Euclidean distance for (query, database) pairs, with the
@@ -205,10 +202,12 @@ fig.tight_layout()
 
 # %%
 curves, m_ap = {}, {}
-for (name, nb), D in hamming.items():
-    m_ap[(name, nb)] = mean_average_precision(D, relevant, at_k=AT_K)
-    if "median" in name:
-        curves[f"{nb} bits"] = precision_recall_curve_retrieval(D, relevant, by="depth", label=f"{nb} bits")
+for (name, nb), pair in codes.items():
+    pr = "depth" if "median" in name else None
+    scores = score_codes(pair, relevant, at_k=AT_K, pr=pr, label=f"{nb} bits")
+    m_ap[(name, nb)] = scores.map
+    if pr:
+        curves[f"{nb} bits"] = scores.pr
 m_ap_eucl = mean_average_precision(E, relevant, at_k=AT_K)
 curves["Euclidean (exact)"] = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean")
 plots.pr_curves(curves, title=f"Raginsky codes, σ = {sigma_med:.1f}: precision–recall by code length")
@@ -230,8 +229,8 @@ assert abs(m_ap[(med_name, 4096)] - m_ap_eucl) < 0.08                       # an
 # %%
 K_SHOW = 12
 _, idx_e = brute_force_knn(X_db, X_q[:4], K_SHOW)
-cq, cd = codes[(med_name, 4096)]
-_, idx_h = HammingIndex(cd, packed=True).search(cq[:4], K_SHOW)
+c4096 = codes[(med_name, 4096)]
+_, idx_h = HammingIndex(c4096.db, packed=True).search(c4096.query[:4], K_SHOW)
 plots.retrieval_collage(X_q[:4], X_db, idx_e, y_q[:4], y_db, n_show=4, title="Euclidean distance (exact)")
 plots.retrieval_collage(X_q[:4], X_db, idx_h, y_q[:4], y_db, n_show=4,
                         title=f"Hamming distance, 4,096-bit Raginsky codes (σ = {sigma_med:.1f})");
@@ -245,10 +244,8 @@ plots.retrieval_collage(X_q[:4], X_db, idx_h, y_q[:4], y_db, n_show=4,
 # distribution, while all SimHash vectors now point almost the same way and the angle loses information.
 
 # %%
-def m_ap_of(hasher, Xd, Xq):
-    hasher.fit(Xd)
-    D = hamming_distance_matrix(hasher.transform(Xq, packed=True), hasher.transform(Xd, packed=True), packed=True)
-    return mean_average_precision(D, relevant, at_k=AT_K)
+def m_ap_of(hasher, Xd, Xq):  # fit on the database, mAP@k of the Hamming ranking
+    return evaluate_hasher(hasher, Xd, Xq, relevant, at_k=AT_K).map
 
 
 SHIFT = 10.0

@@ -47,16 +47,12 @@ from IPython.display import display
 
 from lshlab import plots
 from lshlab.data import load_dataset
-from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix
+from lshlab.distances import euclidean_distance_matrix
+from lshlab.evaluation import code_distances, encode_pair, hasher_grid_search, score_codes
 from lshlab.hashing import ShiftInvariantHash
-from lshlab.kernel_learning import (
-    LangevinKernelLearner,
-    bandwidth_grid_search,
-    code_pr_auc,
-    kmeans_pseudo_labels,
-)
+from lshlab.kernel_learning import LangevinKernelLearner, kmeans_pseudo_labels
 from lshlab.kernels import SchoenbergKernel, kernel_target_alignment
-from lshlab.metrics import precision_recall_curve_retrieval, relevance_from_labels
+from lshlab.metrics import relevance_from_labels
 from lshlab.widgets import scatter_pr_explorer, selection_slider, temperature_explorer, update_temperature
 
 plots.set_style()
@@ -241,25 +237,30 @@ plt.tight_layout()
 # %%
 relevant = relevance_from_labels(y_q, y_db)
 seeds = (0, 1, 2)
-best_sigma, grid_auc = bandwidth_grid_search(X_db, X_q, relevant, [3, 4, 5, 6, 7, 8, 10, 12, 16], N_BITS, seeds)
-aucs = {"untrained γ=1 (σ=1)": code_pr_auc(1.0, X_db, X_q, relevant, N_BITS, seeds),
-        f"best grid σ={best_sigma:g}": grid_auc[best_sigma],
-        "trained, target ±1": code_pr_auc(learner.kernel_, X_db, X_q, relevant, N_BITS, seeds),
-        "trained, target 0/1": code_pr_auc(learner01.kernel_, X_db, X_q, relevant, N_BITS, seeds)}
+
+
+def raginsky(kernel, seed):  # N_BITS Raginsky bits for a kernel (a bandwidth σ or a SchoenbergKernel)
+    return ShiftInvariantHash(N_BITS, kernel=kernel, random_state=seed)
+
+
+grid = hasher_grid_search(raginsky, [3, 4, 5, 6, 7, 8, 10, 12, 16], X_db, X_q, relevant, seeds=seeds)
+best_sigma = grid.best
+named = {"untrained γ=1 (σ=1)": 1.0, "trained, target ±1": learner.kernel_, "trained, target 0/1": learner01.kernel_}
+aucs = dict(zip(named, hasher_grid_search(raginsky, named.values(), X_db, X_q, relevant, seeds=seeds).scores))
+aucs[f"best grid σ={best_sigma:g}"] = grid.scores.max()
 for name, v in aucs.items():
     print(f"{name:28s} PR-AUC @ {N_BITS} bits = {v:.3f}")
-print("grid:", {s: round(v, 3) for s, v in grid_auc.items()})
+print("grid:", {s: round(v, 3) for s, v in zip(grid.grid, grid.scores)})
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 plots.kernel_profiles({"untrained σ=1": SchoenbergKernel.from_bandwidth(1.0),
                        f"best grid σ={best_sigma:g}": SchoenbergKernel.from_bandwidth(best_sigma),
                        "trained ±1": learner.kernel_, "trained 0/1": learner01.kernel_}, r_max=14, ax=axes[0])
-codes = {name: ShiftInvariantHash(N_BITS, kernel=k, random_state=SEED).fit(X_db)
+codes = {name: encode_pair(raginsky(k, SEED), X_db, X_q)
          for name, k in [("untrained σ=1", 1.0), (f"best σ={best_sigma:g}", best_sigma),
                          ("trained ±1", learner.kernel_), ("trained 0/1", learner01.kernel_)]}
-curves = {name: precision_recall_curve_retrieval(hamming_distance_matrix(h.transform(X_q), h.transform(X_db)), relevant)
-          for name, h in codes.items()}
+curves = {name: score_codes(c, relevant, pr="auto").pr for name, c in codes.items()}
 plots.pr_curves(curves, ax=axes[1], title=f"Precision–recall, {N_BITS} bits")
 plt.tight_layout()
 
@@ -293,8 +294,7 @@ E = euclidean_distance_matrix(X_q[:100], X_db)
 fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
 for row, (name, kern) in enumerate([("untrained σ=1", 1.0), ("trained 0/1", learner01.kernel_)]):
     for col, nb in enumerate([128, 512, 4096]):
-        h = ShiftInvariantHash(nb, kernel=kern, random_state=SEED).fit(X_db)
-        Hd = hamming_distance_matrix(h.transform(X_q[:100]), h.transform(X_db))
+        Hd = code_distances(encode_pair(ShiftInvariantHash(nb, kernel=kern, random_state=SEED), X_db, X_q[:100]))
         plots.hamming_vs_euclidean_scatter(Hd, E, ax=axes[row, col], n_bits=nb, max_points=20_000,
                                            title=f"{name}, {nb} bits")
 plt.tight_layout()

@@ -43,6 +43,7 @@ from lshlab import plots
 from lshlab.config import param
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix, lee_distance_matrix
+from lshlab.evaluation import code_distances, encode_pair, score_codes
 from lshlab.hashing import LeeHash, ShiftInvariantHash
 from lshlab.hashing.lee import lee_quantize
 from lshlab.kernels import median_heuristic_bandwidth
@@ -63,7 +64,7 @@ N_DATABASE = param("N_DATABASE", full=9000, small=1500)
 N_QUERY = param("N_QUERY", full=300, small=100)
 AT_K = param("AT_K", full=1000, small=200)          # mAP@k cut-off
 N_SYMBOLS = param("N_SYMBOLS", full=256, small=256)  # symbols per code in sections 3–4
-N_FEATURES = param("N_FEATURES", full=1024, small=512)  # random Fourier features N₀
+N_COMPONENTS = param("N_COMPONENTS", full=1024, small=512)  # random Fourier features N₀
 N_RHO_QUERIES = param("N_RHO_QUERIES", full=50, small=20)
 
 # %% [markdown]
@@ -118,14 +119,15 @@ def mean_spearman(D, E):  # mean over queries of the rank correlation between tw
     return float(np.mean([spearmanr(d, e)[0] for d, e in zip(D, E)]))
 
 
-lee_q = LeeHash(N_SYMBOLS, q=20, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
+lee_q = LeeHash(N_SYMBOLS, q=20, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
 s_auto = lee_q.scale_
-scales = {"raw seed form √(2/N₀)": np.sqrt(2 / N_FEATURES), "s_auto / 4": s_auto / 4,
+scales = {"raw seed form √(2/N₀)": np.sqrt(2 / N_COMPONENTS), "s_auto / 4": s_auto / 4,
           "s_auto": s_auto, "4 · s_auto": 4 * s_auto}
 rho_scale = {}
 for name, s in scales.items():
-    h = LeeHash(N_SYMBOLS, q=20, n_features=N_FEATURES, kernel=sigma, scale=s, random_state=SEED).fit(X_db)
-    rho_scale[name] = mean_spearman(lee_distance_matrix(h.transform(X_q[:N_RHO_QUERIES]), h.transform(X_db), q=20), E_rho)
+    codes = encode_pair(LeeHash(N_SYMBOLS, q=20, n_components=N_COMPONENTS, kernel=sigma, scale=s, random_state=SEED),
+                        X_db, X_q[:N_RHO_QUERIES])
+    rho_scale[name] = mean_spearman(code_distances(codes), E_rho)
     print(f"{name:24s} s = {s:7.4f}   Spearman ρ(Lee, Euclidean) = {rho_scale[name]:.3f}")
 
 # %%
@@ -142,7 +144,7 @@ assert rho_scale["s_auto"] > rho_scale["s_auto / 4"]      # too small a period w
 # u = ⟨w, φ⟩/s + t do not depend on q, so we project once and only re-quantise for each q.
 
 # %%
-one = prepare_lee(X_db, X_q[0], n_hashes=N_SYMBOLS, n_features=N_FEATURES, kernel=sigma, random_state=SEED)
+one = prepare_lee(X_db, X_q[0], n_hashes=N_SYMBOLS, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED)
 fig, axes = plt.subplots(2, 3, figsize=(16, 8.4))
 for j, q in enumerate((2, 20, 50)):
     res_q = update_lee(one, q)
@@ -171,7 +173,7 @@ assert rho_q[3] <= rho_q[20]
 # Move q yourself (one query, the whole database; each move re-quantises and recomputes 10⁴ Lee distances):
 
 # %%
-explorer = lee_explorer(X_db, X_q[0], q=20, q_range=(2, 64), n_hashes=N_SYMBOLS, n_features=N_FEATURES,
+explorer = lee_explorer(X_db, X_q[0], q=20, q_range=(2, 64), n_hashes=N_SYMBOLS, n_components=N_COMPONENTS,
                         kernel=sigma, random_state=SEED)
 display(explorer)
 
@@ -183,8 +185,8 @@ display(explorer)
 
 # %%
 K_SHOW, N_ROWS = 12, 3
-z2 = LeeHash(4096, q=2, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
-z10 = LeeHash(1024, q=10, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
+z2 = LeeHash(4096, q=2, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
+z10 = LeeHash(1024, q=10, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED).fit(X_db)
 codes_z2 = (z2.transform(X_q), z2.transform(X_db))
 codes_z10 = (z10.transform(X_q), z10.transform(X_db))
 _, idx_e = brute_force_knn(X_db, X_q[:N_ROWS], K_SHOW)
@@ -202,16 +204,16 @@ for idx, title in ((idx_e, "Euclidean distance (exact)"), (idx_2, "4,096-symbol 
 
 # %%
 BUDGET = 1024
-rag = ShiftInvariantHash(BUDGET, kernel=sigma, random_state=SEED).fit(X_db)
-D_bin = hamming_distance_matrix(rag.transform(X_q), rag.transform(X_db))
-pr = {f"binary Raginsky, {BUDGET} bits": precision_recall_curve_retrieval(D_bin, relevant, by="depth", label="binary")}
-m_ap = {"binary": mean_average_precision(D_bin, relevant, at_k=AT_K)}
+rag = score_codes(encode_pair(ShiftInvariantHash(BUDGET, kernel=sigma, random_state=SEED), X_db, X_q), relevant,
+                  at_k=AT_K, pr="depth", label="binary")
+pr = {f"binary Raginsky, {BUDGET} bits": rag.pr}
+m_ap = {"binary": rag.map}
 for q in (4, 16, 256):
     n = int(BUDGET // np.log2(q))
-    h = LeeHash(n, q=q, n_features=N_FEATURES, kernel=sigma, random_state=SEED).fit(X_db)
-    D = lee_distance_matrix(h.transform(X_q), h.transform(X_db), q=q)
-    m_ap[f"q={q}"] = mean_average_precision(D, relevant, at_k=AT_K)
-    pr[f"Lee q = {q}, {n} symbols"] = precision_recall_curve_retrieval(D, relevant, by="depth", label=f"q={q}")
+    lee = encode_pair(LeeHash(n, q=q, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED), X_db, X_q)
+    scores = score_codes(lee, relevant, at_k=AT_K, pr="depth", label=f"q={q}")  # Lee distance, as lee.q = q
+    m_ap[f"q={q}"] = scores.map
+    pr[f"Lee q = {q}, {n} symbols"] = scores.pr
 E = euclidean_distance_matrix(X_q, X_db)
 pr["Euclidean (exact)"] = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean")
 plots.pr_curves(pr, title=f"Equal storage ({BUDGET} bits per code): binary vs Lee codes")

@@ -43,10 +43,11 @@ from IPython.display import Markdown, display
 from lshlab import plots
 from lshlab.config import param
 from lshlab.data import load_dataset
-from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix
+from lshlab.distances import euclidean_distance_matrix
+from lshlab.evaluation import score_codes
 from lshlab.hashing import ITQHash, RandomHyperplaneHash, RBMHash, SpectralHash
 from lshlab.hashing.spectral import box_eigenfunction, fiedler_vector, graph_laplacian
-from lshlab.metrics import mean_average_precision, relevance_from_labels
+from lshlab.metrics import relevance_from_labels
 from lshlab.widgets.spectral import (
     PUBLISHED_CNNH_MNIST, fit_code_comparison, map_table_markdown, spectral_explorer,
 )
@@ -315,9 +316,7 @@ assert np.all(np.abs(ours["ITQ"] - np.array(PUBLISHED_CNNH_MNIST["ITQ"])) < 0.12
 #   RBM's training budget all differ across code bases; the published RBM baseline is not in that table.
 
 # %%
-C_db, C_q = cmp.codes[("ITQ", 32)]
-D32 = hamming_distance_matrix(C_q, C_db)
-map_index = mean_average_precision(D32, relevant, ties="index")
+map_index = score_codes(cmp.codes[("ITQ", 32)], relevant, ties="index").map
 print(f"ITQ 32 bits: mAP ties='average' {cmp.map[('ITQ', 32)]:.4f}  vs  ties='index' {map_index:.4f}")
 assert abs(map_index - cmp.map[("ITQ", 32)]) < 0.02
 
@@ -331,7 +330,7 @@ assert abs(map_index - cmp.map[("ITQ", 32)]) < 0.02
 # 3. **The SH budget.** Print `SpectralHash(48).fit(mnist.X_train).modes_`. How many principal directions
 #    get a bit at all, and how many bits does the first direction get?
 # 4. **Uncentred LSH.** Rebuild the MNIST comparison with `RandomHyperplaneHash(n_bits)` without
-#    centring (write a two-line loop with `hamming_distance_matrix` and `mean_average_precision`). How far
+#    centring (write a two-line loop with `evaluate_hasher` from `lshlab.evaluation`). How far
 #    does mAP fall, and why are the bits so unbalanced?
 # 5. **A better RBM.** Increase `RBM_HIDDEN` and `RBM_EPOCHS` (environment variables `LSHLAB_RBM_HIDDEN`,
 #    `LSHLAB_RBM_EPOCHS`). How much of the gap to ITQ closes? What does the missing fine-tuning stage do?

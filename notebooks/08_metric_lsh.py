@@ -45,6 +45,7 @@ from lshlab import plots
 from lshlab.config import param
 from lshlab.data import load_dataset
 from lshlab.distances import hamming_distance_matrix
+from lshlab.evaluation import code_distances, encode_pair, score_codes
 from lshlab.hashing import MetricHash
 from lshlab.hashing.metric import metric_collision_probability
 from lshlab.metric_learning import (
@@ -279,10 +280,10 @@ for label, A in [("Euclidean", np.eye(PCA_DIM)), ("ITML", itml.A_)]:
     D = mahalanobis_distance_matrix(X_q, X_db, A)
     results[f"{label} exact"] = (knn_accuracy(D, y_db, y_q, K), mean_average_precision(D, relevant))
     curves[f"{label} exact"] = precision_recall_curve_retrieval(D, relevant, by="depth")
-    hasher = MetricHash(N_BITS, metric_matrix=A, random_state=SEED).fit(X_db)
-    H = hamming_distance_matrix(hasher.transform(X_q), hasher.transform(X_db))
-    results[f"{label} LSH {N_BITS} bits"] = (knn_accuracy(H, y_db, y_q, K), mean_average_precision(H, relevant))
-    curves[f"{label} LSH {N_BITS} bits"] = precision_recall_curve_retrieval(H, relevant, by="radius")
+    codes = encode_pair(MetricHash(N_BITS, metric_matrix=A, random_state=SEED), X_db, X_q)
+    hashed = score_codes(codes, relevant, pr="radius")
+    results[f"{label} LSH {N_BITS} bits"] = (knn_accuracy(code_distances(codes), y_db, y_q, K), hashed.map)
+    curves[f"{label} LSH {N_BITS} bits"] = hashed.pr
 print(f"{'method':24s} {K}-NN accuracy    mAP")
 for label, (acc, mean_ap) in results.items():
     print(f"{label:24s} {acc:10.3f}   {mean_ap:8.3f}")

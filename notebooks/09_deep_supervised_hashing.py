@@ -59,11 +59,10 @@ import numpy as np
 from IPython.display import display
 
 from lshlab.data import load_dataset
-from lshlab.distances import hamming_distance_matrix
+from lshlab.evaluation import encode_pair, score_codes, score_search_results
 from lshlab.features import hog_features
 from lshlab.hashing import RandomHyperplaneHash
 from lshlab.hashing.dsh_cache import fit_or_load_many, train_validation_split
-from lshlab.hashing.dsh_evaluation import hamming_map_at_k, hash_tables_map_at_k
 from lshlab.hashing.dsh_network import dsh_loss
 from lshlab.hashing.random_projection import amplified_collision_probability, simhash_collision_probability
 from lshlab.metrics import precision_recall_curve_retrieval, relevance_from_labels
@@ -117,7 +116,9 @@ for L in TABLES:
     for K in BITS:
         t = HashTables(lambda s, K=K: RandomHyperplaneHash(n_bits=K, center=True, random_state=s),
                        n_tables=L, random_state=SEED).fit(H_db)
-        lsh_map[L, K], counts[f"L={L}, K={K}"] = hash_tables_map_at_k(t, H_q_lsh, y_q_lsh, y_db, k=10)
+        dist, idx = t.search(H_q_lsh, 10)  # candidates re-ranked by HOG distance, the top 10
+        lsh_map[L, K] = score_search_results(dist, idx, labels=(y_q_lsh, y_db)).map
+        counts[f"L={L}, K={K}"] = t.last_n_candidates_.copy()
         tables[L, K] = t
 candidate_counts(counts);
 
@@ -207,10 +208,9 @@ print(f"fraction of outputs within 0.2 of ±1: {np.mean(np.abs(np.abs(B) - 1) < 
 
 # %%
 ours = {f"LSH {L} tables": {K: lsh_map[L, K] for K in BITS} for L in TABLES}
-codes = {key: (m.transform(X_q), m.transform(X_db)) for key, m in models.items()}
+codes = {key: encode_pair(m, X_db, X_q, fit_on=None) for key, m in models.items()}
 for alpha in ALPHAS:
-    ours[f"DSH α={alpha:g}"] = {K: hamming_map_at_k(*codes[alpha, K][:1], y_q, codes[alpha, K][1], y_db)
-                                for K in BITS}
+    ours[f"DSH α={alpha:g}"] = {K: score_codes(codes[alpha, K], labels=(y_q, y_db), at_k=10).map for K in BITS}
 seed_table = {
     "LSH 8 tables": {8: 0.6223, 12: 0.6401, 16: 0.6494}, "LSH 16 tables": {8: 0.6775, 12: 0.6923, 16: 0.6940},
     "DSH α=0.005": {8: 0.7305, 12: 0.7650, 16: 0.7744}, "DSH α=0.01": {8: 0.7184, 12: 0.7576, 16: 0.7801},
@@ -232,12 +232,11 @@ assert all(0 <= v <= 1 for row in ours.values() for v in row.values())
 # %%
 nq = min(N_PR_QUERIES, len(X_q))
 rel = relevance_from_labels(y_q[:nq], y_db)
-cq, cdb = codes[ALPHAS[0], 16]
-D_full = hamming_distance_matrix(cq[:nq], cdb)
-curves = {"DSH 16 bits": precision_recall_curve_retrieval(D_full, rel)}
+dsh16 = codes[ALPHAS[0], 16]
+curves = {"DSH 16 bits": score_codes(dsh16.query_subset(slice(0, nq)), rel, pr="radius").pr}
 for L in TABLES:
     d, i = tables[L, 16].search(H_q[:nq], 200)
-    D_lsh = np.full((nq, len(cdb)), 1e30, np.float32)
+    D_lsh = np.full((nq, dsh16.n_db), 1e30, np.float32)
     ok = i >= 0
     D_lsh[np.nonzero(ok)[0], i[ok]] = d[ok]
     curves[f"LSH {L} tables, 16 bits (top 200)"] = precision_recall_curve_retrieval(
@@ -251,7 +250,7 @@ pr_curves(curves, title="Precision–recall: DSH codes vs LSH candidates");
 _, idx_lsh = tables[16, 16].search(H_q[:5], 8)
 idx_lsh = np.where(idx_lsh >= 0, idx_lsh, 0)
 retrieval_collage(X_q[:5], X_db, idx_lsh, y_q[:5], y_db, title="LSH, 16 tables × 16 bits on HOG");
-retrieval_collage(X_q[:5], X_db, HammingIndex(cdb).search(cq[:5], 8)[1], y_q[:5], y_db,
+retrieval_collage(X_q[:5], X_db, HammingIndex(dsh16.db).search(dsh16.query[:5], 8)[1], y_q[:5], y_db,
                   title=f"DSH, 16 bits, α={ALPHAS[0]:g}");
 
 # %% [markdown]
@@ -263,7 +262,7 @@ retrieval_collage(X_q[:5], X_db, HammingIndex(cdb).search(cq[:5], 8)[1], y_q[:5]
 
 # %%
 explorer = dsh_explorer({K: models[ALPHAS[0], K] for K in BITS}, X_q[:200], y_q[:200], X_db, y_db,
-                        codes={K: (codes[ALPHAS[0], K][0][:200], codes[ALPHAS[0], K][1]) for K in BITS})
+                        codes={K: codes[ALPHAS[0], K].query_subset(slice(0, 200)) for K in BITS})
 display(explorer)
 
 # %% [markdown]
@@ -275,7 +274,7 @@ display(explorer)
 # 2. Change the margin m from 2k to k/2 and 4k. Which pairs stop contributing to the gradient?
 # 3. For LSH, plot mAP@10 against the mean number of candidates for L ∈ {1, 2, 4, 8, 16, 32}: where is
 #    the best trade-off between cost and accuracy?
-# 4. Replace the Hamming ranking of DSH by `ties="index"` in `hamming_map_at_k`: how much does an
+# 4. Score the Hamming ranking of DSH with `ties="index"` in `score_codes`: how much does an
 #    (arbitrary) database order change mAP@10 at 8 bits?
 #
 # Further reading: H. Liu, R. Wang, S. Shan, X. Chen, *Deep Supervised Hashing for Fast Image Retrieval*,

@@ -38,7 +38,8 @@ import numpy as np
 from lshlab import plots
 from lshlab.config import param
 from lshlab.data import load_dataset
-from lshlab.distances import euclidean_distance_matrix, hamming_distance_matrix
+from lshlab.distances import euclidean_distance_matrix
+from lshlab.evaluation import code_distances, encode_pair
 from lshlab.features import ConvAutoencoder
 from lshlab.hashing import ShiftInvariantHash
 from lshlab.kernel_learning import LangevinKernelLearner, kmeans_pseudo_labels
@@ -125,10 +126,8 @@ print(f"median σ = {sigma:.2f};  alignment {learner.alignment_[0]:.3f} → {lea
 
 # %%
 kernels = {"seed kernel (σ = 1)": 1.0, f"median bandwidth (σ = {sigma:.1f})": sigma, "trained Schoenberg": learner.kernel_}
-codes = {}
-for name, kernel in kernels.items():
-    h = ShiftInvariantHash(n_bits=max(BITS), kernel=kernel, random_state=SEED).fit(Z_db)
-    codes[name] = (h.transform(Z_q), h.transform(Z_db))
+codes = {name: encode_pair(ShiftInvariantHash(n_bits=max(BITS), kernel=kernel, random_state=SEED), Z_db, Z_q)
+         for name, kernel in kernels.items()}
 
 # %% [markdown]
 # ## 3. Dice and Jaccard against the number of bits
@@ -138,7 +137,7 @@ for name, kernel in kernels.items():
 # n-bit code: one encoding gives every code length.
 
 # %%
-scores = {name: overlap_scores_by_code_length(D_ref, cq, cd, BITS, k=K_RETRIEVED) for name, (cq, cd) in codes.items()}
+scores = {name: overlap_scores_by_code_length(D_ref, c.query, c.db, BITS, k=K_RETRIEVED) for name, c in codes.items()}
 for name, by_bits in scores.items():
     plots.overlap_violins(by_bits, title=f"— {name}, MNIST latents, top-{K_RETRIEVED}")
 
@@ -184,8 +183,8 @@ for b in BITS:
 # %%
 ks = [5, 10, 20, 50, 100, 200]
 curves = {}
-for name, (cq, cd) in codes.items():
-    D_code = hamming_distance_matrix(cq[:, :1024], cd[:, :1024])
+for name, c in codes.items():
+    D_code = code_distances(c.prefix(1024))  # the first 1,024 bits are a 1,024-bit code
     curves[name] = [retrieval_overlap_scores(D_ref, D_code, k).dice for k in ks]
 plots.overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
                            title="Dice vs number retrieved — MNIST latents");
@@ -196,8 +195,8 @@ plots.overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
 # Move the number of bits and k: the histograms show every query's score for the trained kernel.
 
 # %%
-cq, cd = codes["trained Schoenberg"]
-overlap_explorer(D_ref, cq, cd, BITS, k_options=(10, 50, 100))
+trained_codes = codes["trained Schoenberg"]
+overlap_explorer(D_ref, trained_codes.query, trained_codes.db, BITS, k_options=(10, 50, 100))
 
 # %% [markdown]
 # ## Exercises

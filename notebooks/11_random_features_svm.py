@@ -76,7 +76,7 @@ K_demo = rbf_kernel(X_demo, gamma=1 / (2 * sigma_demo**2))
 D_grid = [16, 64, 256, 1024, 4096]
 gram_err = []
 for D in D_grid:
-    Z = RandomFeatureSampler(D, "gaussian", bandwidth=sigma_demo, random_state=SEED).fit(X_demo).transform(X_demo)
+    Z = RandomFeatureSampler(D, kernel=sigma_demo, random_state=SEED).fit(X_demo).transform(X_demo)
     gram_err.append(np.abs(Z @ Z.T - K_demo).mean())
 plots.gram_error_curve(D_grid, gram_err, label="mean |ZZᵀ − K|");
 
@@ -150,7 +150,7 @@ for name, learner in learned.items():
 # %%
 results, exact_error = {}, {}
 for name, (Xtr, ytr, Xte, yte) in tasks.items():
-    results[name] = compare_random_feature_methods(Xtr, ytr, Xte, yte, n_features=FEATURES, bandwidth=sigmas[name],
+    results[name] = compare_random_feature_methods(Xtr, ytr, Xte, yte, n_components=FEATURES, bandwidth=sigmas[name],
                                                    learned_kernel=learned[name].kernel_, random_state=SEED)
     svc = SVC(kernel="rbf", gamma=1 / (2 * sigmas[name] ** 2)).fit(Xtr, ytr)
     exact_error[name] = 1 - svc.score(Xte, yte)
@@ -169,7 +169,7 @@ D_max = max(FEATURES)
 print(f"{'task':26s} {'method':24s} {'error':>7s} {'fit s':>7s}")
 for name, rows in results.items():
     for r in rows:
-        if r["n_features"] == D_max:
+        if r["n_components"] == D_max:
             print(f"{name:26s} {r['method']:24s} {r['test_error']:7.3f} {r['fit_time']:7.2f}")
     print(f"{name:26s} {'exact SVC':24s} {exact_error[name]:7.3f}")
 
@@ -182,7 +182,7 @@ for name, rows in results.items():
 
 # %%
 for name, rows in results.items():
-    err = {(r["method"], r["n_features"]): r["test_error"] for r in rows}
+    err = {(r["method"], r["n_components"]): r["test_error"] for r in rows}
     for m in ("RBFSampler + LinearSVC", "importance sampling", "learned Schoenberg"):
         assert err[(m, D_max)] <= err[(m, min(FEATURES))] + 0.02, (name, m)
         assert err[(m, D_max)] <= exact_error[name] + 0.08, (name, m)

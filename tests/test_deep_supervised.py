@@ -10,9 +10,9 @@ import torch
 from model_files import drop_field, rewrite, set_field
 
 from lshlab.hashing import DeepSupervisedHash
-from lshlab.hashing.dsh_evaluation import _compact_top, hamming_map_at_k
+from lshlab.evaluation import evaluate_hasher
 from lshlab.hashing.dsh_network import DSHNet, dsh_loss
-from lshlab.metrics import average_precision
+from lshlab.metrics import mean_average_precision
 
 
 def _hand_loss(B, labels, m, alpha):
@@ -94,7 +94,7 @@ def test_codes_are_signs_of_outputs(fitted):
 def test_learns_separable_classes(fitted):
     model, X, y = fitted
     Xq, yq = _toy(n_per_class=10, seed=1)
-    assert hamming_map_at_k(model.transform(Xq), yq, model.transform(X), y, k=10) > 0.95
+    assert evaluate_hasher(model, X, Xq, labels=(yq, y), fit_on=None, at_k=10).map > 0.95
     hist = model.loss_history_
     assert len(hist) == 4 and hist[-1]["loss"] < hist[0]["loss"]
 
@@ -136,18 +136,13 @@ def test_validation_map_recorded():
     m = DeepSupervisedHash(n_bits=4, max_iter=2, batch_size=15, random_state=0, n_jobs=1, progress=False)
     m.fit(X, y, validation=(X[:20], y[:20]))
     assert all(0.0 <= h["val_map"] <= 1.0 for h in m.loss_history_)
-
-
-def test_compact_top_keeps_ap_exact():
-    rng = np.random.default_rng(0)
-    D = rng.integers(0, 6, size=(30, 200))
-    rel = rng.random((30, 200)) < 0.3
-    Dc, Rc = _compact_top(D, rel, 10)
-    assert Dc.shape[1] < 200
-    for ties in ("average", "index"):
-        np.testing.assert_allclose(
-            average_precision(Dc, Rc, at_k=10, ties=ties), average_precision(D, rel, at_k=10, ties=ties)
-        )
+    # the last entry is the leave-one-out mAP@10 of the final model: each image queries the other 19
+    codes = m.transform(X[:20])
+    D = (codes[:, None, :] != codes[None, :, :]).sum(axis=2)
+    np.fill_diagonal(D, codes.shape[1] + 1)
+    rel = y[:20, None] == y[None, :20]
+    np.fill_diagonal(rel, False)
+    assert m.loss_history_[-1]["val_map"] == pytest.approx(mean_average_precision(D, rel, at_k=10), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +212,7 @@ def test_explorer_update_and_draw(fitted):
     model, X, y = fitted
     codes = encode_models({8: model}, X[:5], X)
     r = update_dsh(codes, y[:5], y, 8, query=2, k=5)
-    d = np.count_nonzero(codes[8][1] != codes[8][0][2], axis=1)
+    d = np.count_nonzero(codes[8].db != codes[8].query[2], axis=1)
     assert np.array_equal(r["dist"], np.sort(d)[:5])
     assert r["precision"] == pytest.approx(np.mean(y[r["idx"]] == y[2]))
     assert len(r["d_same"]) + len(r["d_other"]) == len(X)

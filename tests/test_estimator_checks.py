@@ -29,7 +29,7 @@ _PARAMS = {
     "RandomHyperplaneHash": dict(n_bits=8, random_state=0),
     "PStableHash": dict(n_hashes=4, width=2.0, random_state=0),
     "ShiftInvariantHash": dict(n_bits=8, random_state=0),
-    "LeeHash": dict(n_hashes=4, q=4, n_features=16, scale=1.0, random_state=0),  # "auto" needs >= 2 rows
+    "LeeHash": dict(n_hashes=4, q=4, n_components=16, scale=1.0, random_state=0),  # "auto" needs >= 2 rows
     "PCAHash": dict(n_bits=1, random_state=0),
     "ITQHash": dict(n_bits=1, n_iter=5, random_state=0),
     "SpectralHash": dict(n_bits=8, random_state=0),

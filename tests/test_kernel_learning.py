@@ -272,25 +272,6 @@ def test_sklearn_params_roundtrip():
     assert lrn.get_params()["bounds"] == (0.1, 2.0)
 
 
-def test_code_pr_auc_and_grid_baseline(blobs):
-    from lshlab.distances import hamming_distance_matrix
-    from lshlab.hashing import ShiftInvariantHash
-    from lshlab.kernel_learning import bandwidth_grid_search, code_pr_auc
-    from lshlab.metrics import precision_recall_curve_retrieval
-
-    X, truth = blobs
-    Xd, Xq = X[::2], X[1::2]
-    rel = truth[1::2, None] == truth[None, ::2]
-    h = ShiftInvariantHash(64, kernel=1.0, random_state=3).fit(Xd)
-    direct = precision_recall_curve_retrieval(hamming_distance_matrix(h.transform(Xq), h.transform(Xd)), rel).auc
-    assert code_pr_auc(1.0, Xd, Xq, rel, 64, 3) == pytest.approx(direct)
-    best, scores = bandwidth_grid_search(Xd, Xq, rel, [0.05, 1.0, 50.0], n_bits=64, random_state=(0, 1))
-    assert scores[best] == max(scores.values()) and set(scores) == {0.05, 1.0, 50.0}
-    assert scores[1.0] > scores[50.0]  # a bandwidth far above every distance makes all codes equal
-    with pytest.raises(ValueError, match="sigmas"):
-        bandwidth_grid_search(Xd, Xq, rel, [])
-
-
 def test_reflect_rejects_reversed_walls():
     with pytest.raises(ValueError, match=r"low < high"):
         reflect([0.5], 1.0, 0.0)

@@ -16,7 +16,7 @@ def X():
 
 
 def test_codes_match_direct_formula(X):
-    h = LeeHash(n_hashes=40, q=7, n_features=64, kernel=2.0, scale=0.8, random_state=0).fit(X)
+    h = LeeHash(n_hashes=40, q=7, n_components=64, kernel=2.0, scale=0.8, random_state=0).fit(X)
     Xd = X.astype(np.float64)
     phi = np.sqrt(2 / 64) * np.cos(Xd @ h.feature_components_ + h.feature_offsets_)
     u = 7 * (phi @ h.projection_ / 0.8 + h.dither_)
@@ -39,7 +39,7 @@ def test_lee_quantize_matches_ceil_mod(q):
 
 @pytest.mark.parametrize("q", [2, 3, 10, 256, 300])
 def test_codes_in_range_and_dtype(X, q):
-    codes = LeeHash(n_hashes=30, q=q, n_features=32, random_state=1).fit(X).transform(X)
+    codes = LeeHash(n_hashes=30, q=q, n_components=32, random_state=1).fit(X).transform(X)
     assert codes.min() >= 0 and codes.max() <= q - 1
     assert codes.dtype == (np.uint8 if q <= 256 else np.uint16)
     if q <= 10:
@@ -47,24 +47,24 @@ def test_codes_in_range_and_dtype(X, q):
 
 
 def test_deterministic_and_batch_independent(X):
-    h = LeeHash(n_hashes=24, q=5, n_features=48, random_state=3).fit(X)
+    h = LeeHash(n_hashes=24, q=5, n_components=48, random_state=3).fit(X)
     h._chunk_rows = 64
     codes = h.transform(X)
-    np.testing.assert_array_equal(LeeHash(n_hashes=24, q=5, n_features=48, random_state=3).fit(X).transform(X), codes)
+    np.testing.assert_array_equal(LeeHash(n_hashes=24, q=5, n_components=48, random_state=3).fit(X).transform(X), codes)
     np.testing.assert_array_equal(h.transform(X[100:103]), codes[100:103])
     np.testing.assert_array_equal(h.transform(X[7:8]), codes[7:8])
 
 
 def test_projection_is_shared_across_q(X):
     """Estimators differing only in q share ω, b, w, t (and s when numeric); codes = quantize(project)."""
-    a = LeeHash(n_hashes=16, q=2, n_features=32, scale=1.5, random_state=4).fit(X)
-    b = LeeHash(n_hashes=16, q=20, n_features=32, scale=1.5, random_state=4).fit(X)
+    a = LeeHash(n_hashes=16, q=2, n_components=32, scale=1.5, random_state=4).fit(X)
+    b = LeeHash(n_hashes=16, q=20, n_components=32, scale=1.5, random_state=4).fit(X)
     np.testing.assert_array_equal(a.project(X), b.project(X))
     np.testing.assert_array_equal(lee_quantize(a.project(X), 20), b.transform(X))
 
 
 def test_q2_lee_is_hamming(X):
-    codes = LeeHash(n_hashes=50, q=2, n_features=32, random_state=5).fit(X).transform(X[:50])
+    codes = LeeHash(n_hashes=50, q=2, n_components=32, random_state=5).fit(X).transform(X[:50])
     np.testing.assert_array_equal(lee_distance_matrix(codes, q=2), hamming_distance_matrix(codes))
 
 
@@ -75,7 +75,7 @@ def test_auto_scale_makes_codes_informative_raw_form_does_not(X):
     eu = np.linalg.norm(Q[:, None] - D[None], axis=2)
 
     def rho(scale):
-        h = LeeHash(n_hashes=128, q=16, n_features=256, kernel=sigma, scale=scale, random_state=6).fit(X)
+        h = LeeHash(n_hashes=128, q=16, n_components=256, kernel=sigma, scale=scale, random_state=6).fit(X)
         L = lee_distance_matrix(h.transform(Q), h.transform(D), q=16)
         return np.mean([spearmanr(L[i], eu[i])[0] for i in range(len(Q))])
 
@@ -85,14 +85,14 @@ def test_auto_scale_makes_codes_informative_raw_form_does_not(X):
 
 def test_schoenberg_kernel_accepted(X):
     k = SchoenbergKernel([0.05, 0.5])
-    codes = LeeHash(n_hashes=8, q=4, n_features=16, kernel=k, random_state=0).fit(X).transform(X)
+    codes = LeeHash(n_hashes=8, q=4, n_components=16, kernel=k, random_state=0).fit(X).transform(X)
     assert codes.shape == (400, 8)
 
 
 @pytest.mark.parametrize(
     "params, match",
     [({"q": 1}, "q"), ({"q": 2.5}, "q"), ({"q": 70000}, "q"), ({"n_hashes": 0}, "n_hashes"),
-     ({"n_features": 0}, "n_features"), ({"scale": 0.0}, "scale"), ({"scale": "big"}, "scale"),
+     ({"n_components": 0}, "n_components"), ({"scale": 0.0}, "scale"), ({"scale": "big"}, "scale"),
      ({"kernel": -2.0}, "kernel")],
 )
 def test_bad_parameters(X, params, match):
@@ -119,8 +119,8 @@ def test_lee_widget_update_and_draw(X):
     from lshlab.plots.lee import plot_lee_symbol_distance, plot_rank_correlation_vs_q
     from lshlab.widgets.lee import draw_lee, lee_explorer, prepare_lee, update_lee
 
-    data = prepare_lee(X[1:], X[0], n_hashes=64, n_features=128, kernel=3.0, random_state=0)
-    h = LeeHash(n_hashes=64, q=20, n_features=128, kernel=3.0, random_state=0).fit(X[1:])
+    data = prepare_lee(X[1:], X[0], n_hashes=64, n_components=128, kernel=3.0, random_state=0)
+    h = LeeHash(n_hashes=64, q=20, n_components=128, kernel=3.0, random_state=0).fit(X[1:])
     r20 = update_lee(data, 20)
     # the widget's direct Lee distance equals the shared lee_distance_matrix on LeeHash codes
     np.testing.assert_array_equal(r20.lee, lee_distance_matrix(h.transform(X[:1]), h.transform(X[1:]), q=20)[0])
@@ -134,7 +134,7 @@ def test_lee_widget_update_and_draw(X):
     plot_lee_symbol_distance(7)
     plot_rank_correlation_vs_q([2, 4, 8], [0.1, 0.2, 0.3])
     plt.close("all")
-    ex = lee_explorer(X[1:], X[0], q=4, n_hashes=16, n_features=32, kernel=3.0)
+    ex = lee_explorer(X[1:], X[0], q=4, n_hashes=16, n_components=32, kernel=3.0)
     ex.controls["q"].value = 9
     ex.refresh()
     assert ex.result.q == 9 and ex.result.lee.max() <= 16 * 4

@@ -36,7 +36,7 @@ def _specs():
         "RandomHyperplaneHash": (lambda s: H.RandomHyperplaneHash(n_bits=13, random_state=s), False, None),
         "PStableHash": (lambda s: H.PStableHash(n_hashes=5, width=0.7, random_state=s), False, None),
         "ShiftInvariantHash": (lambda s: H.ShiftInvariantHash(n_bits=11, kernel=1.5, random_state=s), False, None),
-        "LeeHash": (lambda s: H.LeeHash(n_hashes=5, q=7, n_features=24, random_state=s), False, None),
+        "LeeHash": (lambda s: H.LeeHash(n_hashes=5, q=7, n_components=24, random_state=s), False, None),
         "PCAHash": (lambda s: H.PCAHash(n_bits=2, random_state=s), False, None),
         "ITQHash": (lambda s: H.ITQHash(n_bits=2, n_iter=4, random_state=s), False, None),
         "SpectralHash": (lambda s: H.SpectralHash(n_bits=9, random_state=s), False, None),
@@ -231,7 +231,7 @@ def test_lee_hash_codes_with_lee_distance_are_a_metric(seed, q):
     """
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(9, 4)).astype(np.float32)
-    C = H.LeeHash(n_hashes=6, q=q, n_features=32, random_state=seed).fit(X).transform(X)
+    C = H.LeeHash(n_hashes=6, q=q, n_components=32, random_state=seed).fit(X).transform(X)
     assert C.dtype == (np.uint8 if q <= 256 else np.uint16)
     assert C.min() >= 0 and C.max() < q
     D = lee_distance_matrix(C, C, q)

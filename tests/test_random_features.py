@@ -27,7 +27,7 @@ def test_gram_approximation_error_shrinks_with_features():
     K = rbf_kernel(X, gamma=1 / (2 * sigma**2))
     errs = []
     for D in (16, 256, 4096):
-        Z = RandomFeatureSampler(D, "gaussian", bandwidth=sigma, random_state=1).fit(X).transform(X)
+        Z = RandomFeatureSampler(D, "spectral", kernel=sigma, random_state=1).fit(X).transform(X)
         errs.append(np.abs(Z @ Z.T - K).max())
     assert errs[0] > errs[1] > errs[2]
     assert errs[2] < 0.1  # Monte-Carlo error ~ 1/sqrt(D)
@@ -39,9 +39,24 @@ def test_schoenberg_single_atom_matches_gaussian_kernel():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 4)).astype(np.float32)
     xi = 0.2  # exp(-xi r^2) = Gaussian with sigma^2 = 1 / (2 xi)
-    Z = RandomFeatureSampler(8192, "schoenberg", kernel=SchoenbergKernel([xi], [1.0]), random_state=0).fit(X).transform(X)
+    Z = RandomFeatureSampler(8192, kernel=SchoenbergKernel([xi], [1.0]), random_state=0).fit(X).transform(X)
     K = np.exp(-xi * ((X[:, None] - X[None]) ** 2).sum(-1))
     assert np.abs(Z @ Z.T - K).max() < 0.08
+
+
+def test_kernel_bandwidth_and_its_schoenberg_atom_give_the_same_features():
+    from lshlab.kernels import SchoenbergKernel
+
+    X = np.random.default_rng(4).normal(size=(50, 3)).astype(np.float32)
+    a = RandomFeatureSampler(64, kernel=2.0, random_state=5).fit(X)
+    b = RandomFeatureSampler(64, kernel=SchoenbergKernel.from_bandwidth(2.0), random_state=5).fit(X)
+    np.testing.assert_allclose(a.transform(X), b.transform(X), atol=1e-6)
+    assert a.kernel_.xi[0] == pytest.approx(1 / 8)
+    # importance sampling draws its candidates from any Schoenberg base measure
+    y = np.where(X[:, 0] > 0, 1, -1)
+    mix = SchoenbergKernel([0.05, 0.5], [0.5, 0.5])
+    s = RandomFeatureSampler(16, "importance", kernel=mix, n_candidates=64, random_state=0).fit(X, y)
+    assert s.omega_.shape == (16, 3) and s.candidate_weights_.shape == (64,)
 
 
 def test_simplex_projection_against_optimizer():
@@ -73,16 +88,16 @@ def test_importance_weights_solve_the_constrained_problem(rho):
 
 def test_importance_sampling_raises_alignment_of_the_chosen_features():
     X, y = _binary_digits(300)
-    s = RandomFeatureSampler(64, "importance", bandwidth=3.0, rho=5.0, random_state=0).fit(X, y)
+    s = RandomFeatureSampler(64, "importance", kernel=3.0, rho=5.0, random_state=0).fit(X, y)
     chosen = (s.candidate_weights_ * s.scores_).sum()
     assert chosen > s.scores_.mean() * 1.2
 
 
 def test_compare_methods_rows_and_error_falls_with_features():
     X, y = _binary_digits(500)
-    rows = compare_random_feature_methods(X[:350], y[:350], X[350:], y[350:], n_features=(8, 512), bandwidth=3.0)
+    rows = compare_random_feature_methods(X[:350], y[:350], X[350:], y[350:], n_components=(8, 512), bandwidth=3.0)
     assert {r["method"] for r in rows} == {"RBFSampler + LinearSVC", "RBFSampler + SGD", "importance sampling"}
-    by = {(r["method"], r["n_features"]): r["test_error"] for r in rows}
+    by = {(r["method"], r["n_components"]): r["test_error"] for r in rows}
     for m in ("RBFSampler + LinearSVC", "importance sampling"):
         assert by[(m, 512)] < by[(m, 8)]
         assert by[(m, 512)] < 0.15
@@ -93,11 +108,12 @@ def test_compare_methods_rows_and_error_falls_with_features():
     "kwargs, y, match",
     [
         ({"method": "magic"}, None, "method"),
-        ({"n_features": 0}, None, "n_features"),
-        ({"bandwidth": -1.0}, None, "bandwidth"),
+        ({"n_components": 0}, None, "n_components"),
+        ({"kernel": -1.0}, None, r"kernel \(Gaussian bandwidth\) must be a finite number > 0"),
+        ({"kernel": "rbf"}, None, "kernel must be a Gaussian bandwidth"),
         ({"method": "importance"}, None, "needs labels"),
         ({"method": "importance"}, np.zeros(10), "both labels"),
-        ({"method": "schoenberg"}, None, "kernel="),
+        ({"method": "gaussian"}, None, r"method must be one of \('spectral', 'importance'\)"),
     ],
 )
 def test_bad_input(kwargs, y, match):

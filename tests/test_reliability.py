@@ -31,6 +31,7 @@ from sklearn.exceptions import NotFittedError
 
 from lshlab import data as lshdata
 from lshlab import distances, features, kernel_learning, kernels, metric_learning, metrics, random_features, search
+from lshlab.evaluation import CodePair
 from lshlab import hashing as H
 from lshlab.hashing import metric as hashing_metric
 from lshlab.hashing import random_projection, spectral
@@ -350,8 +351,8 @@ _ROWS = [
      r"scale must be a finite number > 0"),
     ("width / bandwidth <= 0", "from_bandwidth 0", lambda: kernels.SchoenbergKernel.from_bandwidth(0.0), ValueError,
      r"sigma must be a finite number > 0"),
-    ("width / bandwidth <= 0", "random features bandwidth", lambda: random_features.RandomFeatureSampler(8, bandwidth=-1.0).fit(X), ValueError,
-     r"bandwidth must be a finite number > 0"),
+    ("width / bandwidth <= 0", "random features kernel=-1", lambda: random_features.RandomFeatureSampler(8, kernel=-1.0).fit(X), ValueError,
+     r"kernel \(Gaussian bandwidth\) must be a finite number > 0"),
     ("xi <= 0", "Schoenberg xi=0", lambda: kernels.SchoenbergKernel([0.5, 0.0]), ValueError,
      r"xi must be finite and > 0"),
     ("xi <= 0", "Schoenberg xi=-1", lambda: kernels.SchoenbergKernel(-1.0), ValueError, r"xi must be finite and > 0"),
@@ -554,12 +555,12 @@ _ROWS = [
     ("mismatched code lengths", "overlap n_bits > code length", lambda: _widgets("overlap").update_overlap(
         np.ones((3, 10)), B[:3], B, 32, 5), ValueError, r"code length 32 exceeds the 16 bits of the codes"),
     ("pairs index out of range", "DSH widget query out of range", lambda: _widgets("dsh").update_dsh(
-        {16: (B[:3], B)}, np.arange(3), np.arange(10) % 3, 16, query=9), ValueError, r"query must be in 0\.\.2, got 9"),
+        {16: CodePair(query=B[:3], db=B)}, np.arange(3), np.arange(10) % 3, 16, query=9), ValueError, r"query must be in 0\.\.2, got 9"),
     # ------------------------------------------------------------------ defects (see the reasons)
-    ("k <= 0", "DSH widget k=0", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
+    ("k <= 0", "DSH widget k=0", lambda: _widgets("dsh").update_dsh({16: CodePair(query=B[:3], db=B)}, np.arange(3),
                                                                    np.arange(10) % 3, 16, k=0),
      ValueError, r"k must be an integer >= 1"),
-    ("k > n", "DSH widget k > n", lambda: _widgets("dsh").update_dsh({16: (B[:3], B)}, np.arange(3),
+    ("k > n", "DSH widget k > n", lambda: _widgets("dsh").update_dsh({16: CodePair(query=B[:3], db=B)}, np.arange(3),
                                                                     np.arange(10) % 3, 16, k=50),
      ValueError, r"k=50 exceeds the database size 10"),
     ("n_bits <= 0", "overlap widget n_bits=0 names code_lengths", lambda: _widgets("overlap").update_overlap(
@@ -644,7 +645,7 @@ def _hasher_specs():
         "RandomHyperplaneHash": (lambda: H.RandomHyperplaneHash(12, random_state=0), X),
         "PStableHash": (lambda: H.PStableHash(6, width=1.0, random_state=0), X),
         "ShiftInvariantHash": (lambda: H.ShiftInvariantHash(12, kernel=2.0, random_state=0), X),
-        "LeeHash": (lambda: H.LeeHash(6, q=5, n_features=32, random_state=0), X),
+        "LeeHash": (lambda: H.LeeHash(6, q=5, n_components=32, random_state=0), X),
         "PCAHash": (lambda: H.PCAHash(4), X),
         "ITQHash": (lambda: H.ITQHash(4, n_iter=5, random_state=0), X),
         "SpectralHash": (lambda: H.SpectralHash(6), X),

@@ -12,6 +12,7 @@ from scipy.sparse.csgraph import laplacian as scipy_laplacian
 
 from lshlab.hashing import SpectralHash
 from lshlab.hashing.spectral import box_eigenfunction, fiedler_vector, graph_laplacian
+from lshlab.metrics import mean_average_precision, precision_recall_curve_retrieval
 
 EDGES = [(1, 2), (1, 3), (1, 4), (2, 3), (4, 5)]
 
@@ -220,7 +221,12 @@ def test_comparison_update_draw_and_explorer():
                                keep_codes=True)
     assert set(comp.map) == {(m, b) for m in ("LSH", "SH", "ITQ") for b in (2, 4)}
     assert all(1 / 3 - 0.1 < v <= 1 for v in comp.map.values())
-    assert comp.codes[("SH", 4)][0].shape == (150, 4)
+    sh4 = comp.codes[("SH", 4)]
+    assert sh4.db.shape == (150, 4) and sh4.query.shape == (30, 4)
+    D = (sh4.query[:, None, :] != sh4.db[None, :, :]).sum(axis=2)  # brute-force Hamming distances
+    assert comp.map[("SH", 4)] == pytest.approx(mean_average_precision(D, rel), rel=1e-12)
+    np.testing.assert_array_equal(comp.pr[("SH", 4)].precision,
+                                  precision_recall_curve_retrieval(D, rel, by="radius", thresholds=np.arange(5)).precision)
     res = update_spectral(4, comp)
     assert res["map"]["ITQ"] == comp.map[("ITQ", 4)]
     with pytest.raises(ValueError, match="not computed"):

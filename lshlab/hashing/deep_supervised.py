@@ -235,8 +235,8 @@ class DeepSupervisedHash(BaseHasher):
             Class labels; pairs with equal labels are similar (y = 0 in the loss).
         validation : (X_val, y_val) or None
             If given, after each epoch the validation images are encoded and every one of them queries
-            the others (leave-one-out) by Hamming distance; ``val_map`` in ``loss_history_`` is
-            ``lshlab.metrics.mean_average_precision(D, same_label, at_k=10, ties="average")``.
+            the others (leave-one-out) by Hamming distance; ``val_map`` in ``loss_history_`` is their
+            mAP@10, ``lshlab.evaluation.score_codes(..., at_k=10, ties="average", leave_one_out=True)``.
 
         Returns
         -------
@@ -333,15 +333,12 @@ class DeepSupervisedHash(BaseHasher):
         return self
 
     def _validation_map(self, Xv, yv):
-        from ..distances import hamming_distance_matrix
-        from ..metrics import mean_average_precision
+        from ..evaluation import CodePair, score_codes
 
         codes = self._encode_rows(Xv)
-        D = hamming_distance_matrix(codes, codes)
-        np.fill_diagonal(D, codes.shape[1] + 1)  # leave-one-out: a query is ranked last for itself
-        rel = yv[:, None] == yv[None, :]
-        np.fill_diagonal(rel, False)
-        return float(mean_average_precision(D, rel, at_k=10, ties="average"))
+        # leave-one-out: every validation image queries the others (ranked last for itself)
+        return score_codes(CodePair(query=codes, db=codes), labels=(yv, yv), at_k=10, ties="average",
+                           leave_one_out=True).map
 
     # -- encoding --------------------------------------------------------------------------------
     def _forward(self, X):

@@ -21,7 +21,7 @@ points are; if s is much larger, every pair sits near 0 and the code wastes its 
 ``scale="auto"`` picks s = 2 × the 99th percentile of |z(x_i) − z(x_j)| over random pairs of the
 fitted data, so 99 % of pairs stay within half a period (no wrap-around) while the typical pair still
 spans several quantisation steps.  The seeds' raw form (φ without the √(2/N₀) factor and no
-scaling) is ``scale=sqrt(2 / n_features)``: then Δz has a spread of order √N₀ ≫ 1, every symbol is
+scaling) is ``scale=sqrt(2 / n_components)``: then Δz has a spread of order √N₀ ≫ 1, every symbol is
 essentially uniform and independent of the distance, and the codes carry no information — the
 lecture 06 notebook shows this.
 
@@ -74,8 +74,8 @@ class LeeHash(BaseHasher):
         Number of symbols n (storage n · log2 q bits).
     q : int ≥ 2, default 4
         Alphabet size.
-    n_features : int, default 512
-        Number N₀ of random Fourier features in φ.
+    n_components : int, default 512
+        Number N₀ of random Fourier features in φ (the name of scikit-learn's ``RBFSampler``).
     kernel : float or SchoenbergKernel, default 1.0
         Gaussian bandwidth σ or a Schoenberg mixture (see :mod:`lshlab.kernels`).
     scale : "auto" or float > 0, default "auto"
@@ -85,11 +85,11 @@ class LeeHash(BaseHasher):
     Attributes
     ----------
     kernel_ : SchoenbergKernel
-    feature_components_ : float32 (n_features_in, n_features)   ω_k as columns
-    feature_offsets_ : float32 (n_features,)                     b_k
-    projection_ : float32 (n_features, n_hashes)                 w (one column per symbol), N(0, 1)
-    dither_ : float32 (n_hashes,)                                t ~ U[0, 1]
-    scale_ : float                                               s actually used
+    feature_components_ : float32 (n_features_in_, n_components)   ω_k as columns
+    feature_offsets_ : float32 (n_components,)                       b_k
+    projection_ : float32 (n_components, n_hashes)                   w (one column per symbol), N(0, 1)
+    dither_ : float32 (n_hashes,)                                    t ~ U[0, 1]
+    scale_ : float                                                   s actually used
 
     Notes
     -----
@@ -101,10 +101,10 @@ class LeeHash(BaseHasher):
     binary = False
     _chunk_rows = 2048
 
-    def __init__(self, n_hashes=64, q=4, n_features=512, kernel=1.0, scale="auto", random_state=None):
+    def __init__(self, n_hashes=64, q=4, n_components=512, kernel=1.0, scale="auto", random_state=None):
         self.n_hashes = n_hashes
         self.q = q
-        self.n_features = n_features
+        self.n_components = n_components
         self.kernel = kernel
         self.scale = scale
         self.random_state = random_state
@@ -116,16 +116,16 @@ class LeeHash(BaseHasher):
         check_positive_int(self.q, "q", minimum=2)
         if self.q > 65536:
             raise ValueError(f"q must be <= 65536 (uint16 symbols), got {self.q}")
-        n_features = check_positive_int(self.n_features, "n_features")
+        n_components = check_positive_int(self.n_components, "n_components")
         auto = isinstance(self.scale, str) and self.scale == "auto"
         if not auto and not (isinstance(self.scale, numbers.Real) and not isinstance(self.scale, bool)):
             raise ValueError(f"scale must be 'auto' or a positive number, got {self.scale!r}")
         self.kernel_ = resolve_kernel(self.kernel)
         rng = check_random_state(self.random_state)
-        omega = self.kernel_.sample_frequencies(n_features, X.shape[1], rng)
+        omega = self.kernel_.sample_frequencies(n_components, X.shape[1], rng)
         self.feature_components_ = np.ascontiguousarray(omega.T, dtype=np.float32)
-        self.feature_offsets_ = rng.uniform(0.0, 2.0 * np.pi, size=n_features).astype(np.float32)
-        self.projection_ = rng.standard_normal((n_features, n_hashes)).astype(np.float32)
+        self.feature_offsets_ = rng.uniform(0.0, 2.0 * np.pi, size=n_components).astype(np.float32)
+        self.projection_ = rng.standard_normal((n_components, n_hashes)).astype(np.float32)
         self.dither_ = rng.uniform(0.0, 1.0, size=n_hashes).astype(np.float32)
         if auto:
             self.scale_ = self._auto_scale(X, check_random_state(0))

@@ -26,7 +26,10 @@ __all__ = ["ShiftInvariantHash", "resolve_kernel"]
 
 
 def resolve_kernel(kernel, name="kernel"):
-    """A Gaussian bandwidth σ (float > 0) becomes ``SchoenbergKernel.from_bandwidth(σ)`` (one atom
+    """The ``kernel=`` parameter of every random-feature estimator (``ShiftInvariantHash``, ``LeeHash``,
+    ``RandomFeatureSampler``) as a Schoenberg mixture.
+
+    A Gaussian bandwidth σ (float > 0) becomes ``SchoenbergKernel.from_bandwidth(σ)`` (one atom
     ξ = 1/(2σ²)); a :class:`~lshlab.kernels.SchoenbergKernel` is returned as is."""
     if isinstance(kernel, SchoenbergKernel):
         return kernel
@@ -53,9 +56,9 @@ class ShiftInvariantHash(BaseHasher):
     Attributes
     ----------
     kernel_ : SchoenbergKernel
-    components_ : ndarray float32 (n_features, n_bits)   columns ω_j
-    offsets_ : ndarray float32 (n_bits,)                 b_j ~ U[0, 2π)
-    thresholds_ : ndarray float32 (n_bits,)              t_j ~ U[−1, 1]
+    components_ : ndarray float32 (n_features_in_, n_bits)   columns ω_j
+    offsets_ : ndarray float32 (n_bits,)                      b_j ~ U[0, 2π)
+    thresholds_ : ndarray float32 (n_bits,)                   t_j ~ U[−1, 1]
 
     Notes
     -----

@@ -42,8 +42,8 @@ def error_and_time_vs_features(rows, axes=None, title=""):
     fig, axes = _axes(axes, ncols=2)
     methods = list(dict.fromkeys(r["method"] for r in rows))
     for m in methods:
-        sub = sorted((r for r in rows if r["method"] == m), key=lambda r: r["n_features"])
-        D = [r["n_features"] for r in sub]
+        sub = sorted((r for r in rows if r["method"] == m), key=lambda r: r["n_components"])
+        D = [r["n_components"] for r in sub]
         axes[0].plot(D, [r["test_error"] for r in sub], "o-", label=m)
         axes[1].plot(D, [r["fit_time"] for r in sub], "o-", label=m)
     for ax, ylabel in zip(axes, ("test error", "fit time (s)")):

@@ -16,8 +16,10 @@ __all__ = ["update_dsh", "draw_dsh", "dsh_explorer", "encode_models"]
 
 
 def encode_models(models, X_query, X_db):
-    """``{n_bits: (codes_query, codes_db)}`` for a dict ``{n_bits: fitted hasher}``."""
-    return {int(b): (m.transform(X_query), m.transform(X_db)) for b, m in models.items()}
+    """``{n_bits: CodePair}`` (:func:`lshlab.evaluation.encode_pair`) for a dict ``{n_bits: fitted hasher}``."""
+    from ..evaluation import encode_pair
+
+    return {int(b): encode_pair(m, X_db, X_query, fit_on=None) for b, m in models.items()}
 
 
 def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
@@ -25,8 +27,8 @@ def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
 
     Parameters
     ----------
-    codes : dict n_bits -> (codes_query, codes_db)
-        0/1 codes (see :func:`encode_models`).
+    codes : dict n_bits -> lshlab.evaluation.CodePair
+        Query and database codes of each model (see :func:`encode_models`).
     y_query, y_db : label arrays
     n_bits : int
         Which model.
@@ -44,12 +46,12 @@ def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
     """
     if n_bits not in codes:
         raise ValueError(f"no model with n_bits={n_bits}; available: {sorted(codes)}")
-    cq, cdb = codes[n_bits]
-    if not 0 <= int(query) < len(cq):
-        raise ValueError(f"query must be in 0..{len(cq) - 1}, got {query}")
+    pair = codes[n_bits]
+    if not 0 <= int(query) < pair.n_query:
+        raise ValueError(f"query must be in 0..{pair.n_query - 1}, got {query}")
     y_query, y_db = np.asarray(y_query), np.asarray(y_db)
-    k = check_k(k, len(cdb))
-    d = np.count_nonzero(cdb != cq[int(query)], axis=1)
+    k = check_k(k, pair.n_db)
+    d = np.count_nonzero(pair.db != pair.query[int(query)], axis=1)  # one row: faster than a packed kernel
     idx = np.argsort(d, kind="stable")[:k]
     same = y_db == y_query[int(query)]
     return {
@@ -100,7 +102,7 @@ def dsh_explorer(models, X_query, y_query, X_db, y_db, k=10, image_shape=(28, 28
     Parameters
     ----------
     models : dict n_bits -> fitted hasher (e.g. cached :class:`~lshlab.hashing.DeepSupervisedHash`)
-    codes : dict n_bits -> (codes_query, codes_db), optional
+    codes : dict n_bits -> lshlab.evaluation.CodePair, optional
         Codes already computed for ``X_query`` and ``X_db`` (as :func:`encode_models` returns them);
         saves encoding the database again.  Must hold every key of ``models``.
     """
@@ -113,11 +115,11 @@ def dsh_explorer(models, X_query, y_query, X_db, y_db, k=10, image_shape=(28, 28
     else:
         codes = {int(b): codes[b] for b in models} if set(models) <= set(codes) else None
         if codes is None:
-            raise ValueError("codes must hold (codes_query, codes_db) for every n_bits of models")
-        for b, (cq, cdb) in codes.items():
-            if len(cq) != len(X_query) or len(cdb) != len(X_db):
+            raise ValueError("codes must hold a CodePair (query and database codes) for every n_bits of models")
+        for b, pair in codes.items():
+            if pair.n_query != len(X_query) or pair.n_db != len(X_db):
                 raise ValueError(
-                    f"codes[{b}] has {len(cq)} query and {len(cdb)} database rows; expected {len(X_query)} "
+                    f"codes[{b}] has {pair.n_query} query and {pair.n_db} database rows; expected {len(X_query)} "
                     f"and {len(X_db)}"
                 )
     bits = sorted(codes)

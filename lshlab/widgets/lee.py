@@ -39,8 +39,12 @@ class LeeResult:
     n_symbols: int
 
 
-def prepare_lee(X_db, x_query, *, n_hashes=256, n_features=512, kernel=1.0, scale="auto", random_state=0):
-    """Fit a :class:`LeeHash` on ``X_db`` and project the database and one query (a row vector)."""
+def prepare_lee(X_db, x_query, *, n_hashes=256, n_components=512, kernel=1.0, scale="auto", random_state=0):
+    """Fit a :class:`LeeHash` on ``X_db`` and project the database and one query (a row vector).
+
+    ``n_hashes``, ``n_components`` (random Fourier features), ``kernel``, ``scale`` and ``random_state``
+    are the parameters of :class:`~lshlab.hashing.LeeHash`.
+    """
     from ..distances import euclidean_distance_matrix
     from ..hashing.lee import LeeHash
 
@@ -48,7 +52,7 @@ def prepare_lee(X_db, x_query, *, n_hashes=256, n_features=512, kernel=1.0, scal
     xq = check_matrix(np.atleast_2d(x_query), "x_query")
     if xq.shape[0] != 1 or xq.shape[1] != Xd.shape[1]:
         raise ValueError(f"x_query must be one row with {Xd.shape[1]} features, got shape {xq.shape}")
-    hasher = LeeHash(n_hashes=n_hashes, q=2, n_features=n_features, kernel=kernel, scale=scale,
+    hasher = LeeHash(n_hashes=n_hashes, q=2, n_components=n_components, kernel=kernel, scale=scale,
                      random_state=random_state).fit(Xd)
     eucl = euclidean_distance_matrix(xq, Xd)[0]
     return LeeExplorerData(hasher, hasher.project(xq), hasher.project(Xd), np.asarray(eucl, dtype=np.float64))
@@ -85,13 +89,13 @@ def draw_lee(result, axes):
     return fig
 
 
-def lee_explorer(X_db, x_query, *, q=2, q_range=(2, 64), n_hashes=256, n_features=512, kernel=1.0,
+def lee_explorer(X_db, x_query, *, q=2, q_range=(2, 64), n_hashes=256, n_components=512, kernel=1.0,
                  scale="auto", random_state=0, figsize=(12, 4.2)):
     """q slider → histograms of the query's rescaled Lee and Euclidean distances to the database.
 
     Returns an :class:`lshlab.widgets.Explorer`; ``explorer.data`` is the :class:`LeeExplorerData`.
     """
-    data = prepare_lee(X_db, x_query, n_hashes=n_hashes, n_features=n_features, kernel=kernel,
+    data = prepare_lee(X_db, x_query, n_hashes=n_hashes, n_components=n_components, kernel=kernel,
                        scale=scale, random_state=random_state)
     explorer = Explorer(
         update=lambda **kw: update_lee(data, **kw), draw=draw_lee,

@@ -29,7 +29,8 @@ class MetricLSHComparison:
     Attributes
     ----------
     labels : tuple of metric names;  max_bits, k : ints.
-    codes : dict label -> (database codes, query codes), uint8 0/1 with ``max_bits`` columns.
+    codes : dict label -> lshlab.evaluation.CodePair
+        Query and database codes (uint8 0/1 with ``max_bits`` columns).
     knn_exact : dict label -> kNN accuracy with the exact metric distance.
     pair_index : (n_pairs, 2) query / database indices of the sampled pairs.
     theory : dict label -> collision probability of each sampled pair.
@@ -64,6 +65,7 @@ def prepare_metric_comparison(X_db, y_db, X_query, y_query, metrics, *, max_bits
     n_pairs : int
         Query–database pairs sampled for the collision check.
     """
+    from ..evaluation import encode_pair
     from ..hashing.metric import MetricHash, metric_collision_probability
     from ..metric_learning import knn_accuracy, mahalanobis_distance_matrix
     from ..metrics import relevance_from_labels
@@ -88,8 +90,7 @@ def prepare_metric_comparison(X_db, y_db, X_query, y_query, metrics, *, max_bits
     d = X_db.shape[1]
     for label, A in metrics.items():
         A = np.eye(d) if A is None else A
-        h = MetricHash(max_bits, A, random_state=random_state).fit(X_db)
-        comp.codes[label] = (h.transform(X_db), h.transform(X_query))
+        comp.codes[label] = encode_pair(MetricHash(max_bits, A, random_state=random_state), X_db, X_query)
         D = mahalanobis_distance_matrix(X_query, X_db, A)
         comp.knn_exact[label] = knn_accuracy(D, y_db, y_query, k)
         comp.theory[label] = metric_collision_probability(X_query[pair_index[:, 0]], X_db[pair_index[:, 1]], A)
@@ -105,7 +106,7 @@ def update_metric(comparison, n_bits=64):
     ``knn_exact``, ``pr`` (label -> PRCurve by Hamming radius), ``theory`` and ``measured``
     (label -> per-pair collision probability and fraction of equal bits).
     """
-    from ..distances import hamming_distance_matrix
+    from ..evaluation import code_distances
     from ..metric_learning import knn_accuracy
     from ..metrics import precision_recall_curve_retrieval
 
@@ -116,13 +117,12 @@ def update_metric(comparison, n_bits=64):
     out = {"n_bits": n_bits, "knn_hash": {}, "knn_exact": dict(comparison.knn_exact), "pr": {},
            "theory": dict(comparison.theory), "measured": {}, "k": comparison.k}
     for label in comparison.labels:
-        cdb, cq = comparison.codes[label]
-        cdb, cq = cdb[:, :n_bits], cq[:, :n_bits]
-        H = hamming_distance_matrix(cq, cdb)
+        codes = comparison.codes[label].prefix(n_bits)  # bit b does not depend on the code length
+        H = code_distances(codes)
         out["knn_hash"][label] = knn_accuracy(H, comparison.y_db, comparison.y_query, comparison.k)
         out["pr"][label] = precision_recall_curve_retrieval(H, comparison.relevant, by="radius",
                                                             label=f"{label}, {n_bits} bits")
-        out["measured"][label] = np.mean(cq[qi] == cdb[di], axis=1)
+        out["measured"][label] = np.mean(codes.query[qi] == codes.db[di], axis=1)
     return out
 
 

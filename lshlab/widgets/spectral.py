@@ -1,8 +1,9 @@
 """Small learned codes compared: LSH, PCAH, ITQ, spectral hashing and RBM semantic hashing, against bits.
 
 - :func:`fit_code_comparison` fits every (method, code length) once, encodes database and queries, and
-  stores mAP (Hamming ranking, tie-aware) and the precision–recall curve per Hamming radius. It is the
-  cache the explorer reads: moving the bits slider only looks results up and redraws.
+  stores mAP (Hamming ranking, tie-aware) and the precision–recall curve per Hamming radius
+  (:func:`lshlab.evaluation.score_codes`). It is the cache the explorer reads: moving the bits slider only
+  looks results up and redraws.
 - :func:`update_spectral` (pure) picks one code length from a comparison; :func:`draw_spectral` draws
   its PR curves beside mAP-against-bits lines (with published figures when given);
   :func:`spectral_explorer` wires a bits slider to the two.
@@ -79,7 +80,8 @@ class CodeComparison:
     pr : dict (method, bits) -> lshlab.metrics.PRCurve
         Precision–recall per Hamming radius.
     fit_seconds : dict (method, bits) -> float
-    codes : dict (method, bits) -> (database codes, query codes), uint8 0/1.
+    codes : dict (method, bits) -> lshlab.evaluation.CodePair
+        Query and database codes (uint8 0/1), when ``keep_codes`` was set.
     ties : str
     """
 
@@ -111,7 +113,7 @@ def fit_code_comparison(X_train, X_db, X_query, relevant, bits=(12, 24, 32, 48),
         Code lengths. Methods that cannot produce a length (PCAH / ITQ need ``n_bits ≤ d``) raise.
     methods : sequence of names from :data:`METHODS`
     ties : {"average", "index"}
-        Tie treatment of :func:`lshlab.metrics.mean_average_precision`.
+        Tie rule of the mAP (see :mod:`lshlab.evaluation`).
     keep_codes : bool
         Also store the codes (memory: n × bits bytes per entry).
 
@@ -119,8 +121,7 @@ def fit_code_comparison(X_train, X_db, X_query, relevant, bits=(12, 24, 32, 48),
     -------
     CodeComparison
     """
-    from ..distances import hamming_distance_matrix
-    from ..metrics import mean_average_precision, precision_recall_curve_retrieval
+    from ..evaluation import encode_pair, score_codes
 
     X_train = check_matrix(X_train, "X_train")
     X_db = check_matrix(X_db, "X_db")
@@ -141,14 +142,12 @@ def fit_code_comparison(X_train, X_db, X_query, relevant, bits=(12, 24, 32, 48),
             t0 = time.perf_counter()
             hasher.fit(X_train)
             out.fit_seconds[(method, b)] = time.perf_counter() - t0
-            C_db, C_q = hasher.transform(X_db), hasher.transform(X_query)
-            D = hamming_distance_matrix(C_q, C_db)
-            out.map[(method, b)] = mean_average_precision(D, relevant, ties=ties)
-            out.pr[(method, b)] = precision_recall_curve_retrieval(
-                D, relevant, by="radius", thresholds=np.arange(b + 1), label=f"{method} {b} bits"
-            )
+            codes = encode_pair(hasher, X_db, X_query, fit_on=None)
+            scores = score_codes(codes, relevant, ties=ties, pr="radius", pr_thresholds=np.arange(b + 1),
+                                 label=f"{method} {b} bits")
+            out.map[(method, b)], out.pr[(method, b)] = scores.map, scores.pr
             if keep_codes:
-                out.codes[(method, b)] = (C_db, C_q)
+                out.codes[(method, b)] = codes
     return out
 
 
