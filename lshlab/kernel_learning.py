@@ -19,19 +19,20 @@ target ``y y'``).  Its expectation is the Lagrangian of the uncentred kernel-tar
 Cristianini et al. (:func:`lshlab.kernels.kernel_target_alignment`),
 ``A = <K, y y^T>_F / (||K||_F ||y y^T||_F) = E[y y' K] / sqrt(E[K^2])``: the first term raises the
 numerator, the second penalises the norm in the denominator; the stationary points coincide when
-``gamma = E[y y' K] / E[K^2]`` at the optimum.  The learner reports ``A`` on a held sample
-(``alignment_``) at every iteration.
+``gamma = E[y y' K] / E[K^2]`` at the optimum.  This is :class:`PairAlignmentLoss`, the default
+objective; the learner reports ``A`` on a held sample (``alignment_``) at every iteration.
 
 Pair targets.  The loss only needs a target ``s`` per pair.  ``y y'`` is ``2 * 1[y = y'] - 1``, which
 extends from the one-vs-rest labels of seed eq. (4) to integer cluster labels ("same cluster vs
-different cluster", :func:`kmeans_pseudo_labels` with ``mode="clusters"``; ``balance_pairs=True``
-draws as many same-cluster as different-cluster pairs).  ``pair_target="indicator"`` uses
+different cluster", :func:`kmeans_pseudo_labels` with ``mode="clusters"``;
+``PairAlignmentLoss(balance_pairs=True)`` draws as many same-cluster as different-cluster pairs).
+``PairAlignmentLoss(pair_target="indicator")`` uses
 ``s = 1[y = y']`` instead (the "ideal kernel" of Kwok & Tsang, "Learning with idealized kernels",
 ICML 2003).  For ``gamma = 1`` the loss is ``1/2 (s - K)^2`` up to a constant, minimised pointwise by
 ``K(r) = E[s | r]``: ``P(same | r)`` for the indicator, ``2 P(same | r) - 1`` for the sign target, cut
 at 0 because a Gaussian mixture is positive, so the sign target learns a steeper (narrower) kernel.
 
-Variant ``objective="centered_alignment"``: the drift is instead ``g_k = -N dA_c / d xi_k`` for the
+Variant ``objective=CenteredAlignmentLoss()``: the drift is instead ``g_k = -N dA_c / d xi_k`` for the
 centred alignment ``A_c = <K_c, Y_c>_F / (||K_c||_F ||Y_c||_F)``, ``K_c = H K H``, ``Y_c = H y y^T H``
 (Cortes, Mohri & Rostamizadeh, JMLR 2012; ``kernel_target_alignment(K, y, centered=True)``), evaluated
 on a random batch of ``batch_points`` samples per step (:func:`centered_alignment_grad`).  Centring
@@ -44,9 +45,9 @@ and ``N_nu`` samples of a prior ``nu`` (default: uniform on the box), with squar
 ``W^2_eps = min_P <P, M> + eps sum_ij P_ij log P_ij`` (``ot.sinkhorn``).  By the envelope theorem its
 gradient is ``d W^2_eps / d xi_i = 2 sum_j P_ij (xi_i - nu_j)`` with ``P`` the optimal plan.
 
-Update (seed eq. (5)-(6)), with the mean-field time scaling (each particle's drift is
-``N`` times the partial derivative, so that ``eta`` is the time step of the limiting PDE of
-:mod:`lshlab.meanfield`):
+Update (seed eq. (5)-(6)), with the step size ``eta`` (``learning_rate``) and the mean-field time scaling
+(each particle's drift is ``N`` times the partial derivative, so that ``eta`` is the time step of the
+limiting PDE of :mod:`lshlab.meanfield`):
 
     g_k = N d/d xi_k [ mean_b E_gamma(xi; z_b, z_b') + (h/2) W^2_eps ]
         = mean_b (y_b y_b' - gamma K(r_b)) r_b^2 exp(-xi_k r_b^2) + h N sum_j P_kj (xi_k - nu_j)
@@ -56,6 +57,10 @@ Update (seed eq. (5)-(6)), with the mean-field time scaling (each particle's dri
 ``2 (xi_u - xi_l)``), so a particle never leaves the box however large the step.  ``g_k`` is
 ``d J / d xi`` at ``xi_k`` for the first variation ``J(xi; mu)`` of the energy
 (see :func:`lshlab.meanfield.alignment_potential`).
+
+Code: the objectives (:class:`PairAlignmentLoss`, :class:`CenteredAlignmentLoss`) own the pair sampling,
+the loss, its gradient and the recorded alignment; :class:`SinkhornRegularizer` owns ``W^2_eps`` and
+its gradient; :meth:`LangevinKernelLearner.fit` is the loop above (drift, noise, reflection).
 """
 
 from __future__ import annotations
@@ -63,10 +68,11 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 
 from ._validation import check_matrix, check_positive_float, check_positive_int
+from .kernels import SchoenbergKernel, kernel_target_alignment
 
 __all__ = [
     "kmeans_pseudo_labels",
@@ -77,6 +83,9 @@ __all__ = [
     "centered_alignment_grad",
     "sinkhorn_cost",
     "sinkhorn_grad",
+    "PairAlignmentLoss",
+    "CenteredAlignmentLoss",
+    "SinkhornRegularizer",
     "LangevinKernelLearner",
     "code_pr_auc",
     "bandwidth_grid_search",
@@ -310,6 +319,252 @@ def sinkhorn_grad(xi, nu, epsilon, warmstart=None, return_warmstart=False, tol=1
     return (g, warm) if return_warmstart else g
 
 
+# ----------------------------------------------------------------------------------------------------
+# the objective: pair loss or centred alignment, and the Sinkhorn regulariser
+# ----------------------------------------------------------------------------------------------------
+def _gram_squared(X):
+    """Squared distances between the rows of ``X`` (float64)."""
+    X = X.astype(np.float64)
+    sq = np.einsum("ij,ij->i", X, X)
+    return np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
+
+
+class _HeldSample:
+    """``n_eval`` samples drawn once, on which :attr:`LangevinKernelLearner.alignment_` is measured.
+
+    Keeps the off-diagonal pairs ``i < j`` only: their squared distances ``d2``, whether the labels agree
+    (``same``) and the labels ``y``; the diagonal of a Schoenberg kernel is 1.
+    """
+
+    def __init__(self, X, y, n_eval, rng):
+        n = min(n_eval, X.shape[0])
+        rows = rng.choice(X.shape[0], size=n, replace=False)
+        self.n = n
+        self.iu = np.triu_indices(n, 1)
+        self.d2 = _gram_squared(X[rows])[self.iu]
+        self.y = y[rows]
+        self.same = (self.y[:, None] == self.y[None, :])[self.iu]
+
+    def pair_kernel(self, xi):
+        """``K(r_ij) = mean_k exp(-xi_k r_ij^2)`` for the pairs ``i < j``."""
+        return np.exp(-np.outer(self.d2, xi)).mean(axis=1)
+
+    def gram(self, pair_values):
+        """The full ``n x n`` Gram matrix from the values of :meth:`pair_kernel` (diagonal 1)."""
+        K = np.ones((self.n, self.n))
+        K[self.iu] = pair_values
+        K.T[self.iu] = pair_values
+        return K
+
+
+class _AlignmentObjective(BaseEstimator):
+    """Common part of the objectives: the held sample and the label checks.
+
+    An objective is configured by its parameters (scikit-learn style); :meth:`prepare` binds it to the
+    data (drawing whatever it needs once) and then gives, for particles ``xi``:
+
+    - ``sample_batch(rng)``: the random part of one step's gradient (pairs or points);
+    - ``value(xi, batch)`` and ``grad(xi, batch)``: the objective and its gradient w.r.t. each particle
+      (not scaled by ``N``; the learner applies the mean-field factor ``N``);
+    - ``alignment(xi)``: the kernel-target alignment on the held sample, recorded every iteration.
+    """
+
+    def prepare(self, X, y, pair_rng, eval_rng):
+        """Bind to ``(X, y)`` (``y`` = -1 / +1 for two classes, else cluster numbers); return ``self``."""
+        raise NotImplementedError  # pragma: no cover  (every objective defines it)
+
+    def _prepare_held_sample(self, X, y, eval_rng):
+        n_eval = check_positive_int(self.n_eval, "n_eval", minimum=2)
+        self.binary_ = np.unique(y).size == 2
+        self.held_ = _HeldSample(X, y, n_eval, eval_rng)
+
+
+class PairAlignmentLoss(_AlignmentObjective):
+    """The pair loss ``E_gamma = -s K(r) + (gamma/2) K(r)^2`` on a pool of labelled pairs (the default).
+
+    See the module docstring: its expectation is the Lagrangian of the uncentred kernel-target
+    alignment, and the mean-field PDE of :mod:`lshlab.meanfield` describes it.
+
+    Parameters
+    ----------
+    n_pairs : int
+        Size of the pool of sample pairs drawn once by :meth:`prepare` (:func:`sample_pairs`).
+    batch_size : int or None
+        Pairs per step drawn from the pool (None: the whole pool every step, a deterministic gradient).
+    gamma : float
+        Weight of the ``K^2`` term.
+    pair_target : {"sign", "indicator"}
+        Target ``s`` of a pair: ``"sign"`` (default, the paper's ``s = y y' = 2 * 1[y = y'] - 1``) or
+        ``"indicator"`` (``s = 1[y = y']``, the "ideal kernel" of Kwok & Tsang, ICML 2003).  For
+        ``gamma = 1`` the loss is ``1/2 (s - K)^2 - s^2/2`` and its minimiser at distance ``r`` is
+        ``K(r) = E[s | r]``: ``P(same | r)`` for the indicator, but ``2 P(same | r) - 1`` (cut at 0,
+        since a Gaussian mixture is positive) for the sign, a much steeper kernel.
+    balance_pairs : bool
+        Draw the pool with as many same-label as different-label pairs (:func:`sample_pairs` with
+        ``balance=True``) and weigh the two halves equally in the recorded alignment.  Meant for
+        multi-cluster labels, where uniform pairs are mostly "different" and the squared loss is then
+        minimised by a kernel that is small everywhere.
+    n_eval : int
+        Size of the held sample on which the alignment is recorded.
+
+    Attributes (after :meth:`prepare`)
+    ----------------------------------
+    pair_r2_, pair_s_ : ndarray (n_pairs,)
+        The pool: squared distances and targets ``s`` (used by :mod:`lshlab.meanfield`).
+    """
+
+    def __init__(self, n_pairs=4096, batch_size=256, gamma=1.0, pair_target="sign", balance_pairs=False,
+                 n_eval=96):
+        self.n_pairs = n_pairs
+        self.batch_size = batch_size
+        self.gamma = gamma
+        self.pair_target = pair_target
+        self.balance_pairs = balance_pairs
+        self.n_eval = n_eval
+
+    def prepare(self, X, y, pair_rng, eval_rng):
+        n_pairs = check_positive_int(self.n_pairs, "n_pairs")
+        if self.batch_size is not None:
+            check_positive_int(self.batch_size, "batch_size")
+        check_positive_float(self.gamma, "gamma", strict=False)
+        if self.pair_target not in ("sign", "indicator"):
+            raise ValueError(f"pair_target must be 'sign' or 'indicator', got {self.pair_target!r}")
+        indicator = self.pair_target == "indicator"
+        r2, s, _, _ = sample_pairs(X, y, n_pairs, pair_rng, balance=bool(self.balance_pairs))
+        self.pair_r2_ = r2
+        self.pair_s_ = (s > 0).astype(np.float64) if indicator else s
+        self._prepare_held_sample(X, y, eval_rng)
+        same = self.held_.same
+        self._held_s = np.where(same, 1.0, 0.0 if indicator else -1.0)  # targets of the held pairs
+        if self.balance_pairs:
+            self._held_w = np.where(same, 0.5 / max(same.sum(), 1), 0.5 / max((~same).sum(), 1))
+        return self
+
+    def sample_batch(self, rng):
+        """Indices of ``batch_size`` pairs of the pool (None: the whole pool)."""
+        if self.batch_size is None:
+            return None
+        return rng.randint(0, self.pair_r2_.size, size=self.batch_size)
+
+    def _pairs(self, batch):
+        if batch is None:
+            return self.pair_r2_, self.pair_s_
+        return self.pair_r2_[batch], self.pair_s_[batch]
+
+    def value(self, xi, batch=None):
+        """Mean loss ``E_gamma`` over the pairs of ``batch`` (None: the whole pool) (:func:`alignment_loss`)."""
+        return alignment_loss(xi, *self._pairs(batch), self.gamma)
+
+    def grad(self, xi, batch=None):
+        """Gradient of :meth:`value` w.r.t. each particle (:func:`alignment_loss_grad`)."""
+        return alignment_loss_grad(xi, *self._pairs(batch), self.gamma)
+
+    def alignment(self, xi):
+        """Alignment of the particle kernel with the pair targets on the held sample.
+
+        Two labels and sign targets: :func:`~lshlab.kernels.kernel_target_alignment` (uncentred).
+        Otherwise ``<K, S>_F / (||K||_F ||S||_F)`` with ``S_ij`` the pair targets (diagonal
+        ``K = S = 1`` included as in ``kernel_target_alignment``); with ``balance_pairs`` the
+        off-diagonal same-label and different-label pairs weigh 1/2 each,
+        ``E_w[s K] / sqrt(E_w[K^2] E_w[s^2])``.
+        """
+        held, s = self.held_, self._held_s
+        vals = held.pair_kernel(xi)
+        if self.balance_pairs:
+            w = self._held_w
+            return float(np.sum(w * s * vals) / np.sqrt(np.sum(w * vals**2) * np.sum(w * s**2)))
+        if self.binary_ and self.pair_target == "sign":
+            return kernel_target_alignment(held.gram(vals), held.y)
+        num = held.n + 2.0 * np.sum(s * vals)
+        return float(num / np.sqrt((held.n + 2.0 * np.sum(vals**2)) * (held.n + 2.0 * np.sum(s**2))))
+
+
+class CenteredAlignmentLoss(_AlignmentObjective):
+    """Minus the centred kernel-target alignment ``A_c`` on a random batch of points per step.
+
+    ``A_c = <K_c, Y_c>_F / (||K_c||_F ||Y_c||_F)``, ``K_c = H K H``, ``Y_c = H y y^T H`` (Cortes, Mohri
+    & Rostamizadeh, "Algorithms for learning kernels based on centered alignment", JMLR 2012;
+    :func:`~lshlab.kernels.kernel_target_alignment` with ``centered=True``), for labels in {-1, +1}.
+    Centring removes the constant component that dominates the uncentred alignment when ``K`` is close
+    to 1.  The mean-field PDE of :mod:`lshlab.meanfield` does not describe this objective.
+
+    Parameters
+    ----------
+    batch_points : int
+        Points per step (>= 3); a batch is redrawn until it holds both labels.
+    n_eval : int
+        Size of the held sample on which ``A_c`` is recorded.
+    """
+
+    def __init__(self, batch_points=64, n_eval=96):
+        self.batch_points = batch_points
+        self.n_eval = n_eval
+
+    def prepare(self, X, y, pair_rng, eval_rng):
+        check_positive_int(self.batch_points, "batch_points", minimum=3)
+        n_classes = np.unique(y).size
+        if n_classes != 2:
+            raise ValueError(f"CenteredAlignmentLoss (the centered_alignment objective) needs labels with two "
+                             f"classes, got {n_classes}; use PairAlignmentLoss for cluster labels")
+        self._X = X.astype(np.float64)
+        self._y = y
+        self._prepare_held_sample(X, y, eval_rng)
+        return self
+
+    def sample_batch(self, rng):
+        """Row indices of ``batch_points`` distinct samples holding both labels."""
+        n_batch = min(self.batch_points, self._X.shape[0])
+        while True:  # a batch needs both labels for the centred alignment to exist
+            rows = rng.choice(self._X.shape[0], size=n_batch, replace=False)
+            if np.ptp(self._y[rows]) > 0:
+                return rows
+
+    def _value_and_grad(self, xi, batch):
+        if batch is None:
+            raise ValueError("CenteredAlignmentLoss needs a batch of rows (from sample_batch)")
+        A, dA = centered_alignment_grad(xi, _gram_squared(self._X[batch]), self._y[batch])
+        return -A, -dA
+
+    def value(self, xi, batch):
+        """``-A_c`` on the rows ``batch``."""
+        return self._value_and_grad(xi, batch)[0]
+
+    def grad(self, xi, batch):
+        """Gradient of :meth:`value` w.r.t. each particle (:func:`centered_alignment_grad`, negated)."""
+        return self._value_and_grad(xi, batch)[1]
+
+    def alignment(self, xi):
+        """``A_c`` of the particle kernel on the held sample."""
+        held = self.held_
+        return kernel_target_alignment(held.gram(held.pair_kernel(xi)), held.y, centered=True)
+
+
+class SinkhornRegularizer:
+    """``W^2_eps(mu_N, nu_N)`` between the particles and fixed prior samples, warm-started step to step.
+
+    :meth:`value` is :func:`sinkhorn_cost`; :meth:`grad` is :func:`sinkhorn_grad`, started from the
+    Sinkhorn scalings of the previous call (same fixed point, fewer iterations).  ``tol`` is POT's
+    ``stopThr``.
+    """
+
+    def __init__(self, prior_samples, epsilon, tol=1e-10):
+        self.prior_samples = np.asarray(prior_samples, dtype=np.float64)
+        self.epsilon = epsilon
+        self.tol = tol
+        self._warm = None
+
+    def value(self, xi):
+        return sinkhorn_cost(xi, self.prior_samples, self.epsilon)
+
+    def grad(self, xi):
+        g, self._warm = sinkhorn_grad(xi, self.prior_samples, self.epsilon, warmstart=self._warm,
+                                      return_warmstart=True, tol=self.tol)
+        return g
+
+
+# ----------------------------------------------------------------------------------------------------
+# the learner: projected Langevin particles
+# ----------------------------------------------------------------------------------------------------
 class LangevinKernelLearner(BaseEstimator):
     """Projected Langevin particles for the Schoenberg measure (Khuzani et al., arXiv:2006.13330).
 
@@ -321,7 +576,7 @@ class LangevinKernelLearner(BaseEstimator):
         Number of particles ``N``.
     beta : float
         Inverse temperature (> 0; ``np.inf`` switches the noise off: projected SGD).
-    step : float
+    learning_rate : float
         Step size ``eta`` (> 0), also the mean-field time per iteration.
     reg : float
         Sinkhorn regularisation weight ``h`` (>= 0).
@@ -329,19 +584,11 @@ class LangevinKernelLearner(BaseEstimator):
         Entropic regularisation ``eps`` of the Sinkhorn distance (> 0, in units of ``xi^2``).
     bounds : (float, float)
         Walls ``(xi_l, xi_u)`` with ``0 <= xi_l < xi_u``.
-    n_iter : int
+    max_iter : int
         Number of updates.
-    objective : {"squared", "centered_alignment"}
-        ``E_gamma`` on pairs (the paper's loss, default) or the centred alignment on point batches.
-    batch_points : int
-        Points per step for ``objective="centered_alignment"``.
-    batch_size : int or None
-        Pairs per step drawn from the pair pool (None: the whole pool every step, a deterministic
-        gradient).
-    n_pairs : int
-        Size of the pool of sample pairs drawn once in ``fit``.
-    gamma : float
-        Weight of the ``K^2`` term of ``E_gamma``.
+    objective : PairAlignmentLoss, CenteredAlignmentLoss or None
+        What the particles descend: the paper's pair loss (None means ``PairAlignmentLoss()``) or the
+        centred alignment on point batches.  Options of the pairs, batches and held sample live there.
     prior : None or array-like
         Samples of the prior ``nu`` (inside the bounds); None draws ``n_particles`` samples uniform on
         the box.
@@ -349,116 +596,83 @@ class LangevinKernelLearner(BaseEstimator):
         Initial particles (inside the bounds); None draws them uniform on the box.
     boundary : {"reflect", "clip"}
         Elastic reflection (default) or Euclidean projection onto the box.
-    n_eval : int
-        Size of the held sample on which ``alignment_`` is measured.
-    balance_pairs : bool
-        Draw the pair pool with as many same-label as different-label pairs (:func:`sample_pairs`
-        with ``balance=True``) and weigh the two halves equally in ``alignment_``.  Meant for
-        multi-cluster labels, where uniform pairs are mostly "different" and the squared loss is then
-        minimised by a kernel that is small everywhere.
-    pair_target : {"sign", "indicator"}
-        Target ``s`` of a pair in ``E_gamma``: ``"sign"`` (default, the paper's
-        ``s = y y' = 2 * 1[y = y'] - 1``) or ``"indicator"`` (``s = 1[y = y']``, the "ideal kernel"
-        of Kwok & Tsang, ICML 2003).  For ``gamma = 1`` the loss is ``1/2 (s - K)^2 - s^2/2`` and its
-        minimiser at distance ``r`` is ``K(r) = E[s | r]``: ``P(same | r)`` for the indicator, but
-        ``2 P(same | r) - 1`` (cut at 0, since a Gaussian mixture is positive) for the sign, a much
-        steeper kernel.
     random_state : None, int or RandomState
     progress : bool
         Show a tqdm progress bar.
 
     Attributes
     ----------
-    history_ : ndarray, shape (n_iter + 1, n_particles)
+    history_ : ndarray, shape (max_iter + 1, n_particles)
         Particle positions, first row the initial ones.
     particles_ : ndarray, shape (n_particles,)
         ``history_[-1]``.
-    alignment_ : ndarray, shape (n_iter + 1,)
-        Kernel-target alignment of the particle kernel on the evaluation sample (uncentred for
-        ``objective="squared"``, centred for ``"centered_alignment"``), against the pair-target
-        matrix ``S_ij = 2 * 1[y_i = y_j] - 1`` (``= y y^T`` for labels in {-1, +1}); with
-        ``balance_pairs`` the off-diagonal same-label and different-label pairs weigh 1/2 each.
+    alignment_ : ndarray, shape (max_iter + 1,)
+        Kernel-target alignment of the particle kernel on the objective's held sample (uncentred for
+        ``PairAlignmentLoss``, centred for ``CenteredAlignmentLoss``), against the pair-target
+        matrix ``S_ij = 2 * 1[y_i = y_j] - 1`` (``= y y^T`` for labels in {-1, +1}); see
+        :meth:`PairAlignmentLoss.alignment`.
     kernel_ : lshlab.kernels.SchoenbergKernel
         Equal-weight mixture of the final particles.
+    objective_ : PairAlignmentLoss or CenteredAlignmentLoss
+        The objective bound to the training data (e.g. ``objective_.pair_r2_``, ``objective_.pair_s_``,
+        the pair pool used by :mod:`lshlab.meanfield`).
     prior_samples_ : ndarray
-    pair_r2_, pair_s_ : ndarray
-        The pair pool (squared distances and targets ``s``), used by :mod:`lshlab.meanfield`.
-    times_ : ndarray, shape (n_iter + 1,)
-        Mean-field time ``m * step`` of each row of ``history_``.
+    times_ : ndarray, shape (max_iter + 1,)
+        Mean-field time ``m * learning_rate`` of each row of ``history_``.
     """
 
     def __init__(
         self,
         n_particles=100,
         beta=100.0,
-        step=1e-3,
+        learning_rate=1e-3,
         reg=0.0,
         epsilon=0.05,
         bounds=(0.0, 1.0),
-        n_iter=500,
-        batch_size=256,
-        n_pairs=4096,
-        objective="squared",
-        batch_points=64,
-        gamma=1.0,
+        max_iter=500,
+        objective=None,
         prior=None,
         init=None,
         boundary="reflect",
-        n_eval=96,
         random_state=None,
         progress=False,
-        balance_pairs=False,
-        pair_target="sign",
     ):
         self.n_particles = n_particles
         self.beta = beta
-        self.step = step
+        self.learning_rate = learning_rate
         self.reg = reg
         self.epsilon = epsilon
         self.bounds = bounds
-        self.n_iter = n_iter
-        self.batch_size = batch_size
-        self.n_pairs = n_pairs
+        self.max_iter = max_iter
         self.objective = objective
-        self.batch_points = batch_points
-        self.gamma = gamma
         self.prior = prior
         self.init = init
         self.boundary = boundary
-        self.n_eval = n_eval
         self.random_state = random_state
         self.progress = progress
-        self.balance_pairs = balance_pairs
-        self.pair_target = pair_target
 
     # ------------------------------------------------------------------ validation
-    def _validate_params(self):
+    def _checked_params(self):
         n = check_positive_int(self.n_particles, "n_particles")
-        if isinstance(self.beta, bool) or not isinstance(self.beta, numbers.Real) or np.isnan(self.beta) or self.beta <= 0:
+        beta = self.beta
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or np.isnan(beta) or beta <= 0:
             raise ValueError(f"beta (inverse temperature) must be a number > 0 (np.inf allowed), got {self.beta!r}")
-        step = check_positive_float(self.step, "step")
+        learning_rate = check_positive_float(self.learning_rate, "learning_rate")
         reg = check_positive_float(self.reg, "reg", strict=False)
         eps = check_positive_float(self.epsilon, "epsilon")
-        gamma = check_positive_float(self.gamma, "gamma", strict=False)
         try:
             low, high = (float(b) for b in self.bounds)
         except (TypeError, ValueError):
             raise ValueError(f"bounds must be a pair (xi_l, xi_u), got {self.bounds!r}") from None
         if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or low >= high:
             raise ValueError(f"bounds must satisfy 0 <= xi_l < xi_u (finite), got ({low}, {high})")
-        check_positive_int(self.n_iter, "n_iter", minimum=0)
-        check_positive_int(self.n_pairs, "n_pairs")
-        if self.batch_size is not None:
-            check_positive_int(self.batch_size, "batch_size")
-        check_positive_int(self.n_eval, "n_eval", minimum=2)
-        if self.objective not in ("squared", "centered_alignment"):
-            raise ValueError(f"objective must be 'squared' or 'centered_alignment', got {self.objective!r}")
-        check_positive_int(self.batch_points, "batch_points", minimum=3)
-        if self.pair_target not in ("sign", "indicator"):
-            raise ValueError(f"pair_target must be 'sign' or 'indicator', got {self.pair_target!r}")
+        check_positive_int(self.max_iter, "max_iter", minimum=0)
+        if self.objective is not None and not isinstance(self.objective, _AlignmentObjective):
+            raise ValueError("objective must be None, PairAlignmentLoss(...) or CenteredAlignmentLoss(...), "
+                             f"got {self.objective!r}")
         if self.boundary not in ("reflect", "clip"):
             raise ValueError(f"boundary must be 'reflect' or 'clip', got {self.boundary!r}")
-        return n, float(self.beta), step, reg, eps, gamma, low, high
+        return n, float(self.beta), learning_rate, reg, eps, low, high
 
     def _points(self, value, name, n, low, high, rng):
         if value is None:
@@ -468,16 +682,9 @@ class LangevinKernelLearner(BaseEstimator):
             raise ValueError(f"{name} must lie inside bounds ({low}, {high}), got range [{arr.min()}, {arr.max()}]")
         return arr.copy()
 
-    # ------------------------------------------------------------------ fit
-    def fit(self, X, y):
-        """Run ``n_iter`` Langevin updates on pairs of ``(X, y)``.
-
-        ``y`` holds integer labels with at least two classes: ``-1`` / ``+1`` (seed eq. (4)) or cluster
-        numbers (``kmeans_pseudo_labels(..., mode="clusters")``).  A pair's target is
-        ``s = 2 * 1[y_i = y_j] - 1``, i.e. ``y_i y_j`` for labels in {-1, +1}.
-        """
-        N, beta, step, reg, eps, gamma, low, high = self._validate_params()
-        X = check_matrix(X, "X")
+    @staticmethod
+    def _checked_labels(X, y):
+        """Integer labels with at least two classes; two classes are mapped to -1 / +1."""
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}")
@@ -494,103 +701,60 @@ class LangevinKernelLearner(BaseEstimator):
             raise ValueError(f"y must hold at least two classes, but y has a single class ({classes[0]!r}): "
                              "every pair target would be +1; pseudo-labels need both -1 and +1 "
                              "(see kmeans_pseudo_labels)")
-        if self.objective == "centered_alignment" and (classes.size != 2 or self.pair_target != "sign"):
-            raise ValueError("objective='centered_alignment' needs two classes in y and pair_target='sign', "
-                             f"got {classes.size} classes and pair_target={self.pair_target!r}")
-        binary = classes.size == 2
-        if binary:  # the pair targets only depend on equality, so any two labels act as -1 / +1
+        if classes.size == 2:  # the pair targets only depend on equality, so any two labels act as -1 / +1
             y = np.where(y == classes[1], 1, -1)
-        from .kernels import SchoenbergKernel, kernel_target_alignment
+        return y
 
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Run ``max_iter`` Langevin updates on pairs of ``(X, y)``.
+
+        ``y`` holds integer labels with at least two classes: ``-1`` / ``+1`` (seed eq. (4)) or cluster
+        numbers (``kmeans_pseudo_labels(..., mode="clusters")``).  A pair's target is
+        ``s = 2 * 1[y_i = y_j] - 1``, i.e. ``y_i y_j`` for labels in {-1, +1}.
+        """
+        N, beta, learning_rate, reg, eps, low, high = self._checked_params()
+        X = check_matrix(X, "X")
+        y = self._checked_labels(X, y)
         rng = check_random_state(self.random_state)
-        seeds = rng.randint(0, 2**31 - 1, size=4)
-        init_rng, pair_rng, noise_rng, eval_rng = (np.random.RandomState(s) for s in seeds)
+        init_rng, pair_rng, noise_rng, eval_rng = (np.random.RandomState(s) for s in rng.randint(0, 2**31 - 1, 4))
 
         xi = self._points(self.init, "init", N, low, high, init_rng)
         if xi.size != N:
             raise ValueError(f"init must have n_particles={N} entries, got {xi.size}")
         nu = self._points(self.prior, "prior", N, low, high, init_rng)
+        objective = PairAlignmentLoss() if self.objective is None else clone(self.objective)
+        objective.prepare(X, y, pair_rng, eval_rng)
+        sinkhorn = SinkhornRegularizer(nu, eps, tol=1e-4 / N) if reg > 0 else None
+        project = ((lambda p: reflect(p, low, high)) if self.boundary == "reflect"
+                   else (lambda p: np.clip(p, low, high)))
+        noise_sd = 0.0 if np.isinf(beta) else np.sqrt(2.0 * learning_rate / beta)
 
-        r2, s, _, _ = sample_pairs(X, y, self.n_pairs, pair_rng, balance=bool(self.balance_pairs))
-        indicator = self.pair_target == "indicator"
-        if indicator:
-            s = (s > 0).astype(np.float64)
-        n_ev = min(self.n_eval, X.shape[0])
-        ev = eval_rng.choice(X.shape[0], size=n_ev, replace=False)
-        Xe = X[ev].astype(np.float64)
-        sq = np.einsum("ij,ij->i", Xe, Xe)
-        D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * Xe @ Xe.T, 0.0)
-        iu = np.triu_indices(n_ev, 1)
-        d2 = D2[iu]
-        ye = y[ev]
-        same = (ye[:, None] == ye[None, :])[iu]
-        se = np.where(same, 1.0, 0.0 if indicator else -1.0)  # off-diagonal pair targets
-        if self.balance_pairs:
-            we = np.where(same, 0.5 / max(same.sum(), 1), 0.5 / max((~same).sum(), 1))
-
-        centered = self.objective == "centered_alignment"
-        Xf = X.astype(np.float64) if centered else None
-        n_batch = min(self.batch_points, X.shape[0])
-
-        def alignment(p):
-            vals = np.exp(-np.outer(d2, p)).mean(axis=1)
-            if self.balance_pairs:  # E_w[s K] / sqrt(E_w[K^2] E_w[s^2]), pairs weighted by target
-                return float(np.sum(we * se * vals) / np.sqrt(np.sum(we * vals**2) * np.sum(we * se**2)))
-            if binary and not indicator:
-                K = np.ones((n_ev, n_ev))
-                K[iu] = vals
-                K.T[iu] = vals
-                return kernel_target_alignment(K, ye, centered=centered)
-            # <K, S>_F / (||K||_F ||S||_F), diagonal K = S = 1 included as in kernel_target_alignment
-            num = n_ev + 2.0 * np.sum(se * vals)
-            return float(num / np.sqrt((n_ev + 2.0 * np.sum(vals**2)) * (n_ev + 2.0 * np.sum(se**2))))
-
-        noise_sd = 0.0 if np.isinf(beta) else np.sqrt(2.0 * step / beta)
-        history = np.empty((self.n_iter + 1, N))
-        align = np.empty(self.n_iter + 1)
-        history[0] = xi
-        align[0] = alignment(xi)
-        warm = None
-        iterator = range(1, self.n_iter + 1)
+        history = np.empty((self.max_iter + 1, N))
+        align = np.empty(self.max_iter + 1)
+        history[0], align[0] = xi, objective.alignment(xi)
+        iterations = range(1, self.max_iter + 1)
         if self.progress:
             from tqdm.auto import tqdm
 
-            iterator = tqdm(iterator, desc="Langevin particles", total=self.n_iter)
-        for m in iterator:
-            if centered:
-                while True:  # a batch needs both labels for the centred alignment to exist
-                    rows = pair_rng.choice(X.shape[0], size=n_batch, replace=False)
-                    if np.ptp(y[rows]) > 0:
-                        break
-                Xb = Xf[rows]
-                sqb = np.einsum("ij,ij->i", Xb, Xb)
-                D2b = np.maximum(sqb[:, None] + sqb[None, :] - 2.0 * Xb @ Xb.T, 0.0)
-                g = -N * centered_alignment_grad(xi, D2b, y[rows])[1]  # ascent on A_c
-            else:
-                if self.batch_size is None:
-                    rb, sb = r2, s
-                else:
-                    idx = pair_rng.randint(0, r2.size, size=self.batch_size)
-                    rb, sb = r2[idx], s[idx]
-                g = N * alignment_loss_grad(xi, rb, sb, gamma)
-            if reg > 0:
-                gs, warm = sinkhorn_grad(xi, nu, eps, warmstart=warm, return_warmstart=True,
-                                         tol=1e-4 / N)
-                g += N * 0.5 * reg * gs
-            xi = xi - step * g
-            if noise_sd > 0:
+            iterations = tqdm(iterations, desc="Langevin particles", total=self.max_iter)
+        for m in iterations:
+            # drift g_k = N d/dxi_k [objective + (h/2) W^2_eps]  (mean-field scaling)
+            drift = N * objective.grad(xi, objective.sample_batch(pair_rng))
+            if sinkhorn is not None:
+                drift += N * 0.5 * reg * sinkhorn.grad(xi)
+            xi = xi - learning_rate * drift
+            if noise_sd > 0:  # + sqrt(2 eta / beta) zeta,  zeta ~ N(0, I)
                 xi = xi + noise_sd * noise_rng.standard_normal(N)
-            xi = reflect(xi, low, high) if self.boundary == "reflect" else np.clip(xi, low, high)
-            history[m] = xi
-            align[m] = alignment(xi)
+            xi = project(xi)  # back into [xi_l, xi_u]
+            history[m], align[m] = xi, objective.alignment(xi)
 
         self.history_ = history
         self.particles_ = history[-1]
         self.alignment_ = align
-        self.times_ = step * np.arange(self.n_iter + 1)
+        self.times_ = learning_rate * np.arange(self.max_iter + 1)
         self.prior_samples_ = nu
-        self.pair_r2_ = r2
-        self.pair_s_ = s
+        self.objective_ = objective
         self.kernel_ = SchoenbergKernel(self.particles_.copy(), np.full(N, 1.0 / N))
         return self
 

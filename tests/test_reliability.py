@@ -85,9 +85,10 @@ def _itml():
 
 
 def _langevin(**kw):
-    from lshlab.kernel_learning import LangevinKernelLearner
+    from lshlab.kernel_learning import LangevinKernelLearner, PairAlignmentLoss
 
-    params = dict(n_particles=8, n_iter=2, n_pairs=64, batch_size=16, n_eval=8, random_state=0)
+    params = dict(n_particles=8, max_iter=2, objective=PairAlignmentLoss(n_pairs=64, batch_size=16, n_eval=8),
+                  random_state=0)
     params.update(kw)
     return LangevinKernelLearner(**params)
 
@@ -111,12 +112,13 @@ def _dsh(**kw):
 
 
 def _solve_meanfield(**kw):
-    from lshlab.meanfield import solve_meanfield
+    from lshlab.meanfield import MeanFieldProblem, solve_meanfield
 
-    params = dict(bounds=(0.0, 1.0), beta=10.0, n_cells=20, t_final=0.01, dt=0.01,  # one step: cheap
-                  potential=lambda g: g, t_eval=[0.0, 0.01])
-    params.update(kw)
-    return solve_meanfield(**params)
+    problem = dict(bounds=(0.0, 1.0), beta=10.0, n_cells=20, potential=lambda g: g)
+    run = dict(t_final=0.01, dt=0.01, t_eval=[0.0, 0.01])  # one step: cheap
+    for key, value in kw.items():
+        (run if key in ("rho0", "t_final", "dt", "t_eval") else problem)[key] = value
+    return solve_meanfield(MeanFieldProblem(**problem), **run)
 
 
 NOT_FITTED = r"(?i)not fitted yet.*call .?fit"
@@ -380,8 +382,8 @@ _ROWS = [
     ("beta <= 0", "Langevin beta=NaN", lambda: _langevin(beta=float("nan")).fit(X, YPM), ValueError,
      r"beta \(inverse temperature\) must be a number > 0"),
     ("beta <= 0", "meanfield beta=-1", lambda: _solve_meanfield(beta=-1.0), ValueError, r"beta must be a number > 0"),
-    ("step <= 0", "Langevin step=0", lambda: _langevin(step=0.0).fit(X, YPM), ValueError,
-     r"step must be a finite number > 0"),
+    ("step <= 0", "Langevin learning_rate=0", lambda: _langevin(learning_rate=0.0).fit(X, YPM), ValueError,
+     r"learning_rate must be a finite number > 0"),
     ("step <= 0", "Langevin epsilon<0", lambda: _langevin(epsilon=-0.1).fit(X, YPM), ValueError,
      r"epsilon must be a finite number > 0"),
     ("step <= 0", "meanfield dt=0", lambda: _solve_meanfield(dt=0.0), ValueError, r"dt must be a finite number > 0"),
