@@ -72,6 +72,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 
 from ._validation import check_matrix, check_positive_float, check_positive_int
+from .distances import euclidean_distance_matrix
 from .kernels import SchoenbergKernel, kernel_target_alignment
 
 __all__ = [
@@ -322,13 +323,6 @@ def sinkhorn_grad(xi, nu, epsilon, warmstart=None, return_warmstart=False, tol=1
 # ----------------------------------------------------------------------------------------------------
 # the objective: pair loss or centred alignment, and the Sinkhorn regulariser
 # ----------------------------------------------------------------------------------------------------
-def _gram_squared(X):
-    """Squared distances between the rows of ``X`` (float64)."""
-    X = X.astype(np.float64)
-    sq = np.einsum("ij,ij->i", X, X)
-    return np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
-
-
 class _HeldSample:
     """``n_eval`` samples drawn once, on which :attr:`LangevinKernelLearner.alignment_` is measured.
 
@@ -341,7 +335,7 @@ class _HeldSample:
         rows = rng.choice(X.shape[0], size=n, replace=False)
         self.n = n
         self.iu = np.triu_indices(n, 1)
-        self.d2 = _gram_squared(X[rows])[self.iu]
+        self.d2 = euclidean_distance_matrix(X[rows], squared=True, dtype=np.float64)[self.iu]
         self.y = y[rows]
         self.same = (self.y[:, None] == self.y[None, :])[self.iu]
 
@@ -522,7 +516,8 @@ class CenteredAlignmentLoss(_AlignmentObjective):
     def _value_and_grad(self, xi, batch):
         if batch is None:
             raise ValueError("CenteredAlignmentLoss needs a batch of rows (from sample_batch)")
-        A, dA = centered_alignment_grad(xi, _gram_squared(self._X[batch]), self._y[batch])
+        D2 = euclidean_distance_matrix(self._X[batch], squared=True, dtype=np.float64)
+        A, dA = centered_alignment_grad(xi, D2, self._y[batch])
         return -A, -dA
 
     def value(self, xi, batch):
