@@ -614,6 +614,8 @@ class LangevinKernelLearner(BaseEstimator):
     prior_samples_ : ndarray
     times_ : ndarray, shape (max_iter + 1,)
         Mean-field time ``m * learning_rate`` of each row of ``history_``.
+    n_iter_ : int
+        Updates run (always ``max_iter``).
     """
 
     def __init__(
@@ -748,6 +750,7 @@ class LangevinKernelLearner(BaseEstimator):
         self.particles_ = history[-1]
         self.alignment_ = align
         self.times_ = learning_rate * np.arange(self.max_iter + 1)
+        self.n_iter_ = self.max_iter
         self.prior_samples_ = nu
         self.objective_ = objective
         self.kernel_ = SchoenbergKernel(self.particles_.copy(), np.full(N, 1.0 / N))

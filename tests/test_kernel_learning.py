@@ -113,7 +113,7 @@ def test_fitted_attributes_and_kernel(blobs):
     X, y = blobs
     lrn = LangevinKernelLearner(n_particles=30, beta=50.0, learning_rate=0.05, bounds=(0.0, 3.0), max_iter=12,
                                 objective=PairAlignmentLoss(n_pairs=300, n_eval=30), random_state=1).fit(X, y)
-    assert lrn.history_.shape == (13, 30)
+    assert lrn.history_.shape == (13, 30) and lrn.n_iter_ == 12
     np.testing.assert_array_equal(lrn.particles_, lrn.history_[-1])
     assert lrn.alignment_.shape == (13,)
     assert isinstance(lrn.kernel_, SchoenbergKernel)

@@ -449,7 +449,7 @@ _ROWS = [
     ("set indices repeated", "dice masks of different shapes", lambda: metrics.dice_score(np.ones(4, bool),
                                                                                           np.ones(5, bool)),
      ValueError, r"boolean masks must be 1-D or 2-D with equal shapes"),
-    ("images out of range", "RBMHash int64 pixels 0..255", lambda: H.RBMHash(4, hidden=(), n_iter=1).fit(
+    ("images out of range", "RBMHash int64 pixels 0..255", lambda: H.RBMHash(4, hidden=(), max_iter=1).fit(
         (X01 * 255).astype(np.int64)), ValueError, r"RBMHash needs inputs in \[0, 1\].*rescale='minmax'"),
     ("too few samples", "median heuristic 1 row", lambda: kernels.median_heuristic_bandwidth(X[:1]), ValueError,
      r"X needs at least 2 rows"),
@@ -465,7 +465,7 @@ _ROWS = [
     ("k <= 0", "HashTables n_tables=0", lambda: search.HashTables(lambda s: H.RandomHyperplaneHash(4), 0).fit(X),
      ValueError, r"n_tables must be an integer >= 1, got 0"),
     ("k <= 0", "KDTree leaf_size=0", lambda: search.KDTree(X, 0), ValueError, r"leaf_size must be an integer >= 1, got 0"),
-    ("k <= 0", "ITQ n_iter=-1", lambda: H.ITQHash(2, n_iter=-1).fit(X), ValueError, r"n_iter must be an integer >= 0"),
+    ("k <= 0", "ITQ max_iter=-1", lambda: H.ITQHash(2, max_iter=-1).fit(X), ValueError, r"max_iter must be an integer >= 0"),
     ("k <= 0", "hog orientations=0", lambda: features.hog_features(
         X01, image_shape=(8, 8), orientations=0), ValueError, r"orientations must be an integer >= 1"),
     ("k <= 0", "meanfield n_cells=1", lambda: _solve_meanfield(n_cells=1), ValueError,
@@ -647,9 +647,9 @@ def _hasher_specs():
         "ShiftInvariantHash": (lambda: H.ShiftInvariantHash(12, kernel=2.0, random_state=0), X),
         "LeeHash": (lambda: H.LeeHash(6, q=5, n_features=32, random_state=0), X),
         "PCAHash": (lambda: H.PCAHash(4), X),
-        "ITQHash": (lambda: H.ITQHash(4, n_iter=5, random_state=0), X),
+        "ITQHash": (lambda: H.ITQHash(4, max_iter=5, random_state=0), X),
         "SpectralHash": (lambda: H.SpectralHash(6), X),
-        "RBMHash": (lambda: H.RBMHash(6, hidden=(), n_iter=2, random_state=0), X01),
+        "RBMHash": (lambda: H.RBMHash(6, hidden=(), max_iter=2, random_state=0), X01),
         "MetricHash": (lambda: H.MetricHash(8, metric_matrix=np.diag(np.arange(1.0, 7.0)), random_state=0), X),
     }
     out = []
