@@ -158,7 +158,7 @@ def reflect(x, low, high):
     return low + y
 
 
-def sample_pairs(X, y, n_pairs, rng, balance=False):
+def sample_pairs(X, y, n_pairs, random_state=None, balance=False):
     """Draw ``n_pairs`` index pairs ``i != j``; return ``(r2, s, i, j)``.
 
     ``r2 = ||x_i - x_j||^2`` (float64) and the pair target ``s = 2 * 1[y_i = y_j] - 1`` in {-1, +1},
@@ -166,8 +166,10 @@ def sample_pairs(X, y, n_pairs, rng, balance=False):
     for integer cluster labels.  ``balance=False`` draws pairs uniformly over ``i != j``;
     ``balance=True`` draws ``n_pairs // 2`` pairs uniformly among the same-label pairs and the rest
     uniformly among the different-label pairs, so both targets weigh equally in the loss even when
-    same-label pairs are rare (k clusters: about 1/k of all pairs).
+    same-label pairs are rare (k clusters: about 1/k of all pairs).  ``random_state``: None, an int or a
+    ``RandomState`` (whose stream is consumed).
     """
+    rng = check_random_state(random_state)
     n = X.shape[0]
     y = np.asarray(y)
     if not balance:
@@ -357,20 +359,25 @@ class _AlignmentObjective(BaseEstimator):
     An objective is configured by its parameters (scikit-learn style); :meth:`prepare` binds it to the
     data (drawing whatever it needs once) and then gives, for particles ``xi``:
 
-    - ``sample_batch(rng)``: the random part of one step's gradient (pairs or points);
+    - ``sample_batch(random_state)``: the random part of one step's gradient (pairs or points);
     - ``value(xi, batch)`` and ``grad(xi, batch)``: the objective and its gradient w.r.t. each particle
       (not scaled by ``N``; the learner applies the mean-field factor ``N``);
     - ``alignment(xi)``: the kernel-target alignment on the held sample, recorded every iteration.
     """
 
-    def prepare(self, X, y, pair_rng, eval_rng):
-        """Bind to ``(X, y)`` (``y`` = -1 / +1 for two classes, else cluster numbers); return ``self``."""
+    def prepare(self, X, y, random_state=None, eval_random_state=None):
+        """Bind to ``(X, y)`` (``y`` = -1 / +1 for two classes, else cluster numbers); return ``self``.
+
+        ``random_state`` draws what the objective samples once (the pair pool) and should then feed
+        :meth:`sample_batch`; ``eval_random_state`` draws the held sample.  Each is None, an int or a
+        ``RandomState``.
+        """
         raise NotImplementedError  # pragma: no cover  (every objective defines it)
 
-    def _prepare_held_sample(self, X, y, eval_rng):
+    def _prepare_held_sample(self, X, y, eval_random_state):
         n_eval = check_positive_int(self.n_eval, "n_eval", minimum=2)
         self.binary_ = np.unique(y).size == 2
-        self.held_ = _HeldSample(X, y, n_eval, eval_rng)
+        self.held_ = _HeldSample(X, y, n_eval, check_random_state(eval_random_state))
 
 
 class PairAlignmentLoss(_AlignmentObjective):
@@ -416,7 +423,7 @@ class PairAlignmentLoss(_AlignmentObjective):
         self.balance_pairs = balance_pairs
         self.n_eval = n_eval
 
-    def prepare(self, X, y, pair_rng, eval_rng):
+    def prepare(self, X, y, random_state=None, eval_random_state=None):
         n_pairs = check_positive_int(self.n_pairs, "n_pairs")
         if self.batch_size is not None:
             check_positive_int(self.batch_size, "batch_size")
@@ -424,21 +431,21 @@ class PairAlignmentLoss(_AlignmentObjective):
         if self.pair_target not in ("sign", "indicator"):
             raise ValueError(f"pair_target must be 'sign' or 'indicator', got {self.pair_target!r}")
         indicator = self.pair_target == "indicator"
-        r2, s, _, _ = sample_pairs(X, y, n_pairs, pair_rng, balance=bool(self.balance_pairs))
+        r2, s, _, _ = sample_pairs(X, y, n_pairs, random_state, balance=bool(self.balance_pairs))
         self.pair_r2_ = r2
         self.pair_s_ = (s > 0).astype(np.float64) if indicator else s
-        self._prepare_held_sample(X, y, eval_rng)
+        self._prepare_held_sample(X, y, eval_random_state)
         same = self.held_.same
         self._held_s = np.where(same, 1.0, 0.0 if indicator else -1.0)  # targets of the held pairs
         if self.balance_pairs:
             self._held_w = np.where(same, 0.5 / max(same.sum(), 1), 0.5 / max((~same).sum(), 1))
         return self
 
-    def sample_batch(self, rng):
+    def sample_batch(self, random_state=None):
         """Indices of ``batch_size`` pairs of the pool (None: the whole pool)."""
         if self.batch_size is None:
             return None
-        return rng.randint(0, self.pair_r2_.size, size=self.batch_size)
+        return check_random_state(random_state).randint(0, self.pair_r2_.size, size=self.batch_size)
 
     def _pairs(self, batch):
         if batch is None:
@@ -494,7 +501,7 @@ class CenteredAlignmentLoss(_AlignmentObjective):
         self.batch_points = batch_points
         self.n_eval = n_eval
 
-    def prepare(self, X, y, pair_rng, eval_rng):
+    def prepare(self, X, y, random_state=None, eval_random_state=None):
         check_positive_int(self.batch_points, "batch_points", minimum=3)
         n_classes = np.unique(y).size
         if n_classes != 2:
@@ -502,11 +509,12 @@ class CenteredAlignmentLoss(_AlignmentObjective):
                              f"classes, got {n_classes}; use PairAlignmentLoss for cluster labels")
         self._X = X.astype(np.float64)
         self._y = y
-        self._prepare_held_sample(X, y, eval_rng)
+        self._prepare_held_sample(X, y, eval_random_state)
         return self
 
-    def sample_batch(self, rng):
+    def sample_batch(self, random_state=None):
         """Row indices of ``batch_points`` distinct samples holding both labels."""
+        rng = check_random_state(random_state)
         n_batch = min(self.batch_points, self._X.shape[0])
         while True:  # a batch needs both labels for the centred alignment to exist
             rows = rng.choice(self._X.shape[0], size=n_batch, replace=False)
