@@ -8,6 +8,7 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.hashing`          hash families as scikit-learn estimators
 - :mod:`lshlab.kernels`          Gaussian / Schoenberg kernels, spectral sampling, collision theory
 - :mod:`lshlab.kernel_learning`  Langevin particle training of a Schoenberg kernel, baselines
+- :mod:`lshlab.kernel_objectives` what the particles descend: alignment objectives, Sinkhorn regulariser
 - :mod:`lshlab.meanfield`        mean-field PDE for the particle density
 - :mod:`lshlab.metric_learning`  ITML
 - :mod:`lshlab.metrics`          precision-recall, tie-aware mAP, Dice, Jaccard

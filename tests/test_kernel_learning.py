@@ -8,13 +8,10 @@ from lshlab.kernel_learning import (
     CenteredAlignmentLoss,
     LangevinKernelLearner,
     PairAlignmentLoss,
-    alignment_loss,
-    alignment_loss_grad,
     kmeans_pseudo_labels,
     reflect,
-    sinkhorn_cost,
-    sinkhorn_grad,
 )
+from lshlab.kernel_objectives import alignment_loss, alignment_loss_grad, sinkhorn_cost, sinkhorn_grad
 from lshlab.kernels import SchoenbergKernel, kernel_target_alignment
 
 
@@ -236,7 +233,7 @@ def test_plots_and_temperature_widget(blobs):
 
 
 def test_centered_alignment_gradient(blobs):
-    from lshlab.kernel_learning import centered_alignment_grad
+    from lshlab.kernel_objectives import centered_alignment_grad
 
     X, y = blobs
     Xb = X[::5].astype(np.float64)
@@ -306,7 +303,7 @@ def test_objectives_value_and_grad_agree(blobs):
 
 
 def test_sinkhorn_regularizer_is_warm_started_sinkhorn_grad():
-    from lshlab.kernel_learning import SinkhornRegularizer
+    from lshlab.kernel_objectives import SinkhornRegularizer
 
     rng = np.random.RandomState(4)
     nu = rng.uniform(0, 1, 12)
@@ -365,7 +362,7 @@ def test_cluster_mode_pseudo_labels(blobs):
 
 
 def test_sample_pairs_targets_and_balance():
-    from lshlab.kernel_learning import sample_pairs
+    from lshlab.kernel_objectives import sample_pairs
 
     rng = np.random.RandomState(0)
     X = rng.randn(300, 3)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 
-from lshlab.kernel_learning import CenteredAlignmentLoss, LangevinKernelLearner, PairAlignmentLoss, alignment_loss_grad
+from lshlab.kernel_learning import CenteredAlignmentLoss, LangevinKernelLearner, PairAlignmentLoss
+from lshlab.kernel_objectives import alignment_loss_grad
 from lshlab.meanfield import (
     MeanFieldProblem,
     alignment_potential,
@@ -152,7 +153,7 @@ def test_meanfield_plots_and_explorer():
 
 def test_sinkhorn_potential_derivative_is_particle_drift():
     """d/dxi f(xi) at a particle = N * dW^2_eps/dxi_k (the regulariser part of the particle drift / h)."""
-    from lshlab.kernel_learning import sinkhorn_grad
+    from lshlab.kernel_objectives import sinkhorn_grad
     from lshlab.meanfield import sinkhorn_potential
 
     rng = np.random.RandomState(5)
