@@ -421,9 +421,10 @@ _EUC_REFINE_TOL = 1e-3
 def _refine_small(G, A, B, a2, b2):
     """Clamp the squared-distance block ``G`` at 0 and recompute near-duplicate pairs exactly.
 
-    Rounding error of ``‖a‖² + ‖b‖² − 2aᵀb`` in float32 is ≈ 1e-7 · (‖a‖² + ‖b‖²), so for pairs whose
-    value falls below ``_EUC_REFINE_TOL`` of that scale the result is replaced by ``Σ (a − b)²`` in
-    float64 (exactly 0 for identical rows).  Such pairs are rare except for duplicated data.
+    Rounding error of ``‖a‖² + ‖b‖² − 2aᵀb`` in float32 is ≈ 1e-7 · (‖a‖² + ‖b‖²) (1e-16 in float64), so
+    for pairs whose value falls below ``_EUC_REFINE_TOL`` of that scale the result is replaced by
+    ``Σ (a − b)²`` in float64 (exactly 0 for identical rows).  Such pairs are rare except for duplicated
+    data.
     """
     np.maximum(G, 0.0, out=G)
     thresh = _EUC_REFINE_TOL * (a2[:, None] + b2[None, :])

@@ -20,6 +20,8 @@ parameters (scikit-learn style), bound to the data by ``prepare`` and then gives
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
@@ -210,7 +212,7 @@ def sinkhorn_grad(xi, nu, epsilon, warmstart=None, return_warmstart=False, tol=1
 # the objectives as objects
 # ----------------------------------------------------------------------------------------------------
 class _HeldSample:
-    """``n_eval`` samples drawn once, on which :attr:`lshlab.kernel_learning.LangevinKernelLearner.alignment_` is measured.
+    """``n_eval`` samples drawn once, on which the learner's ``alignment_`` is measured.
 
     Keeps the off-diagonal pairs ``i < j`` only: their squared distances ``d2``, whether the labels agree
     (``same``) and the labels ``y``; the diagonal of a Schoenberg kernel is 1.
@@ -237,18 +239,15 @@ class _HeldSample:
         return K
 
 
-class AlignmentObjective(BaseEstimator):
+class AlignmentObjective(BaseEstimator, metaclass=ABCMeta):
     """Base of the objectives: the protocol the learner uses, and the held sample.
 
     An objective is configured by its parameters (scikit-learn style); :meth:`prepare` binds it to the
-    data (drawing whatever it needs once) and then gives, for particles ``xi``:
-
-    - ``sample_batch(random_state)``: the random part of one step's gradient (pairs or points);
-    - ``value(xi, batch)`` and ``grad(xi, batch)``: the objective and its gradient w.r.t. each particle
-      (not scaled by ``N``; the learner applies the mean-field factor ``N``);
-    - ``alignment(xi)``: the kernel-target alignment on the held sample, recorded every iteration.
+    data (drawing whatever it needs once), then :meth:`sample_batch`, :meth:`value`, :meth:`grad` and
+    :meth:`alignment` serve the learner's loop.
     """
 
+    @abstractmethod
     def prepare(self, X, y, random_state=None, eval_random_state=None):
         """Bind to ``(X, y)`` (``y`` = -1 / +1 for two classes, else cluster numbers); return ``self``.
 
@@ -256,7 +255,23 @@ class AlignmentObjective(BaseEstimator):
         :meth:`sample_batch`; ``eval_random_state`` draws the held sample.  Each is None, an int or a
         ``RandomState``.
         """
-        raise NotImplementedError  # pragma: no cover  (every objective defines it)
+
+    @abstractmethod
+    def sample_batch(self, random_state=None):
+        """The random part of one step's gradient (pair or point indices; None for a deterministic step)."""
+
+    @abstractmethod
+    def value(self, xi, batch):
+        """The objective at particles ``xi`` on ``batch``."""
+
+    @abstractmethod
+    def grad(self, xi, batch):
+        """Gradient of :meth:`value` w.r.t. each particle (not scaled by ``N``: the learner applies the
+        mean-field factor ``N``)."""
+
+    @abstractmethod
+    def alignment(self, xi):
+        """Kernel-target alignment of the particle kernel on the held sample (recorded every iteration)."""
 
     def _prepare_held_sample(self, X, y, eval_random_state):
         n_eval = check_positive_int(self.n_eval, "n_eval", minimum=2)
@@ -267,8 +282,8 @@ class AlignmentObjective(BaseEstimator):
 class PairAlignmentLoss(AlignmentObjective):
     """The pair loss ``E_gamma = -s K(r) + (gamma/2) K(r)^2`` on a pool of labelled pairs (the default).
 
-    See the module docstring: its expectation is the Lagrangian of the uncentred kernel-target
-    alignment, and the mean-field PDE of :mod:`lshlab.meanfield` describes it.
+    Its expectation is the Lagrangian of the uncentred kernel-target alignment (derivation in
+    :mod:`lshlab.kernel_learning`), and the mean-field PDE of :mod:`lshlab.meanfield` describes it.
 
     Parameters
     ----------
