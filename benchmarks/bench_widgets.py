@@ -169,7 +169,7 @@ def _cases(cfg, ds):
 
     def temperature():
         return widgets.temperature_explorer(Xt, yt, betas=(1e3, 1e4), regs=(0.0, 1.0), beta=1e4, reg=0.0,
-                                            n_particles=40, n_iter=cfg["langevin_iter"], step=1e-3,
+                                            n_particles=40, max_iter=cfg["langevin_iter"], learning_rate=1e-3,
                                             bounds=(0.0, 0.05), epsilon=2e-5, batch_size=256, random_state=0)
     cases.append((f"temperature_explorer ({Xt.shape[0]} points)", temperature, "beta", (1e3, 1e4),
                   "cached runs (a first visit runs the Langevin learner, see the separate row)"))
@@ -179,7 +179,7 @@ def _cases(cfg, ds):
 
     def meanfield():
         return widgets.meanfield_explorer(Xm, ym, betas=(30.0, 100.0), ns=(30, 100), beta=100.0, n_particles=100,
-                                          n_iter=cfg["mf_iter"], step=0.1, bounds=(0.0, 5.0), n_pairs=256,
+                                          max_iter=cfg["mf_iter"], learning_rate=0.1, bounds=(0.0, 5.0), n_pairs=256,
                                           n_cells=100, init_range=(0.0, 0.5), random_state=0)
     cases.append((f"meanfield_explorer ({Xm.shape[0]} points)", meanfield, "n_particles", (30, 100),
                   "cached runs"))
@@ -228,8 +228,8 @@ def _first_visit_temperature(cfg, ds):
 
     X = ds.X_train[:2000]
     yt = np.where(ds.y_train[: X.shape[0]] % 2 == 0, 1, -1)
-    data = prepare_temperature(X, yt, n_particles=40, n_iter=cfg["langevin_iter"], step=1e-3, bounds=(0.0, 0.05),
-                               epsilon=2e-5, batch_size=256, random_state=0)
+    data = prepare_temperature(X, yt, n_particles=40, max_iter=cfg["langevin_iter"], learning_rate=1e-3,
+                               bounds=(0.0, 0.05), epsilon=2e-5, batch_size=256, random_state=0)
     walls, cpus = [], []
     for beta in (1e2, 1e3, 1e4)[: max(2, cfg["repeat"])]:
         w, c, res = _clock(lambda: update_temperature(data, beta, 0.0))

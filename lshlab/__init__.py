@@ -8,6 +8,7 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.hashing`          hash families as scikit-learn estimators
 - :mod:`lshlab.kernels`          Gaussian / Schoenberg kernels, spectral sampling, collision theory
 - :mod:`lshlab.kernel_learning`  Langevin particle training of a Schoenberg kernel
+- :mod:`lshlab.kernel_objectives` what the particles descend: alignment objectives, Sinkhorn regulariser
 - :mod:`lshlab.random_features`  random Fourier features for kernel machines, three ways to draw them
 - :mod:`lshlab.meanfield`        mean-field PDE for the particle density
 - :mod:`lshlab.metric_learning`  ITML

@@ -239,8 +239,8 @@ def lee_distance_matrix(A, B=None, q=None, *, dtype=np.int32, out=None):
 
 
 # ----------------------------------------------------------------------------- Euclidean
-def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
-    """Pairwise Euclidean distances ``D[i, j] = ‖A[i] − B[j]‖`` (float32).
+def euclidean_distance_matrix(A, B=None, squared=False, *, dtype=np.float32, out=None):
+    """Pairwise Euclidean distances ``D[i, j] = ‖A[i] − B[j]‖``.
 
     Parameters
     ----------
@@ -248,35 +248,40 @@ def euclidean_distance_matrix(A, B=None, squared=False, *, out=None):
     B : array-like of shape (n_B, d), or None for ``B = A``
     squared : bool, default False
         Return ``‖a − b‖²`` instead.
-    out : optional float32 ndarray of shape (n_A, n_B).
+    dtype : {np.float32, np.float64}, default np.float32
+        Precision of the computation and of the result (float64 for kernel matrices, where
+        ``exp(−ξ‖a − b‖²)`` needs more than float32 digits).
+    out : optional ndarray of shape (n_A, n_B) and dtype ``dtype``.
 
     Notes
     -----
-    Uses ``‖a − b‖² = ‖a‖² + ‖b‖² − 2 aᵀb`` with a float32 matrix product per row block (the
-    expansion used by scikit-learn's ``euclidean_distances``).  Rounding can make the expansion
-    slightly negative, so it is clamped at 0; when ``B`` is omitted (or is the same object as
-    ``A``) the diagonal is set to exactly 0.  The expansion loses relative accuracy for nearly
-    identical rows (absolute error ≈ 1e-7 · (‖a‖² + ‖b‖²)), so entries below 1e-3 of that scale are
-    recomputed directly as ``Σ (a − b)²`` in float64: identical rows anywhere give exactly 0 and
-    near-duplicates keep their digits.
+    Uses ``‖a − b‖² = ‖a‖² + ‖b‖² − 2 aᵀb`` with one matrix product per row block (the expansion
+    used by scikit-learn's ``euclidean_distances``).  Rounding can make the expansion slightly
+    negative, so it is clamped at 0; when ``B`` is omitted (or is the same object as ``A``) the
+    diagonal is set to exactly 0.  The expansion loses relative accuracy for nearly identical rows
+    (absolute error ≈ u · (‖a‖² + ‖b‖²), u = 1e-7 in float32, 1e-16 in float64), so entries below
+    1e-3 of that scale are recomputed directly as ``Σ (a − b)²`` in float64: identical rows anywhere
+    give exactly 0 and near-duplicates keep their digits.
     """
-    A = check_matrix(A, "A")
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
+    A = check_matrix(A, "A", dtype=dtype)
     same = B is None or B is A
-    B = A if same else check_matrix(B, "B")
+    B = A if same else check_matrix(B, "B", dtype=dtype)
     check_same_width(A, B, ("A", "B"), what="features")
     out = _check_out(out, (A.shape[0], B.shape[0]))
     if out is None:
-        out = np.empty((A.shape[0], B.shape[0]), dtype=np.float32)
+        out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
     A, B, s = rescale_pair(A, B)
     B = A if same else B
     for r0, r1, block in _euclidean_blocks(A, B, squared, same):
         out[r0:r1] = block
     if s != 1.0:
         factor = s * s if squared else s
-        if squared and np.isinf(out.max() * np.float64(factor) if out.size else 0.0):
-            raise ValueError("squared distances of A and B exceed the float32 range; ask for squared=False "
-                             "or rescale the data")
-        out *= np.float32(factor)
+        if squared and out.size and float(out.max()) * factor > float(np.finfo(dtype).max):
+            raise ValueError(f"squared distances of A and B exceed the {np.dtype(dtype).name} range; ask for "
+                             "squared=False or rescale the data")
+        out *= dtype(factor)
     return out
 
 
@@ -288,9 +293,10 @@ _EUC_REFINE_TOL = 1e-3
 def _refine_small(G, A, B, a2, b2):
     """Clamp the squared-distance block ``G`` at 0 and recompute near-duplicate pairs exactly.
 
-    Rounding error of ``‖a‖² + ‖b‖² − 2aᵀb`` in float32 is ≈ 1e-7 · (‖a‖² + ‖b‖²), so for pairs whose
-    value falls below ``_EUC_REFINE_TOL`` of that scale the result is replaced by ``Σ (a − b)²`` in
-    float64 (exactly 0 for identical rows).  Such pairs are rare except for duplicated data.
+    Rounding error of ``‖a‖² + ‖b‖² − 2aᵀb`` in float32 is ≈ 1e-7 · (‖a‖² + ‖b‖²) (1e-16 in float64), so
+    for pairs whose value falls below ``_EUC_REFINE_TOL`` of that scale the result is replaced by
+    ``Σ (a − b)²`` in float64 (exactly 0 for identical rows).  Such pairs are rare except for duplicated
+    data.
     """
     np.maximum(G, 0.0, out=G)
     thresh = _EUC_REFINE_TOL * (a2[:, None] + b2[None, :])

@@ -19,22 +19,24 @@ target ``y y'``).  Its expectation is the Lagrangian of the uncentred kernel-tar
 Cristianini et al. (:func:`lshlab.kernels.kernel_target_alignment`),
 ``A = <K, y y^T>_F / (||K||_F ||y y^T||_F) = E[y y' K] / sqrt(E[K^2])``: the first term raises the
 numerator, the second penalises the norm in the denominator; the stationary points coincide when
-``gamma = E[y y' K] / E[K^2]`` at the optimum.  The learner reports ``A`` on a held sample
-(``alignment_``) at every iteration.
+``gamma = E[y y' K] / E[K^2]`` at the optimum.  This is :class:`PairAlignmentLoss`, the default
+objective; the learner reports ``A`` on a held sample (``alignment_``) at every iteration.
 
 Pair targets.  The loss only needs a target ``s`` per pair.  ``y y'`` is ``2 * 1[y = y'] - 1``, which
 extends from the one-vs-rest labels of seed eq. (4) to integer cluster labels ("same cluster vs
-different cluster", :func:`kmeans_pseudo_labels` with ``mode="clusters"``; ``balance_pairs=True``
-draws as many same-cluster as different-cluster pairs).  ``pair_target="indicator"`` uses
+different cluster", :func:`kmeans_pseudo_labels` with ``mode="clusters"``;
+``PairAlignmentLoss(balance_pairs=True)`` draws as many same-cluster as different-cluster pairs).
+``PairAlignmentLoss(pair_target="indicator")`` uses
 ``s = 1[y = y']`` instead (the "ideal kernel" of Kwok & Tsang, "Learning with idealized kernels",
 ICML 2003).  For ``gamma = 1`` the loss is ``1/2 (s - K)^2`` up to a constant, minimised pointwise by
 ``K(r) = E[s | r]``: ``P(same | r)`` for the indicator, ``2 P(same | r) - 1`` for the sign target, cut
 at 0 because a Gaussian mixture is positive, so the sign target learns a steeper (narrower) kernel.
 
-Variant ``objective="centered_alignment"``: the drift is instead ``g_k = -N dA_c / d xi_k`` for the
+Variant ``objective=CenteredAlignmentLoss()``: the drift is instead ``g_k = -N dA_c / d xi_k`` for the
 centred alignment ``A_c = <K_c, Y_c>_F / (||K_c||_F ||Y_c||_F)``, ``K_c = H K H``, ``Y_c = H y y^T H``
 (Cortes, Mohri & Rostamizadeh, JMLR 2012; ``kernel_target_alignment(K, y, centered=True)``), evaluated
-on a random batch of ``batch_points`` samples per step (:func:`centered_alignment_grad`).  Centring
+on a random batch of ``batch_points`` samples per step
+(:func:`~lshlab.kernel_objectives.centered_alignment_grad`).  Centring
 removes the constant component that dominates the uncentred alignment when ``K`` is close to 1; the
 mean-field PDE of :mod:`lshlab.meanfield` describes the pairwise loss ``E_gamma`` only.
 
@@ -44,9 +46,9 @@ and ``N_nu`` samples of a prior ``nu`` (default: uniform on the box), with squar
 ``W^2_eps = min_P <P, M> + eps sum_ij P_ij log P_ij`` (``ot.sinkhorn``).  By the envelope theorem its
 gradient is ``d W^2_eps / d xi_i = 2 sum_j P_ij (xi_i - nu_j)`` with ``P`` the optimal plan.
 
-Update (seed eq. (5)-(6)), with the mean-field time scaling (each particle's drift is
-``N`` times the partial derivative, so that ``eta`` is the time step of the limiting PDE of
-:mod:`lshlab.meanfield`):
+Update (seed eq. (5)-(6)), with the step size ``eta`` (``learning_rate``) and the mean-field time scaling
+(each particle's drift is ``N`` times the partial derivative, so that ``eta`` is the time step of the
+limiting PDE of :mod:`lshlab.meanfield`):
 
     g_k = N d/d xi_k [ mean_b E_gamma(xi; z_b, z_b') + (h/2) W^2_eps ]
         = mean_b (y_b y_b' - gamma K(r_b)) r_b^2 exp(-xi_k r_b^2) + h N sum_j P_kj (xi_k - nu_j)
@@ -56,6 +58,11 @@ Update (seed eq. (5)-(6)), with the mean-field time scaling (each particle's dri
 ``2 (xi_u - xi_l)``), so a particle never leaves the box however large the step.  ``g_k`` is
 ``d J / d xi`` at ``xi_k`` for the first variation ``J(xi; mu)`` of the energy
 (see :func:`lshlab.meanfield.alignment_potential`).
+
+Code: the objectives live in :mod:`lshlab.kernel_objectives` (:class:`PairAlignmentLoss`,
+:class:`CenteredAlignmentLoss`: pair sampling, loss, gradient and the recorded alignment;
+:class:`SinkhornRegularizer`: ``W^2_eps`` and its gradient); :meth:`LangevinKernelLearner.fit` here is
+the loop above (drift, noise, reflection).  The objective classes are importable from this module too.
 """
 
 from __future__ import annotations
@@ -63,20 +70,19 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 
 from ._validation import check_matrix, check_positive_float, check_positive_int
+from .kernel_objectives import AlignmentObjective, CenteredAlignmentLoss, PairAlignmentLoss, SinkhornRegularizer
+from .kernels import SchoenbergKernel
 
 __all__ = [
     "kmeans_pseudo_labels",
     "reflect",
-    "sample_pairs",
-    "alignment_loss",
-    "alignment_loss_grad",
-    "centered_alignment_grad",
-    "sinkhorn_cost",
-    "sinkhorn_grad",
+    "PairAlignmentLoss",
+    "CenteredAlignmentLoss",
+    "SinkhornRegularizer",
     "LangevinKernelLearner",
 ]
 
@@ -143,168 +149,9 @@ def reflect(x, low, high):
     return low + y
 
 
-def sample_pairs(X, y, n_pairs, rng, balance=False):
-    """Draw ``n_pairs`` index pairs ``i != j``; return ``(r2, s, i, j)``.
-
-    ``r2 = ||x_i - x_j||^2`` (float64) and the pair target ``s = 2 * 1[y_i = y_j] - 1`` in {-1, +1},
-    which is ``y_i y_j`` for labels in {-1, +1} (seed eq. (4)) and "same cluster vs different cluster"
-    for integer cluster labels.  ``balance=False`` draws pairs uniformly over ``i != j``;
-    ``balance=True`` draws ``n_pairs // 2`` pairs uniformly among the same-label pairs and the rest
-    uniformly among the different-label pairs, so both targets weigh equally in the loss even when
-    same-label pairs are rare (k clusters: about 1/k of all pairs).
-    """
-    n = X.shape[0]
-    y = np.asarray(y)
-    if not balance:
-        i = rng.randint(0, n, size=n_pairs)
-        j = (i + rng.randint(1, n, size=n_pairs)) % n  # uniform over j != i
-    else:
-        classes, inv, counts = np.unique(y, return_inverse=True, return_counts=True)
-        n_same_pairs = counts * (counts - 1.0)
-        if n_same_pairs.sum() == 0 or classes.size < 2:
-            raise ValueError("balance=True needs a label with >= 2 samples and at least two labels")
-        n_same = n_pairs // 2
-        # same-label pairs: class c with probability n_c (n_c - 1) / sum, then two distinct members
-        c = rng.choice(classes.size, size=n_same, p=n_same_pairs / n_same_pairs.sum())
-        order = np.argsort(inv, kind="stable")
-        start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        a = rng.randint(0, counts[c])
-        b = (a + 1 + (rng.random_sample(n_same) * (counts[c] - 1)).astype(np.int64)) % counts[c]
-        i_same, j_same = order[start[c] + a], order[start[c] + b]
-        # different-label pairs: uniform pairs i != j, rejected while the labels agree
-        i_diff = np.empty(0, dtype=np.int64)
-        j_diff = np.empty(0, dtype=np.int64)
-        while i_diff.size < n_pairs - n_same:
-            m = 2 * (n_pairs - n_same - i_diff.size) + 16
-            ii = rng.randint(0, n, size=m)
-            jj = (ii + rng.randint(1, n, size=m)) % n
-            keep = y[ii] != y[jj]
-            i_diff, j_diff = np.r_[i_diff, ii[keep]], np.r_[j_diff, jj[keep]]
-        i = np.r_[i_same, i_diff[: n_pairs - n_same]]
-        j = np.r_[j_same, j_diff[: n_pairs - n_same]]
-    diff = X[i].astype(np.float64) - X[j].astype(np.float64)
-    r2 = np.einsum("ij,ij->i", diff, diff)
-    s = np.where(y[i] == y[j], 1.0, -1.0)
-    return r2, s, i, j
-
-
-def _pair_kernel(xi, r2):
-    """``E[b, k] = exp(-xi_k r2_b)`` and ``K_b = mean_k E[b, k]``."""
-    E = np.exp(-np.outer(r2, xi))
-    return E, E.mean(axis=1)
-
-
-def alignment_loss(xi, r2, s, gamma=1.0):
-    """Mean pairwise loss ``mean_b [-s_b K(r_b) + (gamma/2) K(r_b)^2]``, ``K(r) = mean_k exp(-xi_k r^2)``."""
-    _, K = _pair_kernel(np.asarray(xi, dtype=np.float64), np.asarray(r2, dtype=np.float64))
-    return float(np.mean(-s * K + 0.5 * gamma * K**2))
-
-
-def alignment_loss_grad(xi, r2, s, gamma=1.0):
-    """Gradient of :func:`alignment_loss` w.r.t. each particle (not scaled by ``N``).
-
-    ``d/d xi_k = (1/N) mean_b (s_b - gamma K(r_b)) r_b^2 exp(-xi_k r_b^2)``.
-    """
-    xi = np.asarray(xi, dtype=np.float64)
-    r2 = np.asarray(r2, dtype=np.float64)
-    E, K = _pair_kernel(xi, r2)
-    w = (s - gamma * K) * r2
-    return (w @ E) / (r2.size * xi.size)
-
-
-def centered_alignment_grad(xi, D2, y):
-    """Centred alignment ``A_c`` of ``K = mean_k exp(-xi_k D2)`` with labels ``y`` and its gradient.
-
-    ``dA_c/dxi_k = (1/N) [ -<D2 E_k, Y_c> / (||K_c|| ||Y_c||) + A_c <D2 E_k, K_c> / ||K_c||^2 ]`` with
-    ``E_k = exp(-xi_k D2)`` (``H`` is idempotent, so ``<dK, H S H> = <dK, S_c>``).
-
-    Parameters
-    ----------
-    xi : (N,) particles;  D2 : (B, B) squared distances;  y : (B,) labels in {-1, +1}
-    """
-    xi = np.asarray(xi, dtype=np.float64)
-    D2 = np.asarray(D2, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    B = D2.shape[0]
-    iu = np.triu_indices(B, 1)
-    d2 = D2[iu]
-    E = np.exp(-np.outer(d2, xi))  # (pairs, N); the diagonal of every E_k is 1 and of D2 E_k is 0
-    K = np.ones((B, B))
-    K[iu] = E.mean(axis=1)
-    K.T[iu] = K[iu]
-    Kc = K - K.mean(axis=0, keepdims=True) - K.mean(axis=1, keepdims=True) + K.mean()
-    yc = y - y.mean()
-    Yc = np.outer(yc, yc)
-    nK, nY = np.linalg.norm(Kc), np.linalg.norm(Yc)
-    if nK == 0 or nY == 0:
-        raise ValueError("centred alignment undefined: constant kernel or all labels equal in the batch")
-    A = float(np.sum(Kc * Yc) / (nK * nY))
-    dY = 2.0 * (d2 * Yc[iu]) @ E  # <D2 E_k, Y_c>, off-diagonal pairs counted twice
-    dK = 2.0 * (d2 * Kc[iu]) @ E
-    grad = (-dY / (nK * nY) + A * dK / nK**2) / xi.size
-    return A, grad
-
-
-def _sinkhorn_plan(xi, nu, epsilon, warmstart=None, tol=1e-10):
-    """POT's Sinkhorn plan for uniform weights and ``M_ij = (xi_i - nu_j)^2``; also ``(log u, log v)``.
-
-    The scaling solver (``method="sinkhorn"``) is used while ``exp(-M / eps)`` is safely representable;
-    if it stops on a numerical error (POT then returns the last finite iterate), or the cost is too
-    large for it, the log-domain solver is run from scratch instead.
-    """
-    import warnings
-
-    import ot
-
-    M = (xi[:, None] - nu[None, :]) ** 2
-    a = np.full(xi.size, 1.0 / xi.size)
-    b = np.full(nu.size, 1.0 / nu.size)
-    P = None
-    if M.max() / epsilon < 300.0:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            P, log = ot.sinkhorn(a, b, M, epsilon, method="sinkhorn", numItermax=5000, stopThr=tol, warn=False,
-                                 log=True, warmstart=warmstart)
-            with np.errstate(divide="ignore"):
-                warm = (np.log(log["u"]), np.log(log["v"]))
-        ok = (np.isfinite(P).all() and all(np.isfinite(w).all() for w in warm)
-              and np.abs(P.sum(axis=0) - b).sum() <= 10 * tol + 1e-12)
-        if not ok:
-            P = None
-    if P is None:
-        P, log = ot.sinkhorn(a, b, M, epsilon, method="sinkhorn_log", numItermax=5000, stopThr=tol, warn=False,
-                             log=True)
-        warm = (log["log_u"], log["log_v"])
-    return P, M, warm
-
-
-def sinkhorn_cost(xi, nu, epsilon):
-    """Entropic OT cost ``W^2_eps = <P, M> + eps sum P log P`` between particles and prior samples.
-
-    ``M_ij = (xi_i - nu_j)^2``, uniform weights, ``P`` from :func:`ot.sinkhorn` (POT).  The linear part
-    ``<P, M>`` is what :func:`ot.sinkhorn2` returns.
-    """
-    xi = np.asarray(xi, dtype=np.float64)
-    nu = np.asarray(nu, dtype=np.float64)
-    P, M, _ = _sinkhorn_plan(xi, nu, epsilon)
-    pos = P > 0
-    return float(np.sum(P * M) + epsilon * np.sum(P[pos] * np.log(P[pos])))
-
-
-def sinkhorn_grad(xi, nu, epsilon, warmstart=None, return_warmstart=False, tol=1e-10):
-    """Gradient of :func:`sinkhorn_cost` w.r.t. the particles: ``2 sum_j P_ij (xi_i - nu_j)``.
-
-    ``warmstart`` = ``(log u, log v)`` of a previous call (returned when ``return_warmstart``) starts
-    Sinkhorn from the previous scalings; the fixed point, hence the result, is the same.  ``tol`` is
-    POT's ``stopThr`` (2-norm of the column-marginal error).
-    """
-    xi = np.asarray(xi, dtype=np.float64)
-    nu = np.asarray(nu, dtype=np.float64)
-    P, _, warm = _sinkhorn_plan(xi, nu, epsilon, warmstart, tol)
-    g = 2.0 * (P.sum(axis=1) * xi - P @ nu)
-    return (g, warm) if return_warmstart else g
-
-
+# ----------------------------------------------------------------------------------------------------
+# the learner: projected Langevin particles
+# ----------------------------------------------------------------------------------------------------
 class LangevinKernelLearner(BaseEstimator):
     """Projected Langevin particles for the Schoenberg measure (Khuzani et al., arXiv:2006.13330).
 
@@ -316,7 +163,7 @@ class LangevinKernelLearner(BaseEstimator):
         Number of particles ``N``.
     beta : float
         Inverse temperature (> 0; ``np.inf`` switches the noise off: projected SGD).
-    step : float
+    learning_rate : float
         Step size ``eta`` (> 0), also the mean-field time per iteration.
     reg : float
         Sinkhorn regularisation weight ``h`` (>= 0).
@@ -324,19 +171,11 @@ class LangevinKernelLearner(BaseEstimator):
         Entropic regularisation ``eps`` of the Sinkhorn distance (> 0, in units of ``xi^2``).
     bounds : (float, float)
         Walls ``(xi_l, xi_u)`` with ``0 <= xi_l < xi_u``.
-    n_iter : int
+    max_iter : int
         Number of updates.
-    objective : {"squared", "centered_alignment"}
-        ``E_gamma`` on pairs (the paper's loss, default) or the centred alignment on point batches.
-    batch_points : int
-        Points per step for ``objective="centered_alignment"``.
-    batch_size : int or None
-        Pairs per step drawn from the pair pool (None: the whole pool every step, a deterministic
-        gradient).
-    n_pairs : int
-        Size of the pool of sample pairs drawn once in ``fit``.
-    gamma : float
-        Weight of the ``K^2`` term of ``E_gamma``.
+    objective : PairAlignmentLoss, CenteredAlignmentLoss or None
+        What the particles descend: the paper's pair loss (None means ``PairAlignmentLoss()``) or the
+        centred alignment on point batches.  Options of the pairs, batches and held sample live there.
     prior : None or array-like
         Samples of the prior ``nu`` (inside the bounds); None draws ``n_particles`` samples uniform on
         the box.
@@ -344,116 +183,85 @@ class LangevinKernelLearner(BaseEstimator):
         Initial particles (inside the bounds); None draws them uniform on the box.
     boundary : {"reflect", "clip"}
         Elastic reflection (default) or Euclidean projection onto the box.
-    n_eval : int
-        Size of the held sample on which ``alignment_`` is measured.
-    balance_pairs : bool
-        Draw the pair pool with as many same-label as different-label pairs (:func:`sample_pairs`
-        with ``balance=True``) and weigh the two halves equally in ``alignment_``.  Meant for
-        multi-cluster labels, where uniform pairs are mostly "different" and the squared loss is then
-        minimised by a kernel that is small everywhere.
-    pair_target : {"sign", "indicator"}
-        Target ``s`` of a pair in ``E_gamma``: ``"sign"`` (default, the paper's
-        ``s = y y' = 2 * 1[y = y'] - 1``) or ``"indicator"`` (``s = 1[y = y']``, the "ideal kernel"
-        of Kwok & Tsang, ICML 2003).  For ``gamma = 1`` the loss is ``1/2 (s - K)^2 - s^2/2`` and its
-        minimiser at distance ``r`` is ``K(r) = E[s | r]``: ``P(same | r)`` for the indicator, but
-        ``2 P(same | r) - 1`` (cut at 0, since a Gaussian mixture is positive) for the sign, a much
-        steeper kernel.
     random_state : None, int or RandomState
     progress : bool
         Show a tqdm progress bar.
 
     Attributes
     ----------
-    history_ : ndarray, shape (n_iter + 1, n_particles)
+    history_ : ndarray, shape (max_iter + 1, n_particles)
         Particle positions, first row the initial ones.
     particles_ : ndarray, shape (n_particles,)
         ``history_[-1]``.
-    alignment_ : ndarray, shape (n_iter + 1,)
-        Kernel-target alignment of the particle kernel on the evaluation sample (uncentred for
-        ``objective="squared"``, centred for ``"centered_alignment"``), against the pair-target
-        matrix ``S_ij = 2 * 1[y_i = y_j] - 1`` (``= y y^T`` for labels in {-1, +1}); with
-        ``balance_pairs`` the off-diagonal same-label and different-label pairs weigh 1/2 each.
+    alignment_ : ndarray, shape (max_iter + 1,)
+        Kernel-target alignment of the particle kernel on the objective's held sample (uncentred for
+        ``PairAlignmentLoss``, centred for ``CenteredAlignmentLoss``), against the pair-target
+        matrix ``S_ij = 2 * 1[y_i = y_j] - 1`` (``= y y^T`` for labels in {-1, +1}); see
+        :meth:`PairAlignmentLoss.alignment`.
     kernel_ : lshlab.kernels.SchoenbergKernel
         Equal-weight mixture of the final particles.
+    objective_ : PairAlignmentLoss or CenteredAlignmentLoss
+        The objective bound to the training data (e.g. ``objective_.pair_r2_``, ``objective_.pair_s_``,
+        the pair pool used by :mod:`lshlab.meanfield`).
     prior_samples_ : ndarray
-    pair_r2_, pair_s_ : ndarray
-        The pair pool (squared distances and targets ``s``), used by :mod:`lshlab.meanfield`.
-    times_ : ndarray, shape (n_iter + 1,)
-        Mean-field time ``m * step`` of each row of ``history_``.
+    times_ : ndarray, shape (max_iter + 1,)
+        Mean-field time ``m * learning_rate`` of each row of ``history_``.
+    n_iter_ : int
+        Updates run (always ``max_iter``).
     """
 
     def __init__(
         self,
         n_particles=100,
         beta=100.0,
-        step=1e-3,
+        learning_rate=1e-3,
         reg=0.0,
         epsilon=0.05,
         bounds=(0.0, 1.0),
-        n_iter=500,
-        batch_size=256,
-        n_pairs=4096,
-        objective="squared",
-        batch_points=64,
-        gamma=1.0,
+        max_iter=500,
+        objective=None,
         prior=None,
         init=None,
         boundary="reflect",
-        n_eval=96,
         random_state=None,
         progress=False,
-        balance_pairs=False,
-        pair_target="sign",
     ):
         self.n_particles = n_particles
         self.beta = beta
-        self.step = step
+        self.learning_rate = learning_rate
         self.reg = reg
         self.epsilon = epsilon
         self.bounds = bounds
-        self.n_iter = n_iter
-        self.batch_size = batch_size
-        self.n_pairs = n_pairs
+        self.max_iter = max_iter
         self.objective = objective
-        self.batch_points = batch_points
-        self.gamma = gamma
         self.prior = prior
         self.init = init
         self.boundary = boundary
-        self.n_eval = n_eval
         self.random_state = random_state
         self.progress = progress
-        self.balance_pairs = balance_pairs
-        self.pair_target = pair_target
 
     # ------------------------------------------------------------------ validation
-    def _validate_params(self):
+    def _checked_params(self):
         n = check_positive_int(self.n_particles, "n_particles")
-        if isinstance(self.beta, bool) or not isinstance(self.beta, numbers.Real) or np.isnan(self.beta) or self.beta <= 0:
+        beta = self.beta
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or np.isnan(beta) or beta <= 0:
             raise ValueError(f"beta (inverse temperature) must be a number > 0 (np.inf allowed), got {self.beta!r}")
-        step = check_positive_float(self.step, "step")
+        learning_rate = check_positive_float(self.learning_rate, "learning_rate")
         reg = check_positive_float(self.reg, "reg", strict=False)
         eps = check_positive_float(self.epsilon, "epsilon")
-        gamma = check_positive_float(self.gamma, "gamma", strict=False)
         try:
             low, high = (float(b) for b in self.bounds)
         except (TypeError, ValueError):
             raise ValueError(f"bounds must be a pair (xi_l, xi_u), got {self.bounds!r}") from None
         if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or low >= high:
             raise ValueError(f"bounds must satisfy 0 <= xi_l < xi_u (finite), got ({low}, {high})")
-        check_positive_int(self.n_iter, "n_iter", minimum=0)
-        check_positive_int(self.n_pairs, "n_pairs")
-        if self.batch_size is not None:
-            check_positive_int(self.batch_size, "batch_size")
-        check_positive_int(self.n_eval, "n_eval", minimum=2)
-        if self.objective not in ("squared", "centered_alignment"):
-            raise ValueError(f"objective must be 'squared' or 'centered_alignment', got {self.objective!r}")
-        check_positive_int(self.batch_points, "batch_points", minimum=3)
-        if self.pair_target not in ("sign", "indicator"):
-            raise ValueError(f"pair_target must be 'sign' or 'indicator', got {self.pair_target!r}")
+        check_positive_int(self.max_iter, "max_iter", minimum=0)
+        if self.objective is not None and not isinstance(self.objective, AlignmentObjective):
+            raise ValueError("objective must be None, PairAlignmentLoss(...) or CenteredAlignmentLoss(...), "
+                             f"got {self.objective!r}")
         if self.boundary not in ("reflect", "clip"):
             raise ValueError(f"boundary must be 'reflect' or 'clip', got {self.boundary!r}")
-        return n, float(self.beta), step, reg, eps, gamma, low, high
+        return n, float(self.beta), learning_rate, reg, eps, low, high
 
     def _points(self, value, name, n, low, high, rng):
         if value is None:
@@ -463,16 +271,9 @@ class LangevinKernelLearner(BaseEstimator):
             raise ValueError(f"{name} must lie inside bounds ({low}, {high}), got range [{arr.min()}, {arr.max()}]")
         return arr.copy()
 
-    # ------------------------------------------------------------------ fit
-    def fit(self, X, y):
-        """Run ``n_iter`` Langevin updates on pairs of ``(X, y)``.
-
-        ``y`` holds integer labels with at least two classes: ``-1`` / ``+1`` (seed eq. (4)) or cluster
-        numbers (``kmeans_pseudo_labels(..., mode="clusters")``).  A pair's target is
-        ``s = 2 * 1[y_i = y_j] - 1``, i.e. ``y_i y_j`` for labels in {-1, +1}.
-        """
-        N, beta, step, reg, eps, gamma, low, high = self._validate_params()
-        X = check_matrix(X, "X")
+    @staticmethod
+    def _checked_labels(X, y):
+        """Integer labels with at least two classes; two classes are mapped to -1 / +1."""
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}")
@@ -489,102 +290,60 @@ class LangevinKernelLearner(BaseEstimator):
             raise ValueError(f"y must hold at least two classes, but y has a single class ({classes[0]!r}): "
                              "every pair target would be +1; pseudo-labels need both -1 and +1 "
                              "(see kmeans_pseudo_labels)")
-        if self.objective == "centered_alignment" and (classes.size != 2 or self.pair_target != "sign"):
-            raise ValueError("objective='centered_alignment' needs two classes in y and pair_target='sign', "
-                             f"got {classes.size} classes and pair_target={self.pair_target!r}")
-        binary = classes.size == 2
-        if binary:  # the pair targets only depend on equality, so any two labels act as -1 / +1
+        if classes.size == 2:  # the pair targets only depend on equality, so any two labels act as -1 / +1
             y = np.where(y == classes[1], 1, -1)
-        from .kernels import SchoenbergKernel, kernel_target_alignment
+        return y
 
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Run ``max_iter`` Langevin updates on pairs of ``(X, y)``.
+
+        ``y`` holds integer labels with at least two classes: ``-1`` / ``+1`` (seed eq. (4)) or cluster
+        numbers (``kmeans_pseudo_labels(..., mode="clusters")``).  A pair's target is
+        ``s = 2 * 1[y_i = y_j] - 1``, i.e. ``y_i y_j`` for labels in {-1, +1}.
+        """
+        N, beta, learning_rate, reg, eps, low, high = self._checked_params()
+        X = check_matrix(X, "X")
+        y = self._checked_labels(X, y)
         rng = check_random_state(self.random_state)
-        seeds = rng.randint(0, 2**31 - 1, size=4)
-        init_rng, pair_rng, noise_rng, eval_rng = (np.random.RandomState(s) for s in seeds)
+        init_rng, pair_rng, noise_rng, eval_rng = (np.random.RandomState(s) for s in rng.randint(0, 2**31 - 1, 4))
 
         xi = self._points(self.init, "init", N, low, high, init_rng)
         if xi.size != N:
             raise ValueError(f"init must have n_particles={N} entries, got {xi.size}")
         nu = self._points(self.prior, "prior", N, low, high, init_rng)
+        objective = PairAlignmentLoss() if self.objective is None else clone(self.objective)
+        objective.prepare(X, y, pair_rng, eval_rng)
+        sinkhorn = SinkhornRegularizer(nu, eps, tol=1e-4 / N) if reg > 0 else None
+        project = ((lambda p: reflect(p, low, high)) if self.boundary == "reflect"
+                   else (lambda p: np.clip(p, low, high)))
+        noise_sd = 0.0 if np.isinf(beta) else np.sqrt(2.0 * learning_rate / beta)
 
-        r2, s, _, _ = sample_pairs(X, y, self.n_pairs, pair_rng, balance=bool(self.balance_pairs))
-        indicator = self.pair_target == "indicator"
-        if indicator:
-            s = (s > 0).astype(np.float64)
-        n_ev = min(self.n_eval, X.shape[0])
-        ev = eval_rng.choice(X.shape[0], size=n_ev, replace=False)
-        Xe = X[ev].astype(np.float64)
-        sq = np.einsum("ij,ij->i", Xe, Xe)
-        D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * Xe @ Xe.T, 0.0)
-        iu = np.triu_indices(n_ev, 1)
-        d2 = D2[iu]
-        ye = y[ev]
-        same = (ye[:, None] == ye[None, :])[iu]
-        se = np.where(same, 1.0, 0.0 if indicator else -1.0)  # off-diagonal pair targets
-        if self.balance_pairs:
-            we = np.where(same, 0.5 / max(same.sum(), 1), 0.5 / max((~same).sum(), 1))
-
-        centered = self.objective == "centered_alignment"
-        Xf = X.astype(np.float64) if centered else None
-        n_batch = min(self.batch_points, X.shape[0])
-
-        def alignment(p):
-            vals = np.exp(-np.outer(d2, p)).mean(axis=1)
-            if self.balance_pairs:  # E_w[s K] / sqrt(E_w[K^2] E_w[s^2]), pairs weighted by target
-                return float(np.sum(we * se * vals) / np.sqrt(np.sum(we * vals**2) * np.sum(we * se**2)))
-            if binary and not indicator:
-                K = np.ones((n_ev, n_ev))
-                K[iu] = vals
-                K.T[iu] = vals
-                return kernel_target_alignment(K, ye, centered=centered)
-            # <K, S>_F / (||K||_F ||S||_F), diagonal K = S = 1 included as in kernel_target_alignment
-            num = n_ev + 2.0 * np.sum(se * vals)
-            return float(num / np.sqrt((n_ev + 2.0 * np.sum(vals**2)) * (n_ev + 2.0 * np.sum(se**2))))
-
-        noise_sd = 0.0 if np.isinf(beta) else np.sqrt(2.0 * step / beta)
-        history = np.empty((self.n_iter + 1, N))
-        align = np.empty(self.n_iter + 1)
-        history[0] = xi
-        align[0] = alignment(xi)
-        warm = None
-        iterator = range(1, self.n_iter + 1)
+        history = np.empty((self.max_iter + 1, N))
+        align = np.empty(self.max_iter + 1)
+        history[0], align[0] = xi, objective.alignment(xi)
+        iterations = range(1, self.max_iter + 1)
         if self.progress:
             from tqdm.auto import tqdm
 
-            iterator = tqdm(iterator, desc="Langevin particles", total=self.n_iter)
-        for m in iterator:
-            if centered:
-                while True:  # a batch needs both labels for the centred alignment to exist
-                    rows = pair_rng.choice(X.shape[0], size=n_batch, replace=False)
-                    if np.ptp(y[rows]) > 0:
-                        break
-                Xb = Xf[rows]
-                sqb = np.einsum("ij,ij->i", Xb, Xb)
-                D2b = np.maximum(sqb[:, None] + sqb[None, :] - 2.0 * Xb @ Xb.T, 0.0)
-                g = -N * centered_alignment_grad(xi, D2b, y[rows])[1]  # ascent on A_c
-            else:
-                if self.batch_size is None:
-                    rb, sb = r2, s
-                else:
-                    idx = pair_rng.randint(0, r2.size, size=self.batch_size)
-                    rb, sb = r2[idx], s[idx]
-                g = N * alignment_loss_grad(xi, rb, sb, gamma)
-            if reg > 0:
-                gs, warm = sinkhorn_grad(xi, nu, eps, warmstart=warm, return_warmstart=True,
-                                         tol=1e-4 / N)
-                g += N * 0.5 * reg * gs
-            xi = xi - step * g
-            if noise_sd > 0:
+            iterations = tqdm(iterations, desc="Langevin particles", total=self.max_iter)
+        for m in iterations:
+            # drift g_k = N d/dxi_k [objective + (h/2) W^2_eps]  (mean-field scaling)
+            drift = N * objective.grad(xi, objective.sample_batch(pair_rng))
+            if sinkhorn is not None:
+                drift += N * 0.5 * reg * sinkhorn.grad(xi)
+            xi = xi - learning_rate * drift
+            if noise_sd > 0:  # + sqrt(2 eta / beta) zeta,  zeta ~ N(0, I)
                 xi = xi + noise_sd * noise_rng.standard_normal(N)
-            xi = reflect(xi, low, high) if self.boundary == "reflect" else np.clip(xi, low, high)
-            history[m] = xi
-            align[m] = alignment(xi)
+            xi = project(xi)  # back into [xi_l, xi_u]
+            history[m], align[m] = xi, objective.alignment(xi)
 
         self.history_ = history
         self.particles_ = history[-1]
         self.alignment_ = align
-        self.times_ = step * np.arange(self.n_iter + 1)
+        self.times_ = learning_rate * np.arange(self.max_iter + 1)
+        self.n_iter_ = self.max_iter
         self.prior_samples_ = nu
-        self.pair_r2_ = r2
-        self.pair_s_ = s
+        self.objective_ = objective
         self.kernel_ = SchoenbergKernel(self.particles_.copy(), np.full(N, 1.0 / N))
         return self

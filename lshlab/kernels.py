@@ -52,6 +52,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._validation import check_matrix, check_positive_float, check_positive_int
+from .distances import euclidean_distance_matrix
 
 __all__ = [
     "gaussian_kernel",
@@ -60,7 +61,6 @@ __all__ = [
     "raginsky_disagreement_probability",
     "raginsky_disagreement_bounds",
     "median_heuristic_bandwidth",
-    "squared_distances",
     "as_radial_profile",
     "DEFAULT_SERIES_TERMS",
 ]
@@ -78,24 +78,14 @@ def _rng(random_state):
     return check_random_state(random_state)
 
 
-def squared_distances(X, Y=None):
-    """Pairwise squared Euclidean distances ‖x_i − y_j‖² in float64, clipped at 0.
-
-    Uses the expansion ‖x‖² + ‖y‖² − 2 xᵀy (one matrix product); the diagonal is exactly 0 when
-    ``Y is None``.
-    """
+def _squared_distances(X, Y=None):
+    """‖x_i − y_j‖² in float64: :func:`lshlab.distances.euclidean_distance_matrix` (``squared=True``,
+    diagonal exactly 0 when ``Y`` is None) after checking ``X`` and ``Y`` under their own names."""
     X = check_matrix(X, "X", dtype=np.float64)
-    same = Y is None
-    Y = X if same else check_matrix(Y, "Y", dtype=np.float64)
+    Y = X if Y is None else check_matrix(Y, "Y", dtype=np.float64)
     if X.shape[1] != Y.shape[1]:
         raise ValueError(f"X has {X.shape[1]} features but Y has {Y.shape[1]}; they must match")
-    xx = np.einsum("ij,ij->i", X, X)
-    yy = xx if same else np.einsum("ij,ij->i", Y, Y)
-    D2 = xx[:, None] + yy[None, :] - 2.0 * (X @ Y.T)
-    np.maximum(D2, 0.0, out=D2)
-    if same:
-        np.fill_diagonal(D2, 0.0)
-    return D2
+    return euclidean_distance_matrix(X, Y, squared=True, dtype=np.float64)
 
 
 def gaussian_kernel(X, Y=None, bandwidth=1.0):
@@ -112,7 +102,7 @@ def gaussian_kernel(X, Y=None, bandwidth=1.0):
     K : ndarray (n, m), float64.  Equals ``sklearn.metrics.pairwise.rbf_kernel(X, Y, gamma=1/(2σ²))``.
     """
     sigma = check_positive_float(bandwidth, "bandwidth")
-    D2 = squared_distances(X, Y)
+    D2 = _squared_distances(X, Y)
     D2 *= -1.0 / (2.0 * sigma * sigma)
     return np.exp(D2, out=D2)
 
@@ -209,7 +199,7 @@ class SchoenbergKernel:
 
     def gram(self, X, Y=None):
         """Gram matrix K(‖x_i − y_j‖) of shape (n, m) (Y = X when None)."""
-        return self.from_squared(squared_distances(X, Y))
+        return self.from_squared(_squared_distances(X, Y))
 
     def sample_frequencies(self, n, d, rng=None):
         """Draw n frequencies ω ∈ ℝᵈ from the spectral measure Σ_k w_k N(0, 2ξ_k I).

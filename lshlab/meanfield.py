@@ -24,11 +24,15 @@ Scheme: ``n_cells`` finite volumes of width ``dx``; face fluxes by Scharfetter-G
 previous step (semi-implicit): each step solves a tridiagonal M-matrix system whose columns sum to zero,
 so mass is conserved to round-off and the density stays non-negative for every ``dt``.  For a fixed
 ``J`` the discrete stationary state is exactly ``rho_i ∝ exp(-beta J_i)`` (the Gibbs density).
+
+Code: :class:`MeanFieldProblem` describes the PDE (walls, temperature, the parts of ``J``, the grid) and
+its :meth:`~MeanFieldProblem.step` is one time step of the scheme; :func:`solve_meanfield` is the time
+loop; :func:`meanfield_from_learner` builds and solves the PDE of a fitted learner.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import solve_banded
@@ -37,6 +41,7 @@ from scipy.special import logsumexp
 from ._validation import check_positive_float, check_positive_int
 
 __all__ = [
+    "MeanFieldProblem",
     "MeanFieldResult",
     "solve_meanfield",
     "meanfield_from_learner",
@@ -137,197 +142,270 @@ def sinkhorn_potential(points, weights, prior, epsilon, at=None, tol=1e-10):
     return -epsilon * logsumexp(log_v[None, :] - (x[:, None] - prior[None, :]) ** 2 / epsilon, axis=1)
 
 
-def solve_meanfield(
-    bounds,
-    beta,
-    rho0=None,
-    n_cells=200,
-    t_final=1.0,
-    dt=None,
-    *,
-    potential=None,
-    pair_r2=None,
-    pair_s=None,
-    gamma=1.0,
-    reg=0.0,
-    epsilon=0.05,
-    prior=None,
-    t_eval=None,
-    progress=False,
-):
-    """Solve the mean-field PDE (module docstring) with zero-flux walls.
+@dataclass(frozen=True, eq=False)
+class MeanFieldProblem:
+    """The mean-field PDE of the module docstring, discretised on a grid of cells.
+
+    The problem is the density-independent part of ``J`` (``potential``), the alignment part given by
+    a pair pool (``pair_r2``, ``pair_s``, ``gamma``), the Sinkhorn part (``reg``, ``epsilon``,
+    ``prior``), the temperature ``1/beta``, and the boundary condition: walls at ``bounds`` through
+    which the flux ``rho dJ/dxi + (1/beta) d rho/dxi`` is zero (the limit of the learner's reflected,
+    or projected, particles).  At least one part of ``J`` must be present.
 
     Parameters
     ----------
     bounds : (float, float)
-        ``(xi_l, xi_u)``.
+        Walls ``(xi_l, xi_u)``.
     beta : float
         Inverse temperature (> 0; ``np.inf`` = no diffusion, upwind transport).
-    rho0 : None, callable or array (n_cells,)
-        Initial density (None: uniform); a callable is evaluated at the cell centres.  Normalised to
-        mass 1.
     n_cells : int
-    t_final : float
-    dt : float or None
-        Time step (None: ``t_final / 400``, refined so output times are hit exactly).
+        Number of finite volumes (>= 2) of width ``dx = (xi_u - xi_l) / n_cells``.
     potential : callable or None
-        A fixed (density-independent) part of ``J``, called on the cell centres.
+        A fixed (density-independent) part of ``J``, called once on the cell centres.
     pair_r2, pair_s : arrays or None
-        Pair pool (``r^2`` and ``y y'``) of the density-dependent alignment part of ``J`` (see
-        :func:`alignment_potential`), e.g. ``learner.pair_r2_``, ``learner.pair_s_``.
-    gamma, reg, epsilon, prior :
-        As in :class:`~lshlab.kernel_learning.LangevinKernelLearner`; ``reg > 0`` needs ``prior``
-        samples and adds ``(h/2) f_rho``.
-    t_eval : array or None
-        Output times in ``[0, t_final]`` (None: 101 equally spaced).
+        Pair pool (``r^2`` and targets ``s``, e.g. ``y y'``) of the density-dependent alignment part of
+        ``J`` (see :func:`alignment_potential`), e.g. ``learner.objective_.pair_r2_`` and ``.pair_s_``.
+    gamma : float
+        Weight of the ``K^2`` term of the pair loss (as the learner's objective).
+    reg, epsilon : float
+        Sinkhorn weight ``h`` (>= 0) and entropic regularisation; ``reg > 0`` adds ``(h/2) f_rho``.
+    prior : array or None
+        Samples of the prior ``nu`` (inside the walls); needed when ``reg > 0``.
+
+    Attributes
+    ----------
+    edges : ndarray (n_cells + 1,)   cell edges
+    grid : ndarray (n_cells,)        cell centres
+    dx : float                       cell width
     """
+
+    bounds: tuple
+    beta: float
+    n_cells: int = 200
+    potential: object = None
+    pair_r2: np.ndarray = None
+    pair_s: np.ndarray = None
+    gamma: float = 1.0
+    reg: float = 0.0
+    epsilon: float = 0.05
+    prior: np.ndarray = None
+    edges: np.ndarray = field(init=False, repr=False)
+    grid: np.ndarray = field(init=False, repr=False)
+    dx: float = field(init=False, repr=False)
+    _fixed: np.ndarray = field(init=False, repr=False)  # the potential on the grid
+    _pair_exp: np.ndarray = field(init=False, repr=False)  # exp(-grid_i r2_b), fixed on the grid
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        low, high = _check_walls(self.bounds)
+        put("bounds", (low, high))
+        put("beta", _check_beta(self.beta))
+        put("n_cells", check_positive_int(self.n_cells, "n_cells", minimum=2))
+        put("gamma", check_positive_float(self.gamma, "gamma", strict=False))
+        put("reg", check_positive_float(self.reg, "reg", strict=False))
+        if self.potential is None and self.pair_r2 is None and self.reg == 0:
+            raise ValueError("give a potential, a pair pool (pair_r2, pair_s) or reg > 0 with a prior")
+        if (self.pair_r2 is None) != (self.pair_s is None):
+            raise ValueError("pair_r2 and pair_s must be given together")
+        if self.pair_r2 is not None:
+            put("pair_r2", np.asarray(self.pair_r2, dtype=np.float64).ravel())
+            put("pair_s", np.asarray(self.pair_s, dtype=np.float64).ravel())
+            _check_pair_pool(self.pair_r2, self.pair_s)
+        if self.reg > 0:
+            put("epsilon", check_positive_float(self.epsilon, "epsilon"))
+            put("prior", _check_prior(self.prior, low, high))
+
+        edges = np.linspace(low, high, self.n_cells + 1)
+        put("edges", edges)
+        put("dx", edges[1] - edges[0])
+        put("grid", 0.5 * (edges[:-1] + edges[1:]))
+        fixed = np.zeros(self.n_cells) if self.potential is None else np.asarray(self.potential(self.grid),
+                                                                                 dtype=np.float64)
+        if fixed.shape != (self.n_cells,):
+            raise ValueError(f"potential must return {self.n_cells} values on the cell centres, "
+                             f"got shape {fixed.shape}")
+        if not np.isfinite(fixed).all():
+            raise ValueError("potential returned NaN or infinite values on the grid")
+        put("_fixed", fixed)
+        put("_pair_exp", None if self.pair_r2 is None else np.exp(-np.outer(self.grid, self.pair_r2)))
+
+    @classmethod
+    def from_learner(cls, learner, n_cells=200):
+        """The PDE of a fitted :class:`~lshlab.kernel_learning.LangevinKernelLearner` with the pair loss.
+
+        Same walls, ``beta``, pair pool, ``gamma``, ``reg``, ``epsilon`` and prior samples.  The
+        centred-alignment objective has no mean-field PDE here (a ``ValueError`` says so).
+        """
+        objective = getattr(learner, "objective_", None)
+        if objective is None:
+            raise ValueError("learner is not fitted: call learner.fit(X, y) before building its mean-field PDE")
+        if not hasattr(objective, "pair_r2_"):
+            raise ValueError(f"the mean-field PDE describes the pair loss (PairAlignmentLoss) only, "
+                             f"got the objective {type(objective).__name__}")
+        return cls(learner.bounds, learner.beta, n_cells, pair_r2=objective.pair_r2_, pair_s=objective.pair_s_,
+                   gamma=objective.gamma, reg=learner.reg, epsilon=learner.epsilon,
+                   prior=learner.prior_samples_ if learner.reg > 0 else None)
+
+    def initial_density(self, rho0=None):
+        """Cell averages of ``rho0`` (None: uniform; a callable is evaluated at the cell centres) with mass 1."""
+        if rho0 is None:
+            rho = np.ones(self.n_cells)
+        elif callable(rho0):
+            rho = np.asarray(rho0(self.grid), dtype=np.float64)
+        else:
+            rho = np.asarray(rho0, dtype=np.float64)
+        if rho.shape != (self.n_cells,) or not np.isfinite(rho).all() or rho.min() < 0 or rho.sum() <= 0:
+            raise ValueError(f"rho0 must give {self.n_cells} finite non-negative values with positive mass")
+        return rho / (rho.sum() * self.dx)
+
+    def first_variation(self, rho):
+        """``J(xi_i; rho)`` at the cell centres: potential + alignment part + ``(h/2) f_rho``."""
+        J = self._fixed.copy()
+        w = rho * self.dx  # cell masses
+        if self.pair_r2 is not None:  # alignment_potential with exp(-xi r^2) precomputed on the grid
+            E = self._pair_exp
+            J += (E @ (self.gamma * (w @ E) - self.pair_s)) / self.pair_r2.size
+        if self.reg > 0:
+            J += 0.5 * self.reg * sinkhorn_potential(self.grid, w, self.prior, self.epsilon, tol=1e-9)
+        return J
+
+    def face_coefficients(self, J):
+        """``(a, b)`` with the face flux ``F_{i+1/2} = a_i rho_i - b_i rho_{i+1}``.
+
+        Scharfetter-Gummel ``a = (D/dx) B(-P)``, ``b = (D/dx) B(P)``, ``P = -beta (J_{i+1} - J_i)``,
+        ``D = 1/beta``; for ``beta = inf`` the upwind flux of the velocity ``v = -dJ/dxi``.
+        """
+        dJ = np.diff(J)
+        if np.isinf(self.beta):
+            v = -dJ / self.dx
+            return np.maximum(v, 0.0), -np.minimum(v, 0.0)
+        D = 1.0 / self.beta
+        P = -self.beta * dJ
+        return D / self.dx * _bernoulli(-P), D / self.dx * _bernoulli(P)
+
+    def step(self, rho, dt):
+        """One time step: backward Euler ``(I - dt A) rho_new = rho`` with ``J`` frozen at ``rho``.
+
+        ``A`` is the tridiagonal matrix of ``d rho_i/dt = -(F_{i+1/2} - F_{i-1/2}) / dx`` with zero
+        wall fluxes; its columns sum to zero and its off-diagonal entries are >= 0 (an M-matrix after
+        the shift), so the step conserves mass and keeps ``rho >= 0`` for every ``dt``.
+        """
+        a, b = self.face_coefficients(self.first_variation(rho))
+        n, dx = self.n_cells, self.dx
+        main = np.zeros(n)  # diagonal of A: what leaves cell i through its two faces
+        main[:-1] -= a / dx
+        main[1:] -= b / dx
+        banded = np.zeros((3, n))
+        banded[0, 1:] = -dt * b / dx  # upper diagonal: -dt A[i, i+1]
+        banded[1] = 1.0 - dt * main
+        banded[2, :-1] = -dt * a / dx  # lower diagonal: -dt A[i+1, i]
+        out = solve_banded((1, 1), banded, rho)
+        return np.maximum(out, 0.0)  # clears -0.0 / round-off only; the M-matrix keeps out >= 0
+
+
+def _check_walls(bounds):
     try:
         low, high = (float(b) for b in bounds)
     except (TypeError, ValueError):
         raise ValueError(f"bounds must be a pair (xi_l, xi_u), got {bounds!r}") from None
     if not (np.isfinite(low) and np.isfinite(high)) or low >= high:
         raise ValueError(f"bounds must satisfy xi_l < xi_u (finite), got ({low}, {high})")
+    return low, high
+
+
+def _check_beta(beta):
     if isinstance(beta, bool) or not np.isscalar(beta) or np.isnan(beta) or beta <= 0:
         raise ValueError(f"beta must be a number > 0 (np.inf allowed), got {beta!r}")
-    beta = float(beta)
-    n_cells = check_positive_int(n_cells, "n_cells", minimum=2)
+    return float(beta)
+
+
+def _check_pair_pool(pair_r2, pair_s):
+    if pair_r2.shape != pair_s.shape:
+        raise ValueError(f"pair_r2 {pair_r2.shape} and pair_s {pair_s.shape} must have the same length")
+    for name, arr in (("pair_r2", pair_r2), ("pair_s", pair_s)):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+    if pair_r2.min() < 0:
+        raise ValueError(f"pair_r2 must hold squared distances >= 0, got a minimum of {pair_r2.min()}")
+
+
+def _check_prior(prior, low, high):
+    if prior is None:
+        raise ValueError("reg > 0 needs prior samples (e.g. learner.prior_samples_)")
+    prior = np.asarray(prior, dtype=np.float64).ravel()
+    if prior.size == 0 or not np.isfinite(prior).all():
+        raise ValueError("prior must be a non-empty array of finite samples of the prior measure")
+    if prior.min() < low or prior.max() > high:
+        raise ValueError(f"prior must lie inside bounds ({low}, {high}), got range [{prior.min()}, {prior.max()}]")
+    return prior
+
+
+def solve_meanfield(problem, rho0=None, t_final=1.0, dt=None, t_eval=None, progress=False):
+    """Solve a :class:`MeanFieldProblem` from ``rho0`` up to ``t_final``.
+
+    Parameters
+    ----------
+    problem : MeanFieldProblem
+    rho0 : None, callable or array (n_cells,)
+        Initial density (None: uniform); a callable is evaluated at the cell centres.  Normalised to
+        mass 1.
+    t_final : float
+    dt : float or None
+        Time step (None: ``t_final / 400``); a step is shortened to land exactly on an output time.
+    t_eval : array or None
+        Non-decreasing output times in ``[0, t_final]`` (None: 101 equally spaced).
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    MeanFieldResult
+    """
+    if not isinstance(problem, MeanFieldProblem):
+        raise ValueError(f"problem must be a MeanFieldProblem, got {type(problem).__name__}")
     t_final = check_positive_float(t_final, "t_final")
-    reg = check_positive_float(reg, "reg", strict=False)
-    gamma = check_positive_float(gamma, "gamma", strict=False)
-    if potential is None and pair_r2 is None and reg == 0:
-        raise ValueError("give a potential, a pair pool (pair_r2, pair_s) or reg > 0 with a prior")
-    if (pair_r2 is None) != (pair_s is None):
-        raise ValueError("pair_r2 and pair_s must be given together")
-    if pair_r2 is not None:
-        pair_r2 = np.asarray(pair_r2, dtype=np.float64).ravel()
-        pair_s = np.asarray(pair_s, dtype=np.float64).ravel()
-        if pair_r2.shape != pair_s.shape:
-            raise ValueError(f"pair_r2 {pair_r2.shape} and pair_s {pair_s.shape} must have the same length")
-        for name, arr in (("pair_r2", pair_r2), ("pair_s", pair_s)):
-            if not np.isfinite(arr).all():
-                raise ValueError(f"{name} contains NaN or infinite values")
-        if pair_r2.min() < 0:
-            raise ValueError(f"pair_r2 must hold squared distances >= 0, got a minimum of {pair_r2.min()}")
-    if reg > 0:
-        epsilon = check_positive_float(epsilon, "epsilon")
-        if prior is None:
-            raise ValueError("reg > 0 needs prior samples (e.g. learner.prior_samples_)")
-        prior = np.asarray(prior, dtype=np.float64).ravel()
-        if prior.size == 0 or not np.isfinite(prior).all():
-            raise ValueError("prior must be a non-empty array of finite samples of the prior measure")
-        if prior.min() < low or prior.max() > high:
-            raise ValueError(
-                f"prior must lie inside bounds ({low}, {high}), got range [{prior.min()}, {prior.max()}]"
-            )
-
-    edges = np.linspace(low, high, n_cells + 1)
-    dx = edges[1] - edges[0]
-    grid = 0.5 * (edges[:-1] + edges[1:])
-    if rho0 is None:
-        rho = np.ones(n_cells)
-    elif callable(rho0):
-        rho = np.asarray(rho0(grid), dtype=np.float64)
-    else:
-        rho = np.asarray(rho0, dtype=np.float64)
-    if rho.shape != (n_cells,) or not np.isfinite(rho).all() or rho.min() < 0 or rho.sum() <= 0:
-        raise ValueError(f"rho0 must give {n_cells} finite non-negative values with positive mass")
-    rho = rho / (rho.sum() * dx)
-
-    if t_eval is None:
-        t_eval = np.linspace(0.0, t_final, 101)
-    t_eval = np.asarray(t_eval, dtype=np.float64)
+    rho = problem.initial_density(rho0)
+    t_eval = np.linspace(0.0, t_final, 101) if t_eval is None else np.asarray(t_eval, dtype=np.float64)
     if t_eval.ndim != 1 or t_eval.min() < 0 or t_eval.max() > t_final + 1e-12 or np.any(np.diff(t_eval) < 0):
         raise ValueError("t_eval must be non-decreasing times in [0, t_final]")
-    if dt is None:
-        dt = t_final / 400.0
-    dt = check_positive_float(dt, "dt")
+    dt = check_positive_float(t_final / 400.0 if dt is None else dt, "dt")
 
-    fixed = np.zeros(n_cells) if potential is None else np.asarray(potential(grid), dtype=np.float64)
-    if fixed.shape != (n_cells,):
-        raise ValueError(f"potential must return {n_cells} values on the cell centres, got shape {fixed.shape}")
-    if not np.isfinite(fixed).all():
-        raise ValueError("potential returned NaN or infinite values on the grid")
-    D = 0.0 if np.isinf(beta) else 1.0 / beta
-
-    if pair_r2 is not None:
-        E = np.exp(-np.outer(grid, pair_r2))  # (n_cells, n_pairs), fixed on the grid
-        n_pairs = pair_r2.size
-
-    def J_of(r):
-        J = fixed.copy()
-        w = r * dx
-        if pair_r2 is not None:  # alignment_potential with E precomputed
-            J += (E @ (gamma * (w @ E) - pair_s)) / n_pairs
-        if reg > 0:
-            J += 0.5 * reg * sinkhorn_potential(grid, w, prior, epsilon, tol=1e-9)
-        return J
-
-    density_dependent = pair_r2 is not None or reg > 0
-    J_frozen = None if density_dependent else J_of(rho)
-
-    def step(r, h):
-        J = J_frozen if J_frozen is not None else J_of(r)
-        dJ = np.diff(J)
-        if D > 0:
-            P = -beta * dJ
-            a = D / dx * _bernoulli(-P)  # coefficient of rho_i in F_{i+1/2}
-            b = D / dx * _bernoulli(P)  # coefficient of rho_{i+1}
-        else:
-            v = -dJ / dx
-            a = np.maximum(v, 0.0)
-            b = -np.minimum(v, 0.0)
-        # A rho: d rho_i/dt = -(F_{i+1/2} - F_{i-1/2}) / dx
-        main = np.zeros(n_cells)
-        main[:-1] -= a / dx
-        main[1:] -= b / dx
-        ab = np.zeros((3, n_cells))
-        ab[0, 1:] = -h * b / dx  # upper: -(dt) * A[i, i+1]
-        ab[1] = 1.0 - h * main
-        ab[2, :-1] = -h * a / dx  # lower: -(dt) * A[i+1, i]
-        out = solve_banded((1, 1), ab, r)
-        return np.maximum(out, 0.0)  # clears -0.0 / round-off only; the M-matrix keeps out >= 0
-
-    out = np.empty((t_eval.size, n_cells))
-    t = 0.0
-    k = 0
-    while k < t_eval.size and t_eval[k] <= t + 1e-12:
-        out[k] = rho
-        k += 1
-    total = int(np.ceil(t_final / dt))
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total, desc="mean-field PDE")
-    while k < t_eval.size:
+        bar = tqdm(total=int(np.ceil(t_final / dt)), desc="mean-field PDE")
+    out = np.empty((t_eval.size, problem.n_cells))
+    t, k = 0.0, 0  # current time; next output to fill
+    while True:
+        while k < t_eval.size and t_eval[k] <= t + 1e-12:  # record every output time reached
+            out[k] = rho
+            k += 1
+        if k == t_eval.size:
+            break
         h = min(dt, t_eval[k] - t)
-        rho = step(rho, h)
+        rho = problem.step(rho, h)
         t += h
         if bar is not None:
             bar.update(1)
-        while k < t_eval.size and t_eval[k] <= t + 1e-12:
-            out[k] = rho
-            k += 1
     if bar is not None:
         bar.close()
-    return MeanFieldResult(edges=edges, grid=grid, times=t_eval, density=out, mass=out.sum(axis=1) * dx,
-                           beta=beta)
+    return MeanFieldResult(edges=problem.edges, grid=problem.grid, times=t_eval, density=out,
+                           mass=out.sum(axis=1) * problem.dx, beta=problem.beta)
 
 
 def meanfield_from_learner(learner, n_cells=200, dt=None, t_eval=None, rho0=None):
-    """The PDE that matches a fitted :class:`~lshlab.kernel_learning.LangevinKernelLearner`.
+    """Solve the PDE that matches a fitted :class:`~lshlab.kernel_learning.LangevinKernelLearner`.
 
-    Same walls, ``beta``, pair pool, ``gamma``, ``reg``, ``epsilon`` and prior samples; final time
-    ``n_iter * step``; initial density uniform (the learner's default ``init``) unless ``rho0`` is given.
+    :meth:`MeanFieldProblem.from_learner`, final time ``max_iter * learning_rate``, output times
+    ``learner.times_`` unless ``t_eval`` is given, initial density uniform (the learner's default
+    ``init``) unless ``rho0`` is given.
     """
-    t_final = learner.times_[-1]
-    if t_eval is None:
-        t_eval = learner.times_
-    return solve_meanfield(
-        learner.bounds, learner.beta, rho0=rho0, n_cells=n_cells, t_final=t_final, dt=dt,
-        pair_r2=learner.pair_r2_, pair_s=learner.pair_s_, gamma=learner.gamma, reg=learner.reg,
-        epsilon=learner.epsilon, prior=learner.prior_samples_ if learner.reg > 0 else None, t_eval=t_eval,
-    )
+    t_eval = learner.times_ if t_eval is None else t_eval
+    return solve_meanfield(MeanFieldProblem.from_learner(learner, n_cells), rho0=rho0, t_final=learner.times_[-1],
+                           dt=dt, t_eval=t_eval)
 
 
 def histogram_density(samples, edges):

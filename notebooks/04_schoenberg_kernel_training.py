@@ -50,7 +50,7 @@ from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix
 from lshlab.evaluation import code_distances, encode_pair, hasher_grid_search, score_codes
 from lshlab.hashing import ShiftInvariantHash
-from lshlab.kernel_learning import LangevinKernelLearner, kmeans_pseudo_labels
+from lshlab.kernel_learning import LangevinKernelLearner, PairAlignmentLoss, kmeans_pseudo_labels
 from lshlab.kernels import SchoenbergKernel, kernel_target_alignment
 from lshlab.metrics import relevance_from_labels
 from lshlab.widgets import scatter_pr_explorer, selection_slider, temperature_explorer, update_temperature
@@ -154,8 +154,9 @@ plt.tight_layout()
 
 # %%
 BOUNDS = (0.0, 0.05)
-learner = LangevinKernelLearner(n_particles=N_PARTICLES, beta=1e4, step=5e-4, reg=1.0, epsilon=2e-5,
-                                bounds=BOUNDS, n_iter=N_ITER, batch_size=512, random_state=SEED)
+learner = LangevinKernelLearner(n_particles=N_PARTICLES, beta=1e4, learning_rate=5e-4, reg=1.0, epsilon=2e-5,
+                                bounds=BOUNDS, max_iter=N_ITER, objective=PairAlignmentLoss(batch_size=512),
+                                random_state=SEED)
 learner.fit(X_db, y_pseudo)
 print(f"alignment {learner.alignment_[0]:.3f} -> {learner.alignment_[-1]:.3f};",
       "particle quartiles", np.round(np.quantile(learner.particles_, [0.25, 0.5, 0.75]), 4))
@@ -184,8 +185,8 @@ assert learner.history_.min() >= BOUNDS[0] and learner.history_.max() <= BOUNDS[
 
 # %%
 explorer = temperature_explorer(X_db[:2000], y_pseudo[:2000], betas=(10.0, 100.0, 1e3, 1e4, 1e5),
-                                regs=(0.0, 1.0, 10.0, 100.0), beta=1e4, n_particles=40, n_iter=120, step=1e-3,
-                                bounds=BOUNDS, epsilon=2e-5, batch_size=256, random_state=SEED)
+                                regs=(0.0, 1.0, 10.0, 100.0), beta=1e4, n_particles=40, max_iter=120,
+                                learning_rate=1e-3, bounds=BOUNDS, epsilon=2e-5, batch_size=256, random_state=SEED)
 display(explorer)
 
 # %%
@@ -209,8 +210,9 @@ assert hot.history[-1].std() > 2 * cold.history[-1].std()  # temperature spreads
 # `pair_target="indicator"` changes.
 
 # %%
-learner01 = LangevinKernelLearner(n_particles=N_PARTICLES, beta=1e4, step=5e-4, reg=1.0, epsilon=2e-5,
-                                  bounds=BOUNDS, n_iter=N_ITER, batch_size=512, pair_target="indicator",
+learner01 = LangevinKernelLearner(n_particles=N_PARTICLES, beta=1e4, learning_rate=5e-4, reg=1.0, epsilon=2e-5,
+                                  bounds=BOUNDS, max_iter=N_ITER,
+                                  objective=PairAlignmentLoss(batch_size=512, pair_target="indicator"),
                                   random_state=SEED).fit(X_db, y_pseudo)
 for name, lrn in [("target ±1 ", learner), ("target 0/1", learner01)]:
     med = np.median(lrn.particles_)

@@ -43,8 +43,8 @@ from IPython.display import display
 from lshlab import plots
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix
-from lshlab.kernel_learning import LangevinKernelLearner, kmeans_pseudo_labels
-from lshlab.meanfield import meanfield_from_learner, solve_meanfield, wasserstein_to_density
+from lshlab.kernel_learning import LangevinKernelLearner, PairAlignmentLoss, kmeans_pseudo_labels
+from lshlab.meanfield import MeanFieldProblem, meanfield_from_learner, solve_meanfield, wasserstein_to_density
 from lshlab.widgets import meanfield_explorer
 
 plots.set_style()
@@ -85,8 +85,10 @@ NS = [int(v) for v in N_VALUES.split(",")]
 #
 # ## 2. The numerical scheme
 #
-# `solve_meanfield` uses finite volumes: cell averages ρ_i and fluxes through cell faces. The face flux is
-# Scharfetter–Gummel, F = (D/Δ)[B(−P) ρ_i − B(P) ρ_{i+1}] with D = 1/β, P = −β(J_{i+1} − J_i) and
+# The PDE is described by a `MeanFieldProblem` (walls, β, the parts of J, the grid); its `step` is one
+# time step of the scheme and `solve_meanfield` loops it. The scheme uses finite volumes: cell averages
+# ρ_i and fluxes through cell faces. The face flux is Scharfetter–Gummel,
+# F = (D/Δ)[B(−P) ρ_i − B(P) ρ_{i+1}] with D = 1/β, P = −β(J_{i+1} − J_i) and
 # B(z) = z/(eᶻ − 1), which blends diffusion and upwind drift exactly for a locally linear J. The wall
 # fluxes are zero (the Robin condition). Time stepping is backward Euler with J frozen over a step:
 # each step solves a tridiagonal **M-matrix** system whose columns sum to zero, hence
@@ -97,8 +99,9 @@ NS = [int(v) for v in N_VALUES.split(",")]
 
 # %%
 J = lambda x: 4 * (x - 0.5) ** 2 + 0.3 * np.cos(10 * x)  # noqa: E731
-gibbs_run = solve_meanfield((0.0, 1.0), beta=10.0, rho0=lambda x: np.exp(-((x - 0.9) / 0.05) ** 2),
-                            n_cells=N_CELLS, t_final=20.0, dt=0.02, potential=J, t_eval=[0, 0.05, 0.5, 20.0])
+double_well = MeanFieldProblem((0.0, 1.0), beta=10.0, n_cells=N_CELLS, potential=J)
+gibbs_run = solve_meanfield(double_well, rho0=lambda x: np.exp(-((x - 0.9) / 0.05) ** 2), t_final=20.0, dt=0.02,
+                            t_eval=[0, 0.05, 0.5, 20.0])
 gibbs = np.exp(-10.0 * J(gibbs_run.grid))
 gibbs /= gibbs.sum() * gibbs_run.dx
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
@@ -129,8 +132,8 @@ data = load_dataset("mnist", pool="test", n_train=N_POINTS, n_query=10, seed=SEE
 scale = np.sqrt(np.median(euclidean_distance_matrix(data.X_train[:300], data.X_train[:300]) ** 2))
 X = data.X_train / scale
 y = kmeans_pseudo_labels(X, n_clusters=2, cluster=0, subset=min(N_POINTS, 2000), random_state=SEED)
-settings = dict(beta=BETA, step=0.1, reg=0.0, bounds=(0.0, 5.0), n_iter=N_ITER, batch_size=None,
-                n_pairs=N_PAIRS, n_eval=4, random_state=SEED)
+settings = dict(beta=BETA, learning_rate=0.1, reg=0.0, bounds=(0.0, 5.0), max_iter=N_ITER,
+                objective=PairAlignmentLoss(batch_size=None, n_pairs=N_PAIRS, n_eval=4), random_state=SEED)
 start = lambda n: np.random.default_rng(n).uniform(0.0, 0.5, n)  # noqa: E731  (initial particles)
 reference = LangevinKernelLearner(n_particles=2, init=start(2), **settings).fit(X, y)
 pde = meanfield_from_learner(reference, n_cells=N_CELLS, rho0=lambda x: (x < 0.5).astype(float))
@@ -179,8 +182,8 @@ assert gaps[-1] < gaps[len(gaps) // 2] < gaps[0]
 
 # %%
 explorer = meanfield_explorer(X[:800], y[:800], betas=(3.0, 10.0, 30.0, 100.0, 300.0), ns=(10, 30, 100, 300),
-                              beta=100.0, n_particles=100, n_iter=40, step=0.1, bounds=(0.0, 5.0), n_pairs=256,
-                              n_cells=100, init_range=(0.0, 0.5), random_state=SEED)
+                              beta=100.0, n_particles=100, max_iter=40, learning_rate=0.1, bounds=(0.0, 5.0),
+                              n_pairs=256, n_cells=100, init_range=(0.0, 0.5), random_state=SEED)
 display(explorer)
 
 # %% [markdown]
@@ -188,7 +191,7 @@ display(explorer)
 #
 # 1. **Time step.** Halve η (doubling N_ITER to reach the same time). Does the W1 floor at large N drop?
 #    What does that say about the order of the Euler–Maruyama scheme in W1?
-# 2. **Stochastic pairs.** Use `batch_size=64` instead of the full pool. The drift becomes noisy; which
+# 2. **Stochastic pairs.** Use `PairAlignmentLoss(batch_size=64, ...)` instead of the full pool. The drift becomes noisy; which
 #    extra term would the limiting equation need when η does not go to 0?
 # 3. **Stationary state.** Run the PDE for a long time at β = 10 and at β = 1000. Is the final density
 #    close to exp(−βJ(ξ; ρ_∞)) with J evaluated at the final density itself? (Compute J with

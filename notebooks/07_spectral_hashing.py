@@ -198,7 +198,7 @@ assert [tuple(m) for m in sh_toy.modes_[:3]] == [(0, 1), (1, 1), (0, 2)]
 # %%
 toy_models = {
     "LSH": RandomHyperplaneHash(16, center=True, random_state=SEED).fit(toy_train),
-    "RBM": RBMHash(16, hidden=(32,), n_iter=RBM_EPOCHS, random_state=SEED).fit(toy_train),
+    "RBM": RBMHash(16, hidden=(32,), max_iter=RBM_EPOCHS, random_state=SEED).fit(toy_train),
     "SH": SpectralHash(16).fit(toy_train),
 }
 plots.code_bits_grid(toy_models, toy_train, n_show=4);
@@ -222,7 +222,7 @@ toy_relevant = euclidean_distance_matrix(toy_query, toy_train) < eps
 print(f"ε = {eps}: {toy_relevant.mean():.2%} of the database are neighbours of a query")
 toy_cmp = fit_code_comparison(toy_train, toy_train, toy_query, toy_relevant, bits=TOY_BITS,
                               methods=("LSH", "RBM", "SH"), random_state=SEED,
-                              rbm_params=dict(hidden=(32,), n_iter=RBM_EPOCHS))
+                              rbm_params=dict(hidden=(32,), max_iter=RBM_EPOCHS))
 plots.map_vs_bits_plot(toy_cmp, title=f"2-D uniform: mAP of ε-neighbours (ε = {eps})",
                        ylabel="mAP (ε-neighbours)");
 
@@ -252,7 +252,7 @@ assert toy_map["RBM"].max() < 0.5 * sh16
 mnist = load_dataset("mnist", pool="test", n_train=N_DATABASE, n_query=N_QUERY, seed=SEED)
 relevant = relevance_from_labels(mnist.y_query, mnist.y_train)
 cmp = fit_code_comparison(mnist.X_train, mnist.X_train, mnist.X_query, relevant, bits=BITS,
-                          random_state=SEED, rbm_params=dict(hidden=(RBM_HIDDEN,), n_iter=RBM_EPOCHS),
+                          random_state=SEED, rbm_params=dict(hidden=(RBM_HIDDEN,), max_iter=RBM_EPOCHS),
                           keep_codes=True)
 display(Markdown(map_table_markdown(cmp, PUBLISHED_CNNH_MNIST)))
 print(f"chance level (fraction of relevant items): {relevant.mean():.3f}")

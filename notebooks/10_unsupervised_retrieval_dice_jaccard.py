@@ -120,8 +120,8 @@ D_ref = euclidean_distance_matrix(Z_q, Z_db)
 sigma = median_heuristic_bandwidth(Z_db, random_state=SEED)
 xi0 = 1 / (2 * sigma**2)
 pseudo = kmeans_pseudo_labels(Z_db, n_clusters=2, cluster=0, random_state=SEED)
-learner = LangevinKernelLearner(n_particles=64, beta=1e4, step=0.5 * xi0**2, bounds=(xi0 / 30, 30 * xi0),
-                                n_iter=LANGEVIN_ITER, init=np.full(64, xi0), random_state=SEED).fit(Z_db, pseudo)
+learner = LangevinKernelLearner(n_particles=64, beta=1e4, learning_rate=0.5 * xi0**2, bounds=(xi0 / 30, 30 * xi0),
+                                max_iter=LANGEVIN_ITER, init=np.full(64, xi0), random_state=SEED).fit(Z_db, pseudo)
 print(f"median σ = {sigma:.2f};  alignment {learner.alignment_[0]:.3f} → {learner.alignment_[-1]:.3f}")
 
 # %%

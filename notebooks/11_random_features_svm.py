@@ -124,8 +124,8 @@ for name, (Xtr, ytr, Xte, yte) in tasks.items():
     sigma = median_heuristic_bandwidth(Xtr, random_state=SEED)
     xi0 = 1 / (2 * sigma**2)
     t0 = time.perf_counter()
-    learner = LangevinKernelLearner(n_particles=64, beta=1e4, step=0.5 * xi0**2, bounds=(xi0 / 30, 30 * xi0),
-                                    n_iter=LANGEVIN_ITER, init=np.full(64, xi0), random_state=SEED).fit(Xtr, ytr)
+    learner = LangevinKernelLearner(n_particles=64, beta=1e4, learning_rate=0.5 * xi0**2, bounds=(xi0 / 30, 30 * xi0),
+                                    max_iter=LANGEVIN_ITER, init=np.full(64, xi0), random_state=SEED).fit(Xtr, ytr)
     learn_time[name] = time.perf_counter() - t0
     learned[name], sigmas[name] = learner, sigma
     print(f"{name:26s} σ = {sigma:6.2f}  alignment {learner.alignment_[0]:.3f} → {learner.alignment_[-1]:.3f}"

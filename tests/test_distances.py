@@ -183,6 +183,20 @@ def test_euclidean_self_distances_exact_zero_and_nonnegative():
     assert (euclidean_distance_matrix(dup, squared=True) >= 0).all()
 
 
+def test_euclidean_float64_matches_scipy_to_double_precision():
+    """dtype=np.float64 (the kernels' squared distances): double accuracy, near-duplicates keep their digits."""
+    A = RNG.normal(size=(40, 9)) * 30
+    B = np.vstack([RNG.normal(size=(25, 9)) * 30, A[:5] + 1e-9])  # five near-duplicates of rows of A
+    D = euclidean_distance_matrix(A, B, squared=True, dtype=np.float64)
+    assert D.dtype == np.float64
+    ref = cdist(A, B, "sqeuclidean")
+    np.testing.assert_allclose(D, ref, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(D[np.arange(5), 25 + np.arange(5)], ref[np.arange(5), 25 + np.arange(5)], rtol=1e-6)
+    assert (np.diag(euclidean_distance_matrix(A, squared=True, dtype=np.float64)) == 0).all()
+    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+        euclidean_distance_matrix(A, dtype=np.int64)
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean", "hamming", "lee"])
 def test_iter_distance_blocks_reassemble_the_matrix(metric):
     if metric in ("euclidean", "sqeuclidean"):

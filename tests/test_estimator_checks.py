@@ -31,9 +31,9 @@ _PARAMS = {
     "ShiftInvariantHash": dict(n_bits=8, random_state=0),
     "LeeHash": dict(n_hashes=4, q=4, n_components=16, scale=1.0, random_state=0),  # "auto" needs >= 2 rows
     "PCAHash": dict(n_bits=1, random_state=0),
-    "ITQHash": dict(n_bits=1, n_iter=5, random_state=0),
+    "ITQHash": dict(n_bits=1, max_iter=5, random_state=0),
     "SpectralHash": dict(n_bits=8, random_state=0),
-    "RBMHash": dict(n_bits=4, hidden=(4,), n_iter=2, rescale="minmax", random_state=0),
+    "RBMHash": dict(n_bits=4, hidden=(4,), max_iter=2, rescale="minmax", random_state=0),
     "MetricHash": dict(n_bits=8, random_state=0),
 }
 _NOT_CHECKED = {

@@ -5,14 +5,13 @@ import ot
 import pytest
 
 from lshlab.kernel_learning import (
+    CenteredAlignmentLoss,
     LangevinKernelLearner,
-    alignment_loss,
-    alignment_loss_grad,
+    PairAlignmentLoss,
     kmeans_pseudo_labels,
     reflect,
-    sinkhorn_cost,
-    sinkhorn_grad,
 )
+from lshlab.kernel_objectives import alignment_loss, alignment_loss_grad, sinkhorn_cost, sinkhorn_grad
 from lshlab.kernels import SchoenbergKernel, kernel_target_alignment
 
 
@@ -100,17 +99,18 @@ def test_reflect_equals_repeated_reflection():
 
 def test_particles_stay_inside_with_huge_steps(blobs):
     X, y = blobs
-    lrn = LangevinKernelLearner(n_particles=40, beta=1e-3, step=5.0, reg=1.0, bounds=(0.2, 1.0), n_iter=20,
-                                batch_size=32, n_pairs=200, n_eval=20, random_state=0).fit(X, y)
+    lrn = LangevinKernelLearner(n_particles=40, beta=1e-3, learning_rate=5.0, reg=1.0, bounds=(0.2, 1.0), max_iter=20,
+                                objective=PairAlignmentLoss(batch_size=32, n_pairs=200, n_eval=20),
+                                random_state=0).fit(X, y)
     assert lrn.history_.min() >= 0.2 and lrn.history_.max() <= 1.0
     assert np.ptp(lrn.history_[-1]) > 0.3  # they really moved across the box
 
 
 def test_fitted_attributes_and_kernel(blobs):
     X, y = blobs
-    lrn = LangevinKernelLearner(n_particles=30, beta=50.0, step=0.05, bounds=(0.0, 3.0), n_iter=12,
-                                n_pairs=300, n_eval=30, random_state=1).fit(X, y)
-    assert lrn.history_.shape == (13, 30)
+    lrn = LangevinKernelLearner(n_particles=30, beta=50.0, learning_rate=0.05, bounds=(0.0, 3.0), max_iter=12,
+                                objective=PairAlignmentLoss(n_pairs=300, n_eval=30), random_state=1).fit(X, y)
+    assert lrn.history_.shape == (13, 30) and lrn.n_iter_ == 12
     np.testing.assert_array_equal(lrn.particles_, lrn.history_[-1])
     assert lrn.alignment_.shape == (13,)
     assert isinstance(lrn.kernel_, SchoenbergKernel)
@@ -122,7 +122,8 @@ def test_fitted_attributes_and_kernel(blobs):
 def test_alignment_curve_is_kernel_target_alignment(blobs):
     """alignment_[0] equals kernel_target_alignment of the initial particle kernel on the eval sample."""
     X, y = blobs
-    lrn = LangevinKernelLearner(n_particles=10, n_iter=1, n_eval=len(X), random_state=2).fit(X, y)
+    lrn = LangevinKernelLearner(n_particles=10, max_iter=1, objective=PairAlignmentLoss(n_eval=len(X)),
+                                random_state=2).fit(X, y)
     D2 = ((X[:, None, :].astype(np.float64) - X[None, :, :]) ** 2).sum(-1)
     K = np.exp(-D2[..., None] * lrn.history_[0]).mean(-1)
     assert lrn.alignment_[0] == pytest.approx(kernel_target_alignment(K, y), rel=1e-9)
@@ -131,23 +132,25 @@ def test_alignment_curve_is_kernel_target_alignment(blobs):
 def test_alignment_rises(blobs):
     X, _ = blobs
     y = kmeans_pseudo_labels(X, random_state=0)
-    lrn = LangevinKernelLearner(n_particles=50, beta=1e3, step=0.2, bounds=(0.0, 5.0), n_iter=80,
-                                init=np.full(50, 0.05), n_pairs=1000, batch_size=128, n_eval=80,
+    lrn = LangevinKernelLearner(n_particles=50, beta=1e3, learning_rate=0.2, bounds=(0.0, 5.0), max_iter=80,
+                                init=np.full(50, 0.05),
+                                objective=PairAlignmentLoss(n_pairs=1000, batch_size=128, n_eval=80),
                                 random_state=0).fit(X, y)
     assert lrn.alignment_[-10:].mean() > lrn.alignment_[0] + 0.05
 
 
 def test_infinite_beta_without_reg_is_projected_sgd(blobs):
     X, y = blobs
-    kw = dict(n_particles=15, step=0.3, reg=0.0, bounds=(0.0, 1.0), n_iter=25, batch_size=None, n_pairs=300,
-              n_eval=20, random_state=5)
+    kw = dict(n_particles=15, learning_rate=0.3, reg=0.0, bounds=(0.0, 1.0), max_iter=25,
+              objective=PairAlignmentLoss(batch_size=None, n_pairs=300, n_eval=20), random_state=5)
     lrn = LangevinKernelLearner(beta=np.inf, boundary="clip", **kw).fit(X, y)
+    pool = lrn.objective_
     xi = lrn.history_[0].copy()
     for m in range(1, 26):
-        xi = np.clip(xi - 0.3 * 15 * alignment_loss_grad(xi, lrn.pair_r2_, lrn.pair_s_), 0.0, 1.0)
+        xi = np.clip(xi - 0.3 * 15 * alignment_loss_grad(xi, pool.pair_r2_, pool.pair_s_), 0.0, 1.0)
         np.testing.assert_allclose(lrn.history_[m], xi, rtol=1e-12, atol=1e-12)
     # beta -> infinity with stochastic pair batches: the noise vanishes, the pair stream is unchanged
-    kw.update(batch_size=16)
+    kw.update(objective=PairAlignmentLoss(batch_size=16, n_pairs=300, n_eval=20))
     cold = LangevinKernelLearner(beta=np.inf, **kw).fit(X, y)
     warm = LangevinKernelLearner(beta=1e14, **kw).fit(X, y)
     np.testing.assert_allclose(warm.history_, cold.history_, atol=1e-5)
@@ -155,8 +158,8 @@ def test_infinite_beta_without_reg_is_projected_sgd(blobs):
 
 def test_deterministic(blobs):
     X, y = blobs
-    kw = dict(n_particles=12, beta=10.0, step=0.1, reg=0.5, bounds=(0.0, 2.0), n_iter=10, n_pairs=200,
-              n_eval=20)
+    kw = dict(n_particles=12, beta=10.0, learning_rate=0.1, reg=0.5, bounds=(0.0, 2.0), max_iter=10,
+              objective=PairAlignmentLoss(n_pairs=200, n_eval=20))
     a = LangevinKernelLearner(random_state=7, **kw).fit(X, y)
     b = LangevinKernelLearner(random_state=7, **kw).fit(X, y)
     c = LangevinKernelLearner(random_state=8, **kw).fit(X, y)
@@ -173,8 +176,13 @@ def test_deterministic(blobs):
         (dict(bounds=(1.0, 1.0)), "bounds"),
         (dict(bounds=(2.0, 1.0)), "bounds"),
         (dict(bounds=(-0.5, 1.0)), "bounds"),
-        (dict(step=0.0), "step"),
-        (dict(step=-1e-3), "step"),
+        (dict(learning_rate=0.0), "learning_rate"),
+        (dict(learning_rate=-1e-3), "learning_rate"),
+        (dict(max_iter=-1), "max_iter"),
+        (dict(objective="squared"), "objective must be None, PairAlignmentLoss"),
+        (dict(objective=PairAlignmentLoss(n_pairs=0)), "n_pairs"),
+        (dict(objective=PairAlignmentLoss(n_eval=1)), "n_eval"),
+        (dict(objective=CenteredAlignmentLoss(batch_points=2)), "batch_points"),
         (dict(n_particles=0), "n_particles"),
         (dict(reg=-1.0), "reg"),
         (dict(epsilon=0.0), "epsilon"),
@@ -185,13 +193,13 @@ def test_deterministic(blobs):
 def test_bad_parameters(blobs, kw, match):
     X, y = blobs
     with pytest.raises(ValueError, match=match):
-        LangevinKernelLearner(n_iter=2, **kw).fit(X, y)
+        LangevinKernelLearner(**{"max_iter": 2, **kw}).fit(X, y)
 
 
 def test_bad_labels(blobs):
     X, _ = blobs
     with pytest.raises(ValueError, match="y must"):
-        LangevinKernelLearner(n_iter=2).fit(X, np.zeros(len(X)))
+        LangevinKernelLearner(max_iter=2).fit(X, np.zeros(len(X)))
 
 
 def test_plots_and_temperature_widget(blobs):
@@ -204,18 +212,19 @@ def test_plots_and_temperature_widget(blobs):
     from lshlab.widgets import draw_temperature, prepare_temperature, temperature_explorer, update_temperature
 
     X, y = blobs
-    data = prepare_temperature(X, y, n_particles=10, n_iter=8, step=0.05, bounds=(0.0, 2.0), n_pairs=200,
+    data = prepare_temperature(X, y, n_particles=10, max_iter=8, learning_rate=0.05, bounds=(0.0, 2.0), n_pairs=200,
                                n_eval=10)
     res = update_temperature(data, beta=10.0, reg=0.5)
     assert update_temperature(data, beta=10.0, reg=0.5) is res  # cached
     assert res.history.shape == (9, 10) and res.history.min() >= 0.0 and res.history.max() <= 2.0
     fig, axes = plt.subplots(1, 2)
     assert draw_temperature(res, axes) is fig
-    lrn = LangevinKernelLearner(n_particles=10, n_iter=3, n_eval=10, random_state=0).fit(X, y)
+    lrn = LangevinKernelLearner(n_particles=10, max_iter=3, objective=PairAlignmentLoss(n_eval=10),
+                                random_state=0).fit(X, y)
     assert particle_histograms(lrn.history_, bounds=(0, 1)).axes[0].get_xlabel()
     assert alignment_curve(lrn.alignment_, times=lrn.times_).axes[0].get_title()
     assert kernel_profiles({"trained": lrn.kernel_}, 3.0).axes[0].get_lines()
-    exp = temperature_explorer(X, y, betas=(1.0, 10.0), regs=(0.0, 0.5), n_particles=10, n_iter=5,
+    exp = temperature_explorer(X, y, betas=(1.0, 10.0), regs=(0.0, 0.5), n_particles=10, max_iter=5,
                                n_pairs=100, n_eval=10)
     exp.controls["beta"].value = 1.0
     exp.refresh()
@@ -224,7 +233,7 @@ def test_plots_and_temperature_widget(blobs):
 
 
 def test_centered_alignment_gradient(blobs):
-    from lshlab.kernel_learning import centered_alignment_grad
+    from lshlab.kernel_objectives import centered_alignment_grad
 
     X, y = blobs
     Xb = X[::5].astype(np.float64)
@@ -242,9 +251,9 @@ def test_centered_alignment_gradient(blobs):
 
 def test_centered_objective_raises_centered_alignment(blobs):
     X, y = blobs
-    lrn = LangevinKernelLearner(n_particles=20, beta=1e4, step=0.5, bounds=(0.0, 20.0), n_iter=40,
-                                init=np.full(20, 3.0), objective="centered_alignment", batch_points=40,
-                                n_eval=80, random_state=0).fit(X, y)
+    lrn = LangevinKernelLearner(n_particles=20, beta=1e4, learning_rate=0.5, bounds=(0.0, 20.0), max_iter=40,
+                                init=np.full(20, 3.0), objective=CenteredAlignmentLoss(batch_points=40, n_eval=80),
+                                random_state=0).fit(X, y)
     assert lrn.alignment_[-5:].mean() > lrn.alignment_[0] + 0.2
 
 
@@ -270,6 +279,39 @@ def test_sklearn_params_roundtrip():
     lrn = LangevinKernelLearner(n_particles=7, beta=3.0, bounds=(0.1, 2.0))
     assert clone(lrn).get_params() == lrn.get_params()
     assert lrn.get_params()["bounds"] == (0.1, 2.0)
+    # objective options are nested parameters (grid search: objective__gamma, ...)
+    lrn = LangevinKernelLearner(objective=PairAlignmentLoss(n_pairs=10, gamma=0.5))
+    assert lrn.get_params()["objective__n_pairs"] == 10
+    copy = clone(lrn.set_params(objective__gamma=0.25))
+    assert copy.objective is not lrn.objective and copy.get_params()["objective__gamma"] == 0.25
+
+
+def test_objectives_value_and_grad_agree(blobs):
+    """grad(xi, batch) is the derivative of value(xi, batch), for both objectives, on the same batch."""
+    X, y = blobs
+    xi = np.array([0.1, 0.4, 1.1, 2.5])
+    h = 1e-6
+    for objective in (PairAlignmentLoss(n_pairs=300, batch_size=50, gamma=0.8, n_eval=20),
+                      CenteredAlignmentLoss(batch_points=30, n_eval=20)):
+        objective.prepare(X, y, np.random.RandomState(0), np.random.RandomState(1))
+        batch = objective.sample_batch(np.random.RandomState(2))
+        fd = [(objective.value(xi + h * e, batch) - objective.value(xi - h * e, batch)) / (2 * h) for e in np.eye(4)]
+        np.testing.assert_allclose(objective.grad(xi, batch), fd, rtol=1e-5, atol=1e-10)
+    # the centred objective's batches always hold both labels
+    rng = np.random.RandomState(3)
+    assert all(np.ptp(y[objective.sample_batch(rng)]) > 0 for _ in range(20))
+
+
+def test_sinkhorn_regularizer_is_warm_started_sinkhorn_grad():
+    from lshlab.kernel_objectives import SinkhornRegularizer
+
+    rng = np.random.RandomState(4)
+    nu = rng.uniform(0, 1, 12)
+    reg = SinkhornRegularizer(nu, 0.05, tol=1e-12)
+    for _ in range(3):  # successive (warm-started) calls agree with cold solves
+        xi = rng.uniform(0, 1, 10)
+        np.testing.assert_allclose(reg.grad(xi), sinkhorn_grad(xi, nu, 0.05, tol=1e-12), atol=1e-9)
+    assert reg.value(xi) == pytest.approx(sinkhorn_cost(xi, nu, 0.05))
 
 
 def test_reflect_rejects_reversed_walls():
@@ -282,9 +324,9 @@ def test_reflect_rejects_reversed_walls():
 def test_single_class_labels_rejected(blobs):
     X, _ = blobs
     with pytest.raises(ValueError, match=r"y must hold at least two classes.*single class"):
-        LangevinKernelLearner(n_iter=2).fit(X, np.ones(len(X), int))
+        LangevinKernelLearner(max_iter=2).fit(X, np.ones(len(X), int))
     with pytest.raises(ValueError, match=r"integer labels"):
-        LangevinKernelLearner(n_iter=2).fit(X, np.r_[np.nan, np.ones(len(X) - 1)])
+        LangevinKernelLearner(max_iter=2).fit(X, np.r_[np.nan, np.ones(len(X) - 1)])
 
 
 def test_cluster_mode_pseudo_labels(blobs):
@@ -301,7 +343,7 @@ def test_cluster_mode_pseudo_labels(blobs):
 
 
 def test_sample_pairs_targets_and_balance():
-    from lshlab.kernel_learning import sample_pairs
+    from lshlab.kernel_objectives import sample_pairs
 
     rng = np.random.RandomState(0)
     X = rng.randn(300, 3)
@@ -325,8 +367,8 @@ def test_sample_pairs_targets_and_balance():
 
 def test_two_labels_act_as_plus_minus_one(blobs):
     X, truth = blobs
-    kw = dict(n_particles=10, beta=50.0, step=0.05, bounds=(0.0, 3.0), n_iter=6, n_pairs=200, n_eval=30,
-              random_state=3)
+    kw = dict(n_particles=10, beta=50.0, learning_rate=0.05, bounds=(0.0, 3.0), max_iter=6,
+              objective=PairAlignmentLoss(n_pairs=200, n_eval=30), random_state=3)
     a = LangevinKernelLearner(**kw).fit(X, truth)
     b = LangevinKernelLearner(**kw).fit(X, (truth > 0).astype(int) * 7)  # labels {0, 7}
     np.testing.assert_array_equal(a.history_, b.history_)
@@ -336,27 +378,29 @@ def test_two_labels_act_as_plus_minus_one(blobs):
 def test_indicator_target_gives_a_wider_kernel_than_sign(blobs):
     """Pointwise minimiser of 1/2 (s - K)^2 is E[s | r]: P(same | r) vs 2 P(same | r) - 1, so sign is steeper."""
     X, truth = blobs
-    kw = dict(n_particles=30, beta=1e5, step=0.2, bounds=(0.0, 5.0), n_iter=150, init=np.full(30, 1.0),
-              n_pairs=2000, batch_size=256, n_eval=60, random_state=0)
-    sign = LangevinKernelLearner(pair_target="sign", **kw).fit(X, truth)
-    ind = LangevinKernelLearner(pair_target="indicator", **kw).fit(X, truth)
-    assert set(np.unique(ind.pair_s_)) == {0.0, 1.0}
-    np.testing.assert_array_equal(ind.pair_s_, (sign.pair_s_ > 0).astype(float))  # same pair pool
+    kw = dict(n_particles=30, beta=1e5, learning_rate=0.2, bounds=(0.0, 5.0), max_iter=150, init=np.full(30, 1.0),
+              random_state=0)
+    pairs = dict(n_pairs=2000, batch_size=256, n_eval=60)
+    sign = LangevinKernelLearner(objective=PairAlignmentLoss(pair_target="sign", **pairs), **kw).fit(X, truth)
+    ind = LangevinKernelLearner(objective=PairAlignmentLoss(pair_target="indicator", **pairs), **kw).fit(X, truth)
+    ind_pool, sign_pool = ind.objective_, sign.objective_
+    assert set(np.unique(ind_pool.pair_s_)) == {0.0, 1.0}
+    np.testing.assert_array_equal(ind_pool.pair_s_, (sign_pool.pair_s_ > 0).astype(float))  # same pair pool
     assert np.median(ind.particles_) < 0.7 * np.median(sign.particles_)
     # both minimise their own squared loss better than the other's kernel does
-    assert alignment_loss(ind.particles_, ind.pair_r2_, ind.pair_s_) < alignment_loss(
-        sign.particles_, ind.pair_r2_, ind.pair_s_)
-    assert alignment_loss(sign.particles_, sign.pair_r2_, sign.pair_s_) < alignment_loss(
-        ind.particles_, sign.pair_r2_, sign.pair_s_)
+    assert ind_pool.value(ind.particles_) < ind_pool.value(sign.particles_)
+    assert sign_pool.value(sign.particles_) < sign_pool.value(ind.particles_)
+    assert sign_pool.value(sign.particles_) == alignment_loss(sign.particles_, sign_pool.pair_r2_, sign_pool.pair_s_)
 
 
 def test_cluster_labels_balanced_pool_and_alignment(blobs):
     X, _ = blobs
     yc = kmeans_pseudo_labels(X, n_clusters=6, random_state=0, mode="clusters")
-    lrn = LangevinKernelLearner(n_particles=10, beta=1e3, step=0.05, bounds=(0.0, 3.0), n_iter=5, n_pairs=400,
-                                n_eval=len(X), balance_pairs=True, pair_target="indicator",
+    lrn = LangevinKernelLearner(n_particles=10, beta=1e3, learning_rate=0.05, bounds=(0.0, 3.0), max_iter=5,
+                                objective=PairAlignmentLoss(n_pairs=400, n_eval=len(X), balance_pairs=True,
+                                                            pair_target="indicator"),
                                 random_state=0).fit(X, yc)
-    assert lrn.pair_s_.sum() == 200
+    assert lrn.objective_.pair_s_.sum() == 200
     # alignment_[0]: both halves of the off-diagonal pairs weigh 1/2
     D2 = ((X[:, None, :].astype(np.float64) - X[None, :, :]) ** 2).sum(-1)
     iu = np.triu_indices(len(X), 1)
@@ -364,7 +408,7 @@ def test_cluster_labels_balanced_pool_and_alignment(blobs):
     same = (yc[:, None] == yc[None, :])[iu]
     expected = (0.5 * K[same].mean()) / np.sqrt((0.5 * (K[same] ** 2).mean() + 0.5 * (K[~same] ** 2).mean()) * 0.5)
     assert lrn.alignment_[0] == pytest.approx(expected, rel=1e-9)
-    with pytest.raises(ValueError, match="centered_alignment"):
-        LangevinKernelLearner(n_iter=2, objective="centered_alignment").fit(X, yc)
+    with pytest.raises(ValueError, match="centered_alignment objective\\) needs labels with two classes, got 6"):
+        LangevinKernelLearner(max_iter=2, objective=CenteredAlignmentLoss()).fit(X, yc)
     with pytest.raises(ValueError, match="pair_target"):
-        LangevinKernelLearner(n_iter=2, pair_target="zero-one").fit(X, yc)
+        LangevinKernelLearner(max_iter=2, objective=PairAlignmentLoss(pair_target="zero-one")).fit(X, yc)

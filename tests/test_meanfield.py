@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 
-from lshlab.kernel_learning import LangevinKernelLearner, alignment_loss_grad
+from lshlab.kernel_learning import CenteredAlignmentLoss, LangevinKernelLearner, PairAlignmentLoss
+from lshlab.kernel_objectives import alignment_loss_grad
 from lshlab.meanfield import (
+    MeanFieldProblem,
     alignment_potential,
     histogram_density,
     meanfield_from_learner,
@@ -14,8 +16,13 @@ from lshlab.meanfield import (
 )
 
 
+def _solve(bounds, beta, *, rho0=None, n_cells=200, t_final=1.0, dt=None, t_eval=None, **terms):
+    return solve_meanfield(MeanFieldProblem(bounds, beta, n_cells, **terms), rho0=rho0, t_final=t_final, dt=dt,
+                           t_eval=t_eval)
+
+
 def test_mass_conserved_and_positive_with_strong_drift():
-    res = solve_meanfield((0.0, 1.0), beta=200.0, rho0=lambda x: np.exp(-((x - 0.2) / 0.05) ** 2),
+    res = _solve((0.0, 1.0), beta=200.0, rho0=lambda x: np.exp(-((x - 0.2) / 0.05) ** 2),
                           n_cells=80, t_final=2.0, dt=0.05, potential=lambda x: 5 * np.sin(12 * x))
     np.testing.assert_allclose(res.mass, 1.0, atol=1e-12)
     assert res.density.min() >= 0.0
@@ -23,7 +30,7 @@ def test_mass_conserved_and_positive_with_strong_drift():
 
 
 def test_pure_transport_upwind_conserves_mass():
-    res = solve_meanfield((0.0, 1.0), beta=np.inf, n_cells=50, t_final=1.0, potential=lambda x: x)
+    res = _solve((0.0, 1.0), beta=np.inf, n_cells=50, t_final=1.0, potential=lambda x: x)
     np.testing.assert_allclose(res.mass, 1.0, atol=1e-12)
     assert res.density.min() >= 0.0
     assert res.density[-1][:5].sum() * res.dx > 0.95  # everything pushed to the left wall
@@ -32,7 +39,7 @@ def test_pure_transport_upwind_conserves_mass():
 @pytest.mark.parametrize("beta", [5.0, 40.0])
 def test_stationary_state_is_gibbs(beta):
     J = lambda x: (x - 0.3) ** 2 + 0.2 * np.cos(9 * x)  # noqa: E731
-    res = solve_meanfield((0.0, 1.0), beta=beta, n_cells=400, t_final=1e4, dt=50.0, potential=J)
+    res = _solve((0.0, 1.0), beta=beta, n_cells=400, t_final=1e4, dt=50.0, potential=J)
     x = np.linspace(0, 1, 200001)
     gibbs = np.exp(-beta * J(x))
     gibbs /= np.trapezoid(gibbs, x)
@@ -41,7 +48,7 @@ def test_stationary_state_is_gibbs(beta):
 
 
 def test_zero_potential_relaxes_to_uniform():
-    res = solve_meanfield((1.0, 3.0), beta=10.0, rho0=lambda x: (x < 1.5).astype(float), n_cells=40,
+    res = _solve((1.0, 3.0), beta=10.0, rho0=lambda x: (x < 1.5).astype(float), n_cells=40,
                           t_final=400.0, dt=2.0, potential=lambda x: 0 * x)
     np.testing.assert_allclose(res.density[-1], 0.5, atol=1e-6)
 
@@ -82,8 +89,8 @@ def test_particles_converge_to_pde_as_n_grows():
     rng = np.random.RandomState(2)
     X = np.vstack([rng.randn(60, 3) * 0.4, rng.randn(60, 3) * 0.4 + 1.0]).astype(np.float32)
     y = np.r_[np.ones(60), -np.ones(60)].astype(int)
-    kw = dict(beta=30.0, step=0.02, reg=0.0, bounds=(0.0, 3.0), n_iter=60, batch_size=None, n_pairs=400,
-              n_eval=10)
+    kw = dict(beta=30.0, learning_rate=0.02, reg=0.0, bounds=(0.0, 3.0), max_iter=60,
+              objective=PairAlignmentLoss(batch_size=None, n_pairs=400, n_eval=10))
     gaps = {}
     for n in (20, 2000):  # the same random_state gives the same pair pool, so the same PDE
         lrn = LangevinKernelLearner(n_particles=n, random_state=0, **kw).fit(X, y)
@@ -118,7 +125,7 @@ def test_bad_arguments(kw, match):
     args = dict(bounds=(0.0, 1.0), beta=1.0, n_cells=10, t_final=1.0, potential=lambda x: x)
     args.update(kw)
     with pytest.raises(ValueError, match=match):
-        solve_meanfield(**args)
+        _solve(**args)
 
 
 def test_meanfield_plots_and_explorer():
@@ -133,7 +140,7 @@ def test_meanfield_plots_and_explorer():
     rng = np.random.RandomState(3)
     X = rng.randn(60, 3).astype(np.float32)
     y = np.where(X[:, 0] > 0, 1, -1)
-    exp = meanfield_explorer(X, y, betas=(10.0, 30.0), ns=(10, 50), n_iter=10, step=0.02, bounds=(0.0, 2.0),
+    exp = meanfield_explorer(X, y, betas=(10.0, 30.0), ns=(10, 50), max_iter=10, learning_rate=0.02, bounds=(0.0, 2.0),
                              n_pairs=200, n_cells=40)
     view = exp.result
     assert view.particles.shape == (50,) and view.w1 >= 0
@@ -146,7 +153,7 @@ def test_meanfield_plots_and_explorer():
 
 def test_sinkhorn_potential_derivative_is_particle_drift():
     """d/dxi f(xi) at a particle = N * dW^2_eps/dxi_k (the regulariser part of the particle drift / h)."""
-    from lshlab.kernel_learning import sinkhorn_grad
+    from lshlab.kernel_objectives import sinkhorn_grad
     from lshlab.meanfield import sinkhorn_potential
 
     rng = np.random.RandomState(5)
@@ -159,9 +166,49 @@ def test_sinkhorn_potential_derivative_is_particle_drift():
 
 def test_meanfield_with_sinkhorn_regulariser_conserves_mass_and_pulls_to_prior():
     prior = np.random.RandomState(6).uniform(0.6, 1.0, 50)
-    res = solve_meanfield((0.0, 1.0), beta=50.0, rho0=lambda x: (x < 0.3).astype(float), n_cells=60, t_final=3.0,
+    res = _solve((0.0, 1.0), beta=50.0, rho0=lambda x: (x < 0.3).astype(float), n_cells=60, t_final=3.0,
                           dt=0.05, reg=2.0, epsilon=0.02, prior=prior, t_eval=[0.0, 3.0])
     np.testing.assert_allclose(res.mass, 1.0, atol=1e-12)
     assert res.density.min() >= 0
     mean = lambda d: np.sum(res.grid * d) * res.dx  # noqa: E731
     assert mean(res.density[0]) < 0.2 and mean(res.density[-1]) > 0.6  # moved onto the prior's support
+
+
+@pytest.mark.parametrize("beta", [20.0, np.inf])
+def test_step_is_backward_euler_of_the_flux_matrix(beta):
+    """MeanFieldProblem.step solves (I - dt A) rho_new = rho, A built here densely from the face fluxes."""
+    problem = MeanFieldProblem((0.0, 2.0), beta, n_cells=30, potential=lambda x: np.sin(3 * x) + x**2)
+    rho = problem.initial_density(lambda x: 1 + np.cos(x))
+    a, b = problem.face_coefficients(problem.first_variation(rho))
+    n, dx, dt = problem.n_cells, problem.dx, 0.07
+    A = np.zeros((n, n))  # d rho_i/dt = -(F_{i+1/2} - F_{i-1/2}) / dx, F_{i+1/2} = a_i rho_i - b_i rho_{i+1}
+    for i in range(n - 1):  # face i+1/2 moves mass from cell i to cell i+1
+        A[i, i] -= a[i] / dx
+        A[i, i + 1] += b[i] / dx
+        A[i + 1, i] += a[i] / dx
+        A[i + 1, i + 1] -= b[i] / dx
+    np.testing.assert_allclose(A.sum(axis=0), 0.0, atol=1e-9)  # columns sum to zero: mass conserved
+    np.testing.assert_allclose(problem.step(rho, dt), np.linalg.solve(np.eye(n) - dt * A, rho), rtol=1e-12,
+                               atol=1e-12)
+    if np.isfinite(beta):  # Scharfetter-Gummel: zero flux exactly for the Gibbs density of the frozen J
+        J = problem.first_variation(rho)
+        gibbs = np.exp(-beta * (J - J.min()))
+        np.testing.assert_allclose(a * gibbs[:-1], b * gibbs[1:], rtol=1e-10)
+
+
+def test_problem_from_learner_needs_the_pair_loss():
+    rng = np.random.RandomState(4)
+    X = rng.randn(40, 3).astype(np.float32)
+    y = np.where(X[:, 0] > 0, 1, -1)
+    kw = dict(n_particles=5, learning_rate=0.01, bounds=(0.0, 2.0), max_iter=2, random_state=0)
+    pair = LangevinKernelLearner(objective=PairAlignmentLoss(n_pairs=50, n_eval=10, gamma=0.5), **kw).fit(X, y)
+    problem = MeanFieldProblem.from_learner(pair, n_cells=30)
+    assert problem.gamma == 0.5 and problem.bounds == (0.0, 2.0) and problem.reg == 0.0
+    np.testing.assert_array_equal(problem.pair_r2, pair.objective_.pair_r2_)
+    centred = LangevinKernelLearner(objective=CenteredAlignmentLoss(batch_points=10, n_eval=10), **kw).fit(X, y)
+    with pytest.raises(ValueError, match="pair loss"):
+        MeanFieldProblem.from_learner(centred)
+    with pytest.raises(ValueError, match="not fitted"):
+        MeanFieldProblem.from_learner(LangevinKernelLearner())
+    with pytest.raises(ValueError, match="problem must be a MeanFieldProblem"):
+        solve_meanfield((0.0, 1.0))

@@ -41,8 +41,8 @@ def test_pcah_codes_are_signs_of_pca_scores(digits):
 
 def test_itq_loss_non_increasing_and_rotation_orthogonal(digits):
     X, _ = digits
-    h = ITQHash(n_bits=32, n_iter=50, random_state=0).fit(X)
-    assert h.loss_.shape == (51,)
+    h = ITQHash(n_bits=32, max_iter=50, random_state=0).fit(X)
+    assert h.loss_.shape == (51,) and h.n_iter_ == 50
     assert np.all(np.diff(h.loss_) <= 1e-9 * h.loss_[0])
     assert h.loss_[-1] < h.loss_[0]
     R = h.rotation_
@@ -104,7 +104,7 @@ def test_n_bits_larger_than_features(cls):
         cls(n_bits=5).fit(np.random.default_rng(0).random((20, 3)))
 
 
-@pytest.mark.parametrize("kwargs, match", [({"n_bits": 0}, "n_bits"), ({"n_bits": 2, "n_iter": -1}, "n_iter"),
+@pytest.mark.parametrize("kwargs, match", [({"n_bits": 0}, "n_bits"), ({"n_bits": 2, "max_iter": -1}, "max_iter"),
                                            ({"n_bits": 2.0}, "n_bits")])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -38,9 +38,9 @@ def _specs():
         "ShiftInvariantHash": (lambda s: H.ShiftInvariantHash(n_bits=11, kernel=1.5, random_state=s), False, None),
         "LeeHash": (lambda s: H.LeeHash(n_hashes=5, q=7, n_components=24, random_state=s), False, None),
         "PCAHash": (lambda s: H.PCAHash(n_bits=2, random_state=s), False, None),
-        "ITQHash": (lambda s: H.ITQHash(n_bits=2, n_iter=4, random_state=s), False, None),
+        "ITQHash": (lambda s: H.ITQHash(n_bits=2, max_iter=4, random_state=s), False, None),
         "SpectralHash": (lambda s: H.SpectralHash(n_bits=9, random_state=s), False, None),
-        "RBMHash": (lambda s: H.RBMHash(n_bits=5, hidden=(4,), n_iter=2, random_state=s), True, None),
+        "RBMHash": (lambda s: H.RBMHash(n_bits=5, hidden=(4,), max_iter=2, random_state=s), True, None),
         "MetricHash": (lambda s: H.MetricHash(n_bits=10, metric_matrix=None, random_state=s), False, None),
         "DeepSupervisedHash": (lambda s: H.DeepSupervisedHash(
             n_bits=6, max_iter=1, batch_size=8, image_shape=(8, 8), n_jobs=1, progress=False, random_state=s),

@@ -20,7 +20,7 @@ def digits():
 @pytest.fixture(scope="module")
 def fitted(digits):
     X, _ = digits
-    return RBMHash(n_bits=16, hidden=(48,), n_iter=10, random_state=0).fit(X[300:])
+    return RBMHash(n_bits=16, hidden=(48,), max_iter=10, random_state=0).fit(X[300:])
 
 
 def test_median_balanced_codes(digits, fitted):
@@ -54,21 +54,21 @@ def test_codes_carry_class_information(digits, fitted):
 
 def test_deterministic(digits):
     X, _ = digits
-    a = RBMHash(8, hidden=(), n_iter=3, random_state=1).fit(X[:400]).transform(X[:100])
-    b = RBMHash(8, hidden=(), n_iter=3, random_state=1).fit(X[:400]).transform(X[:100])
+    a = RBMHash(8, hidden=(), max_iter=3, random_state=1).fit(X[:400]).transform(X[:100])
+    b = RBMHash(8, hidden=(), max_iter=3, random_state=1).fit(X[:400]).transform(X[:100])
     np.testing.assert_array_equal(a, b)
 
 
 def test_input_range_checked_or_rescaled(digits):
     X, _ = digits
     with pytest.raises(ValueError, match=r"inputs in \[0, 1\].*rescale='minmax'"):
-        RBMHash(4, hidden=(), n_iter=1).fit(X * 16)
-    h = RBMHash(4, hidden=(), n_iter=1, rescale="minmax", random_state=0).fit(X[:200] * 16 - 3)
+        RBMHash(4, hidden=(), max_iter=1).fit(X * 16)
+    h = RBMHash(4, hidden=(), max_iter=1, rescale="minmax", random_state=0).fit(X[:200] * 16 - 3)
     np.testing.assert_allclose(h.data_min_, (X[:200] * 16 - 3).min(0))
     # minmax rescaling makes the codes invariant to an affine change of units
-    g = RBMHash(4, hidden=(), n_iter=1, rescale="minmax", random_state=0).fit(X[:200])
+    g = RBMHash(4, hidden=(), max_iter=1, rescale="minmax", random_state=0).fit(X[:200])
     np.testing.assert_array_equal(h.transform(X[:50] * 16 - 3), g.transform(X[:50]))
-    fitted = RBMHash(4, hidden=(), n_iter=1, random_state=0).fit(X[:200])
+    fitted = RBMHash(4, hidden=(), max_iter=1, random_state=0).fit(X[:200])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         fitted.transform(X[:5] + 1.5)
 
@@ -81,6 +81,8 @@ def test_input_range_checked_or_rescaled(digits):
         ({"rescale": "zscore"}, "rescale"),
         ({"n_bits": 0}, "n_bits"),
         ({"learning_rate": -1.0}, "learning_rate"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"max_iter": 0}, "max_iter"),
         ({"batch_size": 0}, "batch_size"),
     ],
 )

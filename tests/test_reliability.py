@@ -86,9 +86,10 @@ def _itml():
 
 
 def _langevin(**kw):
-    from lshlab.kernel_learning import LangevinKernelLearner
+    from lshlab.kernel_learning import LangevinKernelLearner, PairAlignmentLoss
 
-    params = dict(n_particles=8, n_iter=2, n_pairs=64, batch_size=16, n_eval=8, random_state=0)
+    params = dict(n_particles=8, max_iter=2, objective=PairAlignmentLoss(n_pairs=64, batch_size=16, n_eval=8),
+                  random_state=0)
     params.update(kw)
     return LangevinKernelLearner(**params)
 
@@ -112,12 +113,13 @@ def _dsh(**kw):
 
 
 def _solve_meanfield(**kw):
-    from lshlab.meanfield import solve_meanfield
+    from lshlab.meanfield import MeanFieldProblem, solve_meanfield
 
-    params = dict(bounds=(0.0, 1.0), beta=10.0, n_cells=20, t_final=0.01, dt=0.01,  # one step: cheap
-                  potential=lambda g: g, t_eval=[0.0, 0.01])
-    params.update(kw)
-    return solve_meanfield(**params)
+    problem = dict(bounds=(0.0, 1.0), beta=10.0, n_cells=20, potential=lambda g: g)
+    run = dict(t_final=0.01, dt=0.01, t_eval=[0.0, 0.01])  # one step: cheap
+    for key, value in kw.items():
+        (run if key in ("rho0", "t_final", "dt", "t_eval") else problem)[key] = value
+    return solve_meanfield(MeanFieldProblem(**problem), **run)
 
 
 NOT_FITTED = r"(?i)not fitted yet.*call .?fit"
@@ -381,8 +383,8 @@ _ROWS = [
     ("beta <= 0", "Langevin beta=NaN", lambda: _langevin(beta=float("nan")).fit(X, YPM), ValueError,
      r"beta \(inverse temperature\) must be a number > 0"),
     ("beta <= 0", "meanfield beta=-1", lambda: _solve_meanfield(beta=-1.0), ValueError, r"beta must be a number > 0"),
-    ("step <= 0", "Langevin step=0", lambda: _langevin(step=0.0).fit(X, YPM), ValueError,
-     r"step must be a finite number > 0"),
+    ("step <= 0", "Langevin learning_rate=0", lambda: _langevin(learning_rate=0.0).fit(X, YPM), ValueError,
+     r"learning_rate must be a finite number > 0"),
     ("step <= 0", "Langevin epsilon<0", lambda: _langevin(epsilon=-0.1).fit(X, YPM), ValueError,
      r"epsilon must be a finite number > 0"),
     ("step <= 0", "meanfield dt=0", lambda: _solve_meanfield(dt=0.0), ValueError, r"dt must be a finite number > 0"),
@@ -449,7 +451,7 @@ _ROWS = [
     ("set indices repeated", "dice masks of different shapes", lambda: metrics.dice_score(np.ones(4, bool),
                                                                                           np.ones(5, bool)),
      ValueError, r"boolean masks must be 1-D or 2-D with equal shapes"),
-    ("images out of range", "RBMHash int64 pixels 0..255", lambda: H.RBMHash(4, hidden=(), n_iter=1).fit(
+    ("images out of range", "RBMHash int64 pixels 0..255", lambda: H.RBMHash(4, hidden=(), max_iter=1).fit(
         (X01 * 255).astype(np.int64)), ValueError, r"RBMHash needs inputs in \[0, 1\].*rescale='minmax'"),
     ("too few samples", "median heuristic 1 row", lambda: kernels.median_heuristic_bandwidth(X[:1]), ValueError,
      r"X needs at least 2 rows"),
@@ -465,7 +467,7 @@ _ROWS = [
     ("k <= 0", "HashTables n_tables=0", lambda: search.HashTables(lambda s: H.RandomHyperplaneHash(4), 0).fit(X),
      ValueError, r"n_tables must be an integer >= 1, got 0"),
     ("k <= 0", "KDTree leaf_size=0", lambda: search.KDTree(X, 0), ValueError, r"leaf_size must be an integer >= 1, got 0"),
-    ("k <= 0", "ITQ n_iter=-1", lambda: H.ITQHash(2, n_iter=-1).fit(X), ValueError, r"n_iter must be an integer >= 0"),
+    ("k <= 0", "ITQ max_iter=-1", lambda: H.ITQHash(2, max_iter=-1).fit(X), ValueError, r"max_iter must be an integer >= 0"),
     ("k <= 0", "hog orientations=0", lambda: features.hog_features(
         X01, image_shape=(8, 8), orientations=0), ValueError, r"orientations must be an integer >= 1"),
     ("k <= 0", "meanfield n_cells=1", lambda: _solve_meanfield(n_cells=1), ValueError,
@@ -647,9 +649,9 @@ def _hasher_specs():
         "ShiftInvariantHash": (lambda: H.ShiftInvariantHash(12, kernel=2.0, random_state=0), X),
         "LeeHash": (lambda: H.LeeHash(6, q=5, n_components=32, random_state=0), X),
         "PCAHash": (lambda: H.PCAHash(4), X),
-        "ITQHash": (lambda: H.ITQHash(4, n_iter=5, random_state=0), X),
+        "ITQHash": (lambda: H.ITQHash(4, max_iter=5, random_state=0), X),
         "SpectralHash": (lambda: H.SpectralHash(6), X),
-        "RBMHash": (lambda: H.RBMHash(6, hidden=(), n_iter=2, random_state=0), X01),
+        "RBMHash": (lambda: H.RBMHash(6, hidden=(), max_iter=2, random_state=0), X01),
         "MetricHash": (lambda: H.MetricHash(8, metric_matrix=np.diag(np.arange(1.0, 7.0)), random_state=0), X),
     }
     out = []

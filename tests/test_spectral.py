@@ -200,7 +200,7 @@ def test_code_bits_grid_and_loss_plot():
     plt.close(fig)
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         code_bits_grid({"SH": SpectralHash(4).fit(_box(30, [1, 1, 1]))}, _box(30, [1, 1, 1]))
-    fig = itq_loss_plot(ITQHash(2, n_iter=3, random_state=0).fit(X).loss_)
+    fig = itq_loss_plot(ITQHash(2, max_iter=3, random_state=0).fit(X).loss_)
     assert len(fig.axes[0].lines[0].get_xdata()) == 4
     plt.close(fig)
 

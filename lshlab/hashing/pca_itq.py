@@ -129,8 +129,8 @@ class ITQHash(BaseHasher):
     ----------
     n_bits : int, default 32
         Code length; must not exceed the number of features.
-    n_iter : int, default 50
-        Alternating iterations (the papers use 50).
+    max_iter : int, default 50
+        Alternating iterations, all of them run (the papers use 50).
     random_state : None, int or RandomState
         Seeds the initial rotation.
 
@@ -141,19 +141,21 @@ class ITQHash(BaseHasher):
         PCA directions ``W``.
     rotation_ : ndarray (n_bits, n_bits)
         The learned orthogonal ``R``.
-    loss_ : ndarray (n_iter + 1,)
+    loss_ : ndarray (max_iter + 1,)
         ``loss_[0] = Q(sgn(V R₀), R₀)`` for the random start; ``loss_[t] = Q(B_t, R_t)`` after
         iteration ``t`` (``B_t = sgn(V R_{t−1})``, then the Procrustes ``R_t``). Non-increasing.
+    n_iter_ : int
+        Iterations run (always ``max_iter``: there is no early stop).
     """
 
-    def __init__(self, n_bits=32, n_iter=50, random_state=None):
+    def __init__(self, n_bits=32, max_iter=50, random_state=None):
         self.n_bits = n_bits
-        self.n_iter = n_iter
+        self.max_iter = max_iter
         self.random_state = random_state
 
     def fit(self, X, y=None):
         n_bits = check_positive_int(self.n_bits, "n_bits")
-        n_iter = check_positive_int(self.n_iter, "n_iter", minimum=0)
+        max_iter = check_positive_int(self.max_iter, "max_iter", minimum=0)
         X = self._validate_fit_input(X)
         _check_bits_vs_features(n_bits, X.shape[1], type(self).__name__)
         rng = check_random_state(self.random_state)
@@ -163,9 +165,10 @@ class ITQHash(BaseHasher):
         # The products are thin (n × c with c <= a few hundred): one BLAS thread is faster than
         # several on a shared machine (measured 0.2 s vs 6 s for 48 bits on digits under load).
         with threadpool_limits(limits=1, user_api="blas"):
-            R, losses = _itq_iterations(V, R, n_iter)
+            R, losses = _itq_iterations(V, R, max_iter)
         self.rotation_ = R
         self.loss_ = losses
+        self.n_iter_ = max_iter
         return self
 
     def _encode(self, X):
@@ -173,11 +176,11 @@ class ITQHash(BaseHasher):
         return _sign01(V @ self.rotation_)
 
 
-def _itq_iterations(V, R, n_iter):
+def _itq_iterations(V, R, max_iter):
     """Alternate ``B = sgn(VR)`` and the Procrustes ``R``; return the last ``R`` and the losses."""
     B = np.where(V @ R >= 0, 1.0, -1.0)
     losses = [float(np.sum((B - V @ R) ** 2))]
-    for _ in range(n_iter):
+    for _ in range(max_iter):
         B = np.where(V @ R >= 0, 1.0, -1.0)
         S, _, Sh_t = np.linalg.svd(V.T @ B)
         R = S @ Sh_t

@@ -43,9 +43,11 @@ class RBMHash(BaseHasher):
         Units of the top (code) layer.
     hidden : tuple of int, default (128,)
         Sizes of the hidden layers below the code layer (``()`` for a single RBM).
-    n_iter : int, default 20
-        Epochs of persistent contrastive divergence per layer.
+    max_iter : int, default 20
+        Epochs (passes over the training set) of persistent contrastive divergence per layer
+        (scikit-learn's ``BernoulliRBM(n_iter=...)``).
     learning_rate : float, default 0.1
+        Step size of the contrastive-divergence updates (> 0).
         scikit-learn averages the gradient over a mini-batch, so fewer, larger batches learn less per
         epoch: with large batches and few epochs the units stay near their initial state and all
         top-layer units carry the same information (the codes collapse to chance-level mAP).
@@ -60,6 +62,8 @@ class RBMHash(BaseHasher):
     layers_ : list of sklearn.neural_network.BernoulliRBM
     thresholds_ : ndarray (n_bits,)
         Per-unit training medians of the top-layer probabilities.
+    n_iter_ : int
+        Epochs run per layer (always ``max_iter``).
     data_min_, data_max_ : ndarray (n_features,)
         Only with ``rescale="minmax"``.
     """
@@ -68,7 +72,7 @@ class RBMHash(BaseHasher):
         self,
         n_bits=32,
         hidden=(128,),
-        n_iter=20,
+        max_iter=20,
         learning_rate=0.1,
         batch_size=16,
         rescale="none",
@@ -76,13 +80,13 @@ class RBMHash(BaseHasher):
     ):
         self.n_bits = n_bits
         self.hidden = hidden
-        self.n_iter = n_iter
+        self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.rescale = rescale
         self.random_state = random_state
 
-    def _validate_params(self):
+    def _checked_params(self):
         n_bits = check_positive_int(self.n_bits, "n_bits")
         hidden = self.hidden
         if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
@@ -97,7 +101,7 @@ class RBMHash(BaseHasher):
         return (
             n_bits,
             hidden,
-            check_positive_int(self.n_iter, "n_iter"),
+            check_positive_int(self.max_iter, "max_iter"),
             check_positive_float(self.learning_rate, "learning_rate"),
             check_positive_int(self.batch_size, "batch_size"),
         )
@@ -119,7 +123,7 @@ class RBMHash(BaseHasher):
         return X
 
     def fit(self, X, y=None):
-        n_bits, hidden, n_iter, lr, batch = self._validate_params()
+        n_bits, hidden, max_iter, learning_rate, batch = self._checked_params()
         X = self._validate_fit_input(X, dtype=np.float32)
         H = self._to_unit_interval(X, fitting=True)
         rng = check_random_state(self.random_state)
@@ -127,16 +131,17 @@ class RBMHash(BaseHasher):
         # Mini-batch products are small: one BLAS thread is faster than several (and than
         # oversubscribing a shared machine).
         with threadpool_limits(limits=1, user_api="blas"):
-            self._fit_layers(H, hidden + (n_bits,), n_iter, lr, batch, rng)
+            self._fit_layers(H, hidden + (n_bits,), max_iter, learning_rate, batch, rng)
+        self.n_iter_ = max_iter
         return self
 
-    def _fit_layers(self, H, sizes, n_iter, lr, batch, rng):
+    def _fit_layers(self, H, sizes, max_iter, learning_rate, batch, rng):
         for size in sizes:
             rbm = BernoulliRBM(
                 n_components=size,
-                learning_rate=lr,
+                learning_rate=learning_rate,
                 batch_size=min(batch, H.shape[0]),
-                n_iter=n_iter,
+                n_iter=max_iter,
                 random_state=int(rng.randint(np.iinfo(np.int32).max)),
             )
             H = rbm.fit(H).transform(H)

@@ -312,15 +312,16 @@ _SAFE_EXP = 40  # data whose largest |value| lies in [2**-40, 2**40] is used as 
 
 
 def rescale_pair(A, B):
-    """Rescale two float32 arrays by a common power of two when the float32 expansion would overflow.
+    """Rescale two float arrays (of one dtype) by a common power of two when the float32 expansion would
+    overflow or underflow (the same range is kept for float64, where it is merely cautious).
 
     Parameters
     ----------
-    A, B : ndarray of float32
+    A, B : ndarray of float32 or float64 (one dtype)
 
     Returns
     -------
-    A_, B_ : ndarray of float32
+    A_, B_ : ndarray of the input dtype
         ``A = s · A_`` and ``B = s · B_`` exactly (powers of two scale without rounding).
     s : float
         1.0 (and the inputs themselves) for data whose largest magnitude lies in ``[2⁻⁴⁰, 2⁴⁰]``;
@@ -338,18 +339,19 @@ def rescale_pair(A, B):
     if -_SAFE_EXP <= e <= _SAFE_EXP:
         return A, B, 1.0
     s = float(np.ldexp(1.0, e))
-    return (A / np.float32(s)).astype(np.float32), (B / np.float32(s)).astype(np.float32), s
+    t = A.dtype.type(s)
+    return (A / t).astype(A.dtype), (B / t).astype(B.dtype), s
 
 
 def sq_norms(X):
-    """Squared Euclidean norms ``‖x_i‖²`` of the rows of ``X``, accumulated in float32.
+    """Squared Euclidean norms ``‖x_i‖²`` of the rows of ``X``, accumulated in the dtype of ``X``.
 
     Parameters
     ----------
-    X : ndarray of shape (n, d)
+    X : ndarray of float32 or float64, shape (n, d)
 
     Returns
     -------
-    ndarray of float32, shape (n,)
+    ndarray of the dtype of ``X``, shape (n,)
     """
-    return np.einsum("ij,ij->i", X, X, dtype=np.float32)
+    return np.einsum("ij,ij->i", X, X, dtype=X.dtype)

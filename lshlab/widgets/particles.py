@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_matrix
-from ..kernel_learning import LangevinKernelLearner
+from ..kernel_learning import LangevinKernelLearner, PairAlignmentLoss
 from ..meanfield import meanfield_from_learner, wasserstein_to_density
 from ..plots.particles import alignment_curve, density_vs_particles, particle_histograms
 from ._core import Explorer, selection_slider
@@ -48,13 +48,17 @@ class TemperatureResult:
     bounds: tuple
 
 
-def prepare_temperature(X, y, *, n_particles=40, n_iter=120, step=1e-3, bounds=(0.0, 1.0), epsilon=0.05,
+def prepare_temperature(X, y, *, n_particles=40, max_iter=120, learning_rate=1e-3, bounds=(0.0, 1.0), epsilon=0.05,
                         batch_size=128, n_pairs=2048, n_eval=48, gamma=1.0, random_state=0):
-    """Fix data (labels ±1) and run settings of the temperature explorer."""
+    """Fix data (labels ±1) and run settings of the temperature explorer.
+
+    ``batch_size``, ``n_pairs``, ``n_eval`` and ``gamma`` configure the learner's
+    :class:`~lshlab.kernel_learning.PairAlignmentLoss`.
+    """
     X = check_matrix(X, "X")
-    settings = dict(n_particles=n_particles, n_iter=n_iter, step=step, bounds=tuple(bounds), epsilon=epsilon,
-                    batch_size=batch_size, n_pairs=n_pairs, n_eval=n_eval, gamma=gamma,
-                    random_state=random_state)
+    objective = PairAlignmentLoss(n_pairs=n_pairs, batch_size=batch_size, gamma=gamma, n_eval=n_eval)
+    settings = dict(n_particles=n_particles, max_iter=max_iter, learning_rate=learning_rate, bounds=tuple(bounds),
+                    epsilon=epsilon, objective=objective, random_state=random_state)
     return TemperatureData(X, np.asarray(y), settings)
 
 
@@ -115,16 +119,17 @@ class MeanFieldView:
     w1: float
 
 
-def prepare_meanfield(X, y, *, n_iter=100, step=0.01, bounds=(0.0, 1.0), batch_size=None, n_pairs=1024, gamma=1.0,
-                      n_cells=120, init_range=None, random_state=0):
+def prepare_meanfield(X, y, *, max_iter=100, learning_rate=0.01, bounds=(0.0, 1.0), batch_size=None, n_pairs=1024,
+                      gamma=1.0, n_cells=120, init_range=None, random_state=0):
     """Fix data and settings of the mean-field explorer (``h = 0``; same pair pool for every run).
 
     Particles start uniform on ``init_range`` (default: the whole box) and the PDE from the matching
     uniform density.
     """
     X = check_matrix(X, "X")
-    settings = dict(n_iter=n_iter, step=step, bounds=tuple(bounds), batch_size=batch_size, n_pairs=n_pairs,
-                    gamma=gamma, n_eval=4, reg=0.0, random_state=random_state)
+    objective = PairAlignmentLoss(n_pairs=n_pairs, batch_size=batch_size, gamma=gamma, n_eval=4)
+    settings = dict(max_iter=max_iter, learning_rate=learning_rate, bounds=tuple(bounds), objective=objective,
+                    reg=0.0, random_state=random_state)
     init_range = tuple(bounds) if init_range is None else tuple(float(v) for v in init_range)
     if not bounds[0] <= init_range[0] < init_range[1] <= bounds[1]:
         raise ValueError(f"init_range must be a sub-interval of bounds {tuple(bounds)}, got {init_range}")

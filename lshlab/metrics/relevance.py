@@ -1,0 +1,38 @@
+"""Ground-truth relevance matrices for the retrieval metrics: same label, or Euclidean top-k."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_k, check_matrix, check_positive_int
+
+__all__ = ["relevance_from_labels", "relevance_from_neighbors"]
+
+
+def relevance_from_labels(y_query, y_db):
+    """Ground truth "same class": ``relevant[i, j] = (y_query[i] == y_db[j])``, shape (n_q, n_db)."""
+    yq, yd = np.asarray(y_query), np.asarray(y_db)
+    if yq.ndim != 1 or yd.ndim != 1 or yq.size == 0 or yd.size == 0:
+        raise ValueError(
+            f"y_query and y_db must be non-empty 1-D label arrays, got shapes {yq.shape} and {yd.shape}"
+        )
+    return yq[:, None] == yd[None, :]
+
+
+def relevance_from_neighbors(X_query, X_db, k):
+    """Ground truth "Euclidean top-k": ``relevant[i, j]`` is True for the k nearest database items.
+
+    Uses :func:`lshlab.search.brute_force_knn` (exact; ties broken as that function does).
+    Returns a boolean matrix of shape (n_queries, n_database) with exactly k True per row.
+    """
+    from ..search import brute_force_knn
+
+    Xq = check_matrix(X_query, "X_query")
+    Xd = check_matrix(X_db, "X_db")
+    if Xq.shape[1] != Xd.shape[1]:
+        raise ValueError(f"X_query has {Xq.shape[1]} features but X_db has {Xd.shape[1]}")
+    k = check_k(check_positive_int(k, "k"), Xd.shape[0])
+    _, idx = brute_force_knn(Xd, Xq, k)
+    rel = np.zeros((Xq.shape[0], Xd.shape[0]), dtype=bool)
+    np.put_along_axis(rel, np.asarray(idx), True, axis=1)
+    return rel
