@@ -41,6 +41,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    "sphinx.ext.githubpages",  # writes .nojekyll: GitHub Pages then serves the _static/ folders
     "numpydoc",
     "sphinx_codeautolink",
     "lshlab_book",

@@ -75,6 +75,7 @@ def generate_pages(app) -> None:
     page = GENERATED / "errata.md"
     if errata is None:
         page.unlink(missing_ok=True)
+        (Path(app.outdir) / "_generated" / "errata.html").unlink(missing_ok=True)  # from an earlier build
         _logger().info("[lshlab] no errata file (%s in %s): no errata page",
                     "/".join(ERRATA_PATTERNS), ", ".join(ERRATA_PLACES))
     else:
