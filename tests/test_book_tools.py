@@ -186,3 +186,24 @@ def test_link_checker_finds_broken_links_anchors_and_network_loads(tmp_path):
     text = "\n".join(problems)
     assert len(problems) == 4, text
     assert "#nowhere" in text and "missing.html" in text and "cdn.example" in text and "fonts/f.woff2" in text
+
+
+# -- the build's contract (docs/conf.py, read without running it: it sets the kernels' environment) -----
+def test_build_settings_execute_every_lecture_and_fail_on_errors():
+    import ast
+    import fnmatch
+
+    tree = ast.parse((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"))
+    conf = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)}
+    literal = lambda name: ast.literal_eval(conf[name])  # noqa: E731
+    assert literal("nb_execution_mode") == "cache"  # executed, cached by code
+    assert literal("nb_execution_raise_on_error") is True  # a failing cell fails the build
+    assert literal("nb_output_stderr") in {"warn", "error", "severe"}  # stderr output fails the -W build
+    assert literal("nb_ipywidgets_js") == {}  # no widget JavaScript from a CDN
+    assert literal("mathjax_path").startswith("mathjax/")  # served from the site, not a CDN
+    patterns = [p for p in literal("include_patterns") if p.startswith("lectures/")]
+    lectures = [f"lectures/{p.name}" for p in (ROOT / "notebooks").glob("*.py")]
+    included = [name for name in lectures if any(fnmatch.fnmatch(name, pat) for pat in patterns)]
+    assert sorted(included) == sorted(f"lectures/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    assert (ROOT / "docs" / "lectures").resolve() == (ROOT / "notebooks").resolve()

@@ -46,6 +46,24 @@ def test_filter_keeps_a_stored_notebook_unchanged(ipynb):
     assert nbclean.clean_text(text) == text
 
 
+@pytest.mark.parametrize("path, lecture", [
+    ("notebooks/02_random_hyperplanes.ipynb", True), ("/notebooks/02_x.ipynb", True), ("02_x.ipynb", True),
+    ("docs/lectures/02_x.ipynb", True), ("notebooks/my_work.ipynb", False), ("notebooks/02_x.py", False),
+    ("elsewhere/02_x.ipynb", False), ("notebooks/sub/02_x.ipynb", False),
+])
+def test_pre_save_hook_cleans_only_lectures(path, lecture):
+    nb = {"cells": [{"cell_type": "code", "execution_count": 3, "id": "a", "metadata": {"scrolled": True},
+                     "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}], "source": "1\n2"}],
+          "metadata": {"kernelspec": {"name": "python3"}, "language_info": {"name": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    model = {"type": "notebook", "content": nb}
+    nbclean.pre_save_hook(model=model, path=path, contents_manager=None)
+    cell = nb["cells"][0]
+    assert (cell["outputs"] == [] and cell["execution_count"] is None and cell["metadata"] == {}
+            and list(nb["metadata"]) == ["kernelspec"]) is lecture
+    assert cell["source"] == "1\n2"  # in memory the source stays a string (jupytext writes the .py from it)
+
+
 def test_filter_passes_other_input_through():
     assert nbclean.clean_text("not json") == "not json"
     assert nbclean.clean_text('{"a": 1}') == '{"a": 1}'
