@@ -1,14 +1,27 @@
-"""Notebooks: every .py (source of truth) has an .ipynb pair with the same cells and no stored outputs."""
+"""Notebooks: every .py (source of truth) has an .ipynb pair with the same cells and no stored outputs,
+exactly as ``make sync-notebooks`` writes it (so saving in JupyterLab rewrites neither file)."""
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
 import pytest
 
-NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+ROOT = Path(__file__).resolve().parents[1]
+NB_DIR = ROOT / "notebooks"
 SOURCES = sorted(NB_DIR.glob("[0-9][0-9]_*.py"))
 PAIRS = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
+sys.path.insert(0, str(ROOT / "tools"))
+import nbclean  # noqa: E402  (what git stores: the working copy may hold outputs from JupyterLab)
+
+
+def _stored(ipynb):
+    """The notebook as git stores it (the working copy through the git filter, tools/nbclean.py)."""
+
+    return nbclean.clean_text(ipynb.read_text(encoding="utf-8"))
 
 
 def test_there_are_notebooks():
@@ -24,7 +37,7 @@ def test_every_ipynb_has_a_source(ipynb):
 def test_pair_in_sync_and_clean(src):
     ipynb = src.with_suffix(".ipynb")
     assert ipynb.exists(), f"{src.name} has no paired .ipynb: run `make sync-notebooks`"
-    stored = json.loads(ipynb.read_text())
+    stored = json.loads(_stored(ipynb))
     for cell in stored["cells"]:
         if cell["cell_type"] == "code":
             assert not cell.get("outputs"), f"{ipynb.name} stores outputs: regenerate it from the .py"
@@ -34,6 +47,40 @@ def test_pair_in_sync_and_clean(src):
     assert cells(stored) == cells(from_py), (
         f"{ipynb.name} is out of sync with {src.name}: run `jupytext --to notebook {src}`"
     )
+
+
+@pytest.mark.parametrize("ipynb", PAIRS, ids=lambda p: p.name)
+def test_git_stores_no_outputs(ipynb):
+    """What is staged / committed has no outputs (the filter runs on `git add`)."""
+
+    git = shutil.which("git")
+    rel = ipynb.relative_to(ROOT).as_posix()
+    shown = subprocess.run([git, "show", f":{rel}"], cwd=ROOT, capture_output=True, text=True) if git else None
+    if shown is None or shown.returncode != 0:
+        pytest.skip(f"{rel} is not tracked by git here")
+    for cell in json.loads(shown.stdout)["cells"]:
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None, f"git stores outputs in {rel}"
+
+
+def test_sync_notebooks_is_a_no_op(tmp_path):
+    """``make sync-notebooks`` (jupytext --update, with pyproject's filters) rewrites no stored pair: the
+    .ipynb carries the filters in its metadata and the cell ids stay."""
+
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "notebooks").mkdir()
+    for src in SOURCES:
+        shutil.copy(src, tmp_path / "notebooks" / src.name)
+        ipynb = src.with_suffix(".ipynb")
+        if ipynb.exists():
+            (tmp_path / "notebooks" / ipynb.name).write_text(_stored(ipynb), encoding="utf-8")
+    cmd = [sys.executable, "-m", "jupytext", "--quiet", "--update", "--to", "notebook"]
+    subprocess.run(cmd + [f"notebooks/{src.name}" for src in SOURCES], cwd=tmp_path, check=True)
+    for src in SOURCES:
+        ipynb = src.with_suffix(".ipynb")
+        synced = (tmp_path / "notebooks" / ipynb.name).read_text(encoding="utf-8")
+        assert ipynb.exists() and synced == _stored(ipynb), f"{ipynb.name} is not as `make sync-notebooks` writes it"
+        assert (tmp_path / "notebooks" / src.name).read_bytes() == src.read_bytes()
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.name)

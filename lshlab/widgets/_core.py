@@ -26,12 +26,18 @@ Design choices
 - ``update`` and ``draw`` times of the last refresh are kept in ``explorer.timings`` (milliseconds)
   and shown under the figure, so the ≤ 250 ms budget is visible.
 - An exception in ``update``/``draw`` is shown in the status line instead of killing the widget.
+- Static pages: with ``LSHLAB_STATIC_WIDGETS=1`` (set by the site build, ``make book``) an explorer is
+  displayed as HTML holding the PNG of its current figure and a note that the sliders need JupyterLab,
+  instead of a live widget view that a static page cannot drive.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import html
 import io
+import os
 import time
 
 import ipywidgets as w
@@ -224,6 +230,25 @@ class Explorer(w.VBox):
             self._tight_boxes.clear()
         self._tight_boxes[key] = box
         return png
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view; with ``LSHLAB_STATIC_WIDGETS=1`` a static picture of the current figure
+        (``text/html``: the PNG as a data URI and a note naming the controls) instead."""
+        if os.environ.get("LSHLAB_STATIC_WIDGETS", "").strip().lower() not in {"1", "true", "yes", "on"}:
+            return super()._repr_mimebundle_(**kwargs)
+        if not self.image.value:
+            self.refresh()
+        labels = ", ".join(html.escape(str(c.description or name)) for name, c in self.controls.items())
+        title = next((c.value for c in self.children[:1] if isinstance(c, w.HTML)), "")
+        png = base64.b64encode(self.image.value).decode("ascii")
+        note = (f"A static picture of the first setting. The controls ({labels}) need JupyterLab: run "
+                "this lecture with <code>make lab</code>.")
+        return {
+            "text/html": (f'<div class="lshlab-static-explorer">{title}'
+                          f'<img src="data:image/png;base64,{png}" alt="explorer figure ({labels})"/>'
+                          f'<p class="lshlab-static-note">{note}</p></div>'),
+            "text/plain": f"<static explorer: {labels}; the controls need JupyterLab>",
+        }
 
     # -- internals --------------------------------------------------------------------------
     def _on_change(self, change):
