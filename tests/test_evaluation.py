@@ -186,14 +186,14 @@ def test_leave_one_out_ranks_each_query_last_for_itself():
 def test_label_path_works_in_blocks(monkeypatch):
     pair, yq, yd = labelled_codes(50, 60, 8, seed=9)
     seen = []
-    real = ev.average_precision
+    real = ev.scoring.average_precision
 
     def spy(D, rel, **kw):
         seen.append(D.shape)
         return real(D, rel, **kw)
 
-    monkeypatch.setattr(ev, "average_precision", spy)
-    monkeypatch.setattr(ev, "_BLOCK_ENTRIES", 600)  # 10 queries of 60 codes per block
+    monkeypatch.setattr(ev.scoring, "average_precision", spy)
+    monkeypatch.setattr(ev.scoring, "_BLOCK_ENTRIES", 600)  # 10 queries of 60 codes per block
     got = score_codes(pair, labels=(yq, yd), at_k=5)
     assert max(s[0] for s in seen) == 10 and len(seen) == 5
     assert got.map == mean_average_precision(hamming_loop(pair.query, pair.db), relevance_from_labels(yq, yd), at_k=5)
@@ -203,7 +203,7 @@ def test_top_window_keeps_ap_exact():
     rng = np.random.default_rng(10)
     D = rng.integers(0, 6, (40, 300))
     rel = rng.random((40, 300)) < 0.3
-    Dc, Rc = ev._top_window(D, rel, 10)
+    Dc, Rc = ev.scoring._top_window(D, rel, 10)
     assert Dc.shape[1] < D.shape[1]
     for ties in ("average", "index"):
         np.testing.assert_allclose(mean_average_precision(Dc, Rc, at_k=10, ties=ties),

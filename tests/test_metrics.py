@@ -148,7 +148,7 @@ def test_ap_chunking_gives_same_result(monkeypatch):
     d = rng.integers(0, 9, size=(30, 50))
     rel = rng.random((30, 50)) < 0.3
     full = average_precision(d, rel, at_k=12)
-    monkeypatch.setattr(m, "_CHUNK_ELEMENTS", 120)  # 2 rows per chunk
+    monkeypatch.setattr(m._common, "CHUNK_ELEMENTS", 120)  # 2 rows per chunk
     np.testing.assert_allclose(average_precision(d, rel, at_k=12), full, atol=1e-12)
 
 

@@ -194,7 +194,14 @@ class DeepSupervisedHash(BaseHasher):
         check_is_fitted(self)
         return self._as_rows(X)
 
-    def _validate_params(self):
+    def validate_params(self):
+        """Check every hyper-parameter without fitting (a ValueError names the bad one).
+
+        Returns
+        -------
+        n_bits, margin, alpha, max_iter, learning_rate, batch_size, weight_decay
+            The validated values (``margin`` resolved to 2 · n_bits when None).
+        """
         n_bits = check_positive_int(self.n_bits, "n_bits")
         margin = 2.0 * n_bits if self.margin is None else check_positive_float(self.margin, "margin")
         alpha = check_positive_float(self.alpha, "alpha", strict=False)
@@ -246,7 +253,7 @@ class DeepSupervisedHash(BaseHasher):
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-D with one label per row of X ({X.shape[0]}), got shape {y.shape}")
-        n_bits, margin, alpha, max_iter, learning_rate, batch_size, wd = self._validate_params()
+        n_bits, margin, alpha, max_iter, learning_rate, batch_size, wd = self.validate_params()
         if X.shape[0] < 2:
             raise ValueError(f"X needs at least 2 images to form pairs, got {X.shape[0]}")
         if np.issubdtype(y.dtype, np.floating) and np.isnan(y).any():
@@ -433,7 +440,7 @@ class DeepSupervisedHash(BaseHasher):
             rs = params["random_state"]
             if rs is not None and (isinstance(rs, bool) or not isinstance(rs, numbers.Integral)):
                 raise ValueError(f"random_state must be an integer or None, got {rs!r}")
-            n_bits, margin, *_ = est._validate_params()
+            n_bits, margin, *_ = est.validate_params()
             h, w = est._shape()
         except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: invalid metadata field 'params': {exc}") from None

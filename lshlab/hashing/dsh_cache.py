@@ -181,7 +181,7 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
     if not param_list:
         raise ValueError("param_list is empty; pass at least one dict of DeepSupervisedHash parameters")
     for p in param_list:  # validate everything (and the cache key) before loading or starting processes
-        DeepSupervisedHash(**p)._validate_params()
+        DeepSupervisedHash(**p).validate_params()
         if isinstance(p.get("random_state"), bool) or not isinstance(p.get("random_state"), (int, np.integer)):
             raise ValueError("fit_or_load_many needs an integer random_state in every parameter set")
     X = np.ascontiguousarray(X, dtype=np.float32)

@@ -50,10 +50,6 @@ from .overlap import (
 from .ranking import PRCurve, precision_at_k, precision_recall_curve_retrieval
 from .relevance import relevance_from_labels, relevance_from_neighbors
 
-#: Queries are processed in row chunks of about this many (query, database) entries (bounded memory);
-#: read at each call by ``_common.row_chunks``.
-_CHUNK_ELEMENTS = 1 << 20
-
 __all__ = [
     "PRCurve",
     "OverlapScores",

@@ -35,14 +35,13 @@ def check_ties(ties, allowed=TIES):
     return ties
 
 
+#: Queries are processed in row chunks of about this many (query, database) entries (bounded memory);
+#: read at each call of :func:`row_chunks` (the one setting; tests lower it to force several chunks).
+CHUNK_ELEMENTS = 1 << 20
+
+
 def row_chunks(n_rows, n_cols):
-    """Row slices whose ``(rows, n_cols)`` blocks hold about ``lshlab.metrics._CHUNK_ELEMENTS`` entries.
-
-    The block size is read from the package at each call (the one setting; tests lower it to force
-    several chunks).
-    """
-    from .. import metrics
-
-    step = max(1, metrics._CHUNK_ELEMENTS // max(n_cols, 1))
+    """Row slices whose ``(rows, n_cols)`` blocks hold about :data:`CHUNK_ELEMENTS` entries."""
+    step = max(1, CHUNK_ELEMENTS // max(n_cols, 1))
     for start in range(0, n_rows, step):
         yield slice(start, min(start + step, n_rows))
