@@ -157,7 +157,7 @@ display(collision_explorer())
 # The result is an **S-curve** with its steepest point near p* ≈ (1/L)^{1/K}.
 
 # %%
-plots.s_curves(configs=[(2, 2), (4, 8), (8, 32), (16, 200)], p_near=0.8, p_far=0.5)
+plots.plot_s_curves(configs=[(2, 2), (4, 8), (8, 32), (16, 200)], p_near=0.8, p_far=0.5)
 plt.show()
 
 # %% [markdown]
@@ -193,7 +193,7 @@ for K, rows in sweep.items():
     print(f"K = {K:2d}: " + "  ".join(f"L={r['L']:2d} recall {r['recall']:.2f} @ {r['fraction']:.3f}n" for r in rows))
 
 # %%
-plots.recall_vs_candidates(
+plots.plot_recall_vs_candidates(
     {f"K = {K} bits/table (L = {n_tables[0]} … {n_tables[-1]})": ([r["candidates"] for r in rows], [r["recall"] for r in rows])
      for K, rows in sweep.items()},
     n_database=len(X),
@@ -252,10 +252,10 @@ display(explorer)
 # %%
 results = {b: update_scatter_pr(explorer.data, b) for b in BITS}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
-plots.hamming_vs_euclidean_scatter(results[BITS[-1]].code_dist_pairs, results[BITS[-1]].eucl_dist_pairs,
-                                   ax=axes[0], n_bits=BITS[-1])
-plots.pr_curves({f"{b} bits": r.curve for b, r in results.items()} | {"Euclidean": explorer.data.euclidean_curve},
-                ax=axes[1], title="SimHash Hamming ranking on MNIST")
+plots.plot_hamming_vs_euclidean(results[BITS[-1]].code_dist_pairs, results[BITS[-1]].eucl_dist_pairs,
+                                ax=axes[0], n_bits=BITS[-1])
+plots.plot_pr_curves({f"{b} bits": r.curve for b, r in results.items()} | {"Euclidean": explorer.data.euclidean_curve},
+                     ax=axes[1], title="SimHash Hamming ranking on MNIST")
 plt.show()
 rho = {b: spearmanr(r.eucl_dist_pairs, r.code_dist_pairs).statistic for b, r in results.items()}
 print({b: round(v, 3) for b, v in rho.items()}, {b: round(r.curve.auc, 3) for b, r in results.items()})

@@ -85,8 +85,8 @@ ae.fit(ds.X_train)
 print(f"{AE_VARIANT} autoencoder, training MSE per epoch:", np.round(ae.loss_history_, 4))
 
 # %%
-plots.reconstruction_grid(ds.X_query[:10], ae.reconstruct(ds.X_query[:10]), n=10,
-                          title="MNIST queries (top) and their autoencoder reconstructions (bottom)");
+plots.plot_reconstruction_grid(ds.X_query[:10], ae.reconstruct(ds.X_query[:10]), n=10,
+                               title="MNIST queries (top) and their autoencoder reconstructions (bottom)");
 
 # %% [markdown]
 # The reconstruction error on *unseen* queries is close to the training error, and far below the error of
@@ -140,7 +140,7 @@ for name, kernel in kernels.items():
 # %%
 scores = {name: overlap_scores_by_code_length(D_ref, cq, cd, BITS, k=K_RETRIEVED) for name, (cq, cd) in codes.items()}
 for name, by_bits in scores.items():
-    plots.overlap_violins(by_bits, title=f"— {name}, MNIST latents, top-{K_RETRIEVED}")
+    plots.plot_overlap_violins(by_bits, title=f"— {name}, MNIST latents, top-{K_RETRIEVED}")
 
 # %%
 print(f"{'kernel':32s}" + "".join(f"{b:>8d}" for b in BITS) + "   (mean Dice)")
@@ -187,8 +187,8 @@ curves = {}
 for name, (cq, cd) in codes.items():
     D_code = hamming_distance_matrix(cq[:, :1024], cd[:, :1024])
     curves[name] = [retrieval_overlap_scores(D_ref, D_code, k).dice for k in ks]
-plots.overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
-                           title="Dice vs number retrieved — MNIST latents");
+plots.plot_overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
+                                title="Dice vs number retrieved — MNIST latents");
 
 # %% [markdown]
 # ## 5. Explore

@@ -172,26 +172,26 @@ def test_plots_draw(fitted):
     import matplotlib.pyplot as plt
 
     from lshlab.plots import (
-        candidate_counts,
-        code_distance_histogram,
-        dsh_loss_terms,
-        dsh_training_curves,
-        hog_gallery,
-        map_table_figure,
+        plot_candidate_counts,
+        plot_code_distance_histogram,
+        plot_dsh_loss_terms,
+        plot_dsh_training_curves,
+        plot_hog_gallery,
+        plot_map_table,
     )
 
     model, X, y = fitted
     figs = [
-        dsh_loss_terms(12, 0.01),
-        dsh_training_curves({"toy": model.loss_history_}),
-        map_table_figure({"DSH": {8: 0.9, 16: 0.95}}, {"DSH": {8: 0.7}}, bits=(8, 16)),
-        hog_gallery(X[:3], y[:3]),
-        candidate_counts({"8 tables": np.array([0, 3, 50])}),
-        code_distance_histogram([0, 1], [5, 6, 7], 8),
+        plot_dsh_loss_terms(12, 0.01),
+        plot_dsh_training_curves({"toy": model.loss_history_}),
+        plot_map_table({"DSH": {8: 0.9, 16: 0.95}}, {"DSH": {8: 0.7}}, bits=(8, 16)),
+        plot_hog_gallery(X[:3], y[:3]),
+        plot_candidate_counts({"8 tables": np.array([0, 3, 50])}),
+        plot_code_distance_histogram([0, 1], [5, 6, 7], 8),
     ]
     for fig in figs:
         assert fig.axes and all(ax.get_title() or ax.get_ylabel() for ax in fig.axes[:1])
-    titled = map_table_figure({"DSH": {8: 0.9}}, bits=(8,), title="mAP@10, 300 queries")
+    titled = plot_map_table({"DSH": {8: 0.9}}, bits=(8,), title="mAP@10, 300 queries")
     assert titled.axes[0].get_title() == "mAP@10, 300 queries"
     plt.close("all")
 

@@ -66,12 +66,12 @@ def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
 
 def draw_dsh(result, axes, X_query=None, X_db=None, y_query=None, y_db=None, image_shape=(28, 28)):
     """Left: Hamming distances of the query to same- vs other-class items; right: query and its top k."""
-    from ..plots.dsh import code_distance_histogram
+    from ..plots.dsh import plot_code_distance_histogram
 
     axes = list(np.atleast_1d(axes).ravel())
     nb = result["n_bits"]
-    code_distance_histogram(result["d_same"], result["d_other"], nb, ax=axes[0],
-                            title=f"query {result['query']}: distances, {nb}-bit DSH codes")
+    plot_code_distance_histogram(result["d_same"], result["d_other"], nb, ax=axes[0],
+                                 title=f"query {result['query']}: distances, {nb}-bit DSH codes")
     ax = axes[1]
     if X_query is not None and X_db is not None:
         h, w = image_shape

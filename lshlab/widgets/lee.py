@@ -76,12 +76,12 @@ def update_lee(data, q):
 def draw_lee(result, axes):
     """Histograms of rescaled Lee and Euclidean distance for a :class:`LeeResult`; given two axes,
     also the scatter of normalised Lee distance against Euclidean distance."""
-    from ..plots.lee import lee_euclidean_histograms, lee_vs_euclidean_scatter
+    from ..plots.lee import plot_lee_euclidean_histograms, plot_lee_vs_euclidean
 
     axes = np.ravel(axes)
-    fig = lee_euclidean_histograms(result.lee, result.eucl, result.q, ax=axes[0], rho=result.rho)
+    fig = plot_lee_euclidean_histograms(result.lee, result.eucl, result.q, ax=axes[0], rho=result.rho)
     if axes.size > 1:
-        lee_vs_euclidean_scatter(result.lee, result.eucl, result.q, result.n_symbols, ax=axes[1])
+        plot_lee_vs_euclidean(result.lee, result.eucl, result.q, result.n_symbols, ax=axes[1])
     return fig
 
 

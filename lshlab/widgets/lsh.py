@@ -158,14 +158,14 @@ def update_collision(family="SimHash", n_bits=64, width=4.0, *, dim=32, n_points
 
 def draw_collision(result, ax):
     """Theory line + measured points (± 2 standard errors); returns the Figure."""
-    from ..plots.lsh import collision_curve
+    from ..plots.lsh import plot_collision_curve
 
     if result.family == "SimHash":
         labels = dict(xlabel="angle θ between x and y (radians)", theory_label="theory 1 − θ/π")
     else:
         labels = dict(xlabel=f"distance ‖x − y‖ (bucket width w = {result.width:.3g})",
                       theory_label="theory (Datar et al. 2004)")
-    return collision_curve(
+    return plot_collision_curve(
         result.x_fine, result.theory_fine, result.x, result.measured, 2 * result.stderr, ax=np.ravel(ax)[0],
         measured_label=f"measured, {result.n_bits} hashes (± 2 s.e.)",
         title=f"{result.family}: collision rate vs theory (max |z| = {result.max_z:.1f})", **labels,
@@ -251,9 +251,9 @@ def update_amplification(K=4, L=8, *, p_near=None, p_far=None, dim=64, n_points=
 
 def draw_amplification(result, ax):
     """S-curve for (K, L) with the measured candidate rates (± 2 s.e.); returns the Figure."""
-    from ..plots.lsh import s_curves
+    from ..plots.lsh import plot_s_curves
 
-    return s_curves(
+    return plot_s_curves(
         K=result.K, L=result.L, ax=np.ravel(ax)[0], p_near=result.p_near, p_far=result.p_far,
         measured={f"measured (SimHash, ± 2 s.e.)": (result.p, result.rate, 2 * result.stderr)},
         title=f"AND/OR amplification, K = {result.K}, L = {result.L} (max |z| = {result.max_z:.1f})",

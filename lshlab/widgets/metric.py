@@ -128,17 +128,17 @@ def update_metric(comparison, n_bits=64):
 
 def draw_metric(result, axes):
     """Three panels: PR by Hamming radius, collision theory vs measured, kNN accuracy (hash vs exact)."""
-    from ..plots.metric import collision_theory_vs_measured
-    from ..plots.retrieval import pr_curves
+    from ..plots.metric import plot_collision_theory_vs_measured
+    from ..plots.retrieval import plot_pr_curves
 
     axes = np.atleast_1d(axes)
     if axes.size < 3:
         raise ValueError("draw_metric needs three axes")
     b = result["n_bits"]
-    pr_curves({lab: c for lab, c in result["pr"].items()}, ax=axes[0],
-              title=f"Same-class retrieval by Hamming radius, {b} bits")
-    collision_theory_vs_measured(result["theory"], result["measured"], n_bits=b, ax=axes[1],
-                                 title=f"Bit agreement vs theory, {b} bits")
+    plot_pr_curves({lab: c for lab, c in result["pr"].items()}, ax=axes[0],
+                   title=f"Same-class retrieval by Hamming radius, {b} bits")
+    plot_collision_theory_vs_measured(result["theory"], result["measured"], n_bits=b, ax=axes[1],
+                                      title=f"Bit agreement vs theory, {b} bits")
     labels = list(result["knn_hash"])
     x = np.arange(len(labels))
     ax = axes[2]

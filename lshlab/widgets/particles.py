@@ -15,7 +15,7 @@ import numpy as np
 from .._validation import check_matrix
 from ..kernel_learning import LangevinKernelLearner
 from ..meanfield import meanfield_from_learner, wasserstein_to_density
-from ..plots.particles import alignment_curve, density_vs_particles, particle_histograms
+from ..plots.particles import plot_alignment_curve, plot_density_vs_particles, plot_particle_histograms
 from ._core import Explorer, selection_slider
 
 __all__ = [
@@ -71,9 +71,9 @@ def update_temperature(data, beta, reg):
 def draw_temperature(result, axes):
     """Left: particle histograms over the run; right: the alignment curve."""
     ax_h, ax_a = np.ravel(axes)[:2]
-    particle_histograms(result.history, bounds=result.bounds, bins=25, ax=ax_h,
-                        title=f"Particles at β = {result.beta:g}, h = {result.reg:g}")
-    alignment_curve(result.alignment, ax=ax_a, title="Alignment on held-out pairs")
+    plot_particle_histograms(result.history, bounds=result.bounds, bins=25, ax=ax_h,
+                             title=f"Particles at β = {result.beta:g}, h = {result.reg:g}")
+    plot_alignment_curve(result.alignment, ax=ax_a, title="Alignment on held-out pairs")
     return ax_h.figure
 
 
@@ -152,8 +152,8 @@ def update_meanfield(data, beta, n_particles):
 def draw_meanfield(result, axes):
     """PDE density vs the particle histogram, W1 gap in the title."""
     ax = np.ravel(axes)[0] if np.ndim(axes) else axes
-    density_vs_particles(result.pde, {f"N = {result.n_particles}": result.particles}, ax=ax,
-                         title=f"β = {result.beta:g}: PDE vs particles, W1 = {result.w1:.3g}")
+    plot_density_vs_particles(result.pde, {f"N = {result.n_particles}": result.particles}, ax=ax,
+                              title=f"β = {result.beta:g}: PDE vs particles, W1 = {result.w1:.3g}")
     return ax.figure
 
 

@@ -168,16 +168,16 @@ def update_scatter_pr(data, n_bits, **params):
 
 def draw_scatter_pr(result, axes):
     """Draw the scatter (left) and the PR curves (right) of a :class:`ScatterPRResult`; return the Figure."""
-    from ..plots.retrieval import hamming_vs_euclidean_scatter, pr_curves
+    from ..plots.retrieval import plot_hamming_vs_euclidean, plot_pr_curves
 
     ax_s, ax_p = np.ravel(axes)[:2]
     extra = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.params.items())
-    hamming_vs_euclidean_scatter(
+    plot_hamming_vs_euclidean(
         result.code_dist_pairs, result.eucl_dist_pairs, ax=ax_s, n_bits=result.n_bits,
         title=f"Hamming vs Euclidean, {result.n_bits} bits" + (f" ({extra})" if extra else ""),
     )
-    pr_curves({result.curve.label: result.curve, result.euclidean_curve.label: result.euclidean_curve},
-              ax=ax_p, title="Precision–recall (same label = relevant)")
+    plot_pr_curves({result.curve.label: result.curve, result.euclidean_curve.label: result.euclidean_curve},
+                   ax=ax_p, title="Precision–recall (same label = relevant)")
     return ax_s.figure
 
 

@@ -186,16 +186,16 @@ def update_spectral(n_bits, comparison):
 
 def draw_spectral(result, axes, published=None):
     """Left: PR curves (Hamming radius) at the chosen length; right: mAP against bits, chosen length marked."""
-    from ..plots.retrieval import pr_curves
-    from ..plots.spectral import map_vs_bits_plot
+    from ..plots.retrieval import plot_pr_curves
+    from ..plots.spectral import plot_map_vs_bits
 
     axes = np.atleast_1d(axes)
     if axes.size < 2:
         raise ValueError("draw_spectral needs two axes (PR curves, mAP vs bits)")
     b = result["n_bits"]
-    pr_curves({f"{m} (mAP {result['map'][m]:.3f})": c for m, c in result["pr"].items()}, ax=axes[0],
-              show_auc=False, title=f"Precision–recall by Hamming radius, {b} bits")
-    map_vs_bits_plot(result["comparison"], published=published, ax=axes[1], highlight=b)
+    plot_pr_curves({f"{m} (mAP {result['map'][m]:.3f})": c for m, c in result["pr"].items()}, ax=axes[0],
+                   show_auc=False, title=f"Precision–recall by Hamming radius, {b} bits")
+    plot_map_vs_bits(result["comparison"], published=published, ax=axes[1], highlight=b)
     return axes[0].figure
 
 
