@@ -145,7 +145,7 @@ assert rho_scale["s_auto"] > rho_scale["s_auto / 4"]      # too small a period w
 one = prepare_lee(X_db, X_q[0], n_hashes=N_SYMBOLS, n_features=N_FEATURES, kernel=sigma, random_state=SEED)
 fig, axes = plt.subplots(2, 3, figsize=(16, 8.4))
 for j, q in enumerate((2, 20, 50)):
-    res_q = update_lee(one, q)
+    res_q = update_lee(one, q=q)
     plots.plot_lee_euclidean_histograms(res_q.lee, res_q.eucl, q, ax=axes[0, j], rho=res_q.rho)
     plots.plot_lee_vs_euclidean(res_q.lee, res_q.eucl, q, res_q.n_symbols, ax=axes[1, j])
 fig.tight_layout()

@@ -197,7 +197,7 @@ plots.plot_overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
 
 # %%
 cq, cd = codes["trained Schoenberg"]
-overlap_explorer(D_ref, cq, cd, BITS, k_options=(10, 50, 100))
+overlap_explorer(D_ref, cq, cd, bits=BITS, ks=(10, 50, 100))
 
 # %% [markdown]
 # ## Exercises

@@ -205,19 +205,19 @@ def test_explorer_update_and_draw(fitted):
 
     model, X, y = fitted
     codes = encode_models({8: model}, X[:5], X)
-    r = update_dsh(codes, y[:5], y, 8, query=2, k=5)
+    r = update_dsh(codes, y[:5], y, n_bits=8, query=2, k=5)
     d = np.count_nonzero(codes[8][1] != codes[8][0][2], axis=1)
-    assert np.array_equal(r["dist"], np.sort(d)[:5])
-    assert r["precision"] == pytest.approx(np.mean(y[r["idx"]] == y[2]))
-    assert len(r["d_same"]) + len(r["d_other"]) == len(X)
+    assert np.array_equal(r.dist, np.sort(d)[:5])
+    assert r.precision == pytest.approx(np.mean(y[r.idx] == y[2]))
+    assert len(r.d_same) + len(r.d_other) == len(X)
     with pytest.raises(ValueError):
-        update_dsh(codes, y[:5], y, 16)
+        update_dsh(codes, y[:5], y, n_bits=16)
     explorer = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5)
     explorer.controls["query"].value = 3
-    assert explorer.refresh()["query"] == 3 and explorer.image.value
+    assert explorer.refresh().query == 3 and explorer.image.value
     given = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5, codes=codes)  # precomputed codes, same ranking
     given.controls["query"].value = 3
-    assert np.array_equal(given.refresh()["idx"], explorer.refresh()["idx"])
+    assert np.array_equal(given.refresh().idx, explorer.refresh().idx)
     with pytest.raises(ValueError, match="every n_bits"):
         dsh_explorer({8: model}, X[:5], y[:5], X, y, codes={16: codes[8]})
     with pytest.raises(ValueError, match="query and"):

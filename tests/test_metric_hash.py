@@ -124,16 +124,16 @@ def test_plots_and_explorer_pure_parts():
     y = (X[:, 0] > 0).astype(int)
     comp = prepare_metric_comparison(X[:100], y[:100], X[100:], y[100:], {"Euclidean": None, "ITML": np.diag([9.0, 1, 1, 1, 1])},
                                      max_bits=128, k=3, n_pairs=50)
-    r16, r128 = update_metric(comp, 16), update_metric(comp, 128)
+    r16, r128 = update_metric(comp, n_bits=16), update_metric(comp, n_bits=128)
     # the measured agreement of 128 bits tracks theory more closely than 16 bits
-    err = lambda r: np.mean([np.mean(np.abs(r["measured"][k] - r["theory"][k])) for k in comp.labels])  # noqa: E731
+    err = lambda r: np.mean([np.mean(np.abs(r.measured[k] - r.theory[k])) for k in comp.labels])  # noqa: E731
     assert err(r128) < err(r16)
     # stretching the informative axis helps kNN with the exact metric
     assert comp.knn_exact["ITML"] >= comp.knn_exact["Euclidean"]
     fig, axes = plt.subplots(1, 3)
     assert draw_metric(r128, axes) is fig
     with pytest.raises(ValueError, match="exceeds"):
-        update_metric(comp, 256)
+        update_metric(comp, n_bits=256)
     ex = metric_explorer(comp, bits=(16, 64, 128))
-    assert ex.result["n_bits"] == 64
+    assert ex.result.n_bits == 64
     plt.close("all")

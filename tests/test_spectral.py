@@ -221,10 +221,10 @@ def test_comparison_update_draw_and_explorer():
     assert set(comp.map) == {(m, b) for m in ("LSH", "SH", "ITQ") for b in (2, 4)}
     assert all(1 / 3 - 0.1 < v <= 1 for v in comp.map.values())
     assert comp.codes[("SH", 4)][0].shape == (150, 4)
-    res = update_spectral(4, comp)
-    assert res["map"]["ITQ"] == comp.map[("ITQ", 4)]
+    res = update_spectral(comp, n_bits=4)
+    assert res.map["ITQ"] == comp.map[("ITQ", 4)]
     with pytest.raises(ValueError, match="not computed"):
-        update_spectral(3, comp)
+        update_spectral(comp, n_bits=3)
     fig, axes = plt.subplots(1, 2)
     assert draw_spectral(res, axes, published=PUBLISHED_CNNH_MNIST) is fig
     plt.close(fig)
