@@ -42,14 +42,19 @@ def _close_figures():
     plt.close("all")
 
 
+def make_blobs(n_db, n_query, seed):
+    """Three well separated Gaussian classes in 20-D: (X_db, y_db, X_query, y_query)."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(0, 4, (3, 20))
+    y = rng.integers(0, 3, n_db + n_query)
+    X = (centers[y] + rng.normal(0, 1, (n_db + n_query, 20))).astype(np.float32)
+    return X[:n_db], y[:n_db], X[n_db:], y[n_db:]
+
+
 @pytest.fixture(scope="module")
 def blobs():
-    """Three well separated Gaussian classes in 20-D: database 600, queries 40."""
-    rng = np.random.default_rng(0)
-    centers = rng.normal(0, 4, (3, 20))
-    y = rng.integers(0, 3, 640)
-    X = (centers[y] + rng.normal(0, 1, (640, 20))).astype(np.float32)
-    return X[:600], y[:600], X[600:], y[600:]
+    """Database 600, queries 40."""
+    return make_blobs(600, 40, seed=0)
 
 
 def make_simhash(n_bits):
@@ -338,11 +343,7 @@ def test_render_remembers_the_box_of_each_setting():
 
 # ---------------------------------------------------------------- one pattern for every explorer
 def _tiny_blobs():
-    rng = np.random.default_rng(1)
-    centers = rng.normal(0, 4, (3, 20))
-    y = rng.integers(0, 3, 140)
-    X = (centers[y] + rng.normal(0, 1, (140, 20))).astype(np.float32)
-    return X[:120], y[:120], X[120:], y[120:]
+    return make_blobs(120, 20, seed=1)
 
 
 def _codes_and_distances():
