@@ -216,7 +216,7 @@ def _cases(cfg, ds):
         bits = cfg["overlap_bits"]
         h = RandomHyperplaneHash(bits[-1], center=True, random_state=0).fit(X)
         D = euclidean_distance_matrix(Q, X)
-        return widgets.overlap_explorer(D, h.transform(Q), h.transform(X), bits, k_options=(10, 50, 100))
+        return widgets.overlap_explorer(D, h.transform(Q), h.transform(X), bits=bits, ks=(10, 50, 100))
     cases.append((f"overlap_explorer ({n} db)", overlap, "n_bits", cfg["overlap_bits"],
                   "hyperplane codes of the pixels stand in for the lecture's autoencoder latents"))
     return cases
@@ -232,7 +232,7 @@ def _first_visit_temperature(cfg, ds):
                                bounds=(0.0, 0.05), epsilon=2e-5, batch_size=256, random_state=0)
     walls, cpus = [], []
     for beta in (1e2, 1e3, 1e4)[: max(2, cfg["repeat"])]:
-        w, c, res = _clock(lambda: update_temperature(data, beta, 0.0))
+        w, c, res = _clock(lambda: update_temperature(data, beta=beta, reg=0.0))
         walls.append(w)
         cpus.append(c)
     r = row(f"temperature: first visit of a β (update only, {X.shape[0]} points, {cfg['langevin_iter']} steps)",

@@ -81,7 +81,7 @@ X.shape, Q.shape, dist.shape
 # first number a retrieval system is judged by.
 
 # %%
-plots.retrieval_collage(Q, X, idx[:, :8], yq, y, data.image_shape, n_show=5)
+plots.plot_retrieval_collage(Q, X, idx[:, :8], yq, y, data.image_shape, n_show=5)
 plt.show()
 
 # %%
@@ -127,8 +127,8 @@ P2 = rng.random((N_2D, 2))
 tree2 = KDTree(P2, leaf_size=3)
 print(f"{len(tree2.nodes)} nodes, {len(tree2.leaves())} leaves, depth {tree2.depth}")
 fig, axes = plt.subplots(1, 2, figsize=(11, 5))
-plots.kdtree_partition(tree2, ax=axes[0], max_depth=1, title="first two splits")
-plots.kdtree_partition(tree2, ax=axes[1], title="all splits")
+plots.plot_kdtree_partition(tree2, ax=axes[0], max_depth=1, title="first two splits")
+plots.plot_kdtree_partition(tree2, ax=axes[1], title="all splits")
 plt.show()
 
 # %% [markdown]
@@ -145,7 +145,7 @@ stats = tree2.query_stats
 print(f"3-NN: {i2[0]}, distances {np.round(d2[0], 3)}")
 print(f"nodes visited {stats.nodes_visited[0]} of {len(tree2.nodes)}, leaves {stats.leaves_visited[0]} "
       f"of {len(tree2.leaves())}, distances computed {stats.distance_computations[0]} of {N_2D}")
-plots.kdtree_partition(tree2, query=q2[0], radius=d2[0, -1], title="query (star) and its 3-NN radius")
+plots.plot_kdtree_partition(tree2, query=q2[0], radius=d2[0, -1], title="query (star) and its 3-NN radius")
 plt.show()
 
 # %% [markdown]
@@ -184,7 +184,7 @@ for d, f, s in zip(DIMS, fraction, speedup):
     print(f"d = {d:3d}: fraction examined {f:6.3f}   speed-up of sklearn KDTree over brute force {s:6.2f}x")
 
 # %%
-plots.cost_vs_dimension(DIMS, fraction, speedup)
+plots.plot_cost_vs_dimension(DIMS, fraction, speedup)
 plt.show()
 
 # %% [markdown]

@@ -88,7 +88,7 @@ SEED = 0
 # agreeing bits against the line. Error bars are ± 2 standard errors.
 
 # %%
-sim = update_collision("SimHash", n_bits=N_HASHES, random_state=SEED)
+sim = update_collision(family="SimHash", n_bits=N_HASHES, random_state=SEED)
 draw_collision(sim, plt.subplots(figsize=(6.5, 4))[1])
 plt.show()
 
@@ -132,7 +132,7 @@ assert abs(resid.mean()) < 0.02 and resid.std() < 1.5 * 0.5 / np.sqrt(N_HASHES)
 # $$p(c) = 1 - 2\Phi(-w/c) - \frac{2}{\sqrt{2\pi}\, w/c}\left(1 - e^{-w^2/(2c^2)}\right).$$
 
 # %%
-pst = update_collision("p-stable", n_bits=N_HASHES, width=4.0, random_state=SEED)
+pst = update_collision(family="p-stable", n_bits=N_HASHES, width=4.0, random_state=SEED)
 draw_collision(pst, plt.subplots(figsize=(6.5, 4))[1])
 plt.show()
 assert pst.max_z < 4.5, f"p-stable collision rates deviate from theory by {pst.max_z:.1f} standard errors"
@@ -158,7 +158,7 @@ display(collision_explorer())
 # The result is an **S-curve** with its steepest point near p* ≈ (1/L)^{1/K}.
 
 # %%
-plots.s_curves(configs=[(2, 2), (4, 8), (8, 32), (16, 200)], p_near=0.8, p_far=0.5)
+plots.plot_s_curves(configs=[(2, 2), (4, 8), (8, 32), (16, 200)], p_near=0.8, p_far=0.5)
 plt.show()
 
 # %% [markdown]
@@ -189,13 +189,13 @@ display(amplification_explorer())
 _, true_idx = brute_force_knn(X, Q, K_NN)
 table_bits = [int(v) for v in TABLE_BITS.split(",")]
 n_tables = [int(v) for v in TABLES.split(",")]
-sweep = {K: [update_lsh_recall(X, Q, true_idx, K, L, random_state=SEED) for L in n_tables] for K in table_bits}
+sweep = {K: [update_lsh_recall(X, Q, true_idx, K=K, L=L, random_state=SEED) for L in n_tables] for K in table_bits}
 for K, rows in sweep.items():
-    print(f"K = {K:2d}: " + "  ".join(f"L={r['L']:2d} recall {r['recall']:.2f} @ {r['fraction']:.3f}n" for r in rows))
+    print(f"K = {K:2d}: " + "  ".join(f"L={r.L:2d} recall {r.recall:.2f} @ {r.fraction:.3f}n" for r in rows))
 
 # %%
-plots.recall_vs_candidates(
-    {f"K = {K} bits/table (L = {n_tables[0]} … {n_tables[-1]})": ([r["candidates"] for r in rows], [r["recall"] for r in rows])
+plots.plot_recall_vs_candidates(
+    {f"K = {K} bits/table (L = {n_tables[0]} … {n_tables[-1]})": ([r.candidates for r in rows], [r.recall for r in rows])
      for K, rows in sweep.items()},
     n_database=len(X),
 )
@@ -207,10 +207,10 @@ plt.show()
 
 # %%
 for K, rows in sweep.items():
-    rec, cand = [r["recall"] for r in rows], [r["candidates"] for r in rows]
+    rec, cand = [r.recall for r in rows], [r.candidates for r in rows]
     assert all(b >= a for a, b in zip(rec, rec[1:])), f"recall must not drop when tables are added (K={K})"
     assert all(b >= a for a, b in zip(cand, cand[1:])), f"candidates must grow with L (K={K})"
-assert sweep[table_bits[0]][-1]["candidates"] > sweep[table_bits[-1]][-1]["candidates"]
+assert sweep[table_bits[0]][-1].candidates > sweep[table_bits[-1]][-1].candidates
 
 # %% [markdown]
 # **Where the query time goes.** Looking up L buckets is cheap; measuring the candidates is not: each one
@@ -251,12 +251,12 @@ display(explorer)
 # The same numbers without the slider: the PR curves for every code length on one figure.
 
 # %%
-results = {b: update_scatter_pr(explorer.data, b) for b in BITS}
+results = {b: update_scatter_pr(explorer.data, n_bits=b) for b in BITS}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
-plots.hamming_vs_euclidean_scatter(results[BITS[-1]].code_dist_pairs, results[BITS[-1]].eucl_dist_pairs,
-                                   ax=axes[0], n_bits=BITS[-1])
-plots.pr_curves({f"{b} bits": r.curve for b, r in results.items()} | {"Euclidean": explorer.data.euclidean_curve},
-                ax=axes[1], title="SimHash Hamming ranking on MNIST")
+plots.plot_hamming_vs_euclidean(results[BITS[-1]].code_dist_pairs, results[BITS[-1]].eucl_dist_pairs,
+                                ax=axes[0], n_bits=BITS[-1])
+plots.plot_pr_curves({f"{b} bits": r.curve for b, r in results.items()} | {"Euclidean": explorer.data.euclidean_curve},
+                     ax=axes[1], title="SimHash Hamming ranking on MNIST")
 plt.show()
 rho = {b: spearmanr(r.eucl_dist_pairs, r.code_dist_pairs).statistic for b, r in results.items()}
 print({b: round(v, 3) for b, v in rho.items()}, {b: round(r.curve.auc, 3) for b, r in results.items()})

@@ -190,8 +190,8 @@ fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
 for i, (name, s) in enumerate(bandwidths.items()):
     for j, nb in enumerate(CODE_LENGTHS):
         ax = axes[i, j]
-        plots.hamming_vs_euclidean_scatter(hamming[(name, nb)][:n_sc], E[:n_sc], ax=ax, n_bits=nb,
-                                           title=f"{nb} bits, {name}", random_state=SEED)
+        plots.plot_hamming_vs_euclidean(hamming[(name, nb)][:n_sc], E[:n_sc], ax=ax, n_bits=nb,
+                                        title=f"{nb} bits, {name}", random_state=SEED)
         ax.plot(r_grid, raginsky_disagreement_probability(s, r_grid), "k-", lw=1.5, label="lemma")
         ax.set_ylim(0, 0.6)
 fig.tight_layout()
@@ -210,7 +210,7 @@ for (name, nb), pair in codes.items():
         curves[f"{nb} bits"] = scores.pr
 m_ap_eucl = mean_average_precision(E, relevant, at_k=AT_K)
 curves["Euclidean (exact)"] = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean")
-plots.pr_curves(curves, title=f"Raginsky codes, σ = {sigma_med:.1f}: precision–recall by code length")
+plots.plot_pr_curves(curves, title=f"Raginsky codes, σ = {sigma_med:.1f}: precision–recall by code length")
 print(f"mAP@{AT_K}: Euclidean {m_ap_eucl:.3f}")
 for (name, nb), v in m_ap.items():
     print(f"  {name:32s} {nb:5d} bits: {v:.3f}")
@@ -231,9 +231,9 @@ K_SHOW = 12
 _, idx_e = brute_force_knn(X_db, X_q[:4], K_SHOW)
 c4096 = codes[(med_name, 4096)]
 _, idx_h = HammingIndex(c4096.db, packed=True).search(c4096.query[:4], K_SHOW)
-plots.retrieval_collage(X_q[:4], X_db, idx_e, y_q[:4], y_db, n_show=4, title="Euclidean distance (exact)")
-plots.retrieval_collage(X_q[:4], X_db, idx_h, y_q[:4], y_db, n_show=4,
-                        title=f"Hamming distance, 4,096-bit Raginsky codes (σ = {sigma_med:.1f})");
+plots.plot_retrieval_collage(X_q[:4], X_db, idx_e, y_q[:4], y_db, n_show=4, title="Euclidean distance (exact)")
+plots.plot_retrieval_collage(X_q[:4], X_db, idx_h, y_q[:4], y_db, n_show=4,
+                             title=f"Hamming distance, 4,096-bit Raginsky codes (σ = {sigma_med:.1f})");
 
 # %% [markdown]
 # ## 5. Against SimHash at equal bits — and when shift-invariant codes win

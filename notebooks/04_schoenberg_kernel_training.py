@@ -163,8 +163,8 @@ print(f"alignment {learner.alignment_[0]:.3f} -> {learner.alignment_[-1]:.3f};",
 
 # %%
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
-plots.particle_histograms(learner.history_, bounds=BOUNDS, bins=40, ax=a1)
-plots.alignment_curve(learner.alignment_, ax=a2)
+plots.plot_particle_histograms(learner.history_, bounds=BOUNDS, bins=40, ax=a1)
+plots.plot_alignment_curve(learner.alignment_, ax=a2)
 plt.tight_layout()
 
 # %% [markdown]
@@ -220,7 +220,7 @@ for name, lrn in [("target ±1 ", learner), ("target 0/1", learner01)]:
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
-plots.particle_histograms(learner01.history_, bounds=BOUNDS, bins=40, ax=ax)
+plots.plot_particle_histograms(learner01.history_, bounds=BOUNDS, bins=40, ax=ax)
 ax.set_title("Particles with the 0/1 target settle at a smaller ξ")
 plt.tight_layout()
 
@@ -256,14 +256,15 @@ print("grid:", {s: round(v, 3) for s, v in zip(grid.grid, grid.scores)})
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-plots.kernel_profiles({"untrained σ=1": SchoenbergKernel.from_bandwidth(1.0),
-                       f"best grid σ={best_sigma:g}": SchoenbergKernel.from_bandwidth(best_sigma),
-                       "trained ±1": learner.kernel_, "trained 0/1": learner01.kernel_}, r_max=14, ax=axes[0])
+plots.plot_kernel_profiles({"untrained σ=1": SchoenbergKernel.from_bandwidth(1.0),
+                            f"best grid σ={best_sigma:g}": SchoenbergKernel.from_bandwidth(best_sigma),
+                            "trained ±1": learner.kernel_, "trained 0/1": learner01.kernel_},
+                           np.linspace(0, 14, 400), ax=axes[0])
 codes = {name: encode_pair(raginsky(k, SEED), X_db, X_q)
          for name, k in [("untrained σ=1", 1.0), (f"best σ={best_sigma:g}", best_sigma),
                          ("trained ±1", learner.kernel_), ("trained 0/1", learner01.kernel_)]}
 curves = {name: score_codes(c, relevant, pr="auto").pr for name, c in codes.items()}
-plots.pr_curves(curves, ax=axes[1], title=f"Precision–recall, {N_BITS} bits")
+plots.plot_pr_curves(curves, ax=axes[1], title=f"Precision–recall, {N_BITS} bits")
 plt.tight_layout()
 
 # %% [markdown]
@@ -297,8 +298,8 @@ fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
 for row, (name, kern) in enumerate([("untrained σ=1", 1.0), ("trained 0/1", learner01.kernel_)]):
     for col, nb in enumerate([128, 512, 4096]):
         Hd = code_distances(encode_pair(ShiftInvariantHash(nb, kernel=kern, random_state=SEED), X_db, X_q[:100]))
-        plots.hamming_vs_euclidean_scatter(Hd, E, ax=axes[row, col], n_bits=nb, max_points=20_000,
-                                           title=f"{name}, {nb} bits")
+        plots.plot_hamming_vs_euclidean(Hd, E, ax=axes[row, col], n_bits=nb, max_points=20_000,
+                                        title=f"{name}, {nb} bits")
 plt.tight_layout()
 
 # %% [markdown]

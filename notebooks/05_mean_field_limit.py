@@ -141,7 +141,7 @@ print(f"median distance {scale:.2f}; PDE on {N_CELLS} cells up to t = {pde.times
       f"mass drift {np.max(np.abs(pde.mass - 1)):.1e}")
 
 # %%
-plots.density_heatmap(pde)
+plots.plot_density_heatmap(pde)
 
 # %% [markdown]
 # The density leaves the lower wall, travels toward higher frequencies and settles where the force −∂J
@@ -158,8 +158,8 @@ for n, g in zip(NS, gaps):
 
 # %%
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4))
-plots.density_vs_particles(pde, {f"N = {n}": runs[n].particles_ for n in NS[::2]}, ax=a1)
-plots.w1_vs_n(NS, gaps, ax=a2)
+plots.plot_density_vs_particles(pde, {f"N = {n}": runs[n].particles_ for n in NS[::2]}, ax=a1)
+plots.plot_w1_vs_n(NS, gaps, ax=a2)
 plt.tight_layout()
 
 # %% [markdown]

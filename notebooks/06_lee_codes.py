@@ -147,9 +147,9 @@ assert rho_scale["s_auto"] > rho_scale["s_auto / 4"]      # too small a period w
 one = prepare_lee(X_db, X_q[0], n_hashes=N_SYMBOLS, n_components=N_COMPONENTS, kernel=sigma, random_state=SEED)
 fig, axes = plt.subplots(2, 3, figsize=(16, 8.4))
 for j, q in enumerate((2, 20, 50)):
-    res_q = update_lee(one, q)
-    plots.lee_euclidean_histograms(res_q.lee, res_q.eucl, q, ax=axes[0, j], rho=res_q.rho)
-    plots.lee_vs_euclidean_scatter(res_q.lee, res_q.eucl, q, res_q.n_symbols, ax=axes[1, j])
+    res_q = update_lee(one, q=q)
+    plots.plot_lee_euclidean_histograms(res_q.lee, res_q.eucl, q, ax=axes[0, j], rho=res_q.rho)
+    plots.plot_lee_vs_euclidean(res_q.lee, res_q.eucl, q, res_q.n_symbols, ax=axes[1, j])
 fig.tight_layout()
 
 # %% [markdown]
@@ -194,7 +194,7 @@ _, idx_2 = HammingIndex(codes_z2[1]).search(codes_z2[0][:N_ROWS], K_SHOW)
 _, idx_10 = LeeIndex(codes_z10[1], q=10).search(codes_z10[0][:N_ROWS], K_SHOW)
 for idx, title in ((idx_e, "Euclidean distance (exact)"), (idx_2, "4,096-symbol Z₂ codes (Hamming)"),
                    (idx_10, "1,024-symbol Z₁₀ codes (Lee distance)")):
-    plots.retrieval_collage(X_q[:N_ROWS], X_db, idx, y_q[:N_ROWS], y_db, n_show=N_ROWS, title=title)
+    plots.plot_retrieval_collage(X_q[:N_ROWS], X_db, idx, y_q[:N_ROWS], y_db, n_show=N_ROWS, title=title)
 
 # %% [markdown]
 # ## 5. What does the alphabet buy at equal storage?
@@ -216,7 +216,7 @@ for q in (4, 16, 256):
     pr[f"Lee q = {q}, {n} symbols"] = scores.pr
 E = euclidean_distance_matrix(X_q, X_db)
 pr["Euclidean (exact)"] = precision_recall_curve_retrieval(E, relevant, by="depth", label="Euclidean")
-plots.pr_curves(pr, title=f"Equal storage ({BUDGET} bits per code): binary vs Lee codes")
+plots.plot_pr_curves(pr, title=f"Equal storage ({BUDGET} bits per code): binary vs Lee codes")
 print({k: round(v, 3) for k, v in m_ap.items()}, f"Euclidean: {mean_average_precision(E, relevant, at_k=AT_K):.3f}")
 
 # %%

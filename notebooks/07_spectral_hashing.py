@@ -116,7 +116,7 @@ print("eigenvalues:", eigenvalues.round(4))
 v, lambda2 = fiedler_vector(A)
 split = ({int(i) + 1 for i in np.flatnonzero(v < 0)}, {int(i) + 1 for i in np.flatnonzero(v >= 0)})
 print("Fiedler vector:", v.round(4), " split:", split)
-plots.graph_partition_plot(A, positions=[[0, 1], [-1, 0.2], [-0.6, -0.9], [1, 0.2], [1.6, -0.9]]);
+plots.plot_graph_partition(A, positions=[[0, 1], [-1, 0.2], [-0.6, -0.9], [1, 0.2], [1.6, -0.9]]);
 
 # %%
 assert np.allclose(eigenvalues, [0, 0.5188, 2.3111, 3.0, 4.1701], atol=1e-4)
@@ -176,7 +176,7 @@ rng = np.random.default_rng(SEED)
 toy_train = (rng.random((N_TOY, 2)) * [1.0, 0.6]).astype(np.float32)
 sh_toy = SpectralHash(n_bits=6).fit(toy_train)
 print("(direction, k) per bit:", [tuple(int(t) for t in m) for m in sh_toy.modes_])
-plots.code_bits_grid({"SH": sh_toy}, toy_train, n_show=6);
+plots.plot_code_bits({"SH": sh_toy}, toy_train, n_show=6);
 
 # %% [markdown]
 # Bit 1 cuts the long side in half (k = 1), bit 2 the short side, bit 3 puts the two ends of the long
@@ -201,7 +201,7 @@ toy_models = {
     "RBM": RBMHash(16, hidden=(32,), max_iter=RBM_EPOCHS, random_state=SEED).fit(toy_train),
     "SH": SpectralHash(16).fit(toy_train),
 }
-plots.code_bits_grid(toy_models, toy_train, n_show=4);
+plots.plot_code_bits(toy_models, toy_train, n_show=4);
 
 # %% [markdown]
 # LSH bits are all lines through the centre: however many you draw, two points on the same ray from
@@ -223,7 +223,7 @@ print(f"ε = {eps}: {toy_relevant.mean():.2%} of the database are neighbours of 
 toy_cmp = fit_code_comparison(toy_train, toy_train, toy_query, toy_relevant, bits=TOY_BITS,
                               methods=("LSH", "RBM", "SH"), random_state=SEED,
                               rbm_params=dict(hidden=(32,), max_iter=RBM_EPOCHS))
-plots.map_vs_bits_plot(toy_cmp, title=f"2-D uniform: mAP of ε-neighbours (ε = {eps})",
+plots.plot_map_vs_bits(toy_cmp, title=f"2-D uniform: mAP of ε-neighbours (ε = {eps})",
                        ylabel="mAP (ε-neighbours)");
 
 # %% [markdown]
@@ -281,7 +281,7 @@ display(explorer)
 
 # %%
 itq = ITQHash(32, random_state=SEED).fit(mnist.X_train)
-plots.itq_loss_plot(itq.loss_);
+plots.plot_itq_loss(itq.loss_);
 
 # %%
 ours = {m: cmp.map_curve(m) for m in cmp.methods}

@@ -163,7 +163,7 @@ toy_similar = np.array([True, True, False, False])
 toy_itml = ITML(gamma=np.inf, bounds=(1.0, 4.0), tol=1e-9).fit_pairs(toy_pairs, toy_similar, X=toy)
 print("learned A =\n", np.round(toy_itml.A_, 3), "\npasses:", toy_itml.n_iter_, "converged:", toy_itml.converged_)
 print("D_ld(A, I) =", round(logdet_divergence(toy_itml.A_, np.eye(2)), 4))
-plots.metric_before_after(toy, np.eye(2), toy_itml.A_, pairs=toy_pairs, similar=toy_similar, names=names);
+plots.plot_metric_before_after(toy, np.eye(2), toy_itml.A_, pairs=toy_pairs, similar=toy_similar, names=names);
 
 # %% [markdown]
 # The learned balls are tilted: long along the diagonal A→D (a similar direction: d_A(A, D) went from 2
@@ -222,7 +222,7 @@ for label, A in [("Euclidean (A = I)", np.eye(PCA_DIM)), ("ITML", itml.A_)]:
     h = MetricHash(N_BITS_THEORY, metric_matrix=A, random_state=SEED).fit(X_db)
     measured[label] = np.mean(h.transform(X_q[qi]) == h.transform(X_db[di]), axis=1)
     theory[label] = metric_collision_probability(X_q[qi], X_db[di], A)
-plots.collision_theory_vs_measured(theory, measured, n_bits=N_BITS_THEORY);
+plots.plot_collision_theory_vs_measured(theory, measured, n_bits=N_BITS_THEORY);
 
 # %% [markdown]
 # Each point is one pair; with n bits the measured agreement is a binomial proportion with standard
@@ -246,7 +246,7 @@ for label in theory:
 Z = X_db[itml.pairs_[:, 0]] - X_db[itml.pairs_[:, 1]]
 d_before = np.einsum("ij,ij->i", Z, Z)
 d_after = itml.constraint_distances(X_db)
-plots.constraint_distances_plot(d_before, d_after, itml.similar_, itml.bounds_);
+plots.plot_constraint_distances(d_before, d_after, itml.similar_, itml.bounds_);
 
 # %%
 rel_tol = 0.05
@@ -290,9 +290,9 @@ for label, (acc, mean_ap) in results.items():
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
-plots.pr_curves(curves, ax=axes[0], title="Same-class retrieval on MNIST: Euclidean vs ITML, exact and hashed")
-plots.accuracy_bars({k: v[0] for k, v in results.items()}, ax=axes[1], ylabel=f"{K}-NN accuracy",
-                    title="kNN accuracy: the learned metric barely changes it");
+plots.plot_pr_curves(curves, ax=axes[0], title="Same-class retrieval on MNIST: Euclidean vs ITML, exact and hashed")
+plots.plot_accuracy_bars({k: v[0] for k, v in results.items()}, ax=axes[1], ylabel=f"{K}-NN accuracy",
+                         title="kNN accuracy: the learned metric barely changes it");
 
 # %% [markdown]
 # The learned metric lifts the whole precision–recall curve — exact and hashed — and the class-level mAP,

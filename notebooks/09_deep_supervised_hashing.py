@@ -67,8 +67,8 @@ from lshlab.hashing.dsh_network import dsh_loss
 from lshlab.hashing.random_projection import amplified_collision_probability, simhash_collision_probability
 from lshlab.metrics import precision_recall_curve_retrieval, relevance_from_labels
 from lshlab.plots import (
-    candidate_counts, dsh_loss_terms, dsh_training_curves, hog_gallery, map_table_figure, pr_curves,
-    retrieval_collage, set_style,
+    plot_candidate_counts, plot_dsh_loss_terms, plot_dsh_training_curves, plot_hog_gallery, plot_map_table,
+    plot_pr_curves, plot_retrieval_collage, set_style,
 )
 from lshlab.search import HammingIndex, HashTables, brute_force_knn
 from lshlab.widgets import dsh_explorer
@@ -87,7 +87,7 @@ data
 
 # %%
 pick = [int(np.flatnonzero(y_db == c)[0]) for c in range(0, 10, 2)]
-hog_gallery(X_db[pick], y_db[pick], data.classes);
+plot_hog_gallery(X_db[pick], y_db[pick], data.classes);
 
 # %%
 H_db, H_q = hog_features(X_db), hog_features(X_q)
@@ -120,7 +120,7 @@ for L in TABLES:
         lsh_map[L, K] = score_search_results(dist, idx, labels=(y_q_lsh, y_db)).map
         counts[f"L={L}, K={K}"] = t.last_n_candidates_.copy()
         tables[L, K] = t
-candidate_counts(counts);
+plot_candidate_counts(counts);
 
 # %% [markdown]
 # Theory check: a hyperplane separates two vectors at angle θ with probability θ/π, so the exact nearest
@@ -152,7 +152,7 @@ for (L, K), t in [((8, 12), tables[8, 12]), ((16, 16), tables[16, 16])]:
 # each mini-batch of 50 images (1,225 pairs).
 
 # %%
-dsh_loss_terms(n_bits=12, alpha=0.01);
+plot_dsh_loss_terms(n_bits=12, alpha=0.01);
 
 # %%
 import torch
@@ -190,7 +190,7 @@ for p, (model, cached) in zip(grid, fit_or_load_many(X_db[tr], y_db[tr], grid, n
           f"training took {sum(h['seconds'] for h in model.loss_history_):.0f} s on {len(tr)} images")
 
 # %%
-dsh_training_curves({f"α={a:g}, {K} bits": m.loss_history_ for (a, K), m in models.items()});
+plot_dsh_training_curves({f"α={a:g}, {K} bits": m.loss_history_ for (a, K), m in models.items()});
 
 # %%
 m16 = models[ALPHAS[0], 16]
@@ -215,7 +215,7 @@ seed_table = {
     "LSH 8 tables": {8: 0.6223, 12: 0.6401, 16: 0.6494}, "LSH 16 tables": {8: 0.6775, 12: 0.6923, 16: 0.6940},
     "DSH α=0.005": {8: 0.7305, 12: 0.7650, 16: 0.7744}, "DSH α=0.01": {8: 0.7184, 12: 0.7576, 16: 0.7801},
 }
-map_table_figure(ours, seed_table, BITS, title=(
+plot_map_table(ours, seed_table, BITS, title=(
     f"mAP@10 on Fashion-MNIST, database {len(X_db)}: DSH {len(X_q)} queries, LSH {len(H_q_lsh)} queries"));
 
 # %%
@@ -241,7 +241,7 @@ for L in TABLES:
     D_lsh[np.nonzero(ok)[0], i[ok]] = d[ok]
     curves[f"LSH {L} tables, 16 bits (top 200)"] = precision_recall_curve_retrieval(
         D_lsh, rel, by="depth", thresholds=np.arange(1, 201))
-pr_curves(curves, title="Precision–recall: DSH codes vs LSH candidates");
+plot_pr_curves(curves, title="Precision–recall: DSH codes vs LSH candidates");
 
 # %% [markdown]
 # ## 7. Retrieval collages
@@ -249,9 +249,9 @@ pr_curves(curves, title="Precision–recall: DSH codes vs LSH candidates");
 # %%
 _, idx_lsh = tables[16, 16].search(H_q[:5], 8)
 idx_lsh = np.where(idx_lsh >= 0, idx_lsh, 0)
-retrieval_collage(X_q[:5], X_db, idx_lsh, y_q[:5], y_db, title="LSH, 16 tables × 16 bits on HOG");
-retrieval_collage(X_q[:5], X_db, HammingIndex(dsh16.db).search(dsh16.query[:5], 8)[1], y_q[:5], y_db,
-                  title=f"DSH, 16 bits, α={ALPHAS[0]:g}");
+plot_retrieval_collage(X_q[:5], X_db, idx_lsh, y_q[:5], y_db, title="LSH, 16 tables × 16 bits on HOG");
+plot_retrieval_collage(X_q[:5], X_db, HammingIndex(dsh16.db).search(dsh16.query[:5], 8)[1], y_q[:5], y_db,
+                       title=f"DSH, 16 bits, α={ALPHAS[0]:g}");
 
 # %% [markdown]
 # ## 8. Bits slider over the trained models

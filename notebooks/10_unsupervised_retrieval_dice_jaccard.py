@@ -86,8 +86,8 @@ ae.fit(ds.X_train)
 print(f"{AE_VARIANT} autoencoder, training MSE per epoch:", np.round(ae.loss_history_, 4))
 
 # %%
-plots.reconstruction_grid(ds.X_query[:10], ae.reconstruct(ds.X_query[:10]), n=10,
-                          title="MNIST queries (top) and their autoencoder reconstructions (bottom)");
+plots.plot_reconstruction_grid(ds.X_query[:10], ae.reconstruct(ds.X_query[:10]), n=10,
+                               title="MNIST queries (top) and their autoencoder reconstructions (bottom)");
 
 # %% [markdown]
 # The reconstruction error on *unseen* queries is close to the training error, and far below the error of
@@ -139,7 +139,7 @@ codes = {name: encode_pair(ShiftInvariantHash(n_bits=max(BITS), kernel=kernel, r
 # %%
 scores = {name: overlap_scores_by_code_length(D_ref, c.query, c.db, BITS, k=K_RETRIEVED) for name, c in codes.items()}
 for name, by_bits in scores.items():
-    plots.overlap_violins(by_bits, title=f"— {name}, MNIST latents, top-{K_RETRIEVED}")
+    plots.plot_overlap_violins(by_bits, title=f"— {name}, MNIST latents, top-{K_RETRIEVED}")
 
 # %%
 print(f"{'kernel':32s}" + "".join(f"{b:>8d}" for b in BITS) + "   (mean Dice)")
@@ -186,8 +186,8 @@ curves = {}
 for name, c in codes.items():
     D_code = code_distances(c.prefix(1024))  # the first 1,024 bits are a 1,024-bit code
     curves[name] = [retrieval_overlap_scores(D_ref, D_code, k).dice for k in ks]
-plots.overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
-                           title="Dice vs number retrieved — MNIST latents");
+plots.plot_overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
+                                title="Dice vs number retrieved — MNIST latents");
 
 # %% [markdown]
 # ## 5. Explore
@@ -196,7 +196,7 @@ plots.overlap_vs_retrieved(ks, curves, ylabel="Dice score (1024 bits)",
 
 # %%
 trained_codes = codes["trained Schoenberg"]
-overlap_explorer(D_ref, trained_codes.query, trained_codes.db, BITS, k_options=(10, 50, 100))
+overlap_explorer(D_ref, trained_codes.query, trained_codes.db, bits=BITS, ks=(10, 50, 100))
 
 # %% [markdown]
 # ## Exercises

@@ -78,7 +78,7 @@ gram_err = []
 for D in D_grid:
     Z = RandomFeatureSampler(D, kernel=sigma_demo, random_state=SEED).fit(X_demo).transform(X_demo)
     gram_err.append(np.abs(Z @ Z.T - K_demo).mean())
-plots.gram_error_curve(D_grid, gram_err, label="mean |ZZᵀ − K|");
+plots.plot_gram_error(D_grid, gram_err, label="mean |ZZᵀ − K|");
 
 # %% [markdown]
 # The measured error follows the 1/√D guide: sixteen times more features, four times less error.
@@ -157,7 +157,7 @@ for name, (Xtr, ytr, Xte, yte) in tasks.items():
 
 # %%
 for name, rows in results.items():
-    fig = plots.error_and_time_vs_features(rows, title=f"— {name}")
+    fig = plots.plot_error_and_time_vs_features(rows, title=f"— {name}")
     fig.axes[0].axhline(exact_error[name], color="k", ls="--", lw=1, label="exact kernel SVM")
     fig.axes[0].legend(fontsize=7)
 

@@ -178,26 +178,26 @@ def test_plots_draw(fitted):
     import matplotlib.pyplot as plt
 
     from lshlab.plots import (
-        candidate_counts,
-        code_distance_histogram,
-        dsh_loss_terms,
-        dsh_training_curves,
-        hog_gallery,
-        map_table_figure,
+        plot_candidate_counts,
+        plot_code_distance_histogram,
+        plot_dsh_loss_terms,
+        plot_dsh_training_curves,
+        plot_hog_gallery,
+        plot_map_table,
     )
 
     model, X, y = fitted
     figs = [
-        dsh_loss_terms(12, 0.01),
-        dsh_training_curves({"toy": model.loss_history_}),
-        map_table_figure({"DSH": {8: 0.9, 16: 0.95}}, {"DSH": {8: 0.7}}, bits=(8, 16)),
-        hog_gallery(X[:3], y[:3]),
-        candidate_counts({"8 tables": np.array([0, 3, 50])}),
-        code_distance_histogram([0, 1], [5, 6, 7], 8),
+        plot_dsh_loss_terms(12, 0.01),
+        plot_dsh_training_curves({"toy": model.loss_history_}),
+        plot_map_table({"DSH": {8: 0.9, 16: 0.95}}, {"DSH": {8: 0.7}}, bits=(8, 16)),
+        plot_hog_gallery(X[:3], y[:3]),
+        plot_candidate_counts({"8 tables": np.array([0, 3, 50])}),
+        plot_code_distance_histogram([0, 1], [5, 6, 7], 8),
     ]
     for fig in figs:
         assert fig.axes and all(ax.get_title() or ax.get_ylabel() for ax in fig.axes[:1])
-    titled = map_table_figure({"DSH": {8: 0.9}}, bits=(8,), title="mAP@10, 300 queries")
+    titled = plot_map_table({"DSH": {8: 0.9}}, bits=(8,), title="mAP@10, 300 queries")
     assert titled.axes[0].get_title() == "mAP@10, 300 queries"
     plt.close("all")
 
@@ -211,19 +211,19 @@ def test_explorer_update_and_draw(fitted):
 
     model, X, y = fitted
     codes = encode_models({8: model}, X[:5], X)
-    r = update_dsh(codes, y[:5], y, 8, query=2, k=5)
+    r = update_dsh(codes, y[:5], y, n_bits=8, query=2, k=5)
     d = np.count_nonzero(codes[8].db != codes[8].query[2], axis=1)
-    assert np.array_equal(r["dist"], np.sort(d)[:5])
-    assert r["precision"] == pytest.approx(np.mean(y[r["idx"]] == y[2]))
-    assert len(r["d_same"]) + len(r["d_other"]) == len(X)
+    assert np.array_equal(r.dist, np.sort(d)[:5])
+    assert r.precision == pytest.approx(np.mean(y[r.idx] == y[2]))
+    assert len(r.d_same) + len(r.d_other) == len(X)
     with pytest.raises(ValueError):
-        update_dsh(codes, y[:5], y, 16)
+        update_dsh(codes, y[:5], y, n_bits=16)
     explorer = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5)
     explorer.controls["query"].value = 3
-    assert explorer.refresh()["query"] == 3 and explorer.image.value
+    assert explorer.refresh().query == 3 and explorer.image.value
     given = dsh_explorer({8: model}, X[:5], y[:5], X, y, k=5, codes=codes)  # precomputed codes, same ranking
     given.controls["query"].value = 3
-    assert np.array_equal(given.refresh()["idx"], explorer.refresh()["idx"])
+    assert np.array_equal(given.refresh().idx, explorer.refresh().idx)
     with pytest.raises(ValueError, match="every n_bits"):
         dsh_explorer({8: model}, X[:5], y[:5], X, y, codes={16: codes[8]})
     with pytest.raises(ValueError, match="query and"):

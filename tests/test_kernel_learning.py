@@ -208,7 +208,7 @@ def test_plots_and_temperature_widget(blobs):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lshlab.plots import alignment_curve, kernel_profiles, particle_histograms
+    from lshlab.plots import plot_alignment_curve, plot_kernel_profiles, plot_particle_histograms
     from lshlab.widgets import draw_temperature, prepare_temperature, temperature_explorer, update_temperature
 
     X, y = blobs
@@ -221,9 +221,9 @@ def test_plots_and_temperature_widget(blobs):
     assert draw_temperature(res, axes) is fig
     lrn = LangevinKernelLearner(n_particles=10, max_iter=3, objective=PairAlignmentLoss(n_eval=10),
                                 random_state=0).fit(X, y)
-    assert particle_histograms(lrn.history_, bounds=(0, 1)).axes[0].get_xlabel()
-    assert alignment_curve(lrn.alignment_, times=lrn.times_).axes[0].get_title()
-    assert kernel_profiles({"trained": lrn.kernel_}, 3.0).axes[0].get_lines()
+    assert plot_particle_histograms(lrn.history_, bounds=(0, 1)).axes[0].get_xlabel()
+    assert plot_alignment_curve(lrn.alignment_, times=lrn.times_).axes[0].get_title()
+    assert plot_kernel_profiles({"trained": lrn.kernel_}, 3.0).axes[0].get_lines()
     exp = temperature_explorer(X, y, betas=(1.0, 10.0), regs=(0.0, 0.5), n_particles=10, max_iter=5,
                                n_pairs=100, n_eval=10)
     exp.controls["beta"].value = 1.0

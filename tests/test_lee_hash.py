@@ -121,11 +121,11 @@ def test_lee_widget_update_and_draw(X):
 
     data = prepare_lee(X[1:], X[0], n_hashes=64, n_components=128, kernel=3.0, random_state=0)
     h = LeeHash(n_hashes=64, q=20, n_components=128, kernel=3.0, random_state=0).fit(X[1:])
-    r20 = update_lee(data, 20)
+    r20 = update_lee(data, q=20)
     # the widget's direct Lee distance equals the shared lee_distance_matrix on LeeHash codes
     np.testing.assert_array_equal(r20.lee, lee_distance_matrix(h.transform(X[:1]), h.transform(X[1:]), q=20)[0])
     np.testing.assert_allclose(r20.eucl, np.linalg.norm(X[1:] - X[0], axis=1), rtol=1e-5)
-    assert update_lee(data, 20).rho > update_lee(data, 2).rho
+    assert update_lee(data, q=20).rho > update_lee(data, q=2).rho
     fig, ax = plt.subplots()
     assert draw_lee(r20, ax) is fig and "q = 20" in ax.get_title()
     fig2, axes = plt.subplots(1, 2)

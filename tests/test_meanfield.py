@@ -134,7 +134,7 @@ def test_meanfield_plots_and_explorer():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lshlab.plots import density_heatmap, density_vs_particles, w1_vs_n
+    from lshlab.plots import plot_density_heatmap, plot_density_vs_particles, plot_w1_vs_n
     from lshlab.widgets import meanfield_explorer
 
     rng = np.random.RandomState(3)
@@ -145,9 +145,9 @@ def test_meanfield_plots_and_explorer():
     view = exp.result
     assert view.particles.shape == (50,) and view.w1 >= 0
     np.testing.assert_allclose(view.pde.mass, 1.0, atol=1e-12)
-    assert density_vs_particles(view.pde, {"N=50": view.particles}).axes[0].get_legend() is not None
-    assert density_heatmap(view.pde).axes[0].get_ylabel() == "time t"
-    assert w1_vs_n([10, 100], [0.3, 0.1]).axes[0].get_xscale() == "log"
+    assert plot_density_vs_particles(view.pde, {"N=50": view.particles}).axes[0].get_legend() is not None
+    assert plot_density_heatmap(view.pde).axes[0].get_ylabel() == "time t"
+    assert plot_w1_vs_n([10, 100], [0.3, 0.1]).axes[0].get_xscale() == "log"
     plt.close("all")
 
 

@@ -101,22 +101,22 @@ def test_plots_and_explorer_pure_parts():
 
     from lshlab.metric_learning import ITML
     from lshlab.plots.metric import (
-        accuracy_bars,
-        collision_theory_vs_measured,
-        constraint_distances_plot,
-        metric_before_after,
+        plot_accuracy_bars,
+        plot_collision_theory_vs_measured,
+        plot_constraint_distances,
+        plot_metric_before_after,
     )
     from lshlab.widgets.metric import draw_metric, metric_explorer, prepare_metric_comparison, update_metric
 
     toy = np.array([[1, 1], [2, 1], [1, 2], [2, 2], [4, 2], [4, 3]], float)
     pairs, sim = np.array([[0, 2], [1, 3], [0, 1], [3, 4]]), np.array([True, True, False, False])
     m = ITML(gamma=np.inf, bounds=(1.0, 4.0)).fit_pairs(pairs, sim, X=toy)
-    fig = metric_before_after(toy, np.eye(2), m.A_, pairs=pairs, similar=sim, names="ABCDEF")
+    fig = plot_metric_before_after(toy, np.eye(2), m.A_, pairs=pairs, similar=sim, names="ABCDEF")
     assert len(fig.axes) == 2 and fig.axes[1].get_title()
     d0 = np.einsum("ij,ij->i", toy[pairs[:, 0]] - toy[pairs[:, 1]], toy[pairs[:, 0]] - toy[pairs[:, 1]])
-    assert constraint_distances_plot(d0, m.constraint_distances(toy), sim, m.bounds_).axes[0].get_xlabel()
-    assert collision_theory_vs_measured(np.array([0.2, 0.8]), np.array([0.25, 0.7]), n_bits=64).axes
-    assert accuracy_bars({"Euclidean": 0.9, "ITML": 0.92}).axes
+    assert plot_constraint_distances(d0, m.constraint_distances(toy), sim, m.bounds_).axes[0].get_xlabel()
+    assert plot_collision_theory_vs_measured(np.array([0.2, 0.8]), np.array([0.25, 0.7]), n_bits=64).axes
+    assert plot_accuracy_bars({"Euclidean": 0.9, "ITML": 0.92}).axes
     plt.close("all")
 
     rng = np.random.default_rng(0)
@@ -124,16 +124,16 @@ def test_plots_and_explorer_pure_parts():
     y = (X[:, 0] > 0).astype(int)
     comp = prepare_metric_comparison(X[:100], y[:100], X[100:], y[100:], {"Euclidean": None, "ITML": np.diag([9.0, 1, 1, 1, 1])},
                                      max_bits=128, k=3, n_pairs=50)
-    r16, r128 = update_metric(comp, 16), update_metric(comp, 128)
+    r16, r128 = update_metric(comp, n_bits=16), update_metric(comp, n_bits=128)
     # the measured agreement of 128 bits tracks theory more closely than 16 bits
-    err = lambda r: np.mean([np.mean(np.abs(r["measured"][k] - r["theory"][k])) for k in comp.labels])  # noqa: E731
+    err = lambda r: np.mean([np.mean(np.abs(r.measured[k] - r.theory[k])) for k in comp.labels])  # noqa: E731
     assert err(r128) < err(r16)
     # stretching the informative axis helps kNN with the exact metric
     assert comp.knn_exact["ITML"] >= comp.knn_exact["Euclidean"]
     fig, axes = plt.subplots(1, 3)
     assert draw_metric(r128, axes) is fig
     with pytest.raises(ValueError, match="exceeds"):
-        update_metric(comp, 256)
+        update_metric(comp, n_bits=256)
     ex = metric_explorer(comp, bits=(16, 64, 128))
-    assert ex.result["n_bits"] == 64
+    assert ex.result.n_bits == 64
     plt.close("all")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lshlab.metrics import dice_score, jaccard_index, overlap_scores_by_code_length, retrieval_overlap_scores
-from lshlab.plots import overlap_violins, overlap_vs_retrieved, reconstruction_grid
+from lshlab.plots import plot_overlap_violins, plot_overlap_vs_retrieved, plot_reconstruction_grid
 from lshlab.widgets import draw_overlap, overlap_explorer, update_overlap
 
 
@@ -60,19 +60,21 @@ def test_bad_input(args, match):
 
 
 def test_plots_and_explorer():
+    import matplotlib.pyplot as plt
+
     dref, cq, cd = _setup()
     scores = overlap_scores_by_code_length(dref, cq, cd, [8, 32, 64], k=10)
-    fig = overlap_violins(scores)
+    fig = plot_overlap_violins(scores)
     assert len(fig.axes) == 2 and "Dice" in fig.axes[0].get_title()
-    fig = overlap_vs_retrieved([5, 10], {"x": np.random.default_rng(0).random((2, 12))})
+    fig = plot_overlap_vs_retrieved([5, 10], {"x": np.random.default_rng(0).random((2, 12))})
     assert fig.axes[0].get_xlabel().startswith("number of retrieved")
     X = np.random.default_rng(0).random((4, 16))
-    fig = reconstruction_grid(X, X, image_shape=(4, 4), n=4)
+    fig = plot_reconstruction_grid(X, X, image_shape=(4, 4), n=4)
     assert len(fig.axes) == 8
-    res = update_overlap(dref, cq, cd, 32, 10)
+    res = update_overlap(dref, cq, cd, n_bits=32, k=10)
     np.testing.assert_array_equal(res.dice, scores[32].dice)
-    assert draw_overlap(res, n_bits=32, k=10).axes[0].get_title().startswith("Dice")
-    w = overlap_explorer(dref, cq, cd, [8, 32, 64], k_options=(5, 10))
+    assert draw_overlap(res, plt.subplots(1, 2)[1]).axes[0].get_title().startswith("Dice")
+    w = overlap_explorer(dref, cq, cd, bits=[8, 32, 64], ks=(5, 10))
     before = w.render_png()
     w.controls["n_bits"].value = 64  # triggers a redraw through the observer
     assert w.controls["n_bits"].value == 64

@@ -553,20 +553,20 @@ _ROWS = [
     ("width / bandwidth <= 0", "disagreement bandwidth=-1", lambda: _widgets("kernels").update_disagreement(
         bandwidth=-1.0, n_bits=64), ValueError, r"bandwidth must be a finite number > 0"),
     ("k > n", "overlap k > n", lambda: _widgets("overlap").update_overlap(
-        np.ones((3, 10)), B[:3], B, 16, 50), ValueError, r"k=50 exceeds the database size 10"),
+        np.ones((3, 10)), B[:3], B, n_bits=16, k=50), ValueError, r"k=50 exceeds the database size 10"),
     ("mismatched code lengths", "overlap n_bits > code length", lambda: _widgets("overlap").update_overlap(
-        np.ones((3, 10)), B[:3], B, 32, 5), ValueError, r"code length 32 exceeds the 16 bits of the codes"),
+        np.ones((3, 10)), B[:3], B, n_bits=32, k=5), ValueError, r"code length 32 exceeds the 16 bits of the codes"),
     ("pairs index out of range", "DSH widget query out of range", lambda: _widgets("dsh").update_dsh(
-        {16: CodePair(query=B[:3], db=B)}, np.arange(3), np.arange(10) % 3, 16, query=9), ValueError, r"query must be in 0\.\.2, got 9"),
+        {16: CodePair(query=B[:3], db=B)}, np.arange(3), np.arange(10) % 3, n_bits=16, query=9), ValueError, r"query must be in 0\.\.2, got 9"),
     # ------------------------------------------------------------------ defects (see the reasons)
     ("k <= 0", "DSH widget k=0", lambda: _widgets("dsh").update_dsh({16: CodePair(query=B[:3], db=B)}, np.arange(3),
-                                                                   np.arange(10) % 3, 16, k=0),
+                                                                   np.arange(10) % 3, n_bits=16, k=0),
      ValueError, r"k must be an integer >= 1"),
     ("k > n", "DSH widget k > n", lambda: _widgets("dsh").update_dsh({16: CodePair(query=B[:3], db=B)}, np.arange(3),
-                                                                    np.arange(10) % 3, 16, k=50),
+                                                                    np.arange(10) % 3, n_bits=16, k=50),
      ValueError, r"k=50 exceeds the database size 10"),
     ("n_bits <= 0", "overlap widget n_bits=0 names code_lengths", lambda: _widgets("overlap").update_overlap(
-        np.ones((3, 10)), B[:3], B, 0, 5), ValueError, r"n_bits must be an integer >= 1"),
+        np.ones((3, 10)), B[:3], B, n_bits=0, k=5), ValueError, r"n_bits must be an integer >= 1"),
     ("negative distance", "amplification p_near=1.5", lambda: _widgets("lsh").update_amplification(
         K=2, L=2, p_near=1.5, p_far=0.2, n_points=3, n_pairs=10), ValueError, r"p_near .*\[0, 1\]"),
     ("NaN", "meanfield pair_r2 NaN", lambda: _solve_meanfield(potential=None, pair_r2=[np.nan, 1.0], pair_s=[1.0, -1.0]),
@@ -754,10 +754,10 @@ def test_distances_and_search_do_not_modify_their_input():
     # the widgets' pure update functions receive the learner's arrays too
     true_idx = search.brute_force_knn(Xd, Qd, 3)[1]
     ref_idx = true_idx.copy()
-    _widgets("lsh").update_lsh_recall(Xd, Qd, true_idx, 2, 3, random_state=0)
+    _widgets("lsh").update_lsh_recall(Xd, Qd, true_idx, K=2, L=3, random_state=0)
     D_ref = distances.euclidean_distance_matrix(Qd, Xd[:10])  # (4 queries, 10 codes in Bd)
     D_copy = D_ref.copy()
-    _widgets("overlap").update_overlap(D_ref, Bd[:4], Bd, 8, 3)
+    _widgets("overlap").update_overlap(D_ref, Bd[:4], Bd, n_bits=8, k=3)
     np.testing.assert_array_equal(true_idx, ref_idx)
     np.testing.assert_array_equal(D_ref, D_copy)
     for a, r in zip((Xd, Qd, Bd, Cd, Pd), ref + [refP]):

@@ -180,27 +180,27 @@ def test_bad_transform_input():
 
 # -- plots and the comparison explorer ---------------------------------------------------------------
 def test_graph_partition_plot():
-    from lshlab.plots import graph_partition_plot
+    from lshlab.plots import plot_graph_partition
 
-    fig = graph_partition_plot(_example_graph())
+    fig = plot_graph_partition(_example_graph())
     title = fig.axes[0].get_title()
     assert "{1, 2, 3} | {4, 5}" in title and "0.5188" in title
     plt.close(fig)
     with pytest.raises(ValueError, match="positions"):
-        graph_partition_plot(_example_graph(), positions=np.zeros((4, 2)))
+        plot_graph_partition(_example_graph(), positions=np.zeros((4, 2)))
 
 
 def test_code_bits_grid_and_loss_plot():
     from lshlab.hashing import ITQHash
-    from lshlab.plots import code_bits_grid, itq_loss_plot
+    from lshlab.plots import plot_code_bits, plot_itq_loss
 
     X = _box(300, [1.0, 0.6])
-    fig = code_bits_grid({"SH": SpectralHash(4).fit(X)}, X, n_show=3)
+    fig = plot_code_bits({"SH": SpectralHash(4).fit(X)}, X, n_show=3)
     assert fig.axes[0].get_title() == "SH — bit 1: PC1, k=1"
     plt.close(fig)
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
-        code_bits_grid({"SH": SpectralHash(4).fit(_box(30, [1, 1, 1]))}, _box(30, [1, 1, 1]))
-    fig = itq_loss_plot(ITQHash(2, max_iter=3, random_state=0).fit(X).loss_)
+        plot_code_bits({"SH": SpectralHash(4).fit(_box(30, [1, 1, 1]))}, _box(30, [1, 1, 1]))
+    fig = plot_itq_loss(ITQHash(2, max_iter=3, random_state=0).fit(X).loss_)
     assert len(fig.axes[0].lines[0].get_xdata()) == 4
     plt.close(fig)
 
@@ -227,10 +227,10 @@ def test_comparison_update_draw_and_explorer():
     assert comp.map[("SH", 4)] == pytest.approx(mean_average_precision(D, rel), rel=1e-12)
     np.testing.assert_array_equal(comp.pr[("SH", 4)].precision,
                                   precision_recall_curve_retrieval(D, rel, by="radius", thresholds=np.arange(5)).precision)
-    res = update_spectral(4, comp)
-    assert res["map"]["ITQ"] == comp.map[("ITQ", 4)]
+    res = update_spectral(comp, n_bits=4)
+    assert res.map["ITQ"] == comp.map[("ITQ", 4)]
     with pytest.raises(ValueError, match="not computed"):
-        update_spectral(3, comp)
+        update_spectral(comp, n_bits=3)
     fig, axes = plt.subplots(1, 2)
     assert draw_spectral(res, axes, published=PUBLISHED_CNNH_MNIST) is fig
     plt.close(fig)

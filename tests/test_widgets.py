@@ -1,5 +1,7 @@
 """Widgets without a browser: the pure update/draw functions and the explorers' construction and
-slider wiring (lectures 01–02 and the generic scatter/PR explorer)."""
+slider wiring (lectures 01–02 and the generic scatter/PR explorer), and one pattern for every explorer:
+``update_<topic>(data..., *, params)`` returns a dataclass, ``draw_<topic>(result, axes)`` draws it,
+``<topic>_explorer(data..., *, options)`` wires them (each called once here)."""
 
 import matplotlib
 
@@ -40,14 +42,19 @@ def _close_figures():
     plt.close("all")
 
 
+def make_blobs(n_db, n_query, seed):
+    """Three well separated Gaussian classes in 20-D: (X_db, y_db, X_query, y_query)."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(0, 4, (3, 20))
+    y = rng.integers(0, 3, n_db + n_query)
+    X = (centers[y] + rng.normal(0, 1, (n_db + n_query, 20))).astype(np.float32)
+    return X[:n_db], y[:n_db], X[n_db:], y[n_db:]
+
+
 @pytest.fixture(scope="module")
 def blobs():
-    """Three well separated Gaussian classes in 20-D: database 600, queries 40."""
-    rng = np.random.default_rng(0)
-    centers = rng.normal(0, 4, (3, 20))
-    y = rng.integers(0, 3, 640)
-    X = (centers[y] + rng.normal(0, 1, (640, 20))).astype(np.float32)
-    return X[:600], y[:600], X[600:], y[600:]
+    """Database 600, queries 40."""
+    return make_blobs(600, 40, seed=0)
 
 
 def make_simhash(n_bits):
@@ -68,7 +75,7 @@ def test_pairs_have_the_requested_angles_and_distances():
 # ---------------------------------------------------------------- collision / amplification
 @pytest.mark.parametrize("family", ["SimHash", "p-stable"])
 def test_update_collision_matches_theory(family):
-    res = update_collision(family, n_bits=128, width=2.0, random_state=3)
+    res = update_collision(family=family, n_bits=128, width=2.0, random_state=3)
     assert res.measured.shape == res.theory.shape == (19,)
     assert res.max_z < 5.0
     assert res.measured[0] == pytest.approx(1.0)  # identical points always collide
@@ -80,7 +87,7 @@ def test_update_collision_matches_theory(family):
 
 def test_update_collision_detects_a_wrong_theory():
     """The z-score is not vacuous: compared against a shifted curve it must be large."""
-    res = update_collision("SimHash", n_bits=256, random_state=0)
+    res = update_collision(family="SimHash", n_bits=256, random_state=0)
     res.theory = np.clip(res.theory + 0.1, 0, 1)
     assert res.max_z > 5.0
 
@@ -101,10 +108,10 @@ def test_update_lsh_recall(blobs):
 
     _, true_idx = brute_force_knn(X, Q, 5)
     wide = update_lsh_recall(X, Q, true_idx, K=1, L=30, center=True)
-    assert wide["recall"] == pytest.approx(1.0)  # candidates ≈ everything: exact re-ranking finds all
+    assert wide.recall == pytest.approx(1.0)  # candidates ≈ everything: exact re-ranking finds all
     narrow = update_lsh_recall(X, Q, true_idx, K=16, L=1, center=True)
-    assert narrow["candidates"] < wide["candidates"]
-    assert 0.0 <= narrow["recall"] <= 1.0
+    assert narrow.candidates < wide.candidates
+    assert 0.0 <= narrow.recall <= 1.0
 
 
 def test_update_lsh_recall_equals_recall_of_the_reranked_query(blobs):
@@ -120,26 +127,26 @@ def test_update_lsh_recall_equals_recall_of_the_reranked_query(blobs):
                             random_state=3).fit(X)
         _, idx = tables.search(Q, 5)
         hits = np.mean([np.intersect1d(a[a >= 0], b).size for a, b in zip(idx, true_idx)])
-        assert fast["recall"] == pytest.approx(hits / 5)
-        assert fast["candidates"] == pytest.approx(tables.last_n_candidates_.mean())
+        assert fast.recall == pytest.approx(hits / 5)
+        assert fast.candidates == pytest.approx(tables.last_n_candidates_.mean())
 
 
 # ---------------------------------------------------------------- scatter / PR
 def test_update_scatter_pr_pure_and_cached(blobs):
     X, y, Q, yq = blobs
     data = prepare_scatter_pr(X, y, Q, yq, make_simhash, n_pairs=500)
-    r1 = update_scatter_pr(data, 32)
+    r1 = update_scatter_pr(data, n_bits=32)
     assert r1.encoded and r1.n_bits == 32
     assert r1.code_dist_pairs.shape == r1.eucl_dist_pairs.shape == (500,)
     # the pair distances are the Hamming distances of the pairs' codes
     h = make_simhash(32).fit(X)
     ham = (h.transform(Q)[data.pair_q] != h.transform(X)[data.pair_db]).sum(1)
     np.testing.assert_array_equal(r1.code_dist_pairs, ham)
-    r2 = update_scatter_pr(data, 32)
+    r2 = update_scatter_pr(data, n_bits=32)
     assert not r2.encoded
     np.testing.assert_array_equal(r1.curve.precision, r2.curve.precision)
     # more bits rank well separated classes at least as well
-    assert update_scatter_pr(data, 256).curve.auc >= r1.curve.auc - 0.05
+    assert update_scatter_pr(data, n_bits=256).curve.auc >= r1.curve.auc - 0.05
     assert data.euclidean_curve.auc > 0.9
     fig, axes = plt.subplots(1, 2)
     assert draw_scatter_pr(r1, axes) is fig
@@ -154,9 +161,9 @@ def test_update_scatter_pr_passes_extra_params(blobs):
         return RandomHyperplaneHash(n_bits, random_state=int(seed))
 
     data = prepare_scatter_pr(X, y, Q, yq, make, n_pairs=100)
-    update_scatter_pr(data, 16, seed=1.0)
-    update_scatter_pr(data, 16, seed=2.0)
-    update_scatter_pr(data, 16, seed=1.0)
+    update_scatter_pr(data, n_bits=16, seed=1.0)
+    update_scatter_pr(data, n_bits=16, seed=2.0)
+    update_scatter_pr(data, n_bits=16, seed=1.0)
     assert seen == [(16, 1.0), (16, 2.0)]
 
 
@@ -332,3 +339,190 @@ def test_render_remembers_the_box_of_each_setting():
         assert len(calls) - before == 1
         ours, ref = _decode(bytes(ex.image.value)), _decode(_savefig_tight(ex.figure))
         assert abs(ours.shape[0] - ref.shape[0]) <= 1 and abs(ours.shape[1] - ref.shape[1]) <= 1
+
+
+# ---------------------------------------------------------------- one pattern for every explorer
+def _tiny_blobs():
+    return make_blobs(120, 20, seed=1)
+
+
+def _codes_and_distances():
+    from lshlab.distances import euclidean_distance_matrix
+
+    X, y, Q, yq = _tiny_blobs()
+    h = RandomHyperplaneHash(16, center=True, random_state=0).fit(X)
+    return X, y, Q, yq, h.transform(Q), h.transform(X), euclidean_distance_matrix(Q, X)
+
+
+def _case_collision():
+    from lshlab.widgets import update_collision
+
+    return (update_collision(family="p-stable", n_bits=8, n_points=5, n_pairs=5), (1, 1),
+            lambda: collision_explorer(bits=(8, 16), n_points=5, n_pairs=5), ("n_bits", 8))
+
+
+def _case_amplification():
+    return (update_amplification(K=2, L=3, n_points=5, n_pairs=20), (1, 1),
+            lambda: amplification_explorer(n_points=5, n_pairs=20), ("L", 3))
+
+
+def _case_scatter_pr():
+    X, y, Q, yq = _tiny_blobs()
+    data = prepare_scatter_pr(X, y, Q, yq, make_simhash, n_pairs=100)
+    return (update_scatter_pr(data, n_bits=16), (1, 2),
+            lambda: scatter_pr_explorer(X, y, Q, yq, make_simhash, bits=(16, 32), n_pairs=100), ("n_bits", 16))
+
+
+def _case_disagreement():
+    from lshlab.widgets import disagreement_explorer, update_disagreement
+
+    return (update_disagreement(n_bits=64, n_distances=5, n_pairs=4), (1, 1),
+            lambda: disagreement_explorer(bits=(64, 128), n_bits=64, n_pairs=4), ("n_bits", 128))
+
+
+def _case_lee():
+    from lshlab.widgets import lee_explorer, prepare_lee, update_lee
+
+    X, _, Q, _ = _tiny_blobs()
+    return (update_lee(prepare_lee(X, Q[0], kernel=3.0), q=5), (1, 2),
+            lambda: lee_explorer(X, Q[0], q=4, kernel=3.0), ("q", 7))
+
+
+def _case_temperature():
+    from lshlab.widgets import prepare_temperature, temperature_explorer, update_temperature
+
+    X, y, _, _ = _tiny_blobs()
+    s = np.where(y % 2 == 0, 1, -1)
+    return (update_temperature(prepare_temperature(X, s), beta=10.0, reg=0.0), (1, 2),
+            lambda: temperature_explorer(X, s, betas=(1.0, 10.0), regs=(0.0,), beta=10.0), ("beta", 1.0))
+
+
+def _case_meanfield():
+    from lshlab.widgets import meanfield_explorer, prepare_meanfield, update_meanfield
+
+    X, y, _, _ = _tiny_blobs()
+    X = X[:, :3] / np.linalg.norm(X[:, :3], axis=1).mean()
+    s = np.where(y % 2 == 0, 1, -1)
+    return (update_meanfield(prepare_meanfield(X, s, n_cells=40), beta=10.0, n_particles=10), (1, 1),
+            lambda: meanfield_explorer(X, s, betas=(10.0,), ns=(10, 20), n_particles=10, n_cells=40),
+            ("n_particles", 20))
+
+
+def _case_spectral():
+    from lshlab.widgets import fit_code_comparison, spectral_explorer, update_spectral
+
+    X, y, Q, yq = _tiny_blobs()
+    comp = fit_code_comparison(X, X, Q, yq[:, None] == y[None, :], bits=(2, 4), methods=("LSH", "ITQ"))
+    return (update_spectral(comp, n_bits=4), (1, 2), lambda: spectral_explorer(comp), ("n_bits", 2))
+
+
+def _case_metric():
+    from lshlab.widgets import metric_explorer, prepare_metric_comparison, update_metric
+
+    X, y, Q, yq = _tiny_blobs()
+    comp = prepare_metric_comparison(X, y, Q, yq, {"Euclidean": None}, max_bits=32, n_pairs=20)
+    return (update_metric(comp, n_bits=16), (1, 3), lambda: metric_explorer(comp, bits=(16, 32), value=16),
+            ("n_bits", 32))
+
+
+def _case_dsh():
+    from lshlab.widgets import dsh_explorer, update_dsh
+
+    X, y, Q, yq = _tiny_blobs()
+    models = {b: RandomHyperplaneHash(b, center=True, random_state=0).fit(X) for b in (8, 16)}
+    codes = {b: (m.transform(Q), m.transform(X)) for b, m in models.items()}
+    return (update_dsh(codes, yq, y, n_bits=8, query=1, k=5), (1, 2),
+            lambda: dsh_explorer(models, Q, yq, X, y, k=5, image_shape=(4, 5)), ("query", 2),
+            dict(X_query=Q, X_db=X, image_shape=(4, 5)))
+
+
+def _case_overlap():
+    from lshlab.widgets import overlap_explorer, update_overlap
+
+    _, _, _, _, cq, cd, D = _codes_and_distances()
+    return (update_overlap(D, cq, cd, n_bits=8, k=5), (1, 2),
+            lambda: overlap_explorer(D, cq, cd, bits=[8, 16], ks=(5, 10)), ("n_bits", 16))
+
+
+#: topic -> () -> (a result of update_<topic>, the (nrows, ncols) its draw needs, build the explorer, a slider
+#: move[, display options of the draw])
+TOPICS = {
+    "collision": _case_collision, "amplification": _case_amplification, "scatter_pr": _case_scatter_pr,
+    "disagreement": _case_disagreement, "lee": _case_lee, "temperature": _case_temperature,
+    "meanfield": _case_meanfield, "spectral": _case_spectral, "metric": _case_metric, "dsh": _case_dsh,
+    "overlap": _case_overlap,
+}
+#: pure updates without an explorer: lecture 02 sweeps recall over K and L and draws plot_recall_vs_candidates
+UPDATE_ONLY = {"lsh_recall"}
+
+
+def _widget_functions(prefix):
+    import importlib
+
+    from lshlab import widgets
+
+    found = {}
+    for sub in widgets._SUBMODULES:
+        mod = importlib.import_module(f"lshlab.widgets.{sub}")
+        for name in mod.__all__:
+            if name.startswith(prefix) or (prefix == "_explorer" and name.endswith(prefix)):
+                found[name] = getattr(mod, name)
+    return found
+
+
+def test_every_update_has_a_case_a_draw_and_an_explorer():
+    topics = {name[len("update_"):] for name in _widget_functions("update_")}
+    assert topics == set(TOPICS) | UPDATE_ONLY, f"cases missing for {sorted(topics - set(TOPICS) - UPDATE_ONLY)}"
+    draws = {name[len("draw_"):] for name in _widget_functions("draw_")}
+    explorers = {name[: -len("_explorer")] for name in _widget_functions("_explorer")}
+    assert draws == explorers == set(TOPICS)
+
+
+@pytest.mark.parametrize("name", sorted(_widget_functions("update_")))
+def test_update_takes_data_first_then_keyword_parameters(name):
+    import inspect
+
+    params = list(inspect.signature(_widget_functions("update_")[name]).parameters.values())
+    positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert all(p.default is p.empty for p in positional), f"{name}: a positional parameter with a default"
+    assert params[: len(positional)] == positional, f"{name}: data must come first"
+    assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params[len(positional):])
+    assert any(p.kind is p.KEYWORD_ONLY or p.kind is p.VAR_KEYWORD for p in params), f"{name}: no parameters"
+
+
+@pytest.mark.parametrize("name", sorted(_widget_functions("draw_")))
+def test_draw_takes_result_and_axes(name):
+    import inspect
+
+    params = list(inspect.signature(_widget_functions("draw_")[name]).parameters.values())
+    assert [p.name for p in params[:2]] == ["result", "axes"]
+    assert all(p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD for p in params[:2])
+    assert all(p.kind is p.KEYWORD_ONLY for p in params[2:]), f"{name}: display options must be keyword-only"
+
+
+@pytest.mark.parametrize("name", sorted(_widget_functions("_explorer")))
+def test_explorer_takes_data_first_then_keyword_options(name):
+    import inspect
+
+    params = list(inspect.signature(_widget_functions("_explorer")[name]).parameters.values())
+    positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert all(p.default is p.empty for p in positional) and params[: len(positional)] == positional
+    assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params[len(positional):])
+
+
+@pytest.mark.parametrize("topic", sorted(TOPICS))
+def test_update_returns_a_dataclass_that_draw_and_explorer_use(topic):
+    import dataclasses
+
+    from lshlab import widgets
+
+    result, layout, build, (control, value), *draw_kw = TOPICS[topic]()
+    assert dataclasses.is_dataclass(result) and type(result).__name__.endswith("Result")
+    fig, axes = plt.subplots(*layout)
+    assert getattr(widgets, f"draw_{topic}")(result, axes, **(draw_kw[0] if draw_kw else {})) is fig
+    assert all(ax.has_data() or ax.images for ax in np.ravel(axes))
+    ex = build()
+    assert type(ex.result) is type(result) and bytes(ex.image.value).startswith(PNG_MAGIC)
+    ex.controls[control].value = value  # a slider move redraws through the observer
+    assert ex.params[control] == value and type(ex.result) is type(result) and "error" not in ex.status.value
+    ex.close()

@@ -1,7 +1,10 @@
-"""Figure helpers.  Every helper accepts ``ax=`` (or ``axes=``), draws with labelled axes and a title
-that says what is compared, never calls ``plt.show()``, and returns the matplotlib ``Figure``.
+"""Figure helpers, one naming style: ``plot_<what>(..., ax=None) -> Figure``.
 
-Helpers live in topic submodules and are re-exported here lazily (``lshlab.plots.pr_curves`` works
+Every helper draws on the given ``ax=`` (multi-panel helpers: ``axes=``, an array of Axes) or on a new
+figure, labels its axes, gives a title that says what is compared, never calls ``plt.show()``, and
+returns the matplotlib ``Figure``.  ``set_style()`` applies the course's seaborn theme.
+
+Helpers live in topic submodules and are re-exported here lazily (``lshlab.plots.plot_pr_curves`` works
 without importing every topic's dependencies).
 """
 

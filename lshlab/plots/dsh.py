@@ -1,36 +1,31 @@
 """Figures of lecture 09 (deep supervised hashing vs multi-table LSH on HOG features).
 
-Every helper accepts ``ax=`` / ``axes=`` / ``fig=``, labels its axes, titles what is compared, never
-calls ``plt.show()`` and returns the matplotlib Figure.
+Every helper accepts ``ax=`` (or ``axes=`` for several panels), labels its axes, titles what is
+compared, never calls ``plt.show()`` and returns the matplotlib Figure.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._common import axes_grid_or_new, axes_or_new
+
 __all__ = [
-    "dsh_loss_terms",
-    "dsh_training_curves",
-    "map_table_figure",
-    "hog_gallery",
-    "candidate_counts",
-    "code_distance_histogram",
+    "plot_dsh_loss_terms",
+    "plot_dsh_training_curves",
+    "plot_map_table",
+    "plot_hog_gallery",
+    "plot_candidate_counts",
+    "plot_code_distance_histogram",
 ]
 
 
-def _fig_axes(axes, n, figsize):
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        fig, axes = plt.subplots(1, n, figsize=figsize, squeeze=False)
-        return fig, list(axes.ravel())
-    axes = list(np.atleast_1d(axes).ravel())
-    if len(axes) < n:
-        raise ValueError(f"need {n} axes, got {len(axes)}")
-    return axes[0].figure, axes
+def _panels(axes, n, figsize):
+    fig, grid = axes_grid_or_new(axes, 1, n, figsize)
+    return fig, list(grid.ravel())
 
 
-def dsh_loss_terms(n_bits=12, alpha=0.01, margin=None, axes=None):
+def plot_dsh_loss_terms(n_bits=12, alpha=0.01, margin=None, axes=None):
     """The three DSH terms as functions of their argument (two panels).
 
     Left: the pair terms against the squared distance D = ‖b1 − b2‖² — ½D for a similar pair
@@ -40,7 +35,7 @@ def dsh_loss_terms(n_bits=12, alpha=0.01, margin=None, axes=None):
     which pulls every output towards the nearest of ±1 (Liu et al., CVPR 2016, eq. 4/7).
     """
     m = 2.0 * n_bits if margin is None else float(margin)
-    fig, (a0, a1) = _fig_axes(axes, 2, (11, 4))
+    fig, (a0, a1) = _panels(axes, 2, (11, 4))
     D = np.linspace(0, 1.6 * m, 400)
     a0.plot(D, 0.5 * D, lw=2, label="similar pair (y = 0): ½·D")
     a0.plot(D, 0.5 * np.maximum(m - D, 0), lw=2, label="dissimilar pair (y = 1): ½·max(m − D, 0)")
@@ -65,7 +60,7 @@ def dsh_loss_terms(n_bits=12, alpha=0.01, margin=None, axes=None):
     return fig
 
 
-def dsh_training_curves(histories, axes=None):
+def plot_dsh_training_curves(histories, axes=None):
     """Training loss (and validation mAP@10 when recorded) per epoch for several models.
 
     Parameters
@@ -76,7 +71,7 @@ def dsh_training_curves(histories, axes=None):
     if not histories:
         raise ValueError("histories is empty")
     has_val = any("val_map" in h[0] for h in histories.values() if h)
-    fig, axes = _fig_axes(axes, 2 if has_val else 1, (11, 4) if has_val else (5.5, 4))
+    fig, axes = _panels(axes, 2 if has_val else 1, (11, 4) if has_val else (5.5, 4))
     for label, hist in histories.items():
         ep = [h["epoch"] for h in hist]
         line, = axes[0].plot(ep, [h["loss"] for h in hist], marker="o", label=f"{label}")
@@ -85,7 +80,7 @@ def dsh_training_curves(histories, axes=None):
             axes[1].plot(ep, [h["val_map"] for h in hist], marker="o", label=label)
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("mean batch loss (dotted: regulariser part)")
-    axes[0].set_title("DSH training loss")
+    axes[0].set_title("DSH training loss per epoch, by model")
     axes[0].legend(fontsize="small")
     if has_val:
         axes[1].set_xlabel("epoch")
@@ -95,7 +90,7 @@ def dsh_training_curves(histories, axes=None):
     return fig
 
 
-def map_table_figure(ours, seed=None, bits=(8, 12, 16), ax=None, title=None):
+def plot_map_table(ours, seed=None, bits=(8, 12, 16), ax=None, title=None):
     """The mAP@10 table as an annotated heat map: ours, with the seed's value in brackets.
 
     Parameters
@@ -104,17 +99,12 @@ def map_table_figure(ours, seed=None, bits=(8, 12, 16), ax=None, title=None):
     title : str, optional
         Replaces the default title (e.g. to state the query and database sizes).
     """
-    import matplotlib.pyplot as plt
-
     if not ours:
         raise ValueError("ours is empty")
     methods = list(ours)
     get = lambda tab, m, b: (tab.get(m, {}).get(b, tab.get(m, {}).get(str(b))) if tab else None)  # noqa: E731
     M = np.array([[np.nan if get(ours, m, b) is None else get(ours, m, b) for b in bits] for m in methods])
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(1.9 * len(bits) + 2.5, 0.7 * len(methods) + 1.5))
-    else:
-        fig = ax.figure
+    fig, ax = axes_or_new(ax, figsize=(1.9 * len(bits) + 2.5, 0.7 * len(methods) + 1.5))
     ax.imshow(M, cmap="viridis", vmin=0.5, vmax=1.0, aspect="auto")
     ax.grid(False)
     for i, m in enumerate(methods):
@@ -129,23 +119,23 @@ def map_table_figure(ours, seed=None, bits=(8, 12, 16), ax=None, title=None):
     ax.set_yticks(range(len(methods)), methods)
     ax.set_title(title or "mAP@10 on Fashion-MNIST: ours vs the seed's")
     ax.set_xlabel("code length")
+    ax.set_ylabel("method")
     return fig
 
 
-def hog_gallery(images, labels=None, class_names=None, image_shape=(28, 28), pixels_per_cell=(4, 4), fig=None):
-    """Images (top row) above their HOG pictures (bottom row; scikit-image's ``visualize=True``)."""
-    import matplotlib.pyplot as plt
+def plot_hog_gallery(images, labels=None, class_names=None, image_shape=(28, 28), pixels_per_cell=(4, 4),
+                     axes=None):
+    """Images (top row) above their HOG pictures (bottom row; scikit-image's ``visualize=True``).
+
+    ``axes``: optional Axes, 2 × n_images of them (row-major); a new figure otherwise.
+    """
     from skimage.feature import hog
 
     imgs = np.asarray(images, dtype=np.float32).reshape(-1, *image_shape)
     n = len(imgs)
     if n == 0:
         raise ValueError("images is empty")
-    if fig is None:
-        fig = plt.figure(figsize=(1.6 * n, 3.6))
-    else:
-        fig.clear()
-    axes = fig.subplots(2, n, squeeze=False)
+    fig, axes = axes_grid_or_new(axes, 2, n, (1.6 * n, 3.6))
     for j, im in enumerate(imgs):
         _, vis = hog(im, orientations=9, pixels_per_cell=pixels_per_cell, cells_per_block=(2, 2), visualize=True)
         axes[0, j].imshow(im, cmap="gray_r")
@@ -162,21 +152,16 @@ def hog_gallery(images, labels=None, class_names=None, image_shape=(28, 28), pix
     return fig
 
 
-def candidate_counts(counts, ax=None):
+def plot_candidate_counts(counts, ax=None):
     """Distribution of the number of LSH candidates per query for several (tables, bits) settings.
 
     Parameters
     ----------
     counts : dict label -> int array (n_queries,), e.g. ``HashTables.last_n_candidates_``
     """
-    import matplotlib.pyplot as plt
-
     if not counts:
         raise ValueError("counts is empty")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-    else:
-        fig = ax.figure
+    fig, ax = axes_or_new(ax, figsize=(6, 4))
     hi = max(int(np.max(c)) for c in counts.values())
     bins = np.unique(np.geomspace(1, max(hi, 2) + 1, 40).astype(int))
     for label, c in counts.items():
@@ -186,24 +171,19 @@ def candidate_counts(counts, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("distinct candidates per query (union of its buckets)")
     ax.set_ylabel("queries")
-    ax.set_title("How many database images the hash tables return")
+    ax.set_title("Candidates per query returned by the hash tables, by setting")
     ax.legend(fontsize="small")
     return fig
 
 
-def code_distance_histogram(d_same, d_other, n_bits, ax=None, title=None):
+def plot_code_distance_histogram(d_same, d_other, n_bits, ax=None, title=None):
     """Histogram of Hamming distances from queries to same-class vs other-class database codes."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 4))
-    else:
-        fig = ax.figure
+    fig, ax = axes_or_new(ax, figsize=(5.5, 4))
     bins = np.arange(n_bits + 2) - 0.5
     ax.hist(np.asarray(d_same).ravel(), bins=bins, density=True, alpha=0.6, label="same class")
     ax.hist(np.asarray(d_other).ravel(), bins=bins, density=True, alpha=0.6, label="other classes")
     ax.set_xlabel("Hamming distance")
     ax.set_ylabel("fraction of pairs")
-    ax.set_title(title or f"Hamming distances, {n_bits}-bit codes")
+    ax.set_title(title or f"Hamming distances to same-class vs other-class codes, {n_bits} bits")
     ax.legend(fontsize="small")
     return fig

@@ -64,18 +64,33 @@ def plot_bits_1d(hasher, x, n_show=3, ax=None, *, title=None):
         ax.text(x[0], off + 1.05, f"bit {j}: ω={w[j]:.2f}, t={hasher.thresholds_[j]:.2f}", fontsize="x-small")
     ax.set_yticks([])
     ax.set_xlabel("input x (1-D)")
+    ax.set_ylabel("one row per bit")
     ax.set_title(title or "What a bit sees along a line of inputs\nblue: (cos(ωx+b)+t)/2, orange: the bit 1[cos(ωx+b)+t > 0]",
                  fontsize="medium")
     return fig
 
 
-def plot_kernel_profiles(profiles, r, ax=None, *, title="Radial kernel profiles K(r)"):
-    """Plot K(r) for several profiles: ``profiles`` is a dict label → callable r ↦ K(r)."""
-    fig, ax = _axes(ax)
+def plot_kernel_profiles(kernels, r, ax=None, *, title="Radial profiles K(r) of the compared kernels"):
+    """Plot the radial profiles K(r) of several kernels on one axes.
+
+    Parameters
+    ----------
+    kernels : dict label -> callable r ↦ K(r)
+        E.g. :class:`~lshlab.kernels.SchoenbergKernel` instances (callable on distance arrays).
+    r : float or array of distances
+        An array is used as the distance grid; a number ``r_max`` means 400 points on [0, r_max].
+    """
+    if not isinstance(kernels, dict) or not kernels:
+        raise ValueError("kernels must be a non-empty dict label -> callable radial profile K(r)")
     r = np.asarray(r, dtype=np.float64)
-    for label, k in profiles.items():
+    if r.ndim == 0:
+        if not (np.isfinite(r) and r > 0):
+            raise ValueError(f"r must be a positive r_max or an array of distances, got {float(r)}")
+        r = np.linspace(0.0, float(r), 400)
+    fig, ax = _axes(ax)
+    for label, k in kernels.items():
         ax.plot(r, k(r), lw=2, label=label)
-    ax.set_xlabel("distance r")
+    ax.set_xlabel("Euclidean distance r")
     ax.set_ylabel("K(r)")
     ax.set_title(title)
     ax.legend(fontsize="small")

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._common import axes_or_new
 
-__all__ = ["lee_euclidean_histograms", "lee_vs_euclidean_scatter", "plot_rank_correlation_vs_q",
+__all__ = ["plot_lee_euclidean_histograms", "plot_lee_vs_euclidean", "plot_rank_correlation_vs_q",
            "plot_lee_symbol_distance"]
 
 
@@ -25,7 +25,7 @@ def _rescale(d):
     return d / top if top > 0 else d
 
 
-def lee_euclidean_histograms(lee_dist, eucl_dist, q, ax=None, *, bins=40, rho=None, title=None):
+def plot_lee_euclidean_histograms(lee_dist, eucl_dist, q, ax=None, *, bins=40, rho=None, title=None):
     """Normalised histograms of one query's rescaled Lee distances (red) and rescaled Euclidean
     distances (blue) to every database item (each divided by its maximum over the database, so both
     live on [0, 1]), as in the slides' Figure 15.
@@ -51,8 +51,8 @@ def lee_euclidean_histograms(lee_dist, eucl_dist, q, ax=None, *, bins=40, rho=No
     return fig
 
 
-def lee_vs_euclidean_scatter(lee_dist, eucl_dist, q, n_symbols, ax=None, *, title=None, max_points=3000,
-                             random_state=0):
+def plot_lee_vs_euclidean(lee_dist, eucl_dist, q, n_symbols, ax=None, *, title=None, max_points=3000,
+                          random_state=0):
     """Scatter of one query's normalised Lee distance d_Lee / (n ⌊q/2⌋) (the fraction of the largest
     possible Lee distance) against its Euclidean distance to each database item."""
     fig, ax = _axes(ax)

@@ -13,18 +13,18 @@ import numpy as np
 from ._common import axes_or_new
 
 __all__ = [
-    "collision_curve",
-    "s_curves",
-    "kdtree_partition",
-    "cost_vs_dimension",
-    "recall_vs_candidates",
+    "plot_collision_curve",
+    "plot_s_curves",
+    "plot_kdtree_partition",
+    "plot_cost_vs_dimension",
+    "plot_recall_vs_candidates",
 ]
 
 
 _axes = partial(axes_or_new, figsize=(5.5, 4.3))
 
 
-def collision_curve(
+def plot_collision_curve(
     x_theory,
     p_theory,
     x_measured=None,
@@ -72,7 +72,7 @@ def collision_curve(
     return fig
 
 
-def s_curves(
+def plot_s_curves(
     p=None,
     K=4,
     L=8,
@@ -138,8 +138,8 @@ def s_curves(
     return fig
 
 
-def kdtree_partition(tree, X=None, ax=None, *, max_depth=None, query=None, radius=None,
-                     title="kd-tree partition (median splits)"):
+def plot_kdtree_partition(tree, X=None, ax=None, *, max_depth=None, query=None, radius=None,
+                          title="kd-tree partition (median splits)"):
     """Draw the cells of a 2-D :class:`lshlab.search.KDTree`: split lines, points, optional query.
 
     Parameters
@@ -197,8 +197,8 @@ def kdtree_partition(tree, X=None, ax=None, *, max_depth=None, query=None, radiu
     return fig
 
 
-def cost_vs_dimension(dims, fraction_examined, speedup=None, ax=None, *,
-                      title="kd-tree: the curse of dimensionality"):
+def plot_cost_vs_dimension(dims, fraction_examined, speedup=None, ax=None, *,
+                           title="kd-tree vs brute force against the dimension"):
     """Fraction of the database a kd-tree examines (and optional speed-up) against the dimension.
 
     Parameters
@@ -233,8 +233,8 @@ def cost_vs_dimension(dims, fraction_examined, speedup=None, ax=None, *,
     return fig
 
 
-def recall_vs_candidates(results, ax=None, *, n_database=None,
-                         title="LSH: recall against the number of candidates examined"):
+def plot_recall_vs_candidates(results, ax=None, *, n_database=None,
+                              title="LSH: recall against the number of candidates examined"):
     """Recall of approximate search against its cost, one curve or point set per configuration.
 
     Parameters

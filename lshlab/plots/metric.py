@@ -1,11 +1,11 @@
 """Figures for lecture 08 (metric learning and metric LSH).
 
-- :func:`metric_ellipses`: points, similar / dissimilar constraints and the balls of a Mahalanobis
+- :func:`plot_metric_ellipses`: points, similar / dissimilar constraints and the balls of a Mahalanobis
   metric {x : (x − c)ᵀA(x − c) = r²} (ellipses) around every point.
-- :func:`metric_before_after`: the same picture for the prior and the learned metric side by side.
-- :func:`constraint_distances_plot`: d_A of every constraint before and after learning, with u and l.
-- :func:`collision_theory_vs_measured`: metric-LSH bit agreement against 1 − θ_A/π.
-- :func:`accuracy_bars`: a labelled bar chart of scores (kNN accuracy, mAP) for several methods.
+- :func:`plot_metric_before_after`: the same picture for the prior and the learned metric side by side.
+- :func:`plot_constraint_distances`: d_A of every constraint before and after learning, with u and l.
+- :func:`plot_collision_theory_vs_measured`: metric-LSH bit agreement against 1 − θ_A/π.
+- :func:`plot_accuracy_bars`: a labelled bar chart of scores (kNN accuracy, mAP) for several methods.
 
 Every helper accepts ``ax=`` (or ``axes=``), labels its axes, titles what is compared, never calls
 ``plt.show()`` and returns the Figure.
@@ -18,14 +18,14 @@ from functools import partial
 import numpy as np
 
 from .._validation import check_matrix
-from ._common import axes_or_new
+from ._common import axes_grid_or_new, axes_or_new
 
 __all__ = [
-    "metric_ellipses",
-    "metric_before_after",
-    "constraint_distances_plot",
-    "collision_theory_vs_measured",
-    "accuracy_bars",
+    "plot_metric_ellipses",
+    "plot_metric_before_after",
+    "plot_constraint_distances",
+    "plot_collision_theory_vs_measured",
+    "plot_accuracy_bars",
 ]
 
 SIMILAR_COLOR = "tab:green"
@@ -46,7 +46,7 @@ def _ellipse_xy(center, A, radius, n=120):
     return center[0] + pts[0], center[1] + pts[1]
 
 
-def metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1.0, ax=None, title=None):
+def plot_metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1.0, ax=None, title=None):
     """2-D points with constraint segments and the radius-``radius`` ball of A around each point.
 
     Parameters
@@ -62,7 +62,7 @@ def metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1.0, a
     """
     X = check_matrix(X, "X", dtype=np.float64)
     if X.shape[1] != 2:
-        raise ValueError(f"metric_ellipses draws 2-D points, X has {X.shape[1]} columns")
+        raise ValueError(f"plot_metric_ellipses draws 2-D points, X has {X.shape[1]} columns")
     A = np.asarray(A, dtype=float)
     if A.shape != (2, 2):
         raise ValueError(f"A must be 2x2 for a 2-D picture, got shape {A.shape}")
@@ -91,27 +91,22 @@ def metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1.0, a
     return fig
 
 
-def metric_before_after(X, A_before, A_after, *, pairs=None, similar=None, names=None, radius=1.0, axes=None):
-    """Two panels: :func:`metric_ellipses` for the prior metric and for the learned one."""
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
-    axes = np.atleast_1d(axes)
-    if axes.size < 2:
-        raise ValueError("metric_before_after needs two axes")
+def plot_metric_before_after(X, A_before, A_after, *, pairs=None, similar=None, names=None, radius=1.0, axes=None):
+    """Two panels: :func:`plot_metric_ellipses` for the prior metric and for the learned one."""
+    fig, grid = axes_grid_or_new(axes, 1, 2, (11, 4.8))
+    axes = grid[0]
     for ax, A, what in zip(axes, (A_before, A_after), ("before learning (prior A0)", "after ITML")):
-        metric_ellipses(X, A, pairs=pairs, similar=similar, names=names, radius=radius, ax=ax,
-                        title=f"Balls of radius {radius:g}, {what}")
+        plot_metric_ellipses(X, A, pairs=pairs, similar=similar, names=names, radius=radius, ax=ax,
+                             title=f"Balls of radius {radius:g}, {what}")
     lims = np.array([axes[0].get_xlim(), axes[1].get_xlim()])
     ylims = np.array([axes[0].get_ylim(), axes[1].get_ylim()])
     for ax in axes[:2]:
         ax.set_xlim(lims[:, 0].min(), lims[:, 1].max())
         ax.set_ylim(ylims[:, 0].min(), ylims[:, 1].max())
-    return axes[0].figure
+    return fig
 
 
-def constraint_distances_plot(d_before, d_after, similar, bounds, *, ax=None, title=None):
+def plot_constraint_distances(d_before, d_after, similar, bounds, *, ax=None, title=None):
     """d_A of each constraint before vs after learning (log–log), with the bounds u and l.
 
     Similar pairs (green) should end below u, dissimilar ones (red) above l (up to the slack).
@@ -140,7 +135,7 @@ def constraint_distances_plot(d_before, d_after, similar, bounds, *, ax=None, ti
     return fig
 
 
-def collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=None, ax=None, title=None):
+def plot_collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=None, ax=None, title=None):
     """Measured bit-agreement rate against 1 − θ_A/π, with the ±2σ binomial band when n_bits is given.
 
     ``theory`` and ``measured`` are arrays (one entry per pair), or dicts label → array to overlay
@@ -169,7 +164,7 @@ def collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=None, 
     return fig
 
 
-def accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, ylim=None):
+def plot_accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, ylim=None):
     """Bars for a dict label → score (value printed on each bar)."""
     if not isinstance(scores, dict) or not scores:
         raise ValueError("scores must be a non-empty dict label -> number")
@@ -180,6 +175,7 @@ def accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, ylim=No
     for b, v in zip(bars, vals):
         ax.annotate(f"{v:.3f}", (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(vals)), labels, rotation=20, ha="right")
+    ax.set_xlabel("method")
     ax.set_ylabel(ylabel)
     lo = max(0.0, vals.min() - 0.15) if ylim is None else ylim[0]
     hi = min(1.0, vals.max() + 0.06) if ylim is None else ylim[1]

@@ -1,24 +1,27 @@
-"""Figures for unsupervised retrieval scored by Dice / Jaccard (lecture 10)."""
+"""Figures for unsupervised retrieval scored by Dice / Jaccard (lecture 10).
+
+Every helper accepts ``ax=`` (or ``axes=`` for several panels), labels its axes, titles what is
+compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.
+"""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["overlap_violins", "overlap_vs_retrieved", "reconstruction_grid"]
+from ._common import axes_grid_or_new, axes_or_new
+
+__all__ = ["plot_overlap_violins", "plot_overlap_vs_retrieved", "plot_reconstruction_grid"]
 
 
-def overlap_violins(scores_by_bits, axes=None, title=""):
+def plot_overlap_violins(scores_by_bits, axes=None, title=""):
     """Violin plots of per-query Dice (left) and Jaccard (right) scores, one violin per code length.
 
     ``scores_by_bits`` maps a code length to an :class:`lshlab.metrics.OverlapScores`.
     """
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
-    fig = np.atleast_1d(axes)[0].figure
+    fig, axes = axes_grid_or_new(axes, 1, 2, (11, 3.8), sharey=True)
     bits = sorted(scores_by_bits)
     pos = np.arange(len(bits))
-    for ax, attr, colour in zip(axes, ("dice", "jaccard"), ("tab:blue", "tab:orange")):
+    for ax, attr, colour in zip(axes.ravel(), ("dice", "jaccard"), ("tab:blue", "tab:orange")):
         data = [np.asarray(getattr(scores_by_bits[b], attr)) for b in bits]
         parts = ax.violinplot(data, positions=pos, showmedians=True, widths=0.8)
         for body in parts["bodies"]:
@@ -34,14 +37,13 @@ def overlap_violins(scores_by_bits, axes=None, title=""):
     return fig
 
 
-def overlap_vs_retrieved(ks, curves, ax=None, ylabel="mean score", title="Scores vs number retrieved"):
+def plot_overlap_vs_retrieved(ks, curves, ax=None, ylabel="mean score",
+                              title="Mean score vs number retrieved, by setting"):
     """Mean score (± one standard deviation, shaded) against the number of retrieved images.
 
     ``curves`` maps a label to an array of shape (len(ks), n_queries) of per-query scores.
     """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    fig = ax.figure
+    fig, ax = axes_or_new(ax, figsize=(5.5, 3.8))
     ks = np.asarray(ks)
     for label, vals in curves.items():
         vals = np.asarray(vals, dtype=float)
@@ -57,13 +59,14 @@ def overlap_vs_retrieved(ks, curves, ax=None, ylabel="mean score", title="Scores
     return fig
 
 
-def reconstruction_grid(X, X_rec, image_shape=(28, 28), n=8, axes=None, title="Autoencoder: input (top) vs reconstruction (bottom)"):
-    """Two rows of images: originals above, reconstructions below."""
+def plot_reconstruction_grid(X, X_rec, image_shape=(28, 28), n=8, axes=None,
+                             title="Autoencoder: input (top) vs reconstruction (bottom)"):
+    """Two rows of images: originals above, reconstructions below (``axes``: 2 × n Axes, optional)."""
     n = min(n, len(X))
-    if axes is None:
-        fig, axes = plt.subplots(2, n, figsize=(1.3 * n, 2.9))
-    axes = np.asarray(axes).reshape(2, n)
-    fig = axes[0, 0].figure
+    if n == 0 or len(X_rec) < n:
+        raise ValueError(f"X and X_rec must hold at least one image each and as many as shown, got {len(X)} "
+                         f"and {len(X_rec)}")
+    fig, axes = axes_grid_or_new(axes, 2, n, (1.3 * n, 2.9))
     for j in range(n):
         for row, img in enumerate((X[j], X_rec[j])):
             axes[row, j].imshow(np.asarray(img).reshape(image_shape), cmap="gray", vmin=0, vmax=1)

@@ -14,20 +14,19 @@ import numpy as np
 from ._common import axes_or_new
 
 __all__ = [
-    "particle_histograms",
-    "alignment_curve",
-    "density_vs_particles",
-    "density_heatmap",
-    "w1_vs_n",
-    "kernel_profiles",
+    "plot_particle_histograms",
+    "plot_alignment_curve",
+    "plot_density_vs_particles",
+    "plot_density_heatmap",
+    "plot_w1_vs_n",
 ]
 
 
 _axes = partial(axes_or_new, figsize=(6, 4))
 
 
-def particle_histograms(history, iterations=None, bounds=None, bins=30, ax=None, *, times=None, cmap="viridis",
-                        title="Particle histogram during training"):
+def plot_particle_histograms(history, iterations=None, bounds=None, bins=30, ax=None, *, times=None, cmap="viridis",
+                             title="Particle histograms during training, early to late"):
     """Step histograms (densities) of the particles at a few iterations, early (dark) to late (light).
 
     Parameters
@@ -57,8 +56,8 @@ def particle_histograms(history, iterations=None, bounds=None, bins=30, ax=None,
     return fig
 
 
-def alignment_curve(alignment, ax=None, *, label="Langevin particles", times=None, baseline=None,
-                    baseline_label="baseline", title="Kernel–target alignment during training"):
+def plot_alignment_curve(alignment, ax=None, *, label="Langevin particles", times=None, baseline=None,
+                         baseline_label="baseline", title="Kernel–target alignment during training"):
     """Alignment per iteration (or mean-field time), optionally with a horizontal baseline."""
     fig, ax = _axes(ax)
     alignment = np.asarray(alignment)
@@ -73,8 +72,8 @@ def alignment_curve(alignment, ax=None, *, label="Langevin particles", times=Non
     return fig
 
 
-def density_vs_particles(result, particle_sets, t=None, ax=None, *, bins=40,
-                         title="Mean-field PDE density vs particle histograms"):
+def plot_density_vs_particles(result, particle_sets, t=None, ax=None, *, bins=40,
+                              title="Mean-field PDE density vs particle histograms"):
     """The PDE density at time ``t`` (line) against particle histograms for several ``N``.
 
     Parameters
@@ -98,7 +97,7 @@ def density_vs_particles(result, particle_sets, t=None, ax=None, *, bins=40,
     return fig
 
 
-def density_heatmap(result, ax=None, *, title="Mean-field density ρ_t(ξ) over time"):
+def plot_density_heatmap(result, ax=None, *, title="Mean-field density ρ_t(ξ) over time"):
     """Image of the PDE density: time on the vertical axis, ξ on the horizontal axis."""
     fig, ax = _axes(ax)
     im = ax.imshow(result.density, aspect="auto", origin="lower", cmap="magma",
@@ -110,7 +109,7 @@ def density_heatmap(result, ax=None, *, title="Mean-field density ρ_t(ξ) over 
     return fig
 
 
-def w1_vs_n(ns, gaps, ax=None, *, title="Particles vs PDE: W1 gap as N grows"):
+def plot_w1_vs_n(ns, gaps, ax=None, *, title="Particles vs PDE: W1 gap as N grows"):
     """Log-log plot of the W1 distance between particle sets and the PDE density, with an N^(−1/2) guide."""
     fig, ax = _axes(ax)
     ns = np.asarray(ns, dtype=float)
@@ -123,15 +122,3 @@ def w1_vs_n(ns, gaps, ax=None, *, title="Particles vs PDE: W1 gap as N grows"):
     ax.legend(fontsize="small")
     return fig
 
-
-def kernel_profiles(kernels, r_max, ax=None, *, title="Radial profiles K(r) of the compared kernels"):
-    """Plot ``K(r)`` for a dict label -> callable radial profile (e.g. a ``SchoenbergKernel``)."""
-    fig, ax = _axes(ax)
-    r = np.linspace(0, r_max, 400)
-    for lab, k in kernels.items():
-        ax.plot(r, k(r), lw=2, label=lab)
-    ax.set_xlabel("Euclidean distance r")
-    ax.set_ylabel("K(r)")
-    ax.set_title(title)
-    ax.legend(fontsize="small")
-    return fig

@@ -1,45 +1,44 @@
-"""Figures for random-feature kernel machines (lecture 11)."""
+"""Figures for random-feature kernel machines (lecture 11).
+
+Every helper accepts ``ax=`` (or ``axes=`` for several panels), labels its axes, titles what is
+compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.
+"""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["gram_error_curve", "error_and_time_vs_features"]
+from ._common import axes_grid_or_new, axes_or_new
+
+__all__ = ["plot_gram_error", "plot_error_and_time_vs_features"]
 
 
-def _axes(ax, ncols=1, figsize=(5, 3.6)):
-    if ax is not None:
-        axes = np.atleast_1d(ax)
-        return axes[0].figure, axes
-    fig, axes = plt.subplots(1, ncols, figsize=(figsize[0] * ncols, figsize[1]), squeeze=False)
-    return fig, axes[0]
+def plot_gram_error(n_components, errors, ax=None, label="max |ZZᵀ − K|", reference=True):
+    """Gram-matrix approximation error against the number of random features D (log–log).
 
-
-def gram_error_curve(n_features, errors, ax=None, label="max |ZZᵀ − K|", reference=True):
-    """Gram-matrix approximation error against the number of random features (log–log).
-
+    ``n_components`` are the numbers of random features D, ``errors`` the measured errors.
     ``reference=True`` adds a C/√D guide line through the first point: the Monte-Carlo rate.
     """
-    fig, (ax,) = _axes(ax)
-    D = np.asarray(n_features, dtype=float)
+    fig, ax = axes_or_new(ax, figsize=(5, 3.6))
+    D = np.asarray(n_components, dtype=float)
     err = np.asarray(errors, dtype=float)
     ax.loglog(D, err, "o-", label=label)
     if reference:
         ax.loglog(D, err[0] * np.sqrt(D[0] / D), "k--", lw=1, label="∝ 1/√D")
     ax.set_xlabel("number of random features D")
     ax.set_ylabel("approximation error")
-    ax.set_title("Random features approximate the Gram matrix")
+    ax.set_title("Gram-matrix error of random features vs their number")
     ax.legend()
     return fig
 
 
-def error_and_time_vs_features(rows, axes=None, title=""):
+def plot_error_and_time_vs_features(rows, axes=None, title=""):
     """Two panels: test error and fit time against D, one line per method.
 
     ``rows`` are the dicts of :func:`lshlab.random_features.compare_random_feature_methods`.
     """
-    fig, axes = _axes(axes, ncols=2)
+    fig, grid = axes_grid_or_new(axes, 1, 2, (10, 3.6), name="axes")
+    axes = grid[0]
     methods = list(dict.fromkeys(r["method"] for r in rows))
     for m in methods:
         sub = sorted((r for r in rows if r["method"] == m), key=lambda r: r["n_components"])

@@ -1,6 +1,6 @@
 """Retrieval figures: code distance vs Euclidean distance, precision–recall curves, retrieval collages.
 
-Every helper accepts ``ax=`` (or ``fig=`` for multi-panel figures), labels its axes, titles what is
+Every helper accepts ``ax=`` (or ``axes=`` for multi-panel figures), labels its axes, titles what is
 compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.
 """
 
@@ -10,13 +10,13 @@ from functools import partial
 
 import numpy as np
 
-from ._common import axes_or_new
+from ._common import axes_grid_or_new, axes_or_new
 
 __all__ = [
     "set_style",
-    "hamming_vs_euclidean_scatter",
-    "pr_curves",
-    "retrieval_collage",
+    "plot_hamming_vs_euclidean",
+    "plot_pr_curves",
+    "plot_retrieval_collage",
 ]
 
 DENSITY_THRESHOLD = 5000  # above this many points the scatter becomes a 2-D histogram
@@ -32,7 +32,7 @@ def set_style(context="notebook"):
 _axes = partial(axes_or_new, figsize=(5.5, 4.5))
 
 
-def hamming_vs_euclidean_scatter(
+def plot_hamming_vs_euclidean(
     code_dist,
     eucl_dist,
     ax=None,
@@ -122,7 +122,7 @@ def hamming_vs_euclidean_scatter(
     return fig
 
 
-def pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall", markers=None):
+def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall of the compared rankings", markers=None):
     """Plot several precision–recall curves on one axes.
 
     Parameters
@@ -161,14 +161,14 @@ def pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall", mar
     return fig
 
 
-def retrieval_collage(
+def plot_retrieval_collage(
     query_images,
     db_images,
     idx,
     y_query,
     y_db,
     image_shape=(28, 28),
-    fig=None,
+    axes=None,
     *,
     n_show=5,
     title="Query (left) and its nearest database items; wrong class greyed out",
@@ -184,8 +184,8 @@ def retrieval_collage(
     y_query, y_db : label arrays
     image_shape : tuple
         Shape of one image (``(28, 28)`` for MNIST, ``(8, 8)`` for digits).
-    fig : matplotlib Figure, optional
-        Drawn into (cleared first); a new figure otherwise.
+    axes : array of Axes, optional
+        ``n_show × (k + 1)`` Axes (row-major) to draw into; a new figure otherwise.
     n_show : int
         Number of queries (rows) shown.
 
@@ -195,8 +195,6 @@ def retrieval_collage(
         Correct results are drawn in black on white with a green frame; wrong-class results are faded
         to light grey with a red frame.  Each row's title gives the precision of the row.
     """
-    import matplotlib.pyplot as plt
-
     Q = np.asarray(query_images)
     D = np.asarray(db_images)
     idx = np.asarray(idx)
@@ -207,11 +205,7 @@ def retrieval_collage(
         raise ValueError(f"images must have {int(np.prod(image_shape))} pixels for image_shape={image_shape}")
     n_show = max(1, min(int(n_show), Q.shape[0]))
     k = idx.shape[1]
-    if fig is None:
-        fig = plt.figure(figsize=(1.1 * (k + 1) + 0.6, 1.25 * n_show + 0.6))
-    else:
-        fig.clear()
-    axes = fig.subplots(n_show, k + 1, squeeze=False)
+    fig, axes = axes_grid_or_new(axes, n_show, k + 1, (1.1 * (k + 1) + 0.6, 1.25 * n_show + 0.6))
     for i in range(n_show):
         ax = axes[i, 0]
         ax.imshow(Q[i].reshape(image_shape), cmap="gray_r")

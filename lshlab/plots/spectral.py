@@ -7,15 +7,15 @@ from functools import partial
 
 import numpy as np
 
-from ._common import axes_or_new
+from ._common import axes_grid_or_new, axes_or_new
 
-__all__ = ["graph_partition_plot", "code_bits_grid", "map_vs_bits_plot", "itq_loss_plot"]
+__all__ = ["plot_graph_partition", "plot_code_bits", "plot_map_vs_bits", "plot_itq_loss"]
 
 
 _axes = partial(axes_or_new, figsize=(5.5, 4.5))
 
 
-def graph_partition_plot(W, positions=None, labels=None, ax=None, normalized=False):
+def plot_graph_partition(W, positions=None, labels=None, ax=None, normalized=False):
     """Draw a small weighted graph with nodes coloured by the sign of the Fiedler vector.
 
     Parameters
@@ -79,7 +79,7 @@ def _bit_title(hasher, i):
     return f"bit {i + 1}"
 
 
-def code_bits_grid(hashers, X, n_show=4, axes=None, s=4):
+def plot_code_bits(hashers, X, n_show=4, axes=None, s=4):
     """Which region of 2-D data gets which bit: one row per fitted hasher, one column per bit.
 
     Parameters
@@ -95,20 +95,13 @@ def code_bits_grid(hashers, X, n_show=4, axes=None, s=4):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2) (the picture is 2-D), got {X.shape}")
     if not hashers:
         raise ValueError("hashers is empty; pass a dict name -> fitted hasher")
     rows = len(hashers)
-    if axes is None:
-        fig, axes = plt.subplots(rows, n_show, figsize=(2.6 * n_show, 2.5 * rows), squeeze=False,
-                                 sharex=True, sharey=True)
-    else:
-        axes = np.asarray(axes).reshape(rows, n_show)
-        fig = axes.flat[0].figure
+    fig, axes = axes_grid_or_new(axes, rows, n_show, (2.6 * n_show, 2.5 * rows), sharex=True, sharey=True)
     for r, (name, h) in enumerate(hashers.items()):
         codes = h.transform(X)
         for c in range(n_show):
@@ -127,7 +120,7 @@ def code_bits_grid(hashers, X, n_show=4, axes=None, s=4):
     return fig
 
 
-def map_vs_bits_plot(comparison, published=None, ax=None, highlight=None, ylabel="mAP (Hamming ranking)",
+def plot_map_vs_bits(comparison, published=None, ax=None, highlight=None, ylabel="mAP (Hamming ranking)",
                      title=None):
     """mAP against code length for each method of a :class:`lshlab.widgets.spectral.CodeComparison`.
 
@@ -152,12 +145,12 @@ def map_vs_bits_plot(comparison, published=None, ax=None, highlight=None, ylabel
     ax.set_xlabel("code length (bits)")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.set_title(title or "mAP against code length")
+    ax.set_title(title or "mAP against code length, by method")
     ax.legend(fontsize="small", ncol=2)
     return fig
 
 
-def itq_loss_plot(loss, ax=None):
+def plot_itq_loss(loss, ax=None):
     """ITQ quantisation loss ``‖B − VR‖²_F`` per iteration (``ITQHash.loss_``)."""
     loss = np.asarray(loss, dtype=float)
     if loss.ndim != 1 or loss.size == 0:

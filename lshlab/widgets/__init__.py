@@ -2,9 +2,13 @@
 
 Each explorer follows the same three-part pattern (DESIGN.md §5):
 
-- ``update_<topic>(**params) -> result``: pure computation, no drawing, called by tests;
-- ``draw_<topic>(result, axes)``: draws a result on given axes, returns the Figure;
-- ``<topic>_explorer(...)``: wires ``ipywidgets`` sliders to the two and returns the widget.
+- ``update_<topic>(data..., *, params) -> <Topic>Result``: pure computation, no drawing, called by tests
+  and by the lectures' assert cells.  Its data (prepared arrays, codes, a cached comparison) come first
+  and positionally; every slider parameter is keyword-only; it returns a dataclass;
+- ``draw_<topic>(result, axes) -> Figure``: draws a result on given axes (a few also take keyword-only
+  display options, e.g. the images to show or published reference values);
+- ``<topic>_explorer(data..., *, options)``: wires ``ipywidgets`` sliders to the two through
+  :class:`~lshlab.widgets._core.Explorer` and returns the widget (``explorer.result`` is the last result).
 
 Explorers live in topic submodules and are re-exported here lazily.
 """

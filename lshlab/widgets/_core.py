@@ -3,12 +3,16 @@
 Every explorer in the course is built from :class:`Explorer`::
 
     explorer = Explorer(
-        update=lambda n_bits: update_something(data, n_bits=n_bits),   # pure computation
-        draw=draw_something,                                            # draw(result, axes) -> Figure
+        update=partial(update_something, data),   # update_something(data, *, n_bits) -> SomethingResult
+        draw=draw_something,                      # draw_something(result, axes) -> Figure
         controls={"n_bits": selection_slider("bits", [16, 64, 256], 64)},
         ncols=2, figsize=(11, 4.2),
     )
     display(explorer)
+
+``update`` receives every control's value as a keyword argument named like the control (plus
+``fixed``), so an ``update_<topic>(data..., *, params)`` function is wired by binding its data with
+:func:`functools.partial`.
 
 Design choices
 --------------

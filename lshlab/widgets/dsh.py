@@ -1,6 +1,6 @@
 """Lecture 09 explorer: a bits slider over cached DSH models (and a query slider).
 
-``update_dsh`` is pure (codes in, ranking and statistics out); ``draw_dsh`` draws a result; ``dsh_explorer``
+``update_dsh`` is pure (codes in, a :class:`DSHResult` out); ``draw_dsh`` draws a result; ``dsh_explorer``
 wires them to ipywidgets through :class:`lshlab.widgets._core.Explorer`.  The codes of every model are
 computed once when the explorer is built, so moving a slider costs one Hamming ranking of the database
 (a few ms for 60,000 codes).
@@ -8,11 +8,14 @@ computed once when the explorer is built, so moving a slider costs one Hamming r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
 import numpy as np
 
 from .._validation import check_k
 
-__all__ = ["update_dsh", "draw_dsh", "dsh_explorer", "encode_models"]
+__all__ = ["DSHResult", "update_dsh", "draw_dsh", "dsh_explorer", "encode_models"]
 
 
 def encode_models(models, X_query, X_db):
@@ -22,7 +25,31 @@ def encode_models(models, X_query, X_db):
     return {int(b): encode_pair(m, X_db, X_query, fit_on=None) for b, m in models.items()}
 
 
-def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
+@dataclass
+class DSHResult:
+    """Output of :func:`update_dsh`: one query ranked by the ``n_bits`` model.
+
+    Attributes
+    ----------
+    n_bits, query : the model and the query row
+    idx, dist : top-k database rows (by Hamming distance, then index) and their distances
+    correct : bool array (k,), whether each result has the query's label
+    d_same, d_other : the query's distances to same-class / other-class database items
+    precision : P@k;  n_tied : database items at the k-th distance or closer
+    """
+
+    n_bits: int
+    query: int
+    idx: np.ndarray
+    dist: np.ndarray
+    correct: np.ndarray
+    d_same: np.ndarray
+    d_other: np.ndarray
+    precision: float
+    n_tied: int
+
+
+def update_dsh(codes, y_query, y_db, *, n_bits, query=0, k=10):
     """Rank the database for one query with the ``n_bits`` model.
 
     Parameters
@@ -39,10 +66,7 @@ def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
 
     Returns
     -------
-    dict with ``n_bits``, ``query``, ``idx`` (top k database rows, by Hamming distance then index),
-    ``dist`` (their distances), ``d_same`` / ``d_other`` (the query's distances to same-class /
-    other-class database items), ``precision`` (P@k) and ``n_tied`` (database items at the k-th
-    distance or closer).
+    DSHResult
     """
     if n_bits not in codes:
         raise ValueError(f"no model with n_bits={n_bits}; available: {sorted(codes)}")
@@ -54,49 +78,50 @@ def update_dsh(codes, y_query, y_db, n_bits, query=0, k=10):
     d = np.count_nonzero(pair.db != pair.query[int(query)], axis=1)  # one row: faster than a packed kernel
     idx = np.argsort(d, kind="stable")[:k]
     same = y_db == y_query[int(query)]
-    return {
-        "n_bits": int(n_bits),
-        "query": int(query),
-        "idx": idx,
-        "dist": d[idx],
-        "d_same": d[same],
-        "d_other": d[~same],
-        "precision": float(same[idx].mean()),
-        "n_tied": int(np.count_nonzero(d <= d[idx[-1]])),
-    }
+    return DSHResult(
+        n_bits=int(n_bits),
+        query=int(query),
+        idx=idx,
+        dist=d[idx],
+        correct=same[idx],
+        d_same=d[same],
+        d_other=d[~same],
+        precision=float(same[idx].mean()),
+        n_tied=int(np.count_nonzero(d <= d[idx[-1]])),
+    )
 
 
-def draw_dsh(result, axes, X_query=None, X_db=None, y_query=None, y_db=None, image_shape=(28, 28)):
-    """Left: Hamming distances of the query to same- vs other-class items; right: query and its top k."""
-    from ..plots.dsh import code_distance_histogram
+def draw_dsh(result, axes, *, X_query=None, X_db=None, image_shape=(28, 28)):
+    """Left: Hamming distances of the query to same- vs other-class items; right: the query and its top k
+    (images of ``X_query`` / ``X_db`` when given; green frame = same class, red = other); returns the Figure."""
+    from matplotlib.patches import Rectangle
+
+    from ..plots.dsh import plot_code_distance_histogram
 
     axes = list(np.atleast_1d(axes).ravel())
-    nb = result["n_bits"]
-    code_distance_histogram(result["d_same"], result["d_other"], nb, ax=axes[0],
-                            title=f"query {result['query']}: distances, {nb}-bit DSH codes")
+    nb = result.n_bits
+    plot_code_distance_histogram(result.d_same, result.d_other, nb, ax=axes[0],
+                                 title=f"query {result.query}: distances, {nb}-bit DSH codes")
     ax = axes[1]
     if X_query is not None and X_db is not None:
         h, w = image_shape
-        tiles = [np.asarray(X_query[result["query"]]).reshape(h, w)]
-        tiles += [np.asarray(X_db[i]).reshape(h, w) for i in result["idx"]]
+        tiles = [np.asarray(X_query[result.query]).reshape(h, w)]
+        tiles += [np.asarray(X_db[i]).reshape(h, w) for i in result.idx]
         strip = np.concatenate([np.pad(t, 1, constant_values=0.5) for t in tiles], axis=1)
         ax.imshow(strip, cmap="gray_r")
-        if y_query is not None and y_db is not None:
-            ok = np.asarray(y_db)[result["idx"]] == np.asarray(y_query)[result["query"]]
-            for j, good in enumerate(ok):
-                ax.add_patch(__import__("matplotlib").patches.Rectangle(
-                    ((j + 1) * (w + 2), 0), w + 1, h + 1, fill=False, lw=2,
-                    edgecolor="tab:green" if good else "tab:red"))
+        for j, good in enumerate(result.correct):
+            ax.add_patch(Rectangle(((j + 1) * (w + 2), 0), w + 1, h + 1, fill=False, lw=2,
+                                   edgecolor="tab:green" if good else "tab:red"))
         ax.set_xticks([(j + 0.5) * (w + 2) for j in range(len(tiles))],
-                      ["query"] + [str(int(x)) for x in result["dist"]], fontsize="small")
+                      ["query"] + [str(int(x)) for x in result.dist], fontsize="small")
         ax.set_yticks([])
         ax.set_xlabel("Hamming distance of each result")
-    ax.set_title(f"top {len(result['idx'])}: P@{len(result['idx'])} = {result['precision']:.2f} "
-                 f"({result['n_tied']} items within that distance)")
+    ax.set_title(f"top {len(result.idx)}: P@{len(result.idx)} = {result.precision:.2f} "
+                 f"({result.n_tied} items within that distance)")
     return ax.figure
 
 
-def dsh_explorer(models, X_query, y_query, X_db, y_db, k=10, image_shape=(28, 28), codes=None):
+def dsh_explorer(models, X_query, y_query, X_db, y_db, *, k=10, image_shape=(28, 28), codes=None):
     """Bits slider (one position per cached model) and a query slider.
 
     Parameters
@@ -124,8 +149,8 @@ def dsh_explorer(models, X_query, y_query, X_db, y_db, k=10, image_shape=(28, 28
                 )
     bits = sorted(codes)
     return Explorer(
-        update=lambda n_bits, query: update_dsh(codes, y_query, y_db, n_bits, query, k),
-        draw=lambda r, axes: draw_dsh(r, axes, X_query, X_db, y_query, y_db, image_shape),
+        update=partial(update_dsh, codes, y_query, y_db, k=k),
+        draw=partial(draw_dsh, X_query=X_query, X_db=X_db, image_shape=image_shape),
         controls={
             "n_bits": selection_slider("bits", bits, bits[-1]),
             "query": int_slider("query", 0, len(X_query) - 1, 0),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class DisagreementResult:
     label: str
 
 
-def update_disagreement(bandwidth=1.0, n_bits=2048, *, kernel=None, n_distances=25, n_pairs=16, dim=8,
+def update_disagreement(*, bandwidth=1.0, n_bits=2048, kernel=None, n_distances=25, n_pairs=16, dim=8,
                         r_max=None, random_state=0):
     """Measure P[h(x) ≠ h(y)] at distances r ∈ [0, r_max] and evaluate the theory.
 
@@ -84,14 +85,14 @@ def update_disagreement(bandwidth=1.0, n_bits=2048, *, kernel=None, n_distances=
     return DisagreementResult(r, measured, stderr, series, lower, upper, k, n_bits, label)
 
 
-def draw_disagreement(result, ax, show_agreement=False):
-    """Draw a :class:`DisagreementResult` (see :func:`lshlab.plots.plot_disagreement`)."""
+def draw_disagreement(result, axes, *, show_agreement=False):
+    """Draw a :class:`DisagreementResult` (see :func:`lshlab.plots.plot_disagreement`); returns the Figure."""
     from ..plots.kernels import plot_disagreement
 
-    return plot_disagreement(result, ax=ax, show_agreement=show_agreement)
+    return plot_disagreement(result, ax=np.ravel(axes)[0], show_agreement=show_agreement)
 
 
-def disagreement_explorer(bandwidth=1.0, bandwidth_range=(0.2, 5.0), bits=(256, 1024, 4096), *, n_bits=1024,
+def disagreement_explorer(*, bandwidth=1.0, bandwidth_range=(0.2, 5.0), bits=(256, 1024, 4096), n_bits=1024,
                           r_max=None, n_pairs=8, random_state=0, show_agreement=False, figsize=(8, 4.5)):
     """Bandwidth slider (log scale) and bits slider → measured disagreement vs series vs bounds.
 
@@ -105,8 +106,8 @@ def disagreement_explorer(bandwidth=1.0, bandwidth_range=(0.2, 5.0), bits=(256, 
         "n_bits": selection_slider("bits", list(bits), n_bits),
     }
     return Explorer(
-        update=lambda **kw: update_disagreement(r_max=r_max, n_pairs=n_pairs, random_state=random_state, **kw),
-        draw=lambda res, ax: draw_disagreement(res, ax, show_agreement=show_agreement),
+        update=partial(update_disagreement, r_max=r_max, n_pairs=n_pairs, random_state=random_state),
+        draw=partial(draw_disagreement, show_agreement=show_agreement),
         controls=controls, figsize=figsize,
         title="Collision lemma: fraction of differing bits vs distance",
     )

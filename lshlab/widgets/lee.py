@@ -9,6 +9,7 @@ of q), so :func:`prepare_lee` computes it once and :func:`update_lee` only quant
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.stats import spearmanr
@@ -32,6 +33,9 @@ class LeeExplorerData:
 
 @dataclass
 class LeeResult:
+    """Output of :func:`update_lee`: one query's Lee distances at alphabet size ``q`` beside its Euclidean
+    distances to the database, and their rank correlation."""
+
     q: int
     lee: np.ndarray      # (n_db,) Lee distances of the query's code to every database code
     eucl: np.ndarray     # (n_db,)
@@ -58,13 +62,15 @@ def prepare_lee(X_db, x_query, *, n_hashes=256, n_components=512, kernel=1.0, sc
     return LeeExplorerData(hasher, hasher.project(xq), hasher.project(Xd), np.asarray(eucl, dtype=np.float64))
 
 
-def update_lee(data, q):
+def update_lee(data, *, q):
     """Quantise to Z_q, Lee distances of the query to the database, Spearman ρ with Euclidean.
 
     One query against n_db codes is computed directly as Σ_s min(|a_s − b_s|, q − |a_s − b_s|)
     (int16, a few ms at 10k × 256); it equals :func:`lshlab.distances.lee_distance_matrix`
     (tested), whose Hamming embedding pays off for many queries but costs a re-embedding of the
     whole database at every q here.
+
+    Returns a :class:`LeeResult`.
     """
     from ..hashing.lee import lee_quantize
 
@@ -79,13 +85,13 @@ def update_lee(data, q):
 
 def draw_lee(result, axes):
     """Histograms of rescaled Lee and Euclidean distance for a :class:`LeeResult`; given two axes,
-    also the scatter of normalised Lee distance against Euclidean distance."""
-    from ..plots.lee import lee_euclidean_histograms, lee_vs_euclidean_scatter
+    also the scatter of normalised Lee distance against Euclidean distance; returns the Figure."""
+    from ..plots.lee import plot_lee_euclidean_histograms, plot_lee_vs_euclidean
 
     axes = np.ravel(axes)
-    fig = lee_euclidean_histograms(result.lee, result.eucl, result.q, ax=axes[0], rho=result.rho)
+    fig = plot_lee_euclidean_histograms(result.lee, result.eucl, result.q, ax=axes[0], rho=result.rho)
     if axes.size > 1:
-        lee_vs_euclidean_scatter(result.lee, result.eucl, result.q, result.n_symbols, ax=axes[1])
+        plot_lee_vs_euclidean(result.lee, result.eucl, result.q, result.n_symbols, ax=axes[1])
     return fig
 
 
@@ -98,7 +104,7 @@ def lee_explorer(X_db, x_query, *, q=2, q_range=(2, 64), n_hashes=256, n_compone
     data = prepare_lee(X_db, x_query, n_hashes=n_hashes, n_components=n_components, kernel=kernel,
                        scale=scale, random_state=random_state)
     explorer = Explorer(
-        update=lambda **kw: update_lee(data, **kw), draw=draw_lee,
+        update=partial(update_lee, data), draw=draw_lee,
         controls={"q": int_slider("alphabet size q", q_range[0], q_range[1], q)},
         ncols=2, figsize=figsize, title=f"Lee codes ({n_hashes} symbols) vs Euclidean distance, one query",
     )

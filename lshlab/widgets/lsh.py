@@ -8,6 +8,7 @@ cells call; ``draw_*`` draw a result on given axes; ``*_explorer`` wire sliders 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import ipywidgets as w
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "update_amplification",
     "draw_amplification",
     "amplification_explorer",
+    "LSHRecallResult",
     "update_lsh_recall",
 ]
 
@@ -101,7 +103,7 @@ class CollisionResult:
         return float(np.max(np.abs(self.measured - self.theory) / se))
 
 
-def update_collision(family="SimHash", n_bits=64, width=4.0, *, dim=32, n_points=19, n_pairs=40,
+def update_collision(*, family="SimHash", n_bits=64, width=4.0, dim=32, n_points=19, n_pairs=40,
                      random_state=0):
     """Hash pairs at known angles (SimHash) or distances (p-stable) and compare agreement with theory.
 
@@ -156,23 +158,23 @@ def update_collision(family="SimHash", n_bits=64, width=4.0, *, dim=32, n_points
     return CollisionResult(family, n_bits, width, grid, measured, stderr, theory, fine, theory_fine)
 
 
-def draw_collision(result, ax):
-    """Theory line + measured points (± 2 standard errors); returns the Figure."""
-    from ..plots.lsh import collision_curve
+def draw_collision(result, axes):
+    """Theory line + measured points (± 2 standard errors) of a :class:`CollisionResult`; returns the Figure."""
+    from ..plots.lsh import plot_collision_curve
 
     if result.family == "SimHash":
         labels = dict(xlabel="angle θ between x and y (radians)", theory_label="theory 1 − θ/π")
     else:
         labels = dict(xlabel=f"distance ‖x − y‖ (bucket width w = {result.width:.3g})",
                       theory_label="theory (Datar et al. 2004)")
-    return collision_curve(
-        result.x_fine, result.theory_fine, result.x, result.measured, 2 * result.stderr, ax=np.ravel(ax)[0],
+    return plot_collision_curve(
+        result.x_fine, result.theory_fine, result.x, result.measured, 2 * result.stderr, ax=np.ravel(axes)[0],
         measured_label=f"measured, {result.n_bits} hashes (± 2 s.e.)",
         title=f"{result.family}: collision rate vs theory (max |z| = {result.max_z:.1f})", **labels,
     )
 
 
-def collision_explorer(bits=(8, 16, 32, 64, 128, 256, 1024), *, dim=32, n_points=19, n_pairs=40,
+def collision_explorer(*, bits=(8, 16, 32, 64, 128, 256, 1024), dim=32, n_points=19, n_pairs=40,
                        random_state=0):
     """Family dropdown, hashes slider and bucket-width slider → measured collision rate vs theory."""
     controls = {
@@ -181,8 +183,7 @@ def collision_explorer(bits=(8, 16, 32, 64, 128, 256, 1024), *, dim=32, n_points
         "width": float_slider("p-stable width w", 0.5, 8.0, 4.0, 0.5),
     }
     return Explorer(
-        update=lambda **kw: update_collision(**kw, dim=dim, n_points=n_points, n_pairs=n_pairs,
-                                             random_state=random_state),
+        update=partial(update_collision, dim=dim, n_points=n_points, n_pairs=n_pairs, random_state=random_state),
         draw=draw_collision, controls=controls, figsize=(7, 4.3),
         title="One random projection: how often does a pair collide?",
     )
@@ -215,7 +216,7 @@ class AmplificationResult:
         return float(np.max(np.abs(self.rate - self.theory) / se))
 
 
-def update_amplification(K=4, L=8, *, p_near=None, p_far=None, dim=64, n_points=15, n_pairs=300,
+def update_amplification(*, K=4, L=8, p_near=None, p_far=None, dim=64, n_points=15, n_pairs=300,
                          random_state=0):
     """Measure the candidate probability of SimHash pairs with K bits per table and L tables.
 
@@ -249,18 +250,19 @@ def update_amplification(K=4, L=8, *, p_near=None, p_far=None, dim=64, n_points=
     return AmplificationResult(K, L, p, rate, stderr, theory, p_near, p_far)
 
 
-def draw_amplification(result, ax):
-    """S-curve for (K, L) with the measured candidate rates (± 2 s.e.); returns the Figure."""
-    from ..plots.lsh import s_curves
+def draw_amplification(result, axes):
+    """S-curve for (K, L) with the measured candidate rates (± 2 s.e.) of an :class:`AmplificationResult`;
+    returns the Figure."""
+    from ..plots.lsh import plot_s_curves
 
-    return s_curves(
-        K=result.K, L=result.L, ax=np.ravel(ax)[0], p_near=result.p_near, p_far=result.p_far,
+    return plot_s_curves(
+        K=result.K, L=result.L, ax=np.ravel(axes)[0], p_near=result.p_near, p_far=result.p_far,
         measured={f"measured (SimHash, ± 2 s.e.)": (result.p, result.rate, 2 * result.stderr)},
         title=f"AND/OR amplification, K = {result.K}, L = {result.L} (max |z| = {result.max_z:.1f})",
     )
 
 
-def amplification_explorer(K=(1, 16, 4), L=(1, 50, 8), *, p_near=0.8, p_far=0.5, dim=64, n_points=15,
+def amplification_explorer(*, K=(1, 16, 4), L=(1, 50, 8), p_near=0.8, p_far=0.5, dim=64, n_points=15,
                            n_pairs=300, random_state=0):
     """Sliders for K (bits per table) and L (tables) → S-curve, measured rates, near/far marks.
 
@@ -269,8 +271,8 @@ def amplification_explorer(K=(1, 16, 4), L=(1, 50, 8), *, p_near=0.8, p_far=0.5,
     controls = {"K": int_slider("bits per table K", K[0], K[1], K[2]),
                 "L": int_slider("tables L", L[0], L[1], L[2])}
     return Explorer(
-        update=lambda **kw: update_amplification(**kw, p_near=p_near, p_far=p_far, dim=dim,
-                                                 n_points=n_points, n_pairs=n_pairs, random_state=random_state),
+        update=partial(update_amplification, p_near=p_near, p_far=p_far, dim=dim, n_points=n_points,
+                       n_pairs=n_pairs, random_state=random_state),
         draw=draw_amplification, controls=controls, figsize=(7, 4.5),
         title="AND/OR amplification: move K and L",
     )
@@ -279,7 +281,22 @@ def amplification_explorer(K=(1, 16, 4), L=(1, 50, 8), *, p_near=0.8, p_far=0.5,
 # --------------------------------------------------------------------------------------------------
 # recall against candidates examined (HashTables on real data)
 # --------------------------------------------------------------------------------------------------
-def update_lsh_recall(X_db, X_query, true_idx, K, L, *, center=True, random_state=0):
+@dataclass
+class LSHRecallResult:
+    """Output of :func:`update_lsh_recall`: cost and recall of SimHash tables with K bits and L tables.
+
+    ``candidates`` is the mean number of distinct candidates per query, ``fraction`` that number over
+    the database size, ``recall`` the mean fraction of the true k neighbours among the k returned.
+    """
+
+    K: int
+    L: int
+    candidates: float
+    fraction: float
+    recall: float
+
+
+def update_lsh_recall(X_db, X_query, true_idx, *, K, L, center=True, random_state=0):
     """Recall of the true neighbours and candidates examined for SimHash tables (K bits, L tables).
 
     Parameters
@@ -295,8 +312,7 @@ def update_lsh_recall(X_db, X_query, true_idx, K, L, *, center=True, random_stat
 
     Returns
     -------
-    dict with ``candidates`` (mean distinct candidates per query), ``fraction`` (candidates / n),
-    ``recall`` (mean fraction of the true k neighbours among the returned k), ``K``, ``L``.
+    LSHRecallResult
     """
     from ..hashing.random_projection import RandomHyperplaneHash
     from ..search import HashTables
@@ -316,5 +332,4 @@ def update_lsh_recall(X_db, X_query, true_idx, K, L, *, center=True, random_stat
     cands = tables.candidates(Xq)
     hits = np.array([np.isin(t, c).sum() for t, c in zip(true_idx, cands)])
     cand = tables.last_n_candidates_
-    return {"K": K, "L": L, "candidates": float(cand.mean()), "fraction": float(cand.mean() / Xd.shape[0]),
-            "recall": float(hits.mean() / k)}
+    return LSHRecallResult(K, L, float(cand.mean()), float(cand.mean() / Xd.shape[0]), float(hits.mean() / k))

@@ -13,13 +13,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from .._validation import check_matrix, check_positive_int
 from ._core import Explorer, selection_slider
 
-__all__ = ["MetricLSHComparison", "prepare_metric_comparison", "update_metric", "draw_metric", "metric_explorer"]
+__all__ = ["MetricLSHComparison", "prepare_metric_comparison", "MetricResult", "update_metric", "draw_metric",
+           "metric_explorer"]
 
 
 @dataclass
@@ -97,14 +99,34 @@ def prepare_metric_comparison(X_db, y_db, X_query, y_query, metrics, *, max_bits
     return comp
 
 
-def update_metric(comparison, n_bits=64):
+@dataclass
+class MetricResult:
+    """Output of :func:`update_metric`, every field a dict keyed by metric label except ``n_bits`` and ``k``.
+
+    Attributes
+    ----------
+    n_bits : int;  k : int (neighbours in the kNN vote)
+    knn_hash : kNN accuracy with Hamming distances (ties by index)
+    knn_exact : kNN accuracy with the exact metric distance
+    pr : PRCurve by Hamming radius
+    theory, measured : per-pair collision probability and measured fraction of equal bits
+    """
+
+    n_bits: int
+    k: int
+    knn_hash: dict
+    knn_exact: dict
+    pr: dict
+    theory: dict
+    measured: dict
+
+
+def update_metric(comparison, *, n_bits=64):
     """Evaluate every metric's hash at ``n_bits`` (the first ``n_bits`` bits of the cached codes).
 
     Returns
     -------
-    dict with ``n_bits``, ``knn_hash`` (label -> kNN accuracy with Hamming distances, ties by index),
-    ``knn_exact``, ``pr`` (label -> PRCurve by Hamming radius), ``theory`` and ``measured``
-    (label -> per-pair collision probability and fraction of equal bits).
+    MetricResult
     """
     from ..evaluation import code_distances
     from ..metric_learning import knn_accuracy
@@ -114,55 +136,56 @@ def update_metric(comparison, n_bits=64):
     if n_bits > comparison.max_bits:
         raise ValueError(f"n_bits={n_bits} exceeds the cached code length {comparison.max_bits}")
     qi, di = comparison.pair_index.T
-    out = {"n_bits": n_bits, "knn_hash": {}, "knn_exact": dict(comparison.knn_exact), "pr": {},
-           "theory": dict(comparison.theory), "measured": {}, "k": comparison.k}
+    out = MetricResult(n_bits=n_bits, k=comparison.k, knn_hash={}, knn_exact=dict(comparison.knn_exact), pr={},
+                       theory=dict(comparison.theory), measured={})
     for label in comparison.labels:
         codes = comparison.codes[label].prefix(n_bits)  # bit b does not depend on the code length
         H = code_distances(codes)
-        out["knn_hash"][label] = knn_accuracy(H, comparison.y_db, comparison.y_query, comparison.k)
-        out["pr"][label] = precision_recall_curve_retrieval(H, comparison.relevant, by="radius",
-                                                            label=f"{label}, {n_bits} bits")
-        out["measured"][label] = np.mean(codes.query[qi] == codes.db[di], axis=1)
+        out.knn_hash[label] = knn_accuracy(H, comparison.y_db, comparison.y_query, comparison.k)
+        out.pr[label] = precision_recall_curve_retrieval(H, comparison.relevant, by="radius",
+                                                         label=f"{label}, {n_bits} bits")
+        out.measured[label] = np.mean(codes.query[qi] == codes.db[di], axis=1)
     return out
 
 
 def draw_metric(result, axes):
-    """Three panels: PR by Hamming radius, collision theory vs measured, kNN accuracy (hash vs exact)."""
-    from ..plots.metric import collision_theory_vs_measured
-    from ..plots.retrieval import pr_curves
+    """Three panels: PR by Hamming radius, collision theory vs measured, kNN accuracy (hash vs exact) of a
+    :class:`MetricResult`; returns the Figure."""
+    from ..plots.metric import plot_collision_theory_vs_measured
+    from ..plots.retrieval import plot_pr_curves
 
     axes = np.atleast_1d(axes)
     if axes.size < 3:
         raise ValueError("draw_metric needs three axes")
-    b = result["n_bits"]
-    pr_curves({lab: c for lab, c in result["pr"].items()}, ax=axes[0],
-              title=f"Same-class retrieval by Hamming radius, {b} bits")
-    collision_theory_vs_measured(result["theory"], result["measured"], n_bits=b, ax=axes[1],
-                                 title=f"Bit agreement vs theory, {b} bits")
-    labels = list(result["knn_hash"])
+    b = result.n_bits
+    plot_pr_curves(dict(result.pr), ax=axes[0], title=f"Same-class retrieval by Hamming radius, {b} bits")
+    plot_collision_theory_vs_measured(result.theory, result.measured, n_bits=b, ax=axes[1],
+                                      title=f"Bit agreement vs theory, {b} bits")
+    labels = list(result.knn_hash)
     x = np.arange(len(labels))
     ax = axes[2]
-    ax.bar(x - 0.2, [result["knn_exact"][lab] for lab in labels], 0.4, label="exact metric", color="grey")
-    ax.bar(x + 0.2, [result["knn_hash"][lab] for lab in labels], 0.4, label=f"Hamming, {b} bits", color="C0")
+    ax.bar(x - 0.2, [result.knn_exact[lab] for lab in labels], 0.4, label="exact metric", color="grey")
+    ax.bar(x + 0.2, [result.knn_hash[lab] for lab in labels], 0.4, label=f"Hamming, {b} bits", color="C0")
     for xi, lab in zip(x, labels):
-        ax.annotate(f"{result['knn_hash'][lab]:.3f}", (xi + 0.2, result["knn_hash"][lab]), ha="center",
+        ax.annotate(f"{result.knn_hash[lab]:.3f}", (xi + 0.2, result.knn_hash[lab]), ha="center",
                     va="bottom", fontsize=9)
     ax.set_xticks(x, labels)
     ax.set_ylim(0, 1.18)
-    ax.set_ylabel(f"{result['k']}-NN accuracy")
+    ax.set_xlabel("metric")
+    ax.set_ylabel(f"{result.k}-NN accuracy")
     ax.set_title("kNN accuracy: exact metric vs its hash")
     ax.legend(fontsize="small", loc="upper center", ncol=2)
     return axes[0].figure
 
 
-def metric_explorer(comparison, bits=(8, 16, 32, 64, 128, 256), value=64, figsize=(15, 4.6)):
+def metric_explorer(comparison, *, bits=(8, 16, 32, 64, 128, 256), value=64, figsize=(15, 4.6)):
     """A bits slider over a :class:`MetricLSHComparison` (codes are cached: no re-hashing)."""
     bits = tuple(b for b in bits if b <= comparison.max_bits)
     if not bits:
         raise ValueError(f"no code length in bits is <= max_bits={comparison.max_bits}")
     value = value if value in bits else bits[len(bits) // 2]
     return Explorer(
-        update=lambda n_bits: update_metric(comparison, n_bits),
+        update=partial(update_metric, comparison),
         draw=draw_metric,
         controls={"n_bits": selection_slider("bits", bits, value)},
         ncols=3, figsize=figsize, title="Metric LSH: Euclidean vs learned metric against code length",

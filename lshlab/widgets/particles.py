@@ -9,20 +9,23 @@ particles, about a hundred iterations) so a fresh slider position costs a fracti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from .._validation import check_matrix
 from ..kernel_learning import LangevinKernelLearner, PairAlignmentLoss
 from ..meanfield import meanfield_from_learner, wasserstein_to_density
-from ..plots.particles import alignment_curve, density_vs_particles, particle_histograms
+from ..plots.particles import plot_alignment_curve, plot_density_vs_particles, plot_particle_histograms
 from ._core import Explorer, selection_slider
 
 __all__ = [
+    "TemperatureResult",
     "prepare_temperature",
     "update_temperature",
     "draw_temperature",
     "temperature_explorer",
+    "MeanFieldExplorerResult",
     "prepare_meanfield",
     "update_meanfield",
     "draw_meanfield",
@@ -40,6 +43,9 @@ class TemperatureData:
 
 @dataclass
 class TemperatureResult:
+    """Output of :func:`update_temperature`: one Langevin run at inverse temperature ``beta`` and Sinkhorn
+    weight ``reg`` (particle ``history`` per iteration, held-out ``alignment`` and mean-field ``times``)."""
+
     beta: float
     reg: float
     history: np.ndarray
@@ -62,8 +68,10 @@ def prepare_temperature(X, y, *, n_particles=40, max_iter=120, learning_rate=1e-
     return TemperatureData(X, np.asarray(y), settings)
 
 
-def update_temperature(data, beta, reg):
-    """Run (or fetch from the cache) the learner at inverse temperature ``beta`` and weight ``h = reg``."""
+def update_temperature(data, *, beta, reg):
+    """Run (or fetch from the cache) the learner at inverse temperature ``beta`` and weight ``h = reg``.
+
+    Returns a :class:`TemperatureResult` (the same object for a setting seen before)."""
     key = (float(beta), float(reg))
     if key not in data.cache:
         lrn = LangevinKernelLearner(beta=float(beta), reg=float(reg), **data.settings).fit(data.X, data.y)
@@ -73,15 +81,15 @@ def update_temperature(data, beta, reg):
 
 
 def draw_temperature(result, axes):
-    """Left: particle histograms over the run; right: the alignment curve."""
+    """Left: particle histograms over the run; right: the alignment curve; returns the Figure."""
     ax_h, ax_a = np.ravel(axes)[:2]
-    particle_histograms(result.history, bounds=result.bounds, bins=25, ax=ax_h,
-                        title=f"Particles at β = {result.beta:g}, h = {result.reg:g}")
-    alignment_curve(result.alignment, ax=ax_a, title="Alignment on held-out pairs")
+    plot_particle_histograms(result.history, bounds=result.bounds, bins=25, ax=ax_h,
+                             title=f"Particles at β = {result.beta:g}, h = {result.reg:g}")
+    plot_alignment_curve(result.alignment, ax=ax_a, title="Alignment on held-out pairs")
     return ax_h.figure
 
 
-def temperature_explorer(X, y, betas=(1.0, 10.0, 100.0, 1000.0, 1e4), regs=(0.0, 0.1, 1.0, 10.0), *,
+def temperature_explorer(X, y, *, betas=(1.0, 10.0, 100.0, 1000.0, 1e4), regs=(0.0, 0.1, 1.0, 10.0),
                          beta=None, reg=None, figsize=(11, 4), **settings):
     """β and h sliders → particle histogram evolution and alignment curve.  ``settings`` go to
     :func:`prepare_temperature`."""
@@ -92,7 +100,7 @@ def temperature_explorer(X, y, betas=(1.0, 10.0, 100.0, 1000.0, 1e4), regs=(0.0,
         "beta": selection_slider("β (1/T)", list(betas), beta if beta is not None else betas[len(betas) // 2]),
         "reg": selection_slider("h (Sinkhorn)", list(regs), reg if reg is not None else regs[0]),
     }
-    exp = Explorer(lambda beta, reg: update_temperature(data, beta, reg), draw_temperature, controls,
+    exp = Explorer(partial(update_temperature, data), draw_temperature, controls,
                    ncols=2, figsize=figsize, title="Temperature and regulariser of the Langevin particles")
     exp.data = data
     return exp
@@ -111,7 +119,11 @@ class MeanFieldData:
 
 
 @dataclass
-class MeanFieldView:
+class MeanFieldExplorerResult:
+    """Output of :func:`update_meanfield`: the PDE solution at ``beta`` (``pde``, a
+    :class:`lshlab.meanfield.MeanFieldResult`, hence this longer name), the final ``particles`` of the run
+    with ``n_particles`` and the W1 distance ``w1`` between them and the PDE density at the final time."""
+
     beta: float
     n_particles: int
     pde: object
@@ -136,8 +148,10 @@ def prepare_meanfield(X, y, *, max_iter=100, learning_rate=0.01, bounds=(0.0, 1.
     return MeanFieldData(X, np.asarray(y), settings, n_cells, init_range)
 
 
-def update_meanfield(data, beta, n_particles):
-    """PDE density at the final time and the final particles for ``N = n_particles``, with their W1 gap."""
+def update_meanfield(data, *, beta, n_particles):
+    """PDE density at the final time and the final particles for ``N = n_particles``, with their W1 gap.
+
+    Returns a :class:`MeanFieldExplorerResult`."""
     beta, n_particles = float(beta), int(n_particles)
     key = (beta, n_particles)
     if key not in data.particle_cache:
@@ -151,18 +165,19 @@ def update_meanfield(data, beta, n_particles):
                                                           rho0=lambda x: ((x >= lo) & (x <= hi)).astype(float))
     pde = data.pde_cache[beta]
     parts = data.particle_cache[key]
-    return MeanFieldView(beta, n_particles, pde, parts, wasserstein_to_density(parts, pde.edges, pde.density[-1]))
+    w1 = wasserstein_to_density(parts, pde.edges, pde.density[-1])
+    return MeanFieldExplorerResult(beta, n_particles, pde, parts, w1)
 
 
 def draw_meanfield(result, axes):
-    """PDE density vs the particle histogram, W1 gap in the title."""
-    ax = np.ravel(axes)[0] if np.ndim(axes) else axes
-    density_vs_particles(result.pde, {f"N = {result.n_particles}": result.particles}, ax=ax,
-                         title=f"β = {result.beta:g}: PDE vs particles, W1 = {result.w1:.3g}")
+    """PDE density vs the particle histogram, W1 gap in the title; returns the Figure."""
+    ax = np.ravel(axes)[0]
+    plot_density_vs_particles(result.pde, {f"N = {result.n_particles}": result.particles}, ax=ax,
+                              title=f"β = {result.beta:g}: PDE vs particles, W1 = {result.w1:.3g}")
     return ax.figure
 
 
-def meanfield_explorer(X, y, betas=(10.0, 30.0, 100.0, 300.0), ns=(10, 30, 100, 300, 1000), *, beta=None,
+def meanfield_explorer(X, y, *, betas=(10.0, 30.0, 100.0, 300.0), ns=(10, 30, 100, 300, 1000), beta=None,
                        n_particles=None, figsize=(7, 4), **settings):
     """β and N sliders → PDE density against the particle histogram (same pair pool, ``h = 0``)."""
     data = prepare_meanfield(X, y, **settings)
@@ -170,7 +185,7 @@ def meanfield_explorer(X, y, betas=(10.0, 30.0, 100.0, 300.0), ns=(10, 30, 100, 
         "beta": selection_slider("β (1/T)", list(betas), beta if beta is not None else betas[len(betas) // 2]),
         "n_particles": selection_slider("N", list(ns), n_particles if n_particles is not None else ns[len(ns) // 2]),
     }
-    exp = Explorer(lambda beta, n_particles: update_meanfield(data, beta, n_particles), draw_meanfield, controls,
+    exp = Explorer(partial(update_meanfield, data), draw_meanfield, controls,
                    figsize=figsize, title="Mean-field limit: particles vs PDE")
     exp.data = data
     return exp

@@ -10,13 +10,14 @@ return an unfitted estimator with ``fit(X)`` and ``transform(X, packed=True)`` (
 ``lshlab.hashing`` family does).  Example (lecture 03, kernel width slider)::
 
     from lshlab.hashing import ShiftInvariantHash
-    from lshlab.widgets import scatter_pr_explorer, log_slider
+    from lshlab.widgets import log_slider, scatter_pr_explorer, update_scatter_pr
 
     make = lambda n_bits, sigma: ShiftInvariantHash(n_bits, kernel=sigma, random_state=0)
     explorer = scatter_pr_explorer(
         data.X_train, data.y_train, data.X_query, data.y_query, make,
         bits=(64, 256, 1024, 4096), params={"sigma": log_slider("kernel width σ", 1, 30, 8)},
     )
+    result = update_scatter_pr(explorer.data, n_bits=256, sigma=8.0)  # the pure update, without sliders
     display(explorer)
 
 Encodings are cached per (n_bits, params), so revisiting a setting costs only the Hamming
@@ -27,6 +28,7 @@ parameters up front so that the bits slider never waits for an encoder.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -135,7 +137,7 @@ def _key(n_bits, params):
     return (int(n_bits), tuple(sorted((k, norm(v)) for k, v in params.items())))
 
 
-def update_scatter_pr(data, n_bits, **params):
+def update_scatter_pr(data, *, n_bits, **params):
     """Pure update: encode (or reuse cached codes), then pair distances and the Hamming-radius PR curve.
 
     Parameters
@@ -168,21 +170,21 @@ def update_scatter_pr(data, n_bits, **params):
 
 def draw_scatter_pr(result, axes):
     """Draw the scatter (left) and the PR curves (right) of a :class:`ScatterPRResult`; return the Figure."""
-    from ..plots.retrieval import hamming_vs_euclidean_scatter, pr_curves
+    from ..plots.retrieval import plot_hamming_vs_euclidean, plot_pr_curves
 
     ax_s, ax_p = np.ravel(axes)[:2]
     extra = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.params.items())
-    hamming_vs_euclidean_scatter(
+    plot_hamming_vs_euclidean(
         result.code_dist_pairs, result.eucl_dist_pairs, ax=ax_s, n_bits=result.n_bits,
         title=f"Hamming vs Euclidean, {result.n_bits} bits" + (f" ({extra})" if extra else ""),
     )
-    pr_curves({result.curve.label: result.curve, result.euclidean_curve.label: result.euclidean_curve},
-              ax=ax_p, title="Precision–recall (same label = relevant)")
+    plot_pr_curves({result.curve.label: result.curve, result.euclidean_curve.label: result.euclidean_curve},
+                   ax=ax_p, title="Precision–recall (same label = relevant)")
     return ax_s.figure
 
 
-def scatter_pr_explorer(X_db, y_db, X_query, y_query, make_hasher, bits=(16, 32, 64, 128, 256, 512),
-                        params=None, *, value=None, relevant=None, n_pairs=5000, max_queries=100,
+def scatter_pr_explorer(X_db, y_db, X_query, y_query, make_hasher, *, bits=(16, 32, 64, 128, 256, 512),
+                        params=None, value=None, relevant=None, n_pairs=5000, max_queries=100,
                         precompute=True, random_state=0, figsize=(11, 4.3)):
     """Bits slider (+ any parameter sliders) → scatter of code vs Euclidean distance and PR curves.
 
@@ -214,9 +216,9 @@ def scatter_pr_explorer(X_db, y_db, X_query, y_query, make_hasher, bits=(16, 32,
     if precompute:
         init = {k: c.value for k, c in params.items()}
         for b in bits:
-            update_scatter_pr(data, b, **init)
+            update_scatter_pr(data, n_bits=b, **init)
     explorer = Explorer(
-        update=lambda **kw: update_scatter_pr(data, **kw),
+        update=partial(update_scatter_pr, data),
         draw=draw_scatter_pr, controls=controls, ncols=2, figsize=figsize,
         title="Code distance vs Euclidean distance, and precision–recall",
         margins=dict(left=0.065, right=0.985, bottom=0.12, top=0.86, wspace=0.32),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -30,6 +31,7 @@ __all__ = [
     "make_hasher",
     "fit_code_comparison",
     "map_table_markdown",
+    "SpectralResult",
     "update_spectral",
     "draw_spectral",
     "spectral_explorer",
@@ -171,38 +173,53 @@ def map_table_markdown(comparison, published=None, digits=3):
     return "\n".join(lines)
 
 
-def update_spectral(n_bits, comparison):
-    """Pure: the PR curves and mAPs of every method at ``n_bits`` (must be one of ``comparison.bits``)."""
+@dataclass
+class SpectralResult:
+    """Output of :func:`update_spectral`: every method's PR curve (``pr``, method -> PRCurve) and mAP
+    (``map``, method -> float) at one code length ``n_bits``, and the whole ``comparison`` (for the
+    mAP-against-bits panel)."""
+
+    n_bits: int
+    pr: dict
+    map: dict
+    comparison: CodeComparison
+
+
+def update_spectral(comparison, *, n_bits):
+    """Pure: the PR curves and mAPs of every method at ``n_bits`` (must be one of ``comparison.bits``).
+
+    Returns a :class:`SpectralResult`."""
     if n_bits not in comparison.bits:
         raise ValueError(f"n_bits={n_bits!r} was not computed; choose one of {comparison.bits}")
-    return {
-        "n_bits": n_bits,
-        "pr": {m: comparison.pr[(m, n_bits)] for m in comparison.methods},
-        "map": {m: comparison.map[(m, n_bits)] for m in comparison.methods},
-        "comparison": comparison,
-    }
+    return SpectralResult(
+        n_bits=n_bits,
+        pr={m: comparison.pr[(m, n_bits)] for m in comparison.methods},
+        map={m: comparison.map[(m, n_bits)] for m in comparison.methods},
+        comparison=comparison,
+    )
 
 
-def draw_spectral(result, axes, published=None):
-    """Left: PR curves (Hamming radius) at the chosen length; right: mAP against bits, chosen length marked."""
-    from ..plots.retrieval import pr_curves
-    from ..plots.spectral import map_vs_bits_plot
+def draw_spectral(result, axes, *, published=None):
+    """Left: PR curves (Hamming radius) at the chosen length; right: mAP against bits, chosen length marked
+    (``published``: reference figures drawn dashed, e.g. :data:`PUBLISHED_CNNH_MNIST`); returns the Figure."""
+    from ..plots.retrieval import plot_pr_curves
+    from ..plots.spectral import plot_map_vs_bits
 
     axes = np.atleast_1d(axes)
     if axes.size < 2:
         raise ValueError("draw_spectral needs two axes (PR curves, mAP vs bits)")
-    b = result["n_bits"]
-    pr_curves({f"{m} (mAP {result['map'][m]:.3f})": c for m, c in result["pr"].items()}, ax=axes[0],
-              show_auc=False, title=f"Precision–recall by Hamming radius, {b} bits")
-    map_vs_bits_plot(result["comparison"], published=published, ax=axes[1], highlight=b)
+    b = result.n_bits
+    plot_pr_curves({f"{m} (mAP {result.map[m]:.3f})": c for m, c in result.pr.items()}, ax=axes[0],
+                   show_auc=False, title=f"Precision–recall by Hamming radius, {b} bits")
+    plot_map_vs_bits(result.comparison, published=published, ax=axes[1], highlight=b)
     return axes[0].figure
 
 
-def spectral_explorer(comparison, published=None, figsize=(12, 4.6)):
+def spectral_explorer(comparison, *, published=None, figsize=(12, 4.6)):
     """A bits slider over a fitted :class:`CodeComparison` (no refitting: results are cached)."""
     return Explorer(
-        update=lambda n_bits: update_spectral(n_bits, comparison),
-        draw=lambda res, axes: draw_spectral(res, axes, published=published),
+        update=partial(update_spectral, comparison),
+        draw=partial(draw_spectral, published=published),
         controls={"n_bits": selection_slider("bits", comparison.bits, comparison.bits[len(comparison.bits) // 2])},
         ncols=2, figsize=figsize, title="Learned small codes: PR curves and mAP against code length",
     )
