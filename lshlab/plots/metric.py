@@ -101,6 +101,9 @@ def plot_metric_before_after(X, A_before, A_after, *, pairs=None, similar=None, 
     lims = np.array([axes[0].get_xlim(), axes[1].get_xlim()])
     ylims = np.array([axes[0].get_ylim(), axes[1].get_ylim()])
     for ax in axes[:2]:
+        # fixed shared limits: equal aspect by the box from now on (with adjustable="datalim", matplotlib
+        # would ignore the fixed limits and warn on stderr)
+        ax.set_aspect("equal", adjustable="box")
         ax.set_xlim(lims[:, 0].min(), lims[:, 1].max())
         ax.set_ylim(ylims[:, 0].min(), ylims[:, 1].max())
     return fig
