@@ -16,9 +16,9 @@ from lshlab.search import (
     LeeIndex,
     brute_force_knn,
     faiss_available,
-    resolve_n_jobs,
     topk_stable,
 )
+from lshlab._validation import check_n_jobs
 
 BACKENDS = ["numpy"] + (["faiss"] if faiss_available() else [])
 
@@ -43,12 +43,12 @@ def test_topk_stable_equals_a_full_stable_sort(dtype, k):
     np.testing.assert_array_equal(values, ref_v)
 
 
-def test_resolve_n_jobs():
-    assert 1 <= resolve_n_jobs(None) <= 8
-    assert resolve_n_jobs(3) == 3 and resolve_n_jobs(np.int64(2)) == 2
+def test_check_n_jobs():
+    assert 1 <= check_n_jobs(None) <= 8
+    assert check_n_jobs(3) == 3 and check_n_jobs(np.int64(2)) == 2
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="n_jobs must be an integer >= 1"):
-            resolve_n_jobs(bad)
+            check_n_jobs(bad)
 
 
 # ----------------------------------------------------------------------------- consistency mixin

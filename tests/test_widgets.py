@@ -426,11 +426,11 @@ def _case_metric():
 
 
 def _case_dsh():
-    from lshlab.widgets import dsh_explorer, update_dsh
+    from lshlab.widgets import dsh_explorer, encode_models, update_dsh
 
     X, y, Q, yq = _tiny_blobs()
     models = {b: RandomHyperplaneHash(b, center=True, random_state=0).fit(X) for b in (8, 16)}
-    codes = {b: (m.transform(Q), m.transform(X)) for b, m in models.items()}
+    codes = encode_models(models, Q, X)
     return (update_dsh(codes, yq, y, n_bits=8, query=1, k=5), (1, 2),
             lambda: dsh_explorer(models, Q, yq, X, y, k=5, image_shape=(4, 5)), ("query", 2),
             dict(X_query=Q, X_db=X, image_shape=(4, 5)))

@@ -7,7 +7,7 @@ One module per index family:
 - :mod:`lshlab.search.hamming`      :class:`HammingIndex`, :class:`LeeIndex` (numpy or faiss backend)
 - :mod:`lshlab.search.tables`       :class:`HashTables`, L tables of K-hash keys with exact re-ranking
 - :mod:`lshlab.search.primitives`   public low-level helpers: :func:`topk_stable`, the packed-word
-  Hamming kernel, the Lee embedding words, :func:`resolve_n_jobs`
+  Hamming kernel, the Lee embedding words
 
 Every index answers one verb, ``search(Q, k) -> (dist, idx)``, two arrays of shape
 ``(n_queries, k)`` sorted by ascending distance (``KDTree.query`` is the same method under scipy's
@@ -20,7 +20,7 @@ are rare and are broken by index among the candidates examined.
 from .brute_force import brute_force_knn
 from .hamming import HammingIndex, LeeIndex, faiss_available
 from .kdtree import KDNode, KDTree, QueryStats
-from .primitives import resolve_n_jobs, topk_stable
+from .primitives import topk_stable
 from .tables import HashTables
 
 __all__ = [
@@ -33,5 +33,4 @@ __all__ = [
     "HashTables",
     "faiss_available",
     "topk_stable",
-    "resolve_n_jobs",
 ]

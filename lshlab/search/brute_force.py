@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .._validation import check_k_neighbours, check_matrix, check_positive_int, check_same_width
-from .primitives import rescale_pair, resolve_n_jobs, sq_norms
+from .._validation import check_k_neighbours, check_matrix, check_n_jobs, check_positive_int, check_same_width
+from .primitives import rescale_pair, sq_norms
 
 __all__ = ["brute_force_knn"]
 
@@ -53,7 +53,7 @@ def brute_force_knn(X, Q, k, *, block_queries=None, n_jobs=None):
     if block_queries is None:
         block_queries = max(1, min(256, (1 << 24) // n))
     block_queries = check_positive_int(block_queries, "block_queries")
-    n_jobs = resolve_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     kk = min(n, k + max(8, k // 8))
     X, Q, scale = rescale_pair(X, Q)  # power-of-two rescaling of extreme magnitudes (exact)
     x2 = sq_norms(X)

@@ -13,13 +13,14 @@ import numpy as np
 
 from .._validation import (
     check_k_neighbours,
+    check_n_jobs,
     check_packed_codes,
     check_positive_int,
     check_qary_codes,
     check_same_width,
     check_unpacked_codes,
 )
-from .primitives import as_words, hamming_rows, lee_bits_per_symbol, lee_words, resolve_n_jobs, topk_stable, transpose_words
+from .primitives import as_words, hamming_rows, lee_bits_per_symbol, lee_words, topk_stable, transpose_words
 
 __all__ = ["HammingIndex", "LeeIndex", "faiss_available"]
 
@@ -140,7 +141,7 @@ class HammingIndex:
             dist[q0:q1], idx[q0:q1] = topk_stable(D, k)
 
         starts = range(0, nq, block)
-        n_jobs = resolve_n_jobs(self.n_jobs)
+        n_jobs = check_n_jobs(self.n_jobs)
         if n_jobs == 1 or len(starts) == 1:
             for q0 in starts:
                 work(q0)

@@ -16,20 +16,14 @@ depends on numpy and :mod:`lshlab._validation` only, never on the indexes or on
   :func:`lee_words`).
 * **Euclidean helpers** — an exact power-of-two rescaling against float32 overflow / underflow
   (:func:`rescale_pair`) and float32 squared row norms (:func:`sq_norms`).
-* **Threads** — :func:`resolve_n_jobs`, the one reading of ``n_jobs``.
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
-
-from .._validation import check_positive_int
 
 __all__ = [
     "topk_stable",
-    "resolve_n_jobs",
     "HAMMING_ROWS",
     "as_words",
     "transpose_words",
@@ -98,28 +92,6 @@ def topk_stable(D, k):
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     sel = order[starts[:, None] + np.arange(k)]
     return d[sel], c[sel].astype(np.intp)
-
-
-def resolve_n_jobs(n_jobs):
-    """Number of threads meant by ``n_jobs``.
-
-    Parameters
-    ----------
-    n_jobs : int >= 1 or None
-        None means the CPU cores, at most 8 (the default of faiss's OpenMP searches).
-
-    Returns
-    -------
-    int >= 1
-
-    Raises
-    ------
-    ValueError
-        When ``n_jobs`` is not None and not an integer >= 1.
-    """
-    if n_jobs is None:
-        return max(1, min(os.cpu_count() or 1, 8))
-    return check_positive_int(n_jobs, "n_jobs")
 
 
 # ----------------------------------------------------------------------------- Hamming kernel

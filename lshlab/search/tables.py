@@ -13,8 +13,8 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
-from .._validation import check_k_neighbours, check_matrix, check_positive_int, check_same_width, check_unpacked_codes
-from .primitives import as_words, hamming_acc_dtype, resolve_n_jobs, topk_stable
+from .._validation import check_k_neighbours, check_matrix, check_n_jobs, check_positive_int, check_same_width, check_unpacked_codes
+from .primitives import as_words, hamming_acc_dtype, topk_stable
 
 __all__ = ["HashTables"]
 
@@ -287,7 +287,7 @@ class HashTables:
                     dist[i, : len(c)] = d
                     idx[i, : len(c)] = c
 
-            n_jobs = min(resolve_n_jobs(self.n_jobs), max(1, nq // 16))
+            n_jobs = min(check_n_jobs(self.n_jobs), max(1, nq // 16))
             bounds = np.linspace(0, nq, n_jobs + 1).astype(int)
             if n_jobs == 1:
                 work(0, nq)
