@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lshlab-installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*.ipynb))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_WORKERS ?= 2
 DOCS_STAMP := $(VENV)/.lshlab-docs-installed
@@ -59,7 +59,8 @@ bench: install
 # Regenerate every .ipynb from its .py source (the .py is the source of truth); --update keeps the cell
 # ids (and any outputs in the working copy, which git does not see), so an unchanged pair stays unchanged.
 sync-notebooks: install
-	$(VENV)/bin/jupytext --quiet --update --to notebook notebooks/[0-9][0-9]_*.py
+	$(VENV)/bin/jupytext --quiet --update --to notebook notebooks/[0-9][0-9]_*.py \
+	  $(wildcard notebooks/solutions/[0-9][0-9]_*.py)
 
 # The course as a website in $(BOOK_DIR): lectures executed at small size (cached in _build/.jupyter_cache),
 # API reference from the docstrings; warnings are errors.  See README "The course as a website".

@@ -35,7 +35,7 @@ Protocol
   equal distance (Hamming distances tie massively; Euclidean ones practically never).
 
 Trained DSH weights are cached in ``data/cache/dsh/`` (git-ignored; ``--retrain`` ignores the cache and
-recomputes the HOG features too) and reused by notebook 09.  A JSON summary goes to
+recomputes the HOG features too) and reused by notebook 11.  A JSON summary goes to
 ``data/cache/dsh/results.json``.
 
 Time

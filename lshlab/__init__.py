@@ -2,7 +2,7 @@
 
 Subpackages and modules (one concept each):
 
-- :mod:`lshlab.data`             datasets (embedded digits, MNIST, Fashion-MNIST IDX files)
+- :mod:`lshlab.data`             datasets (embedded digits, MNIST, Fashion-MNIST IDX files, tabular loaders)
 - :mod:`lshlab.distances`        bit packing, Hamming (popcount), Lee, Euclidean distance matrices
 - :mod:`lshlab.search`           brute-force kNN, teaching KDTree, HammingIndex, LeeIndex, HashTables
 - :mod:`lshlab.hashing`          hash families as scikit-learn estimators
@@ -16,8 +16,27 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.evaluation`       scoring codes: encode with a fitted hasher, code distances, mAP / PR / P@k
 - :mod:`lshlab.features`         HOG, convolutional autoencoder
 - :mod:`lshlab.persistence`      saved torch models: one atomic, versioned, checksummed file, no pickle
-- :mod:`lshlab.plots`            figure helpers (return the Figure, accept ``ax=``)
+- :mod:`lshlab.plots`            figure helpers ``plot_<what>(..., ax=None) -> Figure``
 - :mod:`lshlab.widgets`          ipywidgets explorers around pure update / draw functions
+
+One vocabulary
+--------------
+The same word means the same thing in every module:
+
+=================  ==========================================================================================
+``max_iter``       iterations of a fit (epochs for networks); the count run is the fitted ``n_iter_``
+``learning_rate``  step size: Adam, the RBM, the Langevin step η (a PDE time step is ``dt``)
+``n_jobs``         threads; None = the CPU cores (at most 8)
+``n_components``   number D of random Fourier features, as scikit-learn's ``RBFSampler``
+``kernel=``        an estimator's kernel: a float is the bandwidth σ of exp(−‖Δ‖²/(2σ²)), or a
+                   :class:`~lshlab.kernels.SchoenbergKernel`; functions Gaussian by definition take ``bandwidth=``
+``search(Q, k)``   every index returns ``(dist, idx)`` sorted by (distance, index);
+                   ``KDTree.query`` is scipy's name for the same method
+``random_state``   int, ``RandomState`` or None, wherever something is drawn
+``packed=``        binary codes are 0/1 columns unless ``packed=True`` (``np.packbits`` bytes)
+explorers          ``update_<topic>(data…, *, params) -> <Topic>Result`` (a dataclass),
+                   ``draw_<topic>(result, axes)``, ``<topic>_explorer(data…, *, options)``
+=================  ==========================================================================================
 """
 
 __version__ = "0.1.0"

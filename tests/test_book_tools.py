@@ -152,7 +152,7 @@ def test_errata_page_found_wherever_the_file_is(tmp_path):
     assert lshlab_book.find_errata(tmp_path) is None
     (tmp_path / "notebooks").mkdir()
     errata = tmp_path / "notebooks" / "errata.md"
-    errata.write_text("- Lecture 03: the sign in eq. (2).\n")
+    errata.write_text("- Lecture 04: the sign in eq. (2).\n")
     assert lshlab_book.find_errata(tmp_path) == errata.resolve()
     assert "_generated/errata" in lshlab_book.reference_toc(True)
     assert "errata" not in lshlab_book.reference_toc(False)

@@ -41,12 +41,12 @@ SLIDER_BUDGET_S = 20  # from key press to changed figure
 # notebook → the slider to move: the first slider whose label is exactly this text
 LECTURES = {
     "02_random_hyperplanes.ipynb": "bits",
-    "03_raginsky_codes.ipynb": "bits",
-    "04_schoenberg_kernel_training.ipynb": "β (1/T)",
-    "06_lee_codes.ipynb": "alphabet size q",
+    "04_raginsky_codes.ipynb": "bits",
+    "05_schoenberg_kernel_training.ipynb": "β (1/T)",
+    "07_lee_codes.ipynb": "alphabet size q",
 }
 PAGE_TIMEOUT_MS = 180_000  # JupyterLab's first load on a busy 2-core machine
-# e.g. LSHLAB_BROWSER_NOTEBOOKS="10_unsupervised_retrieval_dice_jaccard.ipynb:bits" to check another lecture
+# e.g. LSHLAB_BROWSER_NOTEBOOKS="12_unsupervised_retrieval_dice_jaccard.ipynb:bits" to check another lecture
 if os.environ.get("LSHLAB_BROWSER_NOTEBOOKS"):
     LECTURES = dict(item.rsplit(":", 1) for item in os.environ["LSHLAB_BROWSER_NOTEBOOKS"].split(","))
 

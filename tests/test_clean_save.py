@@ -28,7 +28,8 @@ import nbclean  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding existing pre_save_hook")  # jupyter_server quirk
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
+    (ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
 GIT = shutil.which("git")
 MAKE = shutil.which("make")
 
@@ -50,6 +51,7 @@ def test_filter_keeps_a_stored_notebook_unchanged(ipynb):
     ("notebooks/02_random_hyperplanes.ipynb", True), ("/notebooks/02_x.ipynb", True), ("02_x.ipynb", True),
     ("docs/lectures/02_x.ipynb", True), ("notebooks/my_work.ipynb", False), ("notebooks/02_x.py", False),
     ("elsewhere/02_x.ipynb", False), ("notebooks/sub/02_x.ipynb", False),
+    ("notebooks/solutions/02_x_solutions.ipynb", True), ("solutions/02_x_solutions.ipynb", True),
 ])
 def test_pre_save_hook_cleans_only_lectures(path, lecture):
     nb = {"cells": [{"cell_type": "code", "execution_count": 3, "id": "a", "metadata": {"scrolled": True},

@@ -183,7 +183,7 @@ def test_other_bad_inputs():
         SchoenbergKernel(1.0)(np.array([-0.5]))
 
 
-# --- plots and widgets of lecture 03 (pure functions, Agg backend) ---------------------------
+# --- plots and widgets of lecture 04 (pure functions, Agg backend) ---------------------------
 def test_update_disagreement_matches_theory_and_draws():
     import matplotlib
 

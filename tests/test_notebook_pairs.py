@@ -2,6 +2,7 @@
 exactly as ``make sync-notebooks`` writes it (so saving in JupyterLab rewrites neither file)."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
-SOURCES = sorted(NB_DIR.glob("[0-9][0-9]_*.py"))
-PAIRS = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
+LECTURES = sorted(NB_DIR.glob("[0-9][0-9]_*.py"))
+SOLUTIONS = sorted(NB_DIR.glob("solutions/[0-9][0-9]_*.py"))
+SOURCES = LECTURES + SOLUTIONS
+PAIRS = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb")) + sorted(NB_DIR.glob("solutions/[0-9][0-9]_*.ipynb"))
 sys.path.insert(0, str(ROOT / "tools"))
 import nbclean  # noqa: E402  (what git stores: the working copy may hold outputs from JupyterLab)
 
@@ -68,22 +71,23 @@ def test_sync_notebooks_is_a_no_op(tmp_path):
     .ipynb carries the filters in its metadata and the cell ids stay."""
 
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "solutions").mkdir(parents=True)
+    rel = {src: src.relative_to(ROOT) for src in SOURCES}
     for src in SOURCES:
-        shutil.copy(src, tmp_path / "notebooks" / src.name)
+        shutil.copy(src, tmp_path / rel[src])
         ipynb = src.with_suffix(".ipynb")
         if ipynb.exists():
-            (tmp_path / "notebooks" / ipynb.name).write_text(_stored(ipynb), encoding="utf-8")
+            (tmp_path / rel[src]).with_suffix(".ipynb").write_text(_stored(ipynb), encoding="utf-8")
     cmd = [sys.executable, "-m", "jupytext", "--quiet", "--update", "--to", "notebook"]
-    subprocess.run(cmd + [f"notebooks/{src.name}" for src in SOURCES], cwd=tmp_path, check=True)
+    subprocess.run(cmd + [str(rel[src]) for src in SOURCES], cwd=tmp_path, check=True)
     for src in SOURCES:
         ipynb = src.with_suffix(".ipynb")
-        synced = (tmp_path / "notebooks" / ipynb.name).read_text(encoding="utf-8")
+        synced = (tmp_path / rel[src]).with_suffix(".ipynb").read_text(encoding="utf-8")
         assert ipynb.exists() and synced == _stored(ipynb), f"{ipynb.name} is not as `make sync-notebooks` writes it"
-        assert (tmp_path / "notebooks" / src.name).read_bytes() == src.read_bytes()
+        assert (tmp_path / rel[src]).read_bytes() == src.read_bytes()
 
 
-@pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.name)
+@pytest.mark.parametrize("src", LECTURES, ids=lambda p: p.name)
 def test_notebook_structure(src):
     """Each lecture opens with what the learner will learn and closes with exercises."""
     text = src.read_text()
@@ -91,3 +95,13 @@ def test_notebook_structure(src):
     assert "Exercises" in text[-6000:], f"{src.name} lacks a closing 'Exercises' section"
     assert "param(" in text, f"{src.name} has no parameter cell using lshlab.config.param"
     assert "\nassert " in text, f"{src.name} asserts none of its claims"
+
+
+@pytest.mark.parametrize("src", LECTURES, ids=lambda p: p.name)
+def test_every_lecture_has_worked_solutions(src):
+    """At least two exercises of every lecture are solved in notebooks/solutions/NN_topic_solutions.py,
+    each solution under a heading that names its exercise."""
+    sol = NB_DIR / "solutions" / f"{src.stem}_solutions.py"
+    assert sol.exists(), f"{src.name} has no worked solutions: add notebooks/solutions/{sol.name}"
+    headings = re.findall(r"^# #+ .*Exercise \d+", sol.read_text(), flags=re.M)
+    assert len(headings) >= 2, f"{sol.name} solves {len(headings)} exercise(s); at least two are expected"

@@ -1,4 +1,4 @@
-"""Lecture 10 pieces: Dice / Jaccard by code length, its plots and explorer."""
+"""Lecture 12 pieces: Dice / Jaccard by code length, its plots and explorer."""
 
 import matplotlib
 

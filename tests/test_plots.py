@@ -16,6 +16,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from layout import text_layout_problems  # noqa: E402
+
 from lshlab import plots  # noqa: E402
 from lshlab.metrics import precision_recall_curve_retrieval  # noqa: E402
 
@@ -250,6 +252,16 @@ def test_helper_returns_its_figure_labelled_and_titled(name, monkeypatch):
     assert len(plt.get_fignums()) == n_before + 1  # one new figure, nothing else left open
     assert fig.axes
     check_labelled_and_titled(fig)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (kind, _) in CASES.items() if kind is not None))
+def test_helper_text_fits_and_does_not_overlap(name):
+    """Issue 22: titles, labels, tick labels, legends and annotations stay inside the figure and no
+    two of them overlap (a title printed over an axis label, subplot titles running together, a
+    y-label cut off at the left edge all fail here, naming both texts)."""
+    fig = CASES[name][1]()
+    problems = text_layout_problems(fig)
+    assert not problems, f"{name}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("name", sorted(n for n, (kind, _) in CASES.items() if kind is not None))

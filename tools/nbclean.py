@@ -38,9 +38,9 @@ NOTEBOOK_METADATA_KEPT = ("kernelspec", "jupytext")
 CELL_VIEW_STATE = ("autoscroll", "collapsed", "scrolled", "trusted", "execution", "ExecuteTime",
                    "jupyter", "heading_collapsed", "hidden")
 
-#: The tracked lecture notebooks: API path relative to the project (also through the docs/lectures link)
-#: or to notebooks/ itself.
-LECTURE = re.compile(r"(?:notebooks/|docs/lectures/)?[0-9][0-9]_[^/]*\.ipynb")
+#: The tracked lecture notebooks and their worked solutions (``solutions/NN_*.ipynb``): API path relative
+#: to the project (also through the docs/lectures link) or to notebooks/ itself.
+LECTURE = re.compile(r"(?:notebooks/|docs/lectures/)?(?:solutions/)?[0-9][0-9]_[^/]*\.ipynb")
 
 
 def _lines(value):

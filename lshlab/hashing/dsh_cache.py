@@ -1,4 +1,4 @@
-"""Cache of trained DSH models, shared by ``benchmarks/fashion_map.py`` and lecture 09.
+"""Cache of trained DSH models, shared by ``benchmarks/fashion_map.py`` and lecture 11.
 
 A model is stored as one ``<stem>.pt`` file of the ``lshlab-model`` format (:mod:`lshlab.persistence`)
 in :func:`default_cache_dir`; the stem (:func:`dsh_cache_name`) encodes the hyper-parameters, the number

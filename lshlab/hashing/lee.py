@@ -23,7 +23,7 @@ fitted data, so 99 % of pairs stay within half a period (no wrap-around) while t
 spans several quantisation steps.  The seeds' raw form (φ without the √(2/N₀) factor and no
 scaling) is ``scale=sqrt(2 / n_components)``: then Δz has a spread of order √N₀ ≫ 1, every symbol is
 essentially uniform and independent of the distance, and the codes carry no information — the
-lecture 06 notebook shows this.
+lecture 07 notebook shows this.
 
 For q = 2 the symbol is a 1-bit code and the Lee distance is the Hamming distance.
 """

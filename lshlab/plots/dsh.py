@@ -1,4 +1,4 @@
-"""Figures of lecture 09 (deep supervised hashing vs multi-table LSH on HOG features).
+"""Figures of lecture 11 (deep supervised hashing vs multi-table LSH on HOG features).
 
 Every helper accepts ``ax=`` (or ``axes=`` for several panels), labels its axes, titles what is
 compared, never calls ``plt.show()`` and returns the matplotlib Figure.

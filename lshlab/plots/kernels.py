@@ -1,4 +1,4 @@
-"""Figures for lecture 03 (Raginsky–Lazebnik codes): what a bit sees, and the collision lemma.
+"""Figures for lecture 04 (Raginsky–Lazebnik codes): what a bit sees, and the collision lemma.
 
 Every helper accepts ``ax=``, labels its axes, titles what is compared, never calls ``plt.show()``
 and returns the matplotlib ``Figure``.

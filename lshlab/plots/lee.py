@@ -1,4 +1,4 @@
-"""Figures for lecture 06 (Lee codes over Z_q): distance histograms and rank correlation vs q.
+"""Figures for lecture 07 (Lee codes over Z_q): distance histograms and rank correlation vs q.
 
 Every helper accepts ``ax=``, labels its axes, titles what is compared, never calls ``plt.show()``
 and returns the matplotlib ``Figure``.

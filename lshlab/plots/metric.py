@@ -1,4 +1,4 @@
-"""Figures for lecture 08 (metric learning and metric LSH).
+"""Figures for lecture 10 (metric learning and metric LSH).
 
 - :func:`plot_metric_ellipses`: points, similar / dissimilar constraints and the balls of a Mahalanobis
   metric {x : (x − c)ᵀA(x − c) = r²} (ellipses) around every point.

@@ -1,4 +1,4 @@
-"""Figures for unsupervised retrieval scored by Dice / Jaccard (lecture 10).
+"""Figures for unsupervised retrieval scored by Dice / Jaccard (lecture 12).
 
 Every helper accepts ``ax=`` (or ``axes=`` for several panels), labels its axes, titles what is
 compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.

@@ -1,4 +1,4 @@
-"""Figures for the Langevin kernel learner and its mean-field limit (lectures 04 and 05).
+"""Figures for the Langevin kernel learner and its mean-field limit (lectures 05 and 06).
 
 Every helper accepts ``ax=``, labels its axes, titles what is compared, never calls ``plt.show()``
 and returns the Figure.

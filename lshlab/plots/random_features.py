@@ -1,4 +1,4 @@
-"""Figures for random-feature kernel machines (lecture 11).
+"""Figures for random-feature kernel machines (lecture 14).
 
 Every helper accepts ``ax=`` (or ``axes=`` for several panels), labels its axes, titles what is
 compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.

@@ -1,4 +1,4 @@
-"""Lecture 09 explorer: a bits slider over cached DSH models (and a query slider).
+"""Lecture 11 explorer: a bits slider over cached DSH models (and a query slider).
 
 ``update_dsh`` is pure (codes in, a :class:`DSHResult` out); ``draw_dsh`` draws a result; ``dsh_explorer``
 wires them to ipywidgets through :class:`lshlab.widgets._core.Explorer`.  The codes of every model are

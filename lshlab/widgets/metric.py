@@ -1,4 +1,4 @@
-"""Explorer for lecture 08: hashing under the Euclidean metric vs a learned (ITML) metric, against bits.
+"""Explorer for lecture 10: hashing under the Euclidean metric vs a learned (ITML) metric, against bits.
 
 - :func:`prepare_metric_comparison` encodes database and queries once per metric at the largest code
   length (bit b of a :class:`~lshlab.hashing.MetricHash` does not depend on the code length, so the

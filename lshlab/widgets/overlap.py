@@ -1,4 +1,4 @@
-"""Explorer for lecture 10: Dice / Jaccard between hashed and Euclidean retrieval, with a bits slider.
+"""Explorer for lecture 12: Dice / Jaccard between hashed and Euclidean retrieval, with a bits slider.
 
 ``update_overlap`` is pure (distances and codes in, an :class:`OverlapResult` out); ``draw_overlap`` draws
 the per-query score histograms; ``overlap_explorer`` wires a bits slider and a k slider to the two.

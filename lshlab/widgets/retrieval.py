@@ -7,7 +7,7 @@ exact Euclidean ranking as a reference.
 
 Generic by design: the hash family enters only through ``make_hasher(n_bits, **params)``, which must
 return an unfitted estimator with ``fit(X)`` and ``transform(X, packed=True)`` (every binary
-``lshlab.hashing`` family does).  Example (lecture 03, kernel width slider)::
+``lshlab.hashing`` family does).  Example (lecture 04, kernel width slider)::
 
     from lshlab.hashing import ShiftInvariantHash
     from lshlab.widgets import log_slider, scatter_pr_explorer, update_scatter_pr

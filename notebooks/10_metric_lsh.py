@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lecture 08 — Metric learning and metric LSH: Mahalanobis distances, ITML, hashing under a learned metric
+# # Lecture 10 — Metric learning and metric LSH: Mahalanobis distances, ITML, hashing under a learned metric
 #
 # "Generic" distances such as the Euclidean one are easy to index but know nothing about the task; often
 # we *do* know something: these two images show the same digit, those two do not. Metric learning turns

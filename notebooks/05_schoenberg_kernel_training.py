@@ -12,9 +12,9 @@
 # ---
 
 # %% [markdown]
-# # Lecture 04 — Training a Schoenberg kernel with Langevin particles
+# # Lecture 05 — Training a Schoenberg kernel with Langevin particles
 #
-# Lecture 03 ended with a problem: Raginsky codes built on the seeds' untrained Gaussian kernel
+# Lecture 04 ended with a problem: Raginsky codes built on the seeds' untrained Gaussian kernel
 # (γ = 1, i.e. ω ~ N(0, I)) are nearly useless on MNIST pixels, because every pair of images is "far"
 # for that kernel. Here we *learn* the kernel. Schoenberg's theorem turns the search over radial
 # kernels into a search over a probability measure on frequencies ξ ≥ 0, and the method of Khuzani, Ye,
@@ -37,7 +37,7 @@
 #   noise √(2η/β), elastic walls and a Sinkhorn pull toward a prior; what temperature does to the
 #   particle cloud; why the pair *target* (±1 or 0/1) decides the scale the particles settle at; and,
 #   honestly, how the learned kernel compares with a bandwidth grid search.
-# - **Need**: lecture 03 (Raginsky codes, `SchoenbergKernel`), lecture 02 (precision–recall).
+# - **Need**: lecture 04 (Raginsky codes, `SchoenbergKernel`), lecture 02 (precision–recall).
 #   MNIST is read from its test split (`pool="test"`).
 
 # %%
@@ -150,7 +150,7 @@ plt.tight_layout()
 # again if needed). The Sinkhorn term (h/2)·W²_ε — an entropic optimal-transport distance to samples of
 # a prior ν, computed with POT and differentiated through its transport plan — pulls the cloud toward
 # the prior, like a weak external field. The factor N is the mean-field time scaling: one step is a
-# time η of the limiting PDE of lecture 05.
+# time η of the limiting PDE of lecture 06.
 
 # %%
 BOUNDS = (0.0, 0.05)

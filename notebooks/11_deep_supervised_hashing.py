@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # 09 · Deep supervised hashing vs multi-table LSH on Fashion-MNIST
+# # Lecture 11 — Deep supervised hashing vs multi-table LSH on Fashion-MNIST
 #
 # A hash function that *knows nothing* about the data (random hyperplanes on hand-made HOG features,
 # several hash tables) against one that is *trained with the labels* (Deep Supervised Hashing, Liu, Wang,

@@ -12,9 +12,9 @@
 # ---
 
 # %% [markdown]
-# # Lecture 05 — The mean-field limit of the Langevin particles
+# # Lecture 06 — The mean-field limit of the Langevin particles
 #
-# In lecture 04 a cloud of N particles learned the Schoenberg measure of a kernel. What happens when
+# In lecture 05 a cloud of N particles learned the Schoenberg measure of a kernel. What happens when
 # N → ∞? Khuzani, Ye, Napel & Xing (arXiv:2006.13330) prove that the particle histogram converges to a
 # density ρ_t(ξ) that solves a nonlinear Fokker–Planck (McKean–Vlasov) equation on [ξ_l, ξ_u], with
 # *Robin* boundary conditions that encode the elastic walls. This lecture solves that PDE numerically
@@ -32,7 +32,7 @@
 # - **Learn**: the drift J(ξ; ρ) as the first variation of the energy; why zero flux at the walls is the
 #   continuum version of elastic reflection; why the Scharfetter–Gummel flux makes the scheme positive,
 #   conservative and exact at equilibrium; what "mean-field limit" means in practice.
-# - **Need**: lecture 04 (the particle algorithm), a little calculus (a flux, a derivative of a
+# - **Need**: lecture 05 (the particle algorithm), a little calculus (a flux, a derivative of a
 #   functional). MNIST is read from its test split (`pool="test"`).
 
 # %%
@@ -65,7 +65,7 @@ NS = [int(v) for v in N_VALUES.split(",")]
 # %% [markdown]
 # ## 1. The PDE and its boundary conditions
 #
-# With time t = (iteration) × η, the particle update of lecture 04 is an Euler–Maruyama step of
+# With time t = (iteration) × η, the particle update of lecture 05 is an Euler–Maruyama step of
 # dξ = −∂_ξ J(ξ; ρ_t) dt + √(2/β) dW, reflected at the walls. Its density obeys (seed 002)
 #
 # $$\partial_t \rho = \partial_\xi\big(\rho\,\partial_\xi J(\xi;\rho)\big) + \beta^{-1}\partial_\xi^2\rho,
@@ -119,7 +119,7 @@ assert np.max(np.abs(gibbs_run.density[-1] - gibbs)) < 0.01 * gibbs.max()
 # %% [markdown]
 # ## 3. The kernel-learning PDE
 #
-# Now the real J, from MNIST pairs with k-means pseudo-labels as in lecture 04. To work with round
+# Now the real J, from MNIST pairs with k-means pseudo-labels as in lecture 05. To work with round
 # numbers we divide the pixels by the median pairwise distance (so a typical r² is 1 and the interesting
 # ξ are of order 1); walls at [0, 5]. All particles start at low frequencies, uniform on [0, 0.5] (a
 # very wide kernel), so the cloud has a long way to travel. `meanfield_from_learner` builds the PDE that

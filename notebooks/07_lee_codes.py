@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lecture 06 — Lee codes: hashing to larger alphabets Z_q
+# # Lecture 07 — Lee codes: hashing to larger alphabets Z_q
 #
 # A binary hash bit can only say "same side" or "other side". The slides ask: *can we generalise hash
 # functions to other alphabets?* A q-ary symbol can say *how far* around a circle of q positions two
@@ -31,7 +31,7 @@
 # - **Learn**: h(x) = ⌈q(⟨w, φ(x)⟩/s + t)⌉ mod q is a dithered quantiser wrapped on a circle; the Lee
 #   distance of a symbol is (in expectation) a triangle wave of the projected difference; larger q means
 #   less quantisation noise per symbol but more bits per symbol.
-# - **Need**: lecture 03 (random Fourier features, Raginsky codes, median-heuristic bandwidth).
+# - **Need**: lecture 04 (random Fourier features, Raginsky codes, median-heuristic bandwidth).
 
 # %%
 import matplotlib.pyplot as plt
@@ -240,7 +240,7 @@ assert m_ap["q=256"] < m_ap["q=16"] + 0.02           # very large q: too few sym
 #    auto rule near the optimum for q = 4? for q = 50?
 # 4. **Features vs symbols.** With N₀ = 64 random Fourier features, do 4,096 symbols still help? What
 #    limits the information in the code?
-# 5. **A trained kernel.** Lecture 04 learns a Schoenberg mixture; pass it as `kernel=` to `LeeHash`
+# 5. **A trained kernel.** Lecture 05 learns a Schoenberg mixture; pass it as `kernel=` to `LeeHash`
 #    and repeat section 5.
 #
 # **Further reading.** C. Y. Lee, *Some properties of nonbinary error-correcting codes*, IRE Trans.

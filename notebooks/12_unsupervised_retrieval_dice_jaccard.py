@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lecture 10 — Unsupervised retrieval scored by Dice and Jaccard
+# # Lecture 12 — Unsupervised retrieval scored by Dice and Jaccard
 #
 # In the seed study (Khuzani & Xing, CT and radiotherapy-dose retrieval) the images carry no labels:
 # features come from a convolutional autoencoder, and there is no "relevant" set to compute precision and
@@ -22,14 +22,14 @@
 # ## What you will learn
 #
 # - to train a convolutional autoencoder and use its latent vectors as image features;
-# - to hash the latents with Raginsky codes (lecture 03), with the seed's untrained kernel and with a
-#   Schoenberg kernel trained by Langevin particles on k-means pseudo-labels (lecture 04);
+# - to hash the latents with Raginsky codes (lecture 04), with the seed's untrained kernel and with a
+#   Schoenberg kernel trained by Langevin particles on k-means pseudo-labels (lecture 05);
 # - to score a hash without labels: Dice D = 2|A∩B|/(|A|+|B|) and Jaccard J = |A∩B|/|A∪B| between the
 #   Euclidean and the Hamming top-k, per query, for 16 … 4096 bits (violin plots) and against k;
 # - that D = 2J/(1+J), so the two scores rank methods identically.
 #
 # The CT / dose images of the seed are not public: we use **MNIST** (images from the official test split,
-# see the data README) as the image database, and say so on every figure. You need lectures 03 and 04.
+# see the data README) as the image database, and say so on every figure. You need lectures 04 and 05.
 
 # %%
 import matplotlib.pyplot as plt
@@ -111,7 +111,7 @@ assert query_mse < 0.6 * mean_image_mse < 0.6 * blank_mse
 #
 # - **seed kernel**: ω ~ N(0, I), i.e. a Gaussian kernel of bandwidth σ = 1 (the seed's untrained choice);
 # - **median bandwidth**: σ = the median distance between latents (a standard heuristic);
-# - **trained Schoenberg kernel**: Langevin particles (lecture 04) fitted on k-means pseudo-labels of the
+# - **trained Schoenberg kernel**: Langevin particles (lecture 05) fitted on k-means pseudo-labels of the
 #   latents — no class labels are used anywhere.
 
 # %%

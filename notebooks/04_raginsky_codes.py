@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lecture 03 — Binary codes from shift-invariant kernels (Raginsky & Lazebnik)
+# # Lecture 04 — Binary codes from shift-invariant kernels (Raginsky & Lazebnik)
 #
 # SimHash (lecture 02) turns the *angle* between two vectors into a collision probability. Many
 # retrieval problems care about *Euclidean* closeness instead, measured softly by a kernel such as the
@@ -287,7 +287,7 @@ display(explorer)
 # 3. **Bandwidth sweep.** Plot mAP@k of 512-bit codes against σ on a log grid from 1 to 40. Where is
 #    the optimum relative to the median heuristic? Why does too large a σ also hurt?
 # 4. **Mixture kernels.** Replace the Gaussian by `SchoenbergKernel([ξ₁, ξ₂], [0.5, 0.5])` with rates
-#    a decade apart. What does the lemma curve look like? Does retrieval improve? (Lecture 04 learns
+#    a decade apart. What does the lemma curve look like? Does retrieval improve? (Lecture 05 learns
 #    such a mixture from data.)
 # 5. **Centring.** `RandomHyperplaneHash(center=True)` subtracts the data mean. Does it recover from the
 #    brightness shift of section 5? Is it now shift-invariant?

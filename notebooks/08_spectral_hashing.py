@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lecture 07 — Small codes: spectral hashing, PCAH / ITQ and semantic hashing with RBMs
+# # Lecture 08 — Small codes: spectral hashing, PCAH / ITQ and semantic hashing with RBMs
 #
 # Random hyperplanes (lecture 02) need many bits because they ignore the data. *Learning to hash*
 # fits the hash functions to the data set so that a few dozen bits — or about ten — already keep

@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lecture 11 — Random-feature kernel machines
+# # Lecture 14 — Random-feature kernel machines
 #
 # The codes of the earlier lectures were built from random Fourier features cos(ωᵀx + b). The same
 # features turn a kernel SVM, whose cost grows with the square of the training set, into a *linear* SVM
@@ -23,11 +23,11 @@
 # - why D random features approximate a shift-invariant kernel, and how fast (∝ 1/√D);
 # - three ways to choose the features: plain Gaussian sampling (scikit-learn's `RBFSampler`), the
 #   importance-sampling scheme of Sinha & Duchi (NeurIPS 2016), and the Schoenberg kernel learned with
-#   Langevin particles (lecture 04, the seed's "proposed" method);
+#   Langevin particles (lecture 05, the seed's "proposed" method);
 # - how to compare them honestly: test error *and* fit time against D, on the same split.
 #
 # You will see a Gram-matrix error curve, then error / time curves on three binary tasks.
-# You need lectures 03 and 04. The seed's UCI data sets (Buzz, Online News Popularity, Adult, Seizure)
+# You need lectures 04 and 05. The seed's UCI data sets (Buzz, Online News Popularity, Adult, Seizure)
 # are not reachable from our machines; `lshlab.data.load_csv_classification` reads them from CSV
 # when you have them, and the exercises show how.
 
@@ -113,7 +113,7 @@ tasks = {
 # %% [markdown]
 # ## 3. Learning the kernel first
 #
-# For the "learned Schoenberg" method we run the Langevin particles of lecture 04 on the *training*
+# For the "learned Schoenberg" method we run the Langevin particles of lecture 05 on the *training*
 # labels: each particle is a Gaussian scale ξ, the kernel is their average exp(−ξ r²), and the drift raises
 # the kernel-target alignment. The walls sit a factor 30 on either side of the median-heuristic scale
 # ξ₀ = 1/(2σ²). The kernel-learning time is reported separately from the classifier's fit time.
@@ -211,7 +211,7 @@ for name, rows in results.items():
 # 4. If you have one of the seed's UCI tables as CSV, load it with
 #    `lshlab.data.load_csv_classification(path, label_column=-1)`, standardise the columns and
 #    rerun section 4. Does the ordering of the methods match the seed's figure?
-# 5. Plot the learned particles' histogram (lecture 04's `plots`) for the breast-cancer task: how many
+# 5. Plot the learned particles' histogram (lecture 05's `plots`) for the breast-cancer task: how many
 #    scales does the kernel use?
 #
 # Further reading: Rahimi & Recht, "Random Features for Large-Scale Kernel Machines" (NIPS 2007);
