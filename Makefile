@@ -29,6 +29,7 @@ install: $(STAMP) git-filters
 git-filters:
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  git config filter.lshlab-nbclean.clean "$(PYTHON) tools/nbclean.py" && \
+	  git config filter.lshlab-nbclean.smudge cat && \
 	  git config filter.lshlab-nbclean.required true; fi
 
 # JupyterLab with tools/jupyter/jupyter_server_config.py: the project as root (jupytext reads pyproject.toml),

@@ -254,3 +254,16 @@ def test_a_real_edit_is_still_seen(repo):
     assert path in changed and f"notebooks/{src.name}" in changed
     diff = _git(repo, "diff", "--", path, f"notebooks/{src.name}").stdout
     assert "an edit" in diff and "outputs_hidden" not in diff and "line " not in diff
+
+
+def test_checkout_works_with_the_filter_configured(scratch_repo):
+    """A required clean filter without a smudge command makes every checkout of a notebook fail
+    ("smudge filter lshlab-nbclean failed"): `make git-filters` sets ``smudge = cat``."""
+
+    repo = scratch_repo
+    nb = sorted((repo / "notebooks").glob("[0-9][0-9]_*.ipynb"))[0]
+    nb.unlink()
+    _git(repo, "checkout", "--", str(nb.relative_to(repo)))
+    assert nb.exists()
+    _git(repo, "worktree", "add", "-q", str(repo.parent / (repo.name + "-wt")))
+    assert (repo.parent / (repo.name + "-wt") / nb.relative_to(repo)).exists()
