@@ -129,7 +129,9 @@ CASES = {
     "plot_density_vs_particles": ("ax", lambda **kw: plots.plot_density_vs_particles(
         _meanfield_result(), {"N = 30": np.random.default_rng(9).random(30)}, **kw)),
     "plot_density_heatmap": ("ax", lambda **kw: plots.plot_density_heatmap(_meanfield_result(), **kw)),
-    "plot_w1_vs_n": ("ax", lambda **kw: plots.plot_w1_vs_n([10, 100, 1000], [0.3, 0.1, 0.03], **kw)),
+    "plot_w1_vs_n": ("ax", lambda **kw: plots.plot_w1_vs_n(
+        [10, 100, 1000], [[0.3, 0.1, 0.03], [0.35, 0.12, 0.04]],
+        fit=SimpleNamespace(slope=-0.5, intercept=np.log(1.0), stderr=0.02), **kw)),
     # lee
     "plot_lee_euclidean_histograms": ("ax", lambda **kw: plots.plot_lee_euclidean_histograms(
         np.arange(40) % 7, np.linspace(0, 3, 40), q=8, rho=0.5, **kw)),

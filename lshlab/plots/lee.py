@@ -16,7 +16,7 @@ __all__ = ["plot_lee_euclidean_histograms", "plot_lee_vs_euclidean", "plot_rank_
            "plot_lee_symbol_distance"]
 
 
-_axes = partial(axes_or_new, figsize=(5.5, 4.2))
+_axes = partial(axes_or_new, figsize=(5.5, 4.2), layout="constrained")
 
 
 def _rescale(d):

@@ -169,7 +169,7 @@ def plot_kdtree_partition(tree, X=None, ax=None, *, max_depth=None, query=None, 
     X = np.asarray(tree.X if X is None else X, float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {X.shape}")
-    fig, ax = _axes(ax, figsize=(5.5, 5.5))
+    fig, ax = _axes(ax, figsize=(5.5, 5.5), layout="constrained")
     root = nodes[0]
     ax.add_patch(Rectangle(root.cell_lower, *(root.cell_upper - root.cell_lower), fill=False, lw=1.5))
     max_d = max(nd.depth for nd in nodes)
@@ -215,7 +215,7 @@ def plot_cost_vs_dimension(dims, fraction_examined, speedup=None, ax=None, *,
     dims, frac = np.asarray(dims), np.asarray(fraction_examined, float)
     if dims.shape != frac.shape:
         raise ValueError(f"dims {dims.shape} and fraction_examined {frac.shape} must match")
-    fig, ax = _axes(ax)
+    fig, ax = _axes(ax, layout="constrained")
     ax.plot(dims, frac, "o-", color="tab:blue", lw=2, label="fraction of points examined")
     ax.axhline(1.0, color="grey", ls=":", lw=1)
     ax.set_xscale("log", base=2)
