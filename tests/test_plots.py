@@ -113,6 +113,8 @@ CASES = {
                                                                              radius=0.1, **kw)),
     "plot_cost_vs_dimension": ("ax", lambda **kw: plots.plot_cost_vs_dimension([2, 4, 8], [0.01, 0.1, 0.6],
                                                                                [50, 5, 0.8], **kw)),
+    "plot_search_time": ("ax", lambda **kw: plots.plot_search_time([500, 1000, 2000], [0.004, 0.007, 0.013],
+                                                                   **kw)),
     "plot_recall_vs_candidates": ("ax", lambda **kw: plots.plot_recall_vs_candidates(
         {"K=8": ([10, 40], [0.2, 0.5])}, n_database=100, **kw)),
     # kernels
@@ -278,6 +280,19 @@ def test_helper_draws_on_the_given_axes(name):
         assert call(axes=axes) is fig
         assert any(a.has_data() or a.images for a in axes.ravel())
     assert len(plt.get_fignums()) == 1  # drew there, opened no other figure
+
+
+def test_search_time_draws_the_measurements_and_their_line():
+    x, sec = np.array([500.0, 1000, 2000, 4000]), np.array([0.003, 0.005, 0.009, 0.017])
+    fig = plots.plot_search_time(x, sec)
+    ax = fig.axes[0]
+    fit, points = ax.lines
+    np.testing.assert_allclose(points.get_ydata(), sec * 1e3)
+    slope, intercept = np.polyfit(x, sec * 1e3, 1)
+    np.testing.assert_allclose(fit.get_ydata(), intercept + slope * fit.get_xdata())
+    assert ax.get_xlim()[0] == 0 and ax.get_ylim()[0] == 0
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_search_time([1, 2], [0.1])
 
 
 def test_set_style_runs():
