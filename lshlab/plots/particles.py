@@ -103,6 +103,7 @@ def plot_density_heatmap(result, ax=None, *, title="Mean-field density ρ_t(ξ) 
     im = ax.imshow(result.density, aspect="auto", origin="lower", cmap="magma",
                    extent=(result.edges[0], result.edges[-1], result.times[0], result.times[-1]))
     fig.colorbar(im, ax=ax, label="ρ_t(ξ)")
+    ax.grid(False)
     ax.set_xlabel("ξ")
     ax.set_ylabel("time t")
     ax.set_title(title)
