@@ -142,6 +142,8 @@ CASES = {
     "plot_rank_correlation_vs_q": ("ax", lambda **kw: plots.plot_rank_correlation_vs_q([2, 4, 8], [0.1, 0.2, 0.3],
                                                                                        **kw)),
     "plot_lee_symbol_distance": ("ax", lambda **kw: plots.plot_lee_symbol_distance(7, **kw)),
+    "plot_expected_lee_distance": ("ax", lambda **kw: plots.plot_expected_lee_distance(
+        np.linspace(-1, 1, 200), np.arange(200) % 3, 5, **kw)),
     # spectral / small codes
     "plot_graph_partition": ("ax", lambda **kw: plots.plot_graph_partition(
         np.array([[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0.1], [0, 0, 0.1, 0]]), **kw)),
@@ -293,6 +295,22 @@ def test_search_time_draws_the_measurements_and_their_line():
     assert ax.get_xlim()[0] == 0 and ax.get_ylim()[0] == 0
     with pytest.raises(ValueError, match="same length"):
         plots.plot_search_time([1, 2], [0.1])
+
+
+def test_expected_lee_distance_plots_binned_means_of_the_data():
+    from lshlab.hashing.lee import expected_lee_distance
+
+    delta = np.array([0.01, 0.02, -0.99, 0.49, 0.51, 1.5])  # d_○ = .01, .02, .01, .49, .49, .5
+    lee = np.array([0.0, 1.0, 2.0, 2.0, 1.0, 2.0])
+    fig = plots.plot_expected_lee_distance(delta, lee, 5, bins=2)
+    ax = fig.axes[0]
+    formula, triangle = ax.lines[:2]
+    np.testing.assert_allclose(formula.get_ydata(), expected_lee_distance(formula.get_xdata(), 5))
+    np.testing.assert_allclose(triangle.get_ydata(), 5 * triangle.get_xdata())
+    points = ax.containers[0].lines[0]  # the errorbar markers: bin means
+    np.testing.assert_allclose(points.get_ydata(), [1.0, 5 / 3])
+    with pytest.raises(ValueError, match="same number of entries"):
+        plots.plot_expected_lee_distance([0.1], [1.0, 2.0], 4)
 
 
 def test_set_style_runs():
