@@ -30,7 +30,8 @@ def plot_disagreement(result, ax=None, *, show_agreement=False, title=None):
         Also plot the measured *agreement* 1 − P̂, to show that reading the series as an agreement
         probability (as Khuzani et al.'s 2020 slides print it) does not fit.
 
-    The legend sits below the axes (a new figure uses matplotlib's constrained layout to make room).
+    With ``show_agreement`` the legend sits below the axes (a new figure uses matplotlib's constrained
+    layout to make room); otherwise in the free band above the limit 4/π².
     """
     fig, ax = _axes(ax, figsize=(6.4, 5.2))
     ax.fill_between(result.r, result.lower, result.upper, color="tab:gray", alpha=0.2,
@@ -45,9 +46,12 @@ def plot_disagreement(result, ax=None, *, show_agreement=False, title=None):
     ax.set_xlabel("distance ‖x − y‖")
     ax.set_ylabel("probability")
     ax.set_xlim(float(np.min(result.r)), float(np.max(result.r)))
-    ax.set_ylim(-0.02, 1.02 if show_agreement else 0.6)
+    ax.set_ylim(-0.02, 1.02 if show_agreement else 0.72)
     ax.set_title(title or f"Bit disagreement vs distance ({result.label})")
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, frameon=False)
+    if show_agreement:  # the agreement points fill the upper half: legend below the axes
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, frameon=False)
+    else:  # every curve stays below 4/π² ≈ 0.405: legend in the free band above it
+        ax.legend(fontsize="small", loc="upper left", ncol=1, framealpha=0.9)
     return fig
 
 
