@@ -59,6 +59,19 @@ def fraction_examined(X, Q, leaf_size=10):
     return tree.query_stats.distance_computations.mean() / len(X)
 
 
+def plot_fractions(curves, title):
+    """Fraction of points examined against d, one line per data set (log-2 axis)."""
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    for (label, frac), style in zip(curves.items(), ("o-", "s--")):
+        ax.plot(DIMS, frac, style, label=label)
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="dimension d", ylabel="fraction of points examined", ylim=(0, 1.05), title=title)
+    ax.set_xticks(DIMS, [str(d) for d in DIMS])
+    ax.minorticks_off()
+    ax.legend()
+    return fig
+
+
 # %% [markdown]
 # ## Exercise 1 — Leaf size
 #
@@ -100,15 +113,8 @@ G = rng.normal(size=(data.X_train.shape[1], max(DIMS))).astype(np.float32)
 Xr, Qr = data.X_train @ G, data.X_query @ G
 frac_pca = [fraction_examined(np.ascontiguousarray(Xp[:, :d]), np.ascontiguousarray(Qp[:, :d])) for d in DIMS]
 frac_rand = [fraction_examined(np.ascontiguousarray(Xr[:, :d]), np.ascontiguousarray(Qr[:, :d])) for d in DIMS]
-fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-ax.plot(DIMS, frac_pca, "o-", label="PCA coordinates")
-ax.plot(DIMS, frac_rand, "s--", label="random Gaussian projection")
-ax.set_xscale("log", base=2)
-ax.set(xlabel="dimension d", ylabel="fraction of points examined", ylim=(0, 1.05),
-       title="kd-tree work: PCA vs random projection")
-ax.set_xticks(DIMS, [str(d) for d in DIMS])
-ax.minorticks_off()
-ax.legend();
+plot_fractions({"PCA coordinates": frac_pca, "random Gaussian projection": frac_rand},
+               "kd-tree work: PCA vs random projection");
 
 # %%
 display(Markdown(
@@ -131,15 +137,8 @@ for d in DIMS:
     U, V = rng.random((n, d)).astype(np.float32), rng.random((m, d)).astype(np.float32)
     frac_unif.append(fraction_examined(U, V))
 first = lambda fr: next((d for d, f in zip(DIMS, fr) if f > 0.5), None)  # noqa: E731
-fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-ax.plot(DIMS, frac_pca, "o-", label="MNIST, PCA coordinates")
-ax.plot(DIMS, frac_unif, "s--", label="uniform in [0, 1]ᵈ")
-ax.set_xscale("log", base=2)
-ax.set(xlabel="dimension d", ylabel="fraction of points examined", ylim=(0, 1.05),
-       title="When does the kd-tree stop pruning?")
-ax.set_xticks(DIMS, [str(d) for d in DIMS])
-ax.minorticks_off()
-ax.legend();
+plot_fractions({"MNIST, PCA coordinates": frac_pca, "uniform in [0, 1]ᵈ": frac_unif},
+               "When does the kd-tree stop pruning?");
 
 # %%
 display(Markdown(
