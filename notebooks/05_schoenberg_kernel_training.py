@@ -91,7 +91,9 @@ SEED = 0
 #
 # $$\psi(r) = \int_0^\infty e^{-\xi r^2}\,\mu(d\xi)$$
 #
-# for a finite positive measure μ. So instead of choosing one bandwidth we may choose a *distribution*
+# for a finite positive measure μ. (Khuzani et al.'s slides state the theorem with dμ(t) in the integral
+# and "for a finite positive Borel measure ν" in the text: μ and ν are one and the same measure.) So
+# instead of choosing one bandwidth we may choose a *distribution*
 # of frequencies ξ. With N particles ξ¹…ξᴺ the kernel is the average K(r) = (1/N) Σₖ exp(−ξₖ r²) — a
 # `SchoenbergKernel(xi, weights)`. Any such mixture is PSD: a random one on 300 MNIST images has no
 # negative eigenvalue beyond round-off.
