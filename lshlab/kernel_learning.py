@@ -182,7 +182,10 @@ class LangevinKernelLearner(BaseEstimator):
     init : None or array-like
         Initial particles (inside the bounds); None draws them uniform on the box.
     boundary : {"reflect", "clip"}
-        Elastic reflection (default) or Euclidean projection onto the box.
+        Elastic reflection (default) or Euclidean projection onto the box, the P_Ξ of Khuzani et al.'s
+        eq. (5).  Both keep every particle in the box and have the same limit as the step η → 0 (the
+        reflected diffusion, whose density has zero flux through the walls); at a finite step the
+        projection leaves a fraction O(√η) of the particles sitting exactly on a wall.
     random_state : None, int or RandomState
     progress : bool
         Show a tqdm progress bar.
@@ -199,7 +202,8 @@ class LangevinKernelLearner(BaseEstimator):
         matrix ``S_ij = 2 * 1[y_i = y_j] - 1`` (``= y y^T`` for labels in {-1, +1}); see
         :meth:`PairAlignmentLoss.alignment`.
     kernel_ : lshlab.kernels.SchoenbergKernel
-        Equal-weight mixture of the final particles.
+        Equal-weight mixture of the final particles (a particle exactly at ξ = 0, the constant atom,
+        enters as the smallest positive float: the same kernel values to machine precision).
     objective_ : PairAlignmentLoss or CenteredAlignmentLoss
         The objective bound to the training data (e.g. ``objective_.pair_r2_``, ``objective_.pair_s_``,
         the pair pool used by :mod:`lshlab.meanfield`).
@@ -345,5 +349,12 @@ class LangevinKernelLearner(BaseEstimator):
         self.n_iter_ = self.max_iter
         self.prior_samples_ = nu
         self.objective_ = objective
-        self.kernel_ = SchoenbergKernel(self.particles_.copy(), np.full(N, 1.0 / N))
+        self.kernel_ = SchoenbergKernel(self._positive_rates(self.particles_), np.full(N, 1.0 / N))
         return self
+
+    @staticmethod
+    def _positive_rates(xi):
+        """The particles as Schoenberg rates.  A particle sitting exactly on a lower wall at ξ = 0 (a
+        projection, ``boundary="clip"``, puts particles there) is the constant atom exp(−0·r²) = 1; it
+        enters as the smallest positive float, whose atom equals 1 to machine precision for every r."""
+        return np.maximum(xi, np.finfo(np.float64).tiny)

@@ -8,7 +8,8 @@ Conventions (stated once for the whole package)
       K(Δ) = exp(−‖Δ‖² / (2σ²))   ↔   ω ~ N(0, σ⁻² I)
 
   i.e. by Bochner's theorem K(Δ) = E_ω[cos(ωᵀΔ)] with that ω.  (scikit-learn's
-  ``rbf_kernel(gamma=γ)`` is the same kernel with γ = 1/(2σ²).)
+  ``rbf_kernel(gamma=1/(2σ²))`` is the same kernel.  In the lectures the symbol γ is kept for the
+  weight of the pair loss E_γ of :mod:`lshlab.kernel_learning`; a bandwidth is always σ.)
 * **Schoenberg atom with rate ξ > 0** (a Gaussian in r = ‖Δ‖ written in Schoenberg's form)::
 
       exp(−ξ r²)   ↔   ω ~ N(0, 2ξ I)
@@ -32,13 +33,15 @@ Conventions (stated once for the whole package)
 
       P[h(x) ≠ h(y)] = (8/π²) Σ_{m≥1} (1 − K(mΔ)) / (4m² − 1).
 
-  *Seed typo:* the lecture slides print this series as the probability of *agreement*
-  P[h(x) = h(y)] and start the sum at m = 0.  It is the probability of **disagreement**
-  (it is 0 at x = y and tends to 4/π² ≈ 0.405 when K → 0); the m = 0 term would be 0 anyway.
+  *Erratum of the source:* the slides of Khuzani, Ye, Napel & Xing ("Locally sensitive hashing
+  for the content based image retrieval", Stanford, 2020) print this series as the probability of
+  *agreement* P[h(x) = h(y)].  It is the probability of **disagreement**: it is 0 at x = y (where
+  the bits always agree) and tends to 4/π² ≈ 0.405 when K → 0.  (Their sum starts at m = 0; that
+  is harmless, since the m = 0 term is (1 − K(0))/(−1) = 0, and not part of the error.)
   Derivation: given ω and b, P_t[h(x) ≠ h(y)] = |cos θ_x − cos θ_y| / 2; averaging over b gives
   (2/π)|sin(ωᵀΔ/2)|; the Fourier series |sin u| = 2/π − (4/π) Σ_{m≥1} cos(2mu)/(4m² − 1) and
   E_ω cos(mωᵀΔ) = K(mΔ) give the series (using Σ_{m≥1} 1/(4m² − 1) = 1/2).
-  The slides also write the untrained kernel as exp(−‖Δ‖²) while drawing ω ~ N(0, I), which is the
+  The same slides write the untrained kernel as exp(−‖Δ‖²) while drawing ω ~ N(0, I), which is the
   kernel exp(−‖Δ‖²/2) (σ = 1) in the convention above.
 * **Lee code** (see :mod:`lshlab.hashing.lee`): h(x) = ⌈q(⟨w, φ(x)⟩/s + t)⌉ mod q with random
   Fourier features φ(x) = √(2/N₀) (cos(ω_kᵀx + b_k))_{k ≤ N₀}, so ⟨φ(x), φ(y)⟩ ≈ K(x − y).
@@ -315,8 +318,9 @@ def raginsky_disagreement_probability(psi, r, n_terms=None, tail=True):
 
         P(r) = (8/π²) Σ_{m≥1} (1 − K(m r)) / (4m² − 1)
 
-    The lecture slides print this as P[h(x) = h(y)] (agreement); that is a typo: it is the
-    disagreement probability (0 at r = 0, → 4/π² as K → 0).
+    Khuzani et al.'s slides (2020) print this as P[h(x) = h(y)] (agreement); that is a typo: it is
+    the disagreement probability (0 at r = 0, → 4/π² as K → 0).  Starting the sum at m = 0, as they
+    do, changes nothing (that term is 0).
 
     Parameters
     ----------

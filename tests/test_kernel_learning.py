@@ -412,3 +412,20 @@ def test_cluster_labels_balanced_pool_and_alignment(blobs):
         LangevinKernelLearner(max_iter=2, objective=CenteredAlignmentLoss()).fit(X, yc)
     with pytest.raises(ValueError, match="pair_target"):
         LangevinKernelLearner(max_iter=2, objective=PairAlignmentLoss(pair_target="zero-one")).fit(X, yc)
+
+
+def test_clip_at_a_zero_wall_leaves_atoms_and_a_valid_kernel(blobs):
+    """Projection onto [0, u] (Khuzani et al.'s eq. (5)) puts particles exactly on the wall ξ = 0; the
+    fitted kernel still evaluates to the particle mixture, whose ξ = 0 atoms are the constant 1."""
+    X, y = blobs
+    kw = dict(n_particles=200, beta=2.0, learning_rate=0.05, bounds=(0.0, 0.5), max_iter=30,
+              objective=PairAlignmentLoss(batch_size=32, n_pairs=200, n_eval=20), random_state=3)
+    clip = LangevinKernelLearner(boundary="clip", **kw).fit(X, y)
+    on_wall = np.mean((clip.history_[1:] == 0.0) | (clip.history_[1:] == 0.5))
+    assert on_wall > 0.05 and np.any(clip.particles_ == 0.0)
+    r = np.linspace(0.0, 3.0, 7)
+    expected = np.exp(-np.outer(r**2, clip.particles_)).mean(axis=1)
+    np.testing.assert_allclose(clip.kernel_(r), expected, rtol=1e-12)
+    reflect = LangevinKernelLearner(boundary="reflect", **kw).fit(X, y)
+    assert np.mean((reflect.history_[1:] == 0.0) | (reflect.history_[1:] == 0.5)) == 0.0
+    assert reflect.history_.min() >= 0.0 and reflect.history_.max() <= 0.5

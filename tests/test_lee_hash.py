@@ -140,3 +140,64 @@ def test_lee_widget_update_and_draw(X):
     assert ex.result.q == 9 and ex.result.lee.max() <= 16 * 4
     with pytest.raises(ValueError, match="x_query"):
         prepare_lee(X, X[:2])
+
+
+# ------------------------------------------------------------------ expected Lee distance per symbol
+def _simulated_lee(delta, q, n_dither, rng):
+    """Mean Lee distance of ⌈q(u + Δ)⌉ mod q and ⌈q u⌉ mod q over random u (projection plus dither)."""
+    u = rng.uniform(0, 1, n_dither)[:, None] + rng.normal(0, 3, n_dither)[:, None]
+    a = lee_quantize(u, q).astype(int)
+    b = lee_quantize(u + delta[None, :], q).astype(int)
+    d = np.abs(a - b)
+    return np.minimum(d, q - d).mean(axis=0)
+
+
+@pytest.mark.parametrize("q", [2, 3, 4, 5, 7, 10, 11])
+def test_expected_lee_distance_matches_simulation(q):
+    from lshlab.hashing.lee import expected_lee_distance
+
+    rng = np.random.default_rng(q)
+    delta = np.linspace(-1.3, 1.3, 53)
+    measured = _simulated_lee(delta, q, 40_000, rng)
+    theory = expected_lee_distance(delta, q)
+    se = np.sqrt(q / 2 / 40_000) * q  # generous: the Lee distance lies in [0, q/2]
+    np.testing.assert_allclose(measured, theory, atol=4 * se / q + 0.01)
+    assert theory.max() == q // 2 and np.all(theory >= 0)
+
+
+def test_odd_q_peak_is_flattened_even_q_is_a_triangle():
+    from lshlab.hashing.lee import expected_lee_distance
+
+    d = np.linspace(0, 1, 1001)
+    tri = lambda q: q * np.minimum(d % 1, 1 - d % 1)  # noqa: E731  (the even-q triangle wave)
+    np.testing.assert_allclose(expected_lee_distance(d, 6), tri(6))
+    odd = expected_lee_distance(d, 5)
+    assert np.max(tri(5)) == pytest.approx(2.5) and odd.max() == 2.0  # the triangle overstates by ½
+    flat = (d >= 2 / 5) & (d <= 3 / 5)
+    np.testing.assert_allclose(odd[flat], 2.0)
+    np.testing.assert_allclose(odd[~flat], tri(5)[~flat])
+    # q = 3: the symbol differs with probability min(3 d_○, 1) -- Lee = Hamming for q = 3
+    np.testing.assert_allclose(expected_lee_distance(d, 3), np.minimum(tri(3), 1.0))
+
+
+def test_expected_lee_distance_predicts_a_fitted_code(X):
+    """Mean Lee distance per symbol of real codes = mean of the formula over the symbols' Δ."""
+    from lshlab.hashing.lee import expected_lee_distance
+
+    for q in (5, 8):
+        h = LeeHash(n_hashes=4000, q=q, n_components=64, kernel=2.0, random_state=q).fit(X)
+        U = h.project(X[:2]).astype(np.float64)
+        codes = h.transform(X[:2]).astype(int)
+        diff = np.abs(codes[0] - codes[1])
+        measured = np.minimum(diff, q - diff).mean()
+        predicted = expected_lee_distance(U[0] - U[1], q).mean()
+        assert abs(measured - predicted) < 4 * np.sqrt(q / 4 / 4000) + 0.01
+
+
+def test_expected_lee_distance_rejects_bad_input():
+    from lshlab.hashing.lee import expected_lee_distance
+
+    with pytest.raises(ValueError, match="q must be an integer >= 2"):
+        expected_lee_distance(0.1, 1)
+    with pytest.raises(ValueError, match="delta must be finite"):
+        expected_lee_distance([0.1, np.nan], 4)

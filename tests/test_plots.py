@@ -113,6 +113,8 @@ CASES = {
                                                                              radius=0.1, **kw)),
     "plot_cost_vs_dimension": ("ax", lambda **kw: plots.plot_cost_vs_dimension([2, 4, 8], [0.01, 0.1, 0.6],
                                                                                [50, 5, 0.8], **kw)),
+    "plot_search_time": ("ax", lambda **kw: plots.plot_search_time([500, 1000, 2000], [0.004, 0.007, 0.013],
+                                                                   **kw)),
     "plot_recall_vs_candidates": ("ax", lambda **kw: plots.plot_recall_vs_candidates(
         {"K=8": ([10, 40], [0.2, 0.5])}, n_database=100, **kw)),
     # kernels
@@ -129,7 +131,9 @@ CASES = {
     "plot_density_vs_particles": ("ax", lambda **kw: plots.plot_density_vs_particles(
         _meanfield_result(), {"N = 30": np.random.default_rng(9).random(30)}, **kw)),
     "plot_density_heatmap": ("ax", lambda **kw: plots.plot_density_heatmap(_meanfield_result(), **kw)),
-    "plot_w1_vs_n": ("ax", lambda **kw: plots.plot_w1_vs_n([10, 100, 1000], [0.3, 0.1, 0.03], **kw)),
+    "plot_w1_vs_n": ("ax", lambda **kw: plots.plot_w1_vs_n(
+        [10, 100, 1000], [[0.3, 0.1, 0.03], [0.35, 0.12, 0.04]],
+        fit=SimpleNamespace(slope=-0.5, intercept=np.log(1.0), stderr=0.02), **kw)),
     # lee
     "plot_lee_euclidean_histograms": ("ax", lambda **kw: plots.plot_lee_euclidean_histograms(
         np.arange(40) % 7, np.linspace(0, 3, 40), q=8, rho=0.5, **kw)),
@@ -138,6 +142,8 @@ CASES = {
     "plot_rank_correlation_vs_q": ("ax", lambda **kw: plots.plot_rank_correlation_vs_q([2, 4, 8], [0.1, 0.2, 0.3],
                                                                                        **kw)),
     "plot_lee_symbol_distance": ("ax", lambda **kw: plots.plot_lee_symbol_distance(7, **kw)),
+    "plot_expected_lee_distance": ("ax", lambda **kw: plots.plot_expected_lee_distance(
+        np.linspace(-1, 1, 200), np.arange(200) % 3, 5, **kw)),
     # spectral / small codes
     "plot_graph_partition": ("ax", lambda **kw: plots.plot_graph_partition(
         np.array([[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0.1], [0, 0, 0.1, 0]]), **kw)),
@@ -276,6 +282,35 @@ def test_helper_draws_on_the_given_axes(name):
         assert call(axes=axes) is fig
         assert any(a.has_data() or a.images for a in axes.ravel())
     assert len(plt.get_fignums()) == 1  # drew there, opened no other figure
+
+
+def test_search_time_draws_the_measurements_and_their_line():
+    x, sec = np.array([500.0, 1000, 2000, 4000]), np.array([0.003, 0.005, 0.009, 0.017])
+    fig = plots.plot_search_time(x, sec)
+    ax = fig.axes[0]
+    fit, points = ax.lines
+    np.testing.assert_allclose(points.get_ydata(), sec * 1e3)
+    slope, intercept = np.polyfit(x, sec * 1e3, 1)
+    np.testing.assert_allclose(fit.get_ydata(), intercept + slope * fit.get_xdata())
+    assert ax.get_xlim()[0] == 0 and ax.get_ylim()[0] == 0
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_search_time([1, 2], [0.1])
+
+
+def test_expected_lee_distance_plots_binned_means_of_the_data():
+    from lshlab.hashing.lee import expected_lee_distance
+
+    delta = np.array([0.01, 0.02, -0.99, 0.49, 0.51, 1.5])  # d_○ = .01, .02, .01, .49, .49, .5
+    lee = np.array([0.0, 1.0, 2.0, 2.0, 1.0, 2.0])
+    fig = plots.plot_expected_lee_distance(delta, lee, 5, bins=2)
+    ax = fig.axes[0]
+    formula, triangle = ax.lines[:2]
+    np.testing.assert_allclose(formula.get_ydata(), expected_lee_distance(formula.get_xdata(), 5))
+    np.testing.assert_allclose(triangle.get_ydata(), 5 * triangle.get_xdata())
+    points = ax.containers[0].lines[0]  # the errorbar markers: bin means
+    np.testing.assert_allclose(points.get_ydata(), [1.0, 5 / 3])
+    with pytest.raises(ValueError, match="same number of entries"):
+        plots.plot_expected_lee_distance([0.1], [1.0, 2.0], 4)
 
 
 def test_set_style_runs():

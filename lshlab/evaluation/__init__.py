@@ -14,6 +14,8 @@ three steps, written once here:
    k), precision@k and, on request, the precision–recall curve.  :func:`evaluate_hasher` chains the
    three; :func:`hasher_grid_search` repeats it over a parameter grid and several seeds;
    :func:`score_search_results` scores the result lists of an index (``HashTables``, ``HammingIndex``).
+   :func:`mixed_result_queries` picks queries whose result lists show both right and wrong answers
+   (for retrieval collages).
 
 Conventions (those of :mod:`lshlab.metrics`)
 --------------------------------------------
@@ -57,6 +59,7 @@ on a query subset (:meth:`CodePair.query_subset`) when that matrix is large.
 from .codes import CodePair, code_distances, encode_pair
 from .grid_search import GridSearchResult, hasher_grid_search
 from .scoring import RetrievalScores, evaluate_hasher, score_codes, score_search_results
+from .showcase import mixed_result_queries
 
 __all__ = [
     "CodePair",
@@ -68,4 +71,5 @@ __all__ = [
     "evaluate_hasher",
     "score_search_results",
     "hasher_grid_search",
+    "mixed_result_queries",
 ]

@@ -14,8 +14,10 @@ Normalisation (the slides leave it unstated)
 With φ scaled by √(2/N₀), ⟨φ(x), φ(y)⟩ ≈ K(x − y), so z(x) = ⟨w, φ(x)⟩ is (for fixed features) a
 Gaussian process with Var z(x) ≈ 1 and Var[z(x) − z(y)] = ‖φ(x) − φ(y)‖² ≈ 2(1 − K(x − y)).
 The symbol is a dithered uniform quantiser of z/s with step s/q, wrapped modulo q: in expectation
-over t the Lee distance of one symbol is q · d_○(Δz/s), where d_○(u) = distance of u to the nearest
-integer (a triangle wave of period s in Δz).  So ``scale`` s sets the *period*: if s is much smaller
+over t the Lee distance of one symbol is a periodic function of Δ = Δz/s with period 1
+(:func:`expected_lee_distance`): min(q · d_○(Δ), ⌊q/2⌋), where d_○(u) = distance of u to the nearest
+integer.  For even q this is the triangle wave q · d_○(Δ), peaking at q/2; for odd q the peak is
+flattened to (q − 1)/2 (a trapezoid).  So ``scale`` s sets the *period*: if s is much smaller
 than the spread of Δz, Δz/s wraps around many times and the Lee distance forgets how far apart
 points are; if s is much larger, every pair sits near 0 and the code wastes its alphabet.
 ``scale="auto"`` picks s = 2 × the 99th percentile of |z(x_i) − z(x_j)| over random pairs of the
@@ -39,7 +41,7 @@ from .._validation import check_positive_float, check_positive_int
 from ._base import BaseHasher
 from .shift_invariant import resolve_kernel
 
-__all__ = ["LeeHash", "lee_quantize"]
+__all__ = ["LeeHash", "lee_quantize", "expected_lee_distance"]
 
 
 def lee_quantize(u, q):
@@ -63,6 +65,51 @@ def lee_quantize(u, q):
     if v.size and (v.min() < 0 or v.max() >= q):  # pragma: no cover - rounding guard
         v = np.mod(v, q)
     return v.astype(np.uint8 if q <= 256 else np.uint16)
+
+
+def expected_lee_distance(delta, q):
+    """Expected Lee distance of one symbol of two points whose dithered projections differ by ``delta``.
+
+    For one symbol, u(x) = ⟨w, φ(x)⟩/s + t with the dither t ~ U[0, 1] shared by both points, so
+    u(x) − u(y) = Δ does not depend on t.  Write x = q|Δ| = n + f (n integer, 0 ≤ f < 1).  Since q·t
+    spans q whole steps, the position of q·u(y) inside its step is uniform, and the integer
+    difference ⌈q u(x)⌉ − ⌈q u(y)⌉ is n + 1 with probability f and n otherwise.  The Lee distance
+    of the symbols is L(k) = min(k mod q, q − k mod q) of that difference k, so
+
+        E_t[d_Lee] = (1 − f) L(n) + f L(n + 1),
+
+    the piecewise-linear interpolation of L between integers.  L rises by one per step up to ⌊q/2⌋:
+
+    * **even q**: L peaks at the single integer q/2, so E = q · d_○(Δ), a triangle wave of period 1
+      with peak q/2 (d_○(u) = distance of u to the nearest integer);
+    * **odd q**: the two middle integers (q − 1)/2 and (q + 1)/2 both have L = (q − 1)/2, so the
+      interpolation is flat between them: E = min(q · d_○(Δ), (q − 1)/2), a trapezoid whose peak is
+      flattened to (q − 1)/2 (for q = 3: P[symbols differ] = min(3 d_○(Δ), 1)).
+
+    Both cases are ``min(q · d_○(Δ), ⌊q/2⌋)``.  Reading the even-q triangle q · d_○(Δ) for odd q
+    overstates the peak by ½.  Source of the code: Khuzani, Ye, Napel & Xing, "Locally sensitive
+    hashing for the content based image retrieval" (lecture slides, Stanford, 2020); Lee distance:
+    C. Y. Lee, "Some properties of nonbinary error-correcting codes", IRE Trans. Inf. Theory, 1958.
+
+    Parameters
+    ----------
+    delta : float or array
+        Difference of the projections in units of the period s (``(z(x) − z(y)) / scale_``, e.g. the
+        difference of two rows of :meth:`LeeHash.project`).
+    q : int ≥ 2
+        Alphabet size.
+
+    Returns
+    -------
+    ndarray of float64 shaped like ``delta``, in [0, ⌊q/2⌋].
+    """
+    q = check_positive_int(q, "q", minimum=2)
+    delta = np.asarray(delta, dtype=np.float64)
+    if not np.isfinite(delta).all():
+        raise ValueError("delta must be finite (a difference of projections in units of the period)")
+    frac = np.abs(delta) - np.floor(np.abs(delta))
+    d_circle = np.minimum(frac, 1.0 - frac)
+    return np.minimum(q * d_circle, float(q // 2))
 
 
 class LeeHash(BaseHasher):

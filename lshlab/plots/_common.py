@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def axes_or_new(ax, figsize=(5.5, 4.5)):
-    """Return ``(figure, ax)``: the given axes' figure, or a new single-axes figure of ``figsize``."""
+def axes_or_new(ax, figsize=(5.5, 4.5), layout=None):
+    """Return ``(figure, ax)``: the given axes' figure, or a new single-axes figure of ``figsize``.
+
+    ``layout="constrained"`` lets matplotlib make room for labels, titles and legends outside the axes
+    of a new figure (whatever the font sizes of the active style); a given ``ax`` is left as it is.
+    """
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=figsize)
+        _, ax = plt.subplots(figsize=figsize, layout=layout)
     return ax.figure, ax
 
 

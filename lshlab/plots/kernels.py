@@ -15,7 +15,7 @@ from ._common import axes_or_new
 __all__ = ["plot_disagreement", "plot_bits_1d", "plot_kernel_profiles"]
 
 
-_axes = partial(axes_or_new, figsize=(6, 4.2))
+_axes = partial(axes_or_new, figsize=(6, 4.2), layout="constrained")
 
 
 def plot_disagreement(result, ax=None, *, show_agreement=False, title=None):
@@ -27,46 +27,60 @@ def plot_disagreement(result, ax=None, *, show_agreement=False, title=None):
         From :func:`lshlab.widgets.update_disagreement` (fields ``r``, ``measured``, ``stderr``,
         ``series``, ``lower``, ``upper``, ``label``, ``n_bits``).
     show_agreement : bool
-        Also plot the measured *agreement* 1 − P̂, to show that the slides' reading of the series as
-        an agreement probability does not fit.
+        Also plot the measured *agreement* 1 − P̂, to show that reading the series as an agreement
+        probability (as Khuzani et al.'s 2020 slides print it) does not fit.
+
+    With ``show_agreement`` the legend sits below the axes (a new figure uses matplotlib's constrained
+    layout to make room); otherwise in the free band above the limit 4/π².
     """
-    fig, ax = _axes(ax)
+    fig, ax = _axes(ax, figsize=(6.4, 5.2))
     ax.fill_between(result.r, result.lower, result.upper, color="tab:gray", alpha=0.2,
-                    label="lemma bounds (4/π²)(1−K) … min{½√(1−K), (4/π²)(1−2K/3)}")
-    ax.plot(result.r, result.series, color="tab:blue", lw=2, label="series (8/π²) Σ (1−K(mr))/(4m²−1)")
+                    label="bounds of the lemma")
+    ax.plot(result.r, result.series, color="tab:blue", lw=2, label="series (8/π²) Σₘ (1−K(mr))/(4m²−1)")
     ax.errorbar(result.r, result.measured, yerr=2 * result.stderr, fmt="o", ms=4, color="tab:orange",
-                capsize=2, label=f"measured P[h(x)≠h(y)] ({result.n_bits} bits, ±2 s.e.)")
+                capsize=2, label=f"measured P[h(x)≠h(y)], {result.n_bits} bits (±2 s.e.)")
     if show_agreement:
         ax.plot(result.r, 1 - result.measured, "s", ms=3, color="tab:red", alpha=0.7,
-                label="measured P[h(x)=h(y)] (what the slides' label claims)")
+                label="measured P[h(x)=h(y)]")
     ax.axhline(4 / np.pi**2, color="k", ls=":", lw=1, label="4/π² (limit as K → 0)")
     ax.set_xlabel("distance ‖x − y‖")
     ax.set_ylabel("probability")
-    ax.set_ylim(-0.02, 1.02 if show_agreement else 0.6)
-    ax.set_title(title or f"Raginsky code: measured vs predicted disagreement ({result.label})")
-    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    ax.set_xlim(float(np.min(result.r)), float(np.max(result.r)))
+    ax.set_ylim(-0.02, 1.02 if show_agreement else 0.72)
+    ax.set_title(title or f"Bit disagreement vs distance ({result.label})")
+    if show_agreement:  # the agreement points fill the upper half: legend below the axes
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, frameon=False)
+    else:  # every curve stays below 4/π² ≈ 0.405: legend in the free band above it
+        ax.legend(fontsize="small", loc="upper left", ncol=1, framealpha=0.9)
     return fig
 
 
-def plot_bits_1d(hasher, x, n_show=3, ax=None, *, title=None):
-    """What a bit sees: for a ShiftInvariantHash fitted on 1-D inputs, plot cos(ωx + b) + t and the
-    resulting bit h(x) ∈ {0, 1} along a line of inputs ``x`` (one curve per bit, ``n_show`` bits)."""
-    fig, ax = _axes(ax, figsize=(7, 1.6 + 1.2 * n_show))
+def plot_bits_1d(hasher, x, n_show=3, ax=None, *, title="What one bit sees along a line of inputs"):
+    """What a bit sees: for a ShiftInvariantHash fitted on 1-D inputs, plot (cos(ωx + b) + t)/2 (blue)
+    and the resulting bit h(x) = 1[cos(ωx + b) + t > 0] (orange) along a line of inputs ``x``, one row
+    per bit (``n_show`` bits).  Each row is labelled on the y axis with its ω and t."""
     x = np.asarray(x, dtype=np.float64).ravel()
     codes = hasher.transform(x[:, None])
+    n_rows = min(n_show, codes.shape[1])
+    fig, ax = _axes(ax, figsize=(7, 1.4 + 1.3 * n_rows))
     w = hasher.components_[0].astype(np.float64)
-    for j in range(min(n_show, codes.shape[1])):
+    ticks, labels = [], []
+    for j in range(n_rows):
         off = 3.2 * j
         arg = np.cos(w[j] * x + hasher.offsets_[j]) + hasher.thresholds_[j]
-        ax.plot(x, off + arg / 2, color="tab:blue", lw=1)
-        ax.step(x, off + codes[:, j] - 0.5, where="mid", color="tab:orange", lw=2)
+        ax.plot(x, off + arg / 2, color="tab:blue", lw=1, label="(cos(ωx+b)+t)/2" if j == 0 else None)
+        ax.step(x, off + codes[:, j] - 0.5, where="mid", color="tab:orange", lw=2,
+                label="bit h(x) (−½: 0, +½: 1)" if j == 0 else None)
         ax.axhline(off, color="gray", lw=0.6, ls=":")
-        ax.text(x[0], off + 1.05, f"bit {j}: ω={w[j]:.2f}, t={hasher.thresholds_[j]:.2f}", fontsize="x-small")
-    ax.set_yticks([])
+        ticks.append(off)
+        labels.append(f"bit {j}\nω={w[j]:.2f}\nt={hasher.thresholds_[j]:.2f}")
+    ax.set_yticks(ticks, labels)
+    ax.set_ylim(-1.4, 3.2 * (n_rows - 1) + 1.4)
+    ax.set_xlim(x.min(), x.max())
     ax.set_xlabel("input x (1-D)")
     ax.set_ylabel("one row per bit")
-    ax.set_title(title or "What a bit sees along a line of inputs\nblue: (cos(ωx+b)+t)/2, orange: the bit 1[cos(ωx+b)+t > 0]",
-                 fontsize="medium")
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     return fig
 
 

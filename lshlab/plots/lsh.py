@@ -17,6 +17,7 @@ __all__ = [
     "plot_s_curves",
     "plot_kdtree_partition",
     "plot_cost_vs_dimension",
+    "plot_search_time",
     "plot_recall_vs_candidates",
 ]
 
@@ -169,7 +170,7 @@ def plot_kdtree_partition(tree, X=None, ax=None, *, max_depth=None, query=None, 
     X = np.asarray(tree.X if X is None else X, float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {X.shape}")
-    fig, ax = _axes(ax, figsize=(5.5, 5.5))
+    fig, ax = _axes(ax, figsize=(5.5, 5.5), layout="constrained")
     root = nodes[0]
     ax.add_patch(Rectangle(root.cell_lower, *(root.cell_upper - root.cell_lower), fill=False, lw=1.5))
     max_d = max(nd.depth for nd in nodes)
@@ -215,7 +216,7 @@ def plot_cost_vs_dimension(dims, fraction_examined, speedup=None, ax=None, *,
     dims, frac = np.asarray(dims), np.asarray(fraction_examined, float)
     if dims.shape != frac.shape:
         raise ValueError(f"dims {dims.shape} and fraction_examined {frac.shape} must match")
-    fig, ax = _axes(ax)
+    fig, ax = _axes(ax, layout="constrained")
     ax.plot(dims, frac, "o-", color="tab:blue", lw=2, label="fraction of points examined")
     ax.axhline(1.0, color="grey", ls=":", lw=1)
     ax.set_xscale("log", base=2)
@@ -230,6 +231,38 @@ def plot_cost_vs_dimension(dims, fraction_examined, speedup=None, ax=None, *,
         ax2.set_yscale("log")
         ax2.grid(False)
     ax.set_title(title)
+    return fig
+
+
+def plot_search_time(x, seconds, ax=None, *, xlabel="database size n", var="n", title="Brute-force search time"):
+    """Measured search times (ms) against a size parameter, with the least-squares line a + b·x.
+
+    Parameters
+    ----------
+    x : array of sizes (database size n, dimension d, …), increasing
+    seconds : array of measured times in seconds (e.g. the minimum of several runs after a warm-up)
+    var : str, the symbol of x in the legend's fitted line (``"n"``, ``"d"``)
+
+    The fitted line makes "linear in x" visible: points on the line grow in proportion to x, plus a
+    fixed cost a (the intercept).  Both axes start at 0, so proportional growth is a line through the
+    lower-left corner when a is small.
+    """
+    x = np.asarray(x, dtype=float)
+    ms = 1e3 * np.asarray(seconds, dtype=float)
+    if x.shape != ms.shape or x.size < 2:
+        raise ValueError(f"x and seconds must be 1-D of the same length >= 2, got {x.shape} and {ms.shape}")
+    fig, ax = _axes(ax, layout="constrained")
+    slope, intercept = np.polyfit(x, ms, 1)
+    grid = np.linspace(0, x.max() * 1.05, 50)
+    ax.plot(grid, intercept + slope * grid, "--", color="tab:gray", lw=1.5,
+            label=f"fit {intercept:.3g} + {slope:.3g}·{var} (ms)")
+    ax.plot(x, ms, "o", color="tab:blue", ms=6, label="measured (best run)")
+    ax.set_xlim(0, x.max() * 1.05)
+    ax.set_ylim(0, max(ms.max(), intercept + slope * x.max()) * 1.15)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("time (ms)")
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="lower right")
     return fig
 
 

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-_axes = partial(axes_or_new, figsize=(6, 4))
+_axes = partial(axes_or_new, figsize=(6, 4), layout="constrained")
 
 
 def plot_particle_histograms(history, iterations=None, bounds=None, bins=30, ax=None, *, times=None, cmap="viridis",
@@ -103,22 +103,44 @@ def plot_density_heatmap(result, ax=None, *, title="Mean-field density ρ_t(ξ) 
     im = ax.imshow(result.density, aspect="auto", origin="lower", cmap="magma",
                    extent=(result.edges[0], result.edges[-1], result.times[0], result.times[-1]))
     fig.colorbar(im, ax=ax, label="ρ_t(ξ)")
+    ax.grid(False)
     ax.set_xlabel("ξ")
     ax.set_ylabel("time t")
     ax.set_title(title)
     return fig
 
 
-def plot_w1_vs_n(ns, gaps, ax=None, *, title="Particles vs PDE: W1 gap as N grows"):
-    """Log-log plot of the W1 distance between particle sets and the PDE density, with an N^(−1/2) guide."""
+def plot_w1_vs_n(ns, gaps, ax=None, *, fit=None, title="Particles vs PDE: W1 gap against N"):
+    """Log-log plot of the W1 distance between particle sets and the PDE density, with an N^(−1/2) guide.
+
+    Parameters
+    ----------
+    ns : array (n_sizes,)   numbers of particles N
+    gaps : array (n_sizes,) or (n_repeats, n_sizes)
+        W1 gaps; with repeats (e.g. several initial draws) the mean is drawn with the min–max range.
+    fit : object with ``slope`` and ``intercept``, optional
+        A straight-line fit of log(gap) against log(N), e.g. ``scipy.stats.linregress(log N, log gap)``
+        (its ``stderr`` is shown when present); drawn as a dashed line.
+    """
     fig, ax = _axes(ax)
     ns = np.asarray(ns, dtype=float)
-    gaps = np.asarray(gaps, dtype=float)
-    ax.loglog(ns, gaps, "o-", lw=2, label="W1(particles, PDE)")
-    ax.loglog(ns, gaps[0] * np.sqrt(ns[0] / ns), "k--", label="∝ N^(−1/2)")
+    gaps = np.atleast_2d(np.asarray(gaps, dtype=float))
+    if gaps.shape[1] != ns.size:
+        raise ValueError(f"gaps must have one column per N ({ns.size}), got shape {gaps.shape}")
+    mean = gaps.mean(axis=0)
+    if gaps.shape[0] > 1:
+        ax.fill_between(ns, gaps.min(axis=0), gaps.max(axis=0), color="tab:blue", alpha=0.2,
+                        label=f"range over {gaps.shape[0]} repeats")
+    ax.loglog(ns, mean, "o-", lw=2, color="tab:blue", label="W1(particles, PDE)")
+    guide = np.exp(np.mean(np.log(mean))) * np.sqrt(np.exp(np.mean(np.log(ns))) / ns)
+    ax.loglog(ns, guide, "k:", lw=1.5, label="∝ N^(−1/2)")
+    if fit is not None:
+        se = getattr(fit, "stderr", None)
+        text = f"fit: slope {fit.slope:.2f}" + (f" ± {se:.2f}" if se is not None else "")
+        ax.loglog(ns, np.exp(fit.intercept) * ns ** fit.slope, "--", color="tab:red", lw=1.5, label=text)
+    ax.set_xlim(ns.min() / 1.2, ns.max() * 1.2)
     ax.set_xlabel("number of particles N")
     ax.set_ylabel("W1 distance")
     ax.set_title(title)
     ax.legend(fontsize="small")
     return fig
-

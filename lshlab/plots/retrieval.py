@@ -171,7 +171,7 @@ def plot_retrieval_collage(
     axes=None,
     *,
     n_show=5,
-    title="Query (left) and its nearest database items; wrong class greyed out",
+    title="Query, then its nearest items (wrong class: red frame)",
 ):
     """Grid of queries (first column) and their retrieved database images, wrong classes greyed.
 
@@ -187,7 +187,9 @@ def plot_retrieval_collage(
     axes : array of Axes, optional
         ``n_show × (k + 1)`` Axes (row-major) to draw into; a new figure otherwise.
     n_show : int
-        Number of queries (rows) shown.
+        Number of queries (rows) shown: the first ``n_show`` rows of ``query_images`` / ``idx``.  To show
+        queries with both right and wrong results, select the rows first with
+        :func:`lshlab.evaluation.mixed_result_queries`.
 
     Returns
     -------
@@ -205,11 +207,12 @@ def plot_retrieval_collage(
         raise ValueError(f"images must have {int(np.prod(image_shape))} pixels for image_shape={image_shape}")
     n_show = max(1, min(int(n_show), Q.shape[0]))
     k = idx.shape[1]
-    fig, axes = axes_grid_or_new(axes, n_show, k + 1, (1.1 * (k + 1) + 0.6, 1.25 * n_show + 0.6))
+    fig, axes = axes_grid_or_new(axes, n_show, k + 1, (1.0 * (k + 1) + 0.4, 1.15 * n_show + 0.7),
+                                 layout="constrained")
     for i in range(n_show):
         ax = axes[i, 0]
         ax.imshow(Q[i].reshape(image_shape), cmap="gray_r")
-        ax.set_ylabel(f"q{i}: {yq[i]}", fontsize="small")
+        ax.set_ylabel(f"label {yq[i]}", fontsize="small")
         correct = yd[idx[i]] == yq[i]
         for j in range(k):
             ax = axes[i, j + 1]
@@ -225,5 +228,5 @@ def plot_retrieval_collage(
         ax.set_xticks([])
         ax.set_yticks([])
     axes[0, 0].set_title("query", fontsize="small")
-    fig.suptitle(title, fontsize="medium")
+    fig.suptitle(title, fontsize="medium", wrap=True)
     return fig
