@@ -23,9 +23,13 @@ from lshlab.metrics import precision_recall_curve_retrieval  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+def _course_style():
+    """Every test renders under the course's style (what the lectures set with ``plots.set_style()``),
+    restored afterwards, so the text-layout checks do not depend on the order tests run in."""
+    with matplotlib.rc_context():
+        plots.set_style()
+        yield
+        plt.close("all")
 
 
 @pytest.fixture
