@@ -15,6 +15,8 @@ import numpy as np
 
 __all__ = [
     "check_matrix",
+    "check_float_matrix",
+    "check_float_dtype",
     "check_positive_int",
     "check_positive_float",
     "check_k",
@@ -69,10 +71,70 @@ def check_matrix(X, name="X", *, dtype=np.float32, ndim=2, allow_empty=False, fi
                     f"{name} holds integers beyond ±{limit}, which {np.dtype(dtype).name} cannot represent "
                     "exactly; rescale them (e.g. subtract an offset or divide by a unit) first"
                 )
+        if arr.dtype.kind == "f" and np.dtype(dtype).kind == "f" and arr.dtype.itemsize > np.dtype(dtype).itemsize:
+            _check_float_range(arr, name, np.dtype(dtype), finite)
         arr = np.ascontiguousarray(arr, dtype=dtype)
     if finite and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
     return arr
+
+
+def _check_float_range(arr, name, dtype, finite):
+    """Refuse a cast to a narrower float type that would overflow, or flush the whole array towards 0.
+
+    Values beyond ``finfo(dtype).max`` would become inf; an array whose largest magnitude is below the
+    smallest normal number (1.2e-38 for float32) would keep no significant digits (every value subnormal
+    or 0: distances all 0, every code equal).  Smaller values next to larger ones are only rounded,
+    as usual.
+    """
+    if arr.size == 0:
+        return
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
+    with np.errstate(invalid="ignore"):
+        top = max(float(np.nanmax(arr)), -float(np.nanmin(arr))) if np.isfinite(arr).any() else 0.0
+    info = np.finfo(dtype)
+    if np.isfinite(top) and top > float(info.max):
+        raise ValueError(
+            f"{name} holds values up to {top:.3g}, beyond the {dtype.name} range ({float(info.max):.3g}) used "
+            f"here; rescale {name} (e.g. divide it by a power of two such as 2**{int(np.log2(top / 1e30))})"
+        )
+    if 0.0 < top < float(info.tiny):
+        raise ValueError(
+            f"{name} holds values of magnitude at most {top:.3g}, below the smallest normal {dtype.name} "
+            f"({float(info.tiny):.3g}): {dtype.name} would flush them to 0; rescale {name} (e.g. multiply it "
+            f"by a power of two such as 2**{int(np.log2(1.0 / top))})"
+        )
+
+
+def check_float_matrix(X, name="X"):
+    """A finite 2-D float array in its own precision, for computations that must be exact for any float data.
+
+    float32 and float64 arrays are kept as they are (C-contiguous; no cast, so float64 coordinates keep
+    their digits), float16 becomes float32, integers and booleans become float32 when every value is
+    exactly representable there (``|v| <= 2**24``) and float64 otherwise (``|v| <= 2**53``, else an error).
+    The other checks are those of :func:`check_matrix`.
+    """
+    arr = check_matrix(X, name, dtype=None)
+    if arr.dtype in (np.float32, np.float64):
+        return arr
+    if arr.dtype == np.float16:
+        return np.ascontiguousarray(arr, dtype=np.float32)
+    if arr.dtype.kind == "f":  # longdouble: values beyond float64 are not representable
+        return check_matrix(arr, name, dtype=np.float64)
+    big = arr.size and max(abs(int(arr.max())), abs(int(arr.min()))) > 2**24
+    return check_matrix(arr, name, dtype=np.float64 if big else np.float32)
+
+
+def check_float_dtype(dtype, name="dtype"):
+    """``np.float32`` or ``np.float64`` (as a numpy dtype); anything else is a ValueError naming ``name``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)) or isinstance(dtype, bool):
+        raise ValueError(f"{name} must be np.float32 or np.float64, got {dtype!r}")
+    return dt
 
 
 def check_positive_int(value, name, *, minimum=1):

@@ -169,8 +169,10 @@ _ROWS = [
      r"X contains NaN or infinite"),
     ("inf", "metric matrix inf", lambda: H.MetricHash(4, metric_matrix=_with_inf(np.eye(6))).fit(X), ValueError,
      r"metric_matrix contains NaN or infinite"),
-    ("inf", "float64 overflow in float32", lambda: search.brute_force_knn(X.astype(np.float64) * 1e300, Q, 1),
-     ValueError, r"X contains NaN or infinite"),
+    ("inf", "float64 distances beyond float32", lambda: search.brute_force_knn(X.astype(np.float64) * 1e300, Q, 1),
+     ValueError, r"distances of X and Q reach .* beyond the float32 range.*dtype=np\.float64"),
+    ("inf", "float64 overflow in float32", lambda: H.RandomHyperplaneHash(8).fit(X.astype(np.float64) * 1e300),
+     ValueError, r"X holds values up to .*e\+300, beyond the float32 range.*rescale X"),
     ("inf", "SchoenbergKernel xi inf", lambda: kernels.SchoenbergKernel([1.0, np.inf]), ValueError,
      r"xi must be finite and > 0"),
     # ------------------------------------------------------------------ dtypes
