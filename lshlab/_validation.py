@@ -28,7 +28,15 @@ __all__ = [
     "check_same_width",
     "check_bounds",
     "check_n_jobs",
+    "FLOAT32_EXACT",
+    "check_float32_cast",
+    "check_float32_exact",
+    "check_comparable_labels",
 ]
+
+#: 2²⁴: beyond this magnitude float32 numbers are spaced 2 or more apart, so it can neither count
+#: integers (bucket numbers, quantisation levels) exactly nor resolve a phase to within one radian.
+FLOAT32_EXACT = 2.0**24
 
 
 def check_matrix(X, name="X", *, dtype=np.float32, ndim=2, allow_empty=False, finite=True):
@@ -266,3 +274,87 @@ def check_n_jobs(n_jobs, name="n_jobs"):
     if n_jobs is None:
         return max(1, min(os.cpu_count() or 1, 8))
     return check_positive_int(n_jobs, name)
+
+
+def check_float32_cast(values, name, hint):
+    """``values`` (float64 parameters drawn in ``fit``) as float32, refusing what float32 cannot store.
+
+    Raises ValueError naming ``name`` when a value overflows float32 (it would become inf, and every
+    output NaN) or when every non-zero value lies below float32's smallest normal number (they would
+    be flushed to 0, and every output be the same); ``hint`` says what to change.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    top = max(float(v.max()), -float(v.min())) if v.size else 0.0
+    if not np.isfinite(top) or top > float(np.finfo(np.float32).max):
+        raise ValueError(f"{name} reach {top:.3g}, beyond the float32 range (3.4e38) they are stored in; {hint}")
+    if 0.0 < top < float(np.finfo(np.float32).tiny):
+        raise ValueError(f"{name} are at most {top:.3g}, below the smallest normal float32 (1.2e-38): they would "
+                         f"be stored as 0; {hint}")
+    return v.astype(np.float32)
+
+
+def check_float32_exact(Z, name, hint, limit=FLOAT32_EXACT):
+    """Require the intermediate values ``Z`` to be finite and below ``limit`` (2²⁴) in magnitude.
+
+    For a quantity that is floored to an integer (a bucket number, a quantisation level) or fed to a
+    cosine (a phase), float32 beyond 2²⁴ no longer holds the information; the result would be wrong
+    without any warning.  Raises ValueError naming ``name`` with the largest magnitude found and
+    ``hint``.
+    """
+    if Z.size == 0:
+        return Z
+    hi, lo = float(Z.max()), float(Z.min())
+    if not (np.isfinite(hi) and np.isfinite(lo)):
+        raise ValueError(f"{name} overflow (inf or NaN); {hint}")
+    top = max(hi, -lo)
+    if top >= limit:
+        raise ValueError(f"{name} reach {top:.3g}, beyond {limit:.3g} (2^{int(np.log2(limit))}) where float32 is "
+                         f"no longer exact enough; {hint}")
+    return Z
+
+
+def _label_kind(y):
+    """'number', 'text', 'bytes', 'datetime', 'timedelta' or 'mixed' (object arrays of several kinds)."""
+    kind = y.dtype.kind
+    if kind in "biufc":
+        return "number"
+    simple = {"U": "text", "S": "bytes", "M": "datetime", "m": "timedelta"}
+    if kind in simple:
+        return simple[kind]
+    kinds = set()
+    for v in y.ravel():
+        if isinstance(v, (bool, np.bool_, numbers.Number)):
+            kinds.add("number")
+        elif isinstance(v, (str, np.str_)):
+            kinds.add("text")
+        elif isinstance(v, (bytes, np.bytes_)):
+            kinds.add("bytes")
+        else:
+            kinds.add(type(v).__name__)
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def check_comparable_labels(y_a, y_b, names=("y_query", "y_db")):
+    """Two 1-D label arrays whose values can be equal: same kind (numbers, text, bytes, …), no NaN.
+
+    ``"3" == 3`` is False for every pair, so string labels against integer labels would make nothing
+    relevant (mAP 0) without any error; NaN labels are never equal to themselves either.  Returns the
+    two arrays (``np.asarray``).
+    """
+    a, b = np.asarray(y_a), np.asarray(y_b)
+    ka, kb = _label_kind(a), _label_kind(b)
+    for name, arr, kind in ((names[0], a, ka), (names[1], b, kb)):
+        if kind == "mixed":
+            types = sorted({type(v).__name__ for v in arr.ravel()})
+            raise ValueError(f"{name} mixes label types {types}; use one type for every label")
+        if kind == "number" and arr.dtype.kind in "fc" and np.isnan(arr).any():
+            raise ValueError(f"{name} contains NaN labels, which are equal to nothing; remove or relabel them")
+        if kind == "number" and arr.dtype == object and any(isinstance(v, float) and v != v for v in arr.ravel()):
+            raise ValueError(f"{name} contains NaN labels, which are equal to nothing; remove or relabel them")
+    if ka != kb:
+        raise ValueError(
+            f"{names[0]} holds {ka} labels (dtype {a.dtype}) but {names[1]} holds {kb} labels (dtype {b.dtype}): "
+            "no label of one can equal a label of the other; convert both to the same type (e.g. with "
+            ".astype(int) or .astype(str))"
+        )
+    return a, b

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_k, check_matrix, check_positive_int
+from .._validation import check_comparable_labels, check_k, check_matrix, check_positive_int
 from ..metrics import PRCurve, average_precision, precision_at_k, precision_recall_curve_retrieval
 from .codes import check_code_pair, distance_blocks, encode_pair
 
@@ -58,6 +58,8 @@ class _Relevance:
             expected = "a 1-D array of database labels" if n_db is None else f"one per database code ({n_db})"
             raise ValueError(f"labels must hold one label per query ({n_query}) and {expected}, "
                              f"got shapes {self.y_query.shape} and {self.y_db.shape}")
+        self.y_query, self.y_db = check_comparable_labels(self.y_query, self.y_db, ("labels[0] (y_query)",
+                                                                                    "labels[1] (y_db)"))
         self.n_db = self.y_db.size
 
     def block(self, start, stop):

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_float_matrix, check_k, check_positive_int
+from .._validation import check_comparable_labels, check_float_matrix, check_k, check_positive_int
 
 __all__ = ["relevance_from_labels", "relevance_from_neighbors"]
 
 
 def relevance_from_labels(y_query, y_db):
-    """Ground truth "same class": ``relevant[i, j] = (y_query[i] == y_db[j])``, shape (n_q, n_db)."""
+    """Ground truth "same class": ``relevant[i, j] = (y_query[i] == y_db[j])``, shape (n_q, n_db).
+
+    Raises ValueError when the two label arrays are of kinds that can never be equal (text against
+    numbers: everything would be irrelevant and mAP 0) or hold NaN labels.
+    """
     yq, yd = np.asarray(y_query), np.asarray(y_db)
     if yq.ndim != 1 or yd.ndim != 1 or yq.size == 0 or yd.size == 0:
         raise ValueError(
             f"y_query and y_db must be non-empty 1-D label arrays, got shapes {yq.shape} and {yd.shape}"
         )
+    yq, yd = check_comparable_labels(yq, yd)
     return yq[:, None] == yd[None, :]
 
 
