@@ -299,17 +299,17 @@ def check_float32_exact(Z, name, hint, limit=FLOAT32_EXACT):
     For a quantity that is floored to an integer (a bucket number, a quantisation level) or fed to a
     cosine (a phase), float32 beyond 2²⁴ no longer holds the information; the result would be wrong
     without any warning.  Raises ValueError naming ``name`` with the largest magnitude found and
-    ``hint``.
+    ``hint`` (a string, or a callable ``top -> str`` evaluated only when raising).
     """
     if Z.size == 0:
         return Z
     hi, lo = float(Z.max()), float(Z.min())
     if not (np.isfinite(hi) and np.isfinite(lo)):
-        raise ValueError(f"{name} overflow (inf or NaN); {hint}")
+        raise ValueError(f"{name} overflow (inf or NaN); {hint(np.inf) if callable(hint) else hint}")
     top = max(hi, -lo)
     if top >= limit:
-        raise ValueError(f"{name} reach {top:.3g}, beyond {limit:.3g} (2^{int(np.log2(limit))}) where float32 is "
-                         f"no longer exact enough; {hint}")
+        raise ValueError(f"{name} reach {top:.3g}, beyond {limit:.3g} (2^{np.log2(limit):.3g}) where the "
+                         f"arithmetic is no longer exact enough; {hint(top) if callable(hint) else hint}")
     return Z
 
 

@@ -40,7 +40,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_matrix, check_positive_float, check_positive_int
+from ._validation import check_float32_cast, check_float32_exact, check_matrix, check_positive_float, check_positive_int
 from .hashing.shift_invariant import resolve_kernel
 
 __all__ = [
@@ -158,8 +158,11 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         n, d = X.shape
         self.n_features_in_ = d
+        name = f"the frequencies ω of kernel={self.kernel!r}"
+        hint = "float32 cannot hold them: choose a bandwidth nearer the scale of X (or rescale X)"
         if self.method == "spectral":
             omega = self.kernel_.sample_frequencies(D, d, rng)
+            check_float32_cast(omega, name, hint)
             b = rng.uniform(0, 2 * np.pi, D)
         else:
             if y is None:
@@ -167,8 +170,11 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
             yy = _check_pm1(y, n)
             M = check_positive_int(self.n_candidates or 10 * D, "n_candidates")
             cand = self.kernel_.sample_frequencies(M, d, rng)
+            check_float32_cast(cand, name, hint)
             cb = rng.uniform(0, 2 * np.pi, M)
-            Z = np.cos(X.astype(np.float64) @ cand.T + cb)  # (n, M), unnormalised features
+            Z = X.astype(np.float64) @ cand.T + cb
+            check_float32_exact(Z, "the phases ωᵀx + b of the candidate features", _phase_hint(self.kernel, X))
+            Z = np.cos(Z, out=Z)  # (n, M), unnormalised features
             self.scores_ = ((yy @ Z) / n) ** 2
             self.candidate_weights_ = importance_weights(self.scores_, self.rho)
             pick = rng.choice(M, size=D, replace=True, p=self.candidate_weights_)
@@ -184,9 +190,16 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
             raise ValueError(f"X has {X.shape[1]} features, the sampler was fitted with {self.n_features_in_}")
         Z = X @ self.omega_.T
         Z += self.offset_
+        check_float32_exact(Z, "the phases ωᵀx + b of the random features", _phase_hint(self.kernel, X))
         np.cos(Z, out=Z)
         Z *= np.float32(np.sqrt(2.0 / self.omega_.shape[0]))
         return Z
+
+
+def _phase_hint(kernel, X):
+    """The advice of a phase overflow (a callable: evaluated only when raising)."""
+    return lambda top: (f"kernel={kernel!r} is too narrow for the scale of X (|x| up to {float(np.abs(X).max()):.3g}): "
+                        "float32 cannot resolve such phases to within a radian; use a larger bandwidth or rescale X")
 
 
 def _timed_fit_score(model, Xtr, ytr, Xte, yte):
