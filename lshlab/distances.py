@@ -341,6 +341,7 @@ def euclidean_distance_matrix(A, B=None, squared=False, *, dtype=np.float32, out
 _EUC_REFINE_TOL = 1e-3
 # More recomputed pairs than this per row of a block: measure identical rows once (row ids).
 _DEDUP_PER_ROW = 4
+_REFINE_ENTRIES = 1 << 20  # entries of G examined at once by the refinement
 
 
 class _EuclideanBlocks:
@@ -394,23 +395,34 @@ class _EuclideanBlocks:
 
     def _refine(self, G, r0, r1):
         """Clamp ``G`` at 0 and recompute near-duplicate pairs exactly; return the smallest non-zero
-        recomputed value (None if none), which may lie below what the output type holds."""
+        recomputed value (None if none), which may lie below what the output type holds.
+
+        Works through ``G`` in row slices of about 2²⁰ entries, so the index and value arrays of the
+        recomputed pairs stay below ~40 MB even when every pair is a near-duplicate."""
         np.maximum(G, 0.0, out=G)
-        thresh = _EUC_REFINE_TOL * (self.a2[r0:r1, None] + self.b2[None, :])
-        if self.floor:
-            thresh += self.floor
-        flat = np.flatnonzero(G <= thresh)
-        if flat.size == 0:
-            return None
-        r, c = np.divmod(flat, G.shape[1])
-        r += r0
-        if flat.size > _DEDUP_PER_ROW * (r1 - r0) + 64:
-            values = self._dedup_pairs(r, c)
-        else:
-            values = self.frame.pair_sq_distances(self.A, self.B, r, c)
-        G.ravel()[flat] = values
-        pos = values[values > 0]
-        return float(pos.min()) if pos.size else None
+        low = None
+        step = max(1, _REFINE_ENTRIES // max(1, G.shape[1]))
+        for s0 in range(0, G.shape[0], step):
+            g = G[s0 : s0 + step]
+            a0 = r0 + s0
+            thresh = _EUC_REFINE_TOL * (self.a2[a0 : a0 + len(g), None] + self.b2[None, :])
+            if self.floor:
+                thresh += self.floor
+            flat = np.flatnonzero(g <= thresh)
+            del thresh
+            if flat.size == 0:
+                continue
+            r, c = np.divmod(flat, g.shape[1])
+            r += a0
+            if flat.size > _DEDUP_PER_ROW * len(g) + 64:
+                values = self._dedup_pairs(r, c)
+            else:
+                values = self.frame.pair_sq_distances(self.A, self.B, r, c)
+            g.ravel()[flat] = values
+            pos = values[values > 0]
+            if pos.size:
+                low = float(pos.min()) if low is None else min(low, float(pos.min()))
+        return low
 
     def _dedup_pairs(self, r, c):
         """Exact squared distances of many index pairs, one computation per pair of distinct rows."""
