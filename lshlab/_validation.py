@@ -14,6 +14,8 @@ import os
 import numpy as np
 
 __all__ = [
+    "as_array",
+    "check_random_state",
     "check_matrix",
     "check_float_matrix",
     "check_float_dtype",
@@ -37,6 +39,24 @@ __all__ = [
 #: 2²⁴: beyond this magnitude float32 numbers are spaced 2 or more apart, so it can neither count
 #: integers (bucket numbers, quantisation levels) exactly nor resolve a phase to within one radian.
 FLOAT32_EXACT = 2.0**24
+
+
+def as_array(X, name, dtype=None):
+    """``np.asarray(X, dtype)``, with a ValueError naming ``name`` for ragged or unconvertible input."""
+    try:
+        return np.asarray(X, dtype=dtype)
+    except (ValueError, TypeError) as exc:  # ragged lists, strings that are not numbers, …
+        raise ValueError(f"{name} must be an array-like of numbers (equal-length rows): {exc}") from None
+
+
+def check_random_state(seed, name="random_state"):
+    """``sklearn.utils.check_random_state`` with a message that names the parameter."""
+    from sklearn.utils import check_random_state as sk_check_random_state
+
+    try:
+        return sk_check_random_state(seed)
+    except ValueError:
+        raise ValueError(f"{name} must be None, an integer >= 0 or a numpy.random.RandomState, got {seed!r}") from None
 
 
 def check_matrix(X, name="X", *, dtype=np.float32, ndim=2, allow_empty=False, finite=True):
@@ -185,7 +205,7 @@ def check_k_neighbours(k, n):
 
 def check_binary_codes(codes, name="codes", *, allow_empty=False):
     """Unpacked binary codes: 2-D, integer or bool, values in {0, 1}; returned as uint8."""
-    arr = np.asarray(codes)
+    arr = as_array(codes, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (n_codes, n_bits), got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
@@ -209,7 +229,7 @@ def check_unpacked_codes(codes, name="codes"):
     Functions that accept both layouts (``packed=False`` by default) call this on the unpacked path:
     a 2-D ``uint8`` array holding values above 1 is almost always the output of ``pack_bits``.
     """
-    arr = np.asarray(codes)
+    arr = as_array(codes, name)
     if arr.ndim == 2 and arr.dtype == np.uint8 and arr.size and arr.max() > 1:
         raise ValueError(
             f"{name} holds byte values up to {arr.max()}, not 0/1 bits; if these are packed codes "
@@ -220,7 +240,7 @@ def check_unpacked_codes(codes, name="codes"):
 
 def check_packed_codes(codes, name="codes", *, allow_empty=False):
     """Packed codes: 2-D uint8 (bytes as produced by :func:`lshlab.distances.pack_bits`)."""
-    arr = np.asarray(codes)
+    arr = as_array(codes, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (n_codes, n_bytes), got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
@@ -233,7 +253,7 @@ def check_packed_codes(codes, name="codes", *, allow_empty=False):
 def check_qary_codes(codes, q, name="codes", *, allow_empty=False):
     """q-ary codes: 2-D integers in ``0 … q-1``; returned as uint8 (q <= 256) or uint16."""
     q = check_positive_int(q, "q", minimum=2)
-    arr = np.asarray(codes)
+    arr = as_array(codes, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (n_codes, n_symbols), got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
@@ -341,7 +361,7 @@ def check_comparable_labels(y_a, y_b, names=("y_query", "y_db")):
     relevant (mAP 0) without any error; NaN labels are never equal to themselves either.  Returns the
     two arrays (``np.asarray``).
     """
-    a, b = np.asarray(y_a), np.asarray(y_b)
+    a, b = as_array(y_a, names[0]), as_array(y_b, names[1])
     ka, kb = _label_kind(a), _label_kind(b)
     for name, arr, kind in ((names[0], a, ka), (names[1], b, kb)):
         if kind == "mixed":

@@ -37,10 +37,16 @@ from sklearn.kernel_approximation import RBFSampler
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_float32_cast, check_float32_exact, check_matrix, check_positive_float, check_positive_int
+from ._validation import (
+    check_float32_cast,
+    check_float32_exact,
+    check_matrix,
+    check_positive_float,
+    check_positive_int,
+    check_random_state,
+)
 from .hashing.shift_invariant import resolve_kernel
 
 __all__ = [
@@ -70,7 +76,7 @@ def project_to_simplex(v):
     decreasing order, ρ = max{j : u_j − (Σ_{i≤j} u_i − 1)/j > 0} and τ = (Σ_{i≤ρ} u_i − 1)/ρ,
     the projection is max(v − τ, 0).
     """
-    v = np.asarray(v, dtype=np.float64)
+    v = check_matrix(v, "v", dtype=np.float64, ndim=1)
     u = np.sort(v)[::-1]
     css = np.cumsum(u) - 1.0
     j = np.arange(1, v.size + 1)
@@ -85,9 +91,7 @@ def importance_weights(scores, rho):
     scores/(λM) onto it; ‖q(λ)‖² decreases in λ, so λ is found by bisection on a log scale until the
     divergence constraint is tight (or q is already feasible at the unconstrained optimum's limit).
     """
-    v = np.asarray(scores, dtype=np.float64)
-    if v.ndim != 1 or v.size == 0 or not np.isfinite(v).all():
-        raise ValueError("scores must be a non-empty 1-D array of finite numbers")
+    v = check_matrix(scores, "scores", dtype=np.float64, ndim=1)
     rho = check_positive_float(rho, "rho", strict=False)
     M = v.size
     div = lambda q: M * float(q @ q) - 1.0  # noqa: E731
@@ -168,7 +172,7 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
             if y is None:
                 raise ValueError("method='importance' needs labels y in {-1, +1} to score the candidates")
             yy = _check_pm1(y, n)
-            M = check_positive_int(self.n_candidates or 10 * D, "n_candidates")
+            M = 10 * D if self.n_candidates is None else check_positive_int(self.n_candidates, "n_candidates")
             cand = self.kernel_.sample_frequencies(M, d, rng)
             check_float32_cast(cand, name, hint)
             cb = rng.uniform(0, 2 * np.pi, M)
@@ -230,6 +234,12 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_component
     sigma = check_positive_float(bandwidth, "bandwidth")
     gamma = 1.0 / (2 * sigma**2)
     rows = []
+    if isinstance(n_components, (int, np.integer)) and not isinstance(n_components, bool):
+        n_components = (n_components,)
+    try:
+        n_components = tuple(n_components)
+    except TypeError:
+        raise ValueError(f"n_components must be an integer or a sequence of integers >= 1, got {n_components!r}") from None
     for D in n_components:
         D = check_positive_int(D, "n_components")
         models = {

@@ -9,7 +9,8 @@ against those trees).  The classes, and the paths checked for each:
   Every Euclidean path, at offsets, at extreme scales, with duplicates and with far queries:
   ``brute_force_knn``, ``relevance_from_neighbors`` (the evaluation's Euclidean ground truth),
   ``euclidean_distance_matrix`` (both dtypes, squared or not), ``iter_distance_blocks``,
-  ``HashTables`` re-ranking (every candidate measured, and filtered by the PCA bound) and ``KDTree``.
+  ``HashTables`` re-ranking (every candidate measured, and filtered by the PCA bound), ``KDTree`` and
+  the same expansion under a metric, ``metric_learning.mahalanobis_distance_matrix``.
 * **Float32 underflow / overflow** — float64 data below 1e-38 were flushed to 0 (all-zero distances,
   every neighbour row 0, constant codes): every Euclidean path computes them exactly (float64 output)
   or refuses a float32 output; every estimator refuses them with a message naming ``X``.
@@ -177,6 +178,22 @@ def test_distance_matrices_are_accurate(case):
         assert "dtype=np.float64" in str(exc)
         S = distances.euclidean_distance_matrix(Q, X, squared=True, dtype=np.float64)
     np.testing.assert_allclose(S, np.ldexp(D2, 2 * e), rtol=1e-4, atol=0)
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e6, 1e8])
+def test_mahalanobis_distances_are_accurate_far_from_the_origin(offset):
+    """A sibling of the Euclidean expansion: xᵀAx + yᵀAy − 2xᵀAy cancelled at offset 1e8 (errors of 16×)."""
+    from lshlab.metric_learning import mahalanobis_distance_matrix
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(80, 6)) + offset, rng.normal(size=(50, 6)) + offset
+    A = np.cov(rng.normal(size=(100, 6)), rowvar=False)
+    diff = X[:, None, :] - Y[None, :, :]
+    exact = np.einsum("ijk,kl,ijl->ij", diff, A, diff)
+    np.testing.assert_allclose(mahalanobis_distance_matrix(X, Y, A), exact, rtol=1e-9)
+    np.testing.assert_allclose(mahalanobis_distance_matrix(X, None, A)[~np.eye(80, dtype=bool)],
+                               np.einsum("ijk,kl,ijl->ij", X[:, None] - X[None], A, X[:, None] - X[None])[
+                                   ~np.eye(80, dtype=bool)], rtol=1e-9)
 
 
 def test_self_distances_of_duplicates_are_exactly_zero():

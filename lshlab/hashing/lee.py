@@ -33,9 +33,15 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from .._validation import check_float32_cast, check_float32_exact, check_positive_float, check_positive_int
+from .._validation import (
+    as_array,
+    check_float32_cast,
+    check_float32_exact,
+    check_positive_float,
+    check_positive_int,
+    check_random_state,
+)
 from ._base import BaseHasher
 from .shift_invariant import resolve_kernel
 
@@ -51,9 +57,13 @@ def lee_quantize(u, q):
     ``np.mod`` on floats; a final guard maps any rounding edge case back into 0 … q−1.
     """
     q = check_positive_int(q, "q", minimum=2)
-    u = np.asarray(u)
+    u = as_array(u, "u")
+    if not (np.issubdtype(u.dtype, np.floating) or np.issubdtype(u.dtype, np.integer)):
+        raise ValueError(f"u must hold real numbers, got dtype {u.dtype}")
     if not np.issubdtype(u.dtype, np.floating):
         u = u.astype(np.float64)
+    shape = u.shape
+    u = u.reshape(-1)  # (0-d input: ufuncs with out= need an array)
     limit = float(2 ** (np.finfo(u.dtype).nmant + 1)) / q
     check_float32_exact(u, "u", f"q·u must stay below 2^{np.finfo(u.dtype).nmant + 1} ({u.dtype.name}) for ⌈q u⌉ "
                         "to be an exact integer; bring u to a smaller range", limit=limit)
@@ -66,7 +76,7 @@ def lee_quantize(u, q):
     v -= k
     if v.size and (v.min() < 0 or v.max() >= q):  # pragma: no cover - rounding guard
         v = np.mod(v, q)
-    return v.astype(np.uint8 if q <= 256 else np.uint16)
+    return v.astype(np.uint8 if q <= 256 else np.uint16).reshape(shape)
 
 
 class LeeHash(BaseHasher):

@@ -13,9 +13,8 @@ ordinary random-hyperplane hash.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from .._validation import check_matrix, check_positive_int
+from .._validation import check_matrix, check_positive_int, check_random_state
 from ..metric_learning import check_metric_matrix, metric_factor
 from ..search.euclidean import safe_exponent
 from ._base import BaseHasher
@@ -37,7 +36,7 @@ class MetricHash(BaseHasher):
     metric_matrix : array (d, d) or None
         Symmetric positive semi-definite A (for example ``ITML().fit(...).A_``); None means the
         identity (plain SimHash).
-    random_state : int, RandomState, Generator or None
+    random_state : int, RandomState or None
 
     Attributes
     ----------

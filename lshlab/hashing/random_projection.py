@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import ndtr
-from sklearn.utils import check_random_state
 
 from sklearn.utils.validation import check_is_fitted
 
@@ -34,6 +33,7 @@ from .._validation import (
     check_float32_exact,
     check_positive_float,
     check_positive_int,
+    check_random_state,
 )
 from ..search.euclidean import max_abs, safe_exponent
 from ._base import BaseHasher

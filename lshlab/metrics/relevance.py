@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_comparable_labels, check_float_matrix, check_k, check_positive_int
+from .._validation import as_array, check_comparable_labels, check_float_matrix, check_k, check_positive_int
 
 __all__ = ["relevance_from_labels", "relevance_from_neighbors"]
 
@@ -15,7 +15,7 @@ def relevance_from_labels(y_query, y_db):
     Raises ValueError when the two label arrays are of kinds that can never be equal (text against
     numbers: everything would be irrelevant and mAP 0) or hold NaN labels.
     """
-    yq, yd = np.asarray(y_query), np.asarray(y_db)
+    yq, yd = as_array(y_query, "y_query"), as_array(y_db, "y_db")
     if yq.ndim != 1 or yd.ndim != 1 or yq.size == 0 or yd.size == 0:
         raise ValueError(
             f"y_query and y_db must be non-empty 1-D label arrays, got shapes {yq.shape} and {yd.shape}"

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import as_array, check_positive_int
+
 __all__ = [
     "topk_stable",
     "HAMMING_ROWS",
@@ -56,7 +58,7 @@ def topk_stable(D, k):
     Parameters
     ----------
     D : ndarray of shape (m, n)
-        Distances (integer or float), one row per query.
+        Distances (integer or float, no NaN), one row per query.
     k : int, 1 <= k
         Entries kept per row; ``k >= n`` returns every row fully sorted.
 
@@ -79,7 +81,12 @@ def topk_stable(D, k):
     >>> topk_stable(np.array([[3, 1, 1, 0]]), 2)
     (array([[0, 1]]), array([[3, 1]]))
     """
+    D = _check_scores(D)
+    k = check_positive_int(k, "k")
     m, n = D.shape
+    if m == 0:
+        w = min(k, n)
+        return np.empty((0, w), dtype=D.dtype), np.empty((0, w), dtype=np.intp)
     if k >= n:
         order = np.argsort(D, axis=1, kind="stable")
         return np.take_along_axis(D, order, axis=1), order
@@ -96,6 +103,21 @@ def topk_stable(D, k):
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     sel = order[starts[:, None] + np.arange(k)]
     return d[sel], c[sel].astype(np.intp)
+
+
+def _check_scores(D):
+    """``D`` as a 2-D integer or float array without NaN (ValueError naming ``D`` otherwise)."""
+    if not isinstance(D, np.ndarray) or D.ndim != 2 or not (np.issubdtype(D.dtype, np.integer)
+                                                           or np.issubdtype(D.dtype, np.floating)):
+        arr = as_array(D, "D")
+        if arr.ndim != 2:
+            raise ValueError(f"D must be a 2-D array (n_queries, n_database) of distances, got shape {arr.shape}")
+        if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+            raise ValueError(f"D must hold integer or real distances, got dtype {arr.dtype}")
+        D = arr
+    if D.dtype.kind == "f" and np.isnan(D).any():
+        raise ValueError("D contains NaN distances, which have no place in a ranking; remove or replace them")
+    return D
 
 
 # ----------------------------------------------------------------------------- Hamming kernel

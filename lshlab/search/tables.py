@@ -18,6 +18,7 @@ from .._validation import (
     check_k_neighbours,
     check_n_jobs,
     check_positive_int,
+    check_random_state,
     check_same_width,
     check_unpacked_codes,
 )
@@ -173,8 +174,6 @@ class HashTables:
 
     def fit(self, X):
         """Fit one hasher per table on ``X``, fill the buckets and prepare the re-ranking bound."""
-        from sklearn.utils import check_random_state
-
         if not callable(self.hasher_factory):
             raise ValueError(f"hasher_factory must be a callable seed -> hasher, got {self.hasher_factory!r}")
         L = check_positive_int(self.n_tables, "n_tables")
@@ -222,6 +221,10 @@ class HashTables:
         """Codes as a C-contiguous byte matrix, one row (= one bucket key) per sample."""
         codes = hasher.transform(X, packed=True) if getattr(hasher, "binary", True) else hasher.transform(X)
         codes = np.ascontiguousarray(codes)
+        if codes.ndim != 2 or codes.shape[0] != X.shape[0] or codes.dtype.kind not in "biu":
+            raise ValueError(f"the hasher of hasher_factory ({type(hasher).__name__}) must transform {X.shape[0]} rows "
+                             f"into a 2-D integer code array with one row per sample, got shape {codes.shape} and "
+                             f"dtype {codes.dtype}")
         return codes.view(np.uint8).reshape(codes.shape[0], -1)
 
     @staticmethod
