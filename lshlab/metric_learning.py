@@ -32,7 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_bounds, check_matrix, check_positive_float, check_positive_int
-from .search.euclidean import EuclideanFrame
+from .search.euclidean import centre_pair
 from .search.primitives import topk_stable
 
 __all__ = [
@@ -129,11 +129,7 @@ def mahalanobis_distance_matrix(X, Y, A, *, squared=True):
     if X.shape[1] != Y.shape[1]:
         raise ValueError(f"X has {X.shape[1]} features but Y has {Y.shape[1]}; they must match")
     A = check_metric_matrix(A, "A", n_features=X.shape[1])
-    centre = EuclideanFrame.fit(Y, *(() if Y is X else (X,))).centre
-    if centre is not None:  # data far from the origin: d_A is translation invariant, the expansion is not
-        same = Y is X
-        X = X - centre
-        Y = X if same else Y - centre
+    X, Y = centre_pair(X, Y)  # data far from the origin: d_A is translation invariant, the expansion is not
     XA = X @ A
     nx = np.einsum("ij,ij->i", XA, X)
     ny = nx if Y is X else np.einsum("ij,ij->i", Y @ A, Y)

@@ -37,6 +37,7 @@ __all__ = [
     "underflow_floor",
     "safe_exponent",
     "max_abs",
+    "centre_pair",
     "row_ids",
     "check_scaled_range",
     "float_output",
@@ -230,6 +231,20 @@ class EuclideanFrame:
             diff -= other
             out[s : s + step] = np.einsum("ij,ij->i", diff, diff)
         return out
+
+
+def centre_pair(X, Y):
+    """``(X − c, Y − c)`` with ``c`` the frame centre of ``Y`` (and ``X``), or ``(X, Y)`` when it is None.
+
+    For expansions other than the Euclidean one (a Mahalanobis ``xᵀAx + yᵀAy − 2xᵀAy``) of float64 data:
+    the same translation of both changes no distance and removes the cancellation far from the
+    origin.  ``Y is X`` is kept (one centred array).
+    """
+    centre = EuclideanFrame.fit(Y, *(() if Y is X else (X,))).centre
+    if centre is None:
+        return X, Y
+    Xc = X - centre
+    return Xc, (Xc if Y is X else Y - centre)
 
 
 def row_ids(*arrays):
