@@ -239,7 +239,8 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_component
     try:
         n_components = tuple(n_components)
     except TypeError:
-        raise ValueError(f"n_components must be an integer or a sequence of integers >= 1, got {n_components!r}") from None
+        raise ValueError(f"n_components must be an integer or a sequence of integers >= 1, "
+                         f"got {n_components!r}") from None
     for D in n_components:
         D = check_positive_int(D, "n_components")
         models = {

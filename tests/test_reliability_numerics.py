@@ -31,8 +31,6 @@ against those trees).  The classes, and the paths checked for each:
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
@@ -296,7 +294,8 @@ def test_out_arrays_that_fit_are_filled_exactly():
                                   (B300[:, None] != B300[None]).sum(-1))
     o64 = np.empty((4, 4), np.int64)
     d = np.abs(L70K[:, None] - L70K[None])
-    np.testing.assert_array_equal(distances.lee_distance_matrix(L70K, q=65536, out=o64), np.minimum(d, 65536 - d).sum(-1))
+    np.testing.assert_array_equal(distances.lee_distance_matrix(L70K, q=65536, out=o64),
+                                  np.minimum(d, 65536 - d).sum(-1))
     of = np.empty((2, 3), np.float64)
     distances.euclidean_distance_matrix(*EU, dtype=np.float64, out=of)
     np.testing.assert_allclose(of, [[3.7, 0.0, np.sqrt(0.5)], [2.7, 1.0, np.sqrt(0.5)]], rtol=1e-12)

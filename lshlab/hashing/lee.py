@@ -52,9 +52,10 @@ def lee_quantize(u, q):
     """Symbols ⌈q u⌉ mod q of real values ``u`` (any shape): uint8 for q ≤ 256, else uint16.
 
     ``u`` must be finite with ``|q u|`` below 2²⁴ (float32; 2⁵³ for float64), where ``⌈q u⌉`` is still
-    an exact integer (ValueError otherwise).  The modulo is computed as v − q⌊v/q⌋ on the integer-valued floats v = ⌈q u⌉ (IEEE division is
-    correctly rounded, so this is exact for |v| < 2²⁴ in float32), which is ~50× faster than
-    ``np.mod`` on floats; a final guard maps any rounding edge case back into 0 … q−1.
+    an exact integer (ValueError otherwise).  The modulo is computed as v − q⌊v/q⌋ on the
+    integer-valued floats v = ⌈q u⌉ (IEEE division is correctly rounded, so this is exact for
+    |v| < 2²⁴ in float32), which is ~50× faster than ``np.mod`` on floats; a final guard maps any
+    rounding edge case back into 0 … q−1.
     """
     q = check_positive_int(q, "q", minimum=2)
     u = as_array(u, "u")

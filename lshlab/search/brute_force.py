@@ -12,7 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .._validation import check_float_dtype, check_float_matrix, check_k_neighbours, check_n_jobs, check_positive_int, check_same_width
+from .._validation import (
+    check_float_dtype,
+    check_float_matrix,
+    check_k_neighbours,
+    check_n_jobs,
+    check_positive_int,
+    check_same_width,
+)
 from .euclidean import U32, EuclideanFrame, expansion_error, float_output, row_ids, underflow_floor
 from .primitives import sq_norms
 
