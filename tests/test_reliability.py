@@ -31,6 +31,7 @@ from sklearn.exceptions import NotFittedError
 
 from lshlab import data as lshdata
 from lshlab import distances, features, kernel_learning, kernels, metric_learning, metrics, random_features, search
+from hasher_specs import hasher_specs
 from lshlab.evaluation import CodePair
 from lshlab import hashing as H
 from lshlab.hashing import lee as hashing_lee, metric as hashing_metric
@@ -696,25 +697,7 @@ def test_euclidean_search_is_exact_across_float32_scales(scale):
 
 def _hasher_specs():
     """(name, constructor, data) for every hasher family that is importable, small parameters."""
-    specs = {
-        "RandomHyperplaneHash": (lambda: H.RandomHyperplaneHash(12, random_state=0), X),
-        "PStableHash": (lambda: H.PStableHash(6, width=1.0, random_state=0), X),
-        "ShiftInvariantHash": (lambda: H.ShiftInvariantHash(12, kernel=2.0, random_state=0), X),
-        "LeeHash": (lambda: H.LeeHash(6, q=5, n_components=32, random_state=0), X),
-        "PCAHash": (lambda: H.PCAHash(4), X),
-        "ITQHash": (lambda: H.ITQHash(4, max_iter=5, random_state=0), X),
-        "SpectralHash": (lambda: H.SpectralHash(6), X),
-        "RBMHash": (lambda: H.RBMHash(6, hidden=(), max_iter=2, random_state=0), X01),
-        "MetricHash": (lambda: H.MetricHash(8, metric_matrix=np.diag(np.arange(1.0, 7.0)), random_state=0), X),
-    }
-    out = []
-    for name, (make, data) in specs.items():
-        try:
-            getattr(H, name)
-        except (ImportError, AttributeError):  # a family not written yet
-            continue
-        out.append(pytest.param(make, data, id=name))
-    return out
+    return [pytest.param(make, data, id=name) for name, (make, data) in hasher_specs(X, X01).items()]
 
 
 @pytest.mark.parametrize("make, data", _hasher_specs())

@@ -37,6 +37,7 @@ from sklearn.base import BaseEstimator
 
 from lshlab import distances, hashing as H, metrics, search
 from lshlab.evaluation import CodePair, score_codes, score_search_results
+from hasher_specs import hasher_specs
 from lshlab.random_features import RandomFeatureSampler
 from memory import AVAILABLE as MEMORY_PROBE, peak_memory
 
@@ -227,25 +228,15 @@ def test_extreme_magnitudes_are_exact_in_float64_and_refused_in_float32(scale):
 
 
 def _hashers():
-    X01 = np.random.default_rng(0).random((30, 64))
-    return {
-        "RandomHyperplaneHash": (lambda: H.RandomHyperplaneHash(12, random_state=0), None),
-        "PStableHash": (lambda: H.PStableHash(6, width=1.0, random_state=0), None),
-        "ShiftInvariantHash": (lambda: H.ShiftInvariantHash(12, kernel=2.0, random_state=0), None),
-        "LeeHash": (lambda: H.LeeHash(6, q=5, n_components=32, random_state=0), None),
-        "PCAHash": (lambda: H.PCAHash(4), None),
-        "ITQHash": (lambda: H.ITQHash(4, max_iter=5, random_state=0), None),
-        "SpectralHash": (lambda: H.SpectralHash(6), None),
-        "RBMHash": (lambda: H.RBMHash(6, hidden=(), max_iter=2, random_state=0), X01),
-        "MetricHash": (lambda: H.MetricHash(8, metric_matrix=np.eye(64), random_state=0), None),
-        "RandomFeatureSampler": (lambda: RandomFeatureSampler(8, random_state=0), None),
-    }
+    rng = np.random.default_rng(0)
+    specs = hasher_specs(rng.random((30, 64)), rng.random((30, 64)), metric_matrix=np.eye(64))
+    specs["RandomFeatureSampler"] = (lambda: RandomFeatureSampler(8, random_state=0), specs["PCAHash"][1])
+    return specs
 
 
 @pytest.mark.parametrize("name", list(_hashers()))
 def test_estimators_refuse_data_that_float32_flushes_to_zero(name):
-    make, data = _hashers()[name]
-    X = np.random.default_rng(1).random((30, 64)) if data is None else data
+    make, X = _hashers()[name]
     fitted = make().fit(X)
     for bad in (X * 1e-46, X * 1e300):
         with pytest.raises(ValueError, match=r"X holds values .*(below the smallest normal|beyond the) float32"):

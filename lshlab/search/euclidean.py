@@ -190,47 +190,36 @@ class EuclideanFrame:
         ``Σ (x_k − q_k)²``), gathered in chunks of at most 2²⁰ float64 values (8 MB) whatever ``r``.
         """
         m, r = rows.shape
-        d = X.shape[1]
         out = np.empty((m, r), dtype=np.float64)
-        step = max(1, _CHUNK_ELEMENTS // max(1, d))  # (query, row) pairs per chunk
-        inv = None if self.scale == 1.0 else 1.0 / self.scale
+        step = max(1, _CHUNK_ELEMENTS // max(1, X.shape[1]))  # (query, row) pairs per chunk
         if r <= step:  # several whole queries per chunk
             g = max(1, step // max(r, 1))
             for i in range(0, m, g):
-                diff = X[rows[i : i + g]].astype(np.float64)
-                q = Q[i : i + g, None, :].astype(np.float64)
-                if inv is not None:
-                    diff *= inv
-                    q *= inv
-                diff -= q
-                out[i : i + g] = np.einsum("ijk,ijk->ij", diff, diff)
+                out[i : i + g] = self._sq_diff(X[rows[i : i + g]], Q[i : i + g, None, :])
             return out
         for i in range(m):  # long candidate lists: chunks of one query's rows
-            q = Q[i].astype(np.float64)
-            if inv is not None:
-                q *= inv
             for s in range(0, r, step):
-                diff = X[rows[i, s : s + step]].astype(np.float64)
-                if inv is not None:
-                    diff *= inv
-                diff -= q
-                out[i, s : s + step] = np.einsum("ij,ij->i", diff, diff)
+                out[i, s : s + step] = self._sq_diff(X[rows[i, s : s + step]], Q[i])
         return out
 
     def pair_sq_distances(self, A, B, ia, ib):
         """Exact squared distances ``‖A[ia[t]] − B[ib[t]]‖² / s²`` of index pairs, float64, chunked."""
         out = np.empty(len(ia), dtype=np.float64)
         step = max(1, _CHUNK_ELEMENTS // max(1, A.shape[1]))
-        inv = None if self.scale == 1.0 else 1.0 / self.scale
         for s in range(0, len(ia), step):
-            diff = A[ia[s : s + step]].astype(np.float64)
-            other = B[ib[s : s + step]].astype(np.float64)
-            if inv is not None:
-                diff *= inv
-                other *= inv
-            diff -= other
-            out[s : s + step] = np.einsum("ij,ij->i", diff, diff)
+            out[s : s + step] = self._sq_diff(A[ia[s : s + step]], B[ib[s : s + step]])
         return out
+
+    def _sq_diff(self, rows, other):
+        """``Σ_k (rows_k/s − other_k/s)²`` over the last axis, in float64 (``other`` broadcasts)."""
+        diff = rows.astype(np.float64)
+        other = np.asarray(other, dtype=np.float64)
+        if self.scale != 1.0:
+            inv = 1.0 / self.scale
+            diff *= inv
+            other = other * inv
+        diff -= other
+        return np.einsum("...k,...k->...", diff, diff)
 
 
 def centre_pair(X, Y):

@@ -32,7 +32,7 @@ from .primitives import (
     transpose_words,
 )
 
-__all__ = ["HammingIndex", "LeeIndex", "faiss_available"]
+__all__ = ["HammingIndex", "LeeIndex", "faiss_available", "blocked_topk"]
 
 
 def faiss_available():
@@ -140,25 +140,34 @@ class HammingIndex:
             return D.astype(np.int32, copy=False), I.astype(np.intp, copy=False)
         return self._search_numpy(as_words(P), k)
 
-    def _search_numpy(self, Wq, k, block=128):
-        nq = Wq.shape[0]
-        dist = np.empty((nq, k), dtype=np.int32)
-        idx = np.empty((nq, k), dtype=np.intp)
+    def _search_numpy(self, Wq, k):
+        return blocked_topk(Wq.shape[0], k, self.n_jobs,
+                            lambda q0, q1: hamming_rows(Wq[q0:q1], self._words_t, self.n_bits))
 
-        def work(q0):
-            q1 = min(q0 + block, nq)
-            D = hamming_rows(Wq[q0:q1], self._words_t, self.n_bits)
-            dist[q0:q1], idx[q0:q1] = topk_stable(D, k)
 
-        starts = range(0, nq, block)
-        n_jobs = check_n_jobs(self.n_jobs)
-        if n_jobs == 1 or len(starts) == 1:
-            for q0 in starts:
-                work(q0)
-        else:  # numpy releases the GIL inside ufuncs and partitions: query blocks run in parallel
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                list(pool.map(work, starts))
-        return dist, idx
+def blocked_topk(n_queries, k, n_jobs, distances, block=128):
+    """``(dist, idx)`` of the k smallest distances per query, ties by index, computed in query blocks.
+
+    ``distances(q0, q1)`` returns the integer distance block of queries ``q0:q1`` to the whole database;
+    blocks run on ``n_jobs`` threads (numpy releases the GIL inside its kernels and partitions).
+    """
+    dist = np.empty((n_queries, k), dtype=np.int32)
+    idx = np.empty((n_queries, k), dtype=np.intp)
+
+    def work(q0):
+        q1 = min(q0 + block, n_queries)
+        d, idx[q0:q1] = topk_stable(distances(q0, q1), k)
+        dist[q0:q1] = d
+
+    starts = range(0, n_queries, block)
+    n_jobs = check_n_jobs(n_jobs)
+    if n_jobs == 1 or len(starts) == 1:
+        for q0 in starts:
+            work(q0)
+    else:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            list(pool.map(work, starts))
+    return dist, idx
 
 
 class LeeIndex:
@@ -219,29 +228,9 @@ class LeeIndex:
                 "encode queries with the same hasher"
             )
         if self.method_ == "direct":
-            return self._search_direct(Q, check_k_neighbours(k, self.n_database))
+            return blocked_topk(Q.shape[0], check_k_neighbours(k, self.n_database), self.n_jobs,
+                                lambda q0, q1: lee_direct_rows(Q[q0:q1], self._symbols_t, self.q))
         dist, idx = self._index.search(lee_words(Q, self.q).view(np.uint8), k)
         if self.q % 2:
             dist //= 2
-        return dist, idx
-
-    def _search_direct(self, Q, k, block=128):
-        nq = Q.shape[0]
-        dist = np.empty((nq, k), dtype=np.int32)
-        idx = np.empty((nq, k), dtype=np.intp)
-
-        def work(q0):
-            q1 = min(q0 + block, nq)
-            D = lee_direct_rows(Q[q0:q1], self._symbols_t, self.q)
-            d, idx[q0:q1] = topk_stable(D, k)
-            dist[q0:q1] = d
-
-        starts = range(0, nq, block)
-        n_jobs = check_n_jobs(self.n_jobs)
-        if n_jobs == 1 or len(starts) == 1:
-            for q0 in starts:
-                work(q0)
-        else:
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                list(pool.map(work, starts))
         return dist, idx
