@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_bounds, check_matrix, check_positive_float, check_positive_int
+from .search.euclidean import centre_pair
 from .search.primitives import topk_stable
 
 __all__ = [
@@ -120,13 +121,15 @@ def mahalanobis_distance_matrix(X, Y, A, *, squared=True):
 
     Returns
     -------
-    D : ndarray (n, m), float64.  Computed as xᵀAx + yᵀAy − 2 xᵀAy, clipped at 0.
+    D : ndarray (n, m), float64.  Computed as xᵀAx + yᵀAy − 2 xᵀAy, clipped at 0, after centring both on
+        the mean of Y when it lies far from the origin (:class:`lshlab.search.euclidean.EuclideanFrame`).
     """
     X = check_matrix(X, "X", dtype=np.float64)
     Y = X if Y is None else check_matrix(Y, "Y", dtype=np.float64)
     if X.shape[1] != Y.shape[1]:
         raise ValueError(f"X has {X.shape[1]} features but Y has {Y.shape[1]}; they must match")
     A = check_metric_matrix(A, "A", n_features=X.shape[1])
+    X, Y = centre_pair(X, Y)  # data far from the origin: d_A is translation invariant, the expansion is not
     XA = X @ A
     nx = np.einsum("ij,ij->i", XA, X)
     ny = nx if Y is X else np.einsum("ij,ij->i", Y @ A, Y)

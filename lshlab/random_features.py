@@ -37,10 +37,16 @@ from sklearn.kernel_approximation import RBFSampler
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_matrix, check_positive_float, check_positive_int
+from ._validation import (
+    check_float32_cast,
+    check_float32_exact,
+    check_matrix,
+    check_positive_float,
+    check_positive_int,
+    check_random_state,
+)
 from .hashing.shift_invariant import resolve_kernel
 
 __all__ = [
@@ -70,7 +76,7 @@ def project_to_simplex(v):
     decreasing order, ρ = max{j : u_j − (Σ_{i≤j} u_i − 1)/j > 0} and τ = (Σ_{i≤ρ} u_i − 1)/ρ,
     the projection is max(v − τ, 0).
     """
-    v = np.asarray(v, dtype=np.float64)
+    v = check_matrix(v, "v", dtype=np.float64, ndim=1)
     u = np.sort(v)[::-1]
     css = np.cumsum(u) - 1.0
     j = np.arange(1, v.size + 1)
@@ -85,9 +91,7 @@ def importance_weights(scores, rho):
     scores/(λM) onto it; ‖q(λ)‖² decreases in λ, so λ is found by bisection on a log scale until the
     divergence constraint is tight (or q is already feasible at the unconstrained optimum's limit).
     """
-    v = np.asarray(scores, dtype=np.float64)
-    if v.ndim != 1 or v.size == 0 or not np.isfinite(v).all():
-        raise ValueError("scores must be a non-empty 1-D array of finite numbers")
+    v = check_matrix(scores, "scores", dtype=np.float64, ndim=1)
     rho = check_positive_float(rho, "rho", strict=False)
     M = v.size
     div = lambda q: M * float(q @ q) - 1.0  # noqa: E731
@@ -158,17 +162,23 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         n, d = X.shape
         self.n_features_in_ = d
+        name = f"the frequencies ω of kernel={self.kernel!r}"
+        hint = "float32 cannot hold them: choose a bandwidth nearer the scale of X (or rescale X)"
         if self.method == "spectral":
             omega = self.kernel_.sample_frequencies(D, d, rng)
+            check_float32_cast(omega, name, hint)
             b = rng.uniform(0, 2 * np.pi, D)
         else:
             if y is None:
                 raise ValueError("method='importance' needs labels y in {-1, +1} to score the candidates")
             yy = _check_pm1(y, n)
-            M = check_positive_int(self.n_candidates or 10 * D, "n_candidates")
+            M = 10 * D if self.n_candidates is None else check_positive_int(self.n_candidates, "n_candidates")
             cand = self.kernel_.sample_frequencies(M, d, rng)
+            check_float32_cast(cand, name, hint)
             cb = rng.uniform(0, 2 * np.pi, M)
-            Z = np.cos(X.astype(np.float64) @ cand.T + cb)  # (n, M), unnormalised features
+            Z = X.astype(np.float64) @ cand.T + cb
+            check_float32_exact(Z, "the phases ωᵀx + b of the candidate features", _phase_hint(self.kernel, X))
+            Z = np.cos(Z, out=Z)  # (n, M), unnormalised features
             self.scores_ = ((yy @ Z) / n) ** 2
             self.candidate_weights_ = importance_weights(self.scores_, self.rho)
             pick = rng.choice(M, size=D, replace=True, p=self.candidate_weights_)
@@ -184,9 +194,16 @@ class RandomFeatureSampler(TransformerMixin, BaseEstimator):
             raise ValueError(f"X has {X.shape[1]} features, the sampler was fitted with {self.n_features_in_}")
         Z = X @ self.omega_.T
         Z += self.offset_
+        check_float32_exact(Z, "the phases ωᵀx + b of the random features", _phase_hint(self.kernel, X))
         np.cos(Z, out=Z)
         Z *= np.float32(np.sqrt(2.0 / self.omega_.shape[0]))
         return Z
+
+
+def _phase_hint(kernel, X):
+    """The advice of a phase overflow (a callable: evaluated only when raising)."""
+    return lambda top: (f"kernel={kernel!r} is too narrow for the scale of X (|x| up to {float(np.abs(X).max()):.3g}): "
+                        "float32 cannot resolve such phases to within a radian; use a larger bandwidth or rescale X")
 
 
 def _timed_fit_score(model, Xtr, ytr, Xte, yte):
@@ -217,6 +234,13 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_component
     sigma = check_positive_float(bandwidth, "bandwidth")
     gamma = 1.0 / (2 * sigma**2)
     rows = []
+    if isinstance(n_components, (int, np.integer)) and not isinstance(n_components, bool):
+        n_components = (n_components,)
+    try:
+        n_components = tuple(n_components)
+    except TypeError:
+        raise ValueError(f"n_components must be an integer or a sequence of integers >= 1, "
+                         f"got {n_components!r}") from None
     for D in n_components:
         D = check_positive_int(D, "n_components")
         models = {

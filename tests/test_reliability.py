@@ -31,9 +31,10 @@ from sklearn.exceptions import NotFittedError
 
 from lshlab import data as lshdata
 from lshlab import distances, features, kernel_learning, kernels, metric_learning, metrics, random_features, search
+from hasher_specs import hasher_specs
 from lshlab.evaluation import CodePair
 from lshlab import hashing as H
-from lshlab.hashing import metric as hashing_metric
+from lshlab.hashing import lee as hashing_lee, metric as hashing_metric
 from lshlab.hashing import random_projection, spectral
 
 RNG = np.random.default_rng(12)
@@ -125,6 +126,16 @@ def _solve_meanfield(**kw):
 NOT_FITTED = r"(?i)not fitted yet.*call .?fit"
 
 
+class _WrongRows:
+    """A hasher whose transform returns 3 rows whatever it is given."""
+
+    def fit(self, X):
+        return self
+
+    def transform(self, X, packed=False):
+        return np.zeros((3, 1), dtype=np.uint8)
+
+
 def xfail(defect):
     return pytest.mark.xfail(strict=True, reason=defect)
 
@@ -169,8 +180,10 @@ _ROWS = [
      r"X contains NaN or infinite"),
     ("inf", "metric matrix inf", lambda: H.MetricHash(4, metric_matrix=_with_inf(np.eye(6))).fit(X), ValueError,
      r"metric_matrix contains NaN or infinite"),
-    ("inf", "float64 overflow in float32", lambda: search.brute_force_knn(X.astype(np.float64) * 1e300, Q, 1),
-     ValueError, r"X contains NaN or infinite"),
+    ("inf", "float64 distances beyond float32", lambda: search.brute_force_knn(X.astype(np.float64) * 1e300, Q, 1),
+     ValueError, r"distances of X and Q reach .* beyond the float32 range.*dtype=np\.float64"),
+    ("inf", "float64 overflow in float32", lambda: H.RandomHyperplaneHash(8).fit(X.astype(np.float64) * 1e300),
+     ValueError, r"X holds values up to .*e\+300, beyond the float32 range.*rescale X"),
     ("inf", "SchoenbergKernel xi inf", lambda: kernels.SchoenbergKernel([1.0, np.inf]), ValueError,
      r"xi must be finite and > 0"),
     # ------------------------------------------------------------------ dtypes
@@ -541,6 +554,47 @@ _ROWS = [
      r"rho0 must give 20 finite non-negative values"),
     ("bounds reversed", "meanfield t_eval beyond t_final", lambda: _solve_meanfield(t_eval=[0.0, 5.0]), ValueError,
      r"t_eval must be non-decreasing times in \[0, t_final\]"),
+    # ------------------------------------------------------------------ issue 17 sweep: bare numpy errors before
+    ("NaN", "topk_stable NaN", lambda: search.topk_stable(np.array([[1.0, np.nan]]), 1), ValueError,
+     r"D contains NaN distances"),
+    ("wrong ndim", "topk_stable 1-D", lambda: search.topk_stable(np.arange(4), 1), ValueError,
+     r"D must be a 2-D array \(n_queries, n_database\)"),
+    ("wrong dtype (strings/object)", "topk_stable strings", lambda: search.topk_stable(np.array([["a", "b"]]), 1),
+     ValueError, r"D must hold integer or real distances"),
+    ("k <= 0", "topk_stable k=0", lambda: search.topk_stable(np.ones((2, 3)), 0), ValueError,
+     r"k must be an integer >= 1, got 0"),
+    ("wrong dtype (strings/object)", "lee_quantize strings", lambda: hashing_lee.lee_quantize(np.array(["0.5"]), 4),
+     ValueError, r"u must hold real numbers"),
+    ("ragged rows", "HammingIndex ragged codes", lambda: search.HammingIndex([[0, 1], [1]], backend="numpy"), ValueError,
+     r"codes must be an array-like of numbers \(equal-length rows\)"),
+    ("ragged rows", "pack_bits ragged", lambda: distances.pack_bits([[0, 1], [1]]), ValueError,
+     r"B must be an array-like of numbers"),
+    ("ragged rows", "mAP ragged relevance", lambda: metrics.mean_average_precision(np.ones((2, 2)), [[True, False], [True]]),
+     ValueError, r"relevant must be an array-like"),
+    ("ragged rows", "relevance_from_labels ragged", lambda: metrics.relevance_from_labels([[1, 2], [3]], [1, 2]),
+     ValueError, r"y_query must be an array-like"),
+    ("ragged rows", "CodePair ragged query", lambda: CodePair(query=[[0, 1], [1]], db=B[:, :2]), ValueError,
+     r"query must be an array-like"),
+    ("bad estimator option", "HashTables hasher gives wrong rows", lambda: search.HashTables(
+        lambda s: _WrongRows(), 2).fit(X), ValueError, r"hasher of hasher_factory \(_WrongRows\) must transform 30 rows"),
+    ("bad estimator option", "PStable random_state='seed'", lambda: H.PStableHash(2, random_state="seed").fit(X), ValueError,
+     r"random_state must be None, an integer >= 0 or a numpy.random.RandomState, got 'seed'"),
+    ("bad estimator option", "HashTables random_state='x'", lambda: search.HashTables(
+        lambda s: H.RandomHyperplaneHash(4, random_state=s), 2, random_state="x").fit(X), ValueError,
+     r"random_state must be None, an integer"),
+    ("labels length mismatch", "overlap codes_query rows", lambda: metrics.overlap_scores_by_code_length(
+        np.ones((3, 10)), B[:2], B, [4], 2), ValueError, r"codes_query and codes_db hold 2 and 10 codes but dist_reference "
+                                                         r"has shape \(3, 10\)"),
+    ("k <= 0", "random features n_candidates=0", lambda: random_features.RandomFeatureSampler(
+        4, method="importance", n_candidates=0).fit(X, YPM), ValueError, r"n_candidates must be an integer >= 1, got 0"),
+    ("empty array", "project_to_simplex empty", lambda: random_features.project_to_simplex([]), ValueError,
+     r"v is empty"),
+    ("NaN", "project_to_simplex NaN", lambda: random_features.project_to_simplex([np.nan, 1.0]), ValueError,
+     r"v contains NaN"),
+    ("wrong dtype (relevance)", "brute_force_knn dtype float16", lambda: search.brute_force_knn(X, Q, 1, dtype="float16"),
+     ValueError, r"dtype must be np.float32 or np.float64, got 'float16'"),
+    ("wrong dtype (relevance)", "iter_distance_blocks dtype int32", lambda: distances.iter_distance_blocks(
+        X, dtype=np.int32), ValueError, r"dtype must be np.float32 or np.float64"),
     # ------------------------------------------------------------------ widgets' pure update functions
     ("bad estimator option", "collision family", lambda: _widgets("lsh").update_collision(family="MinHash", n_bits=8),
      ValueError, r"family must be one of \('SimHash', 'p-stable'\), got 'MinHash'"),
@@ -643,25 +697,7 @@ def test_euclidean_search_is_exact_across_float32_scales(scale):
 
 def _hasher_specs():
     """(name, constructor, data) for every hasher family that is importable, small parameters."""
-    specs = {
-        "RandomHyperplaneHash": (lambda: H.RandomHyperplaneHash(12, random_state=0), X),
-        "PStableHash": (lambda: H.PStableHash(6, width=1.0, random_state=0), X),
-        "ShiftInvariantHash": (lambda: H.ShiftInvariantHash(12, kernel=2.0, random_state=0), X),
-        "LeeHash": (lambda: H.LeeHash(6, q=5, n_components=32, random_state=0), X),
-        "PCAHash": (lambda: H.PCAHash(4), X),
-        "ITQHash": (lambda: H.ITQHash(4, max_iter=5, random_state=0), X),
-        "SpectralHash": (lambda: H.SpectralHash(6), X),
-        "RBMHash": (lambda: H.RBMHash(6, hidden=(), max_iter=2, random_state=0), X01),
-        "MetricHash": (lambda: H.MetricHash(8, metric_matrix=np.diag(np.arange(1.0, 7.0)), random_state=0), X),
-    }
-    out = []
-    for name, (make, data) in specs.items():
-        try:
-            getattr(H, name)
-        except (ImportError, AttributeError):  # a family not written yet
-            continue
-        out.append(pytest.param(make, data, id=name))
-    return out
+    return [pytest.param(make, data, id=name) for name, (make, data) in hasher_specs(X, X01).items()]
 
 
 @pytest.mark.parametrize("make, data", _hasher_specs())

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_k, check_matrix, check_positive_int
+from .._validation import as_array, check_comparable_labels, check_k, check_matrix, check_positive_int
 from ..metrics import PRCurve, average_precision, precision_at_k, precision_recall_curve_retrieval
 from .codes import check_code_pair, distance_blocks, encode_pair
 
@@ -40,7 +40,7 @@ class _Relevance:
                              "or labels=(y_query, y_db) (relevant = same label)")
         self.matrix = self.y_query = self.y_db = None
         if relevant is not None:
-            rel = np.asarray(relevant)
+            rel = as_array(relevant, "relevant")
             if rel.ndim != 2 or rel.shape[0] != n_query or (n_db is not None and rel.shape[1] != n_db):
                 expected = (n_query, "n_db" if n_db is None else n_db)
                 raise ValueError(f"relevant must have shape (n_query, n_db) = {expected}, got {rel.shape}")
@@ -53,11 +53,13 @@ class _Relevance:
             y_query, y_db = labels
         except (TypeError, ValueError):
             raise ValueError("labels must be a pair (y_query, y_db) of label arrays") from None
-        self.y_query, self.y_db = np.asarray(y_query), np.asarray(y_db)
+        self.y_query, self.y_db = as_array(y_query, "labels[0] (y_query)"), as_array(y_db, "labels[1] (y_db)")
         if self.y_query.shape != (n_query,) or self.y_db.ndim != 1 or (n_db is not None and self.y_db.size != n_db):
             expected = "a 1-D array of database labels" if n_db is None else f"one per database code ({n_db})"
             raise ValueError(f"labels must hold one label per query ({n_query}) and {expected}, "
                              f"got shapes {self.y_query.shape} and {self.y_db.shape}")
+        self.y_query, self.y_db = check_comparable_labels(self.y_query, self.y_db, ("labels[0] (y_query)",
+                                                                                    "labels[1] (y_db)"))
         self.n_db = self.y_db.size
 
     def block(self, start, stop):
@@ -277,7 +279,7 @@ def score_search_results(dist, idx, relevant=None, *, labels=None, ties="average
         they add neither to R_k nor to the sum, so a query is scored on the results it has (0 when it
         has none).  ``n_db`` is None.
     """
-    idx = np.asarray(idx)
+    idx = as_array(idx, "idx")
     if idx.ndim != 2 or not np.issubdtype(idx.dtype, np.integer) or idx.shape[1] == 0:
         raise ValueError(f"idx must be a 2-D integer array (n_query, k) of database rows, got shape {idx.shape} "
                          f"dtype {idx.dtype}")

@@ -35,9 +35,15 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from .._validation import check_positive_float, check_positive_int
+from .._validation import (
+    as_array,
+    check_float32_cast,
+    check_float32_exact,
+    check_positive_float,
+    check_positive_int,
+    check_random_state,
+)
 from ._base import BaseHasher
 from .shift_invariant import resolve_kernel
 
@@ -47,14 +53,23 @@ __all__ = ["LeeHash", "lee_quantize", "expected_lee_distance"]
 def lee_quantize(u, q):
     """Symbols ⌈q u⌉ mod q of real values ``u`` (any shape): uint8 for q ≤ 256, else uint16.
 
-    The modulo is computed as v − q⌊v/q⌋ on the integer-valued floats v = ⌈q u⌉ (IEEE division is
-    correctly rounded, so this is exact for |v| < 2²⁴ in float32), which is ~50× faster than
-    ``np.mod`` on floats; a final guard maps any rounding edge case back into 0 … q−1.
+    ``u`` must be finite with ``|q u|`` below 2²⁴ (float32; 2⁵³ for float64), where ``⌈q u⌉`` is still
+    an exact integer (ValueError otherwise).  The modulo is computed as v − q⌊v/q⌋ on the
+    integer-valued floats v = ⌈q u⌉ (IEEE division is correctly rounded, so this is exact for
+    |v| < 2²⁴ in float32), which is ~50× faster than ``np.mod`` on floats; a final guard maps any
+    rounding edge case back into 0 … q−1.
     """
     q = check_positive_int(q, "q", minimum=2)
-    u = np.asarray(u)
+    u = as_array(u, "u")
+    if not (np.issubdtype(u.dtype, np.floating) or np.issubdtype(u.dtype, np.integer)):
+        raise ValueError(f"u must hold real numbers, got dtype {u.dtype}")
     if not np.issubdtype(u.dtype, np.floating):
         u = u.astype(np.float64)
+    shape = u.shape
+    u = u.reshape(-1)  # (0-d input: ufuncs with out= need an array)
+    limit = float(2 ** (np.finfo(u.dtype).nmant + 1)) / q
+    check_float32_exact(u, "u", f"q·u must stay below 2^{np.finfo(u.dtype).nmant + 1} ({u.dtype.name}) for ⌈q u⌉ "
+                        "to be an exact integer; bring u to a smaller range", limit=limit)
     qf = u.dtype.type(q)
     v = u * qf
     np.ceil(v, out=v)
@@ -64,7 +79,7 @@ def lee_quantize(u, q):
     v -= k
     if v.size and (v.min() < 0 or v.max() >= q):  # pragma: no cover - rounding guard
         v = np.mod(v, q)
-    return v.astype(np.uint8 if q <= 256 else np.uint16)
+    return v.astype(np.uint8 if q <= 256 else np.uint16).reshape(shape)
 
 
 def expected_lee_distance(delta, q):
@@ -170,7 +185,9 @@ class LeeHash(BaseHasher):
         self.kernel_ = resolve_kernel(self.kernel)
         rng = check_random_state(self.random_state)
         omega = self.kernel_.sample_frequencies(n_components, X.shape[1], rng)
-        self.feature_components_ = np.ascontiguousarray(omega.T, dtype=np.float32)
+        self.feature_components_ = np.ascontiguousarray(check_float32_cast(
+            omega.T, f"the frequencies ω of kernel={self.kernel!r}",
+            "float32 cannot hold them: choose a bandwidth nearer the scale of X (or rescale X)"))
         self.feature_offsets_ = rng.uniform(0.0, 2.0 * np.pi, size=n_components).astype(np.float32)
         self.projection_ = rng.standard_normal((n_components, n_hashes)).astype(np.float32)
         self.dither_ = rng.uniform(0.0, 1.0, size=n_hashes).astype(np.float32)
@@ -178,6 +195,9 @@ class LeeHash(BaseHasher):
             self.scale_ = self._auto_scale(X, check_random_state(0))
         else:
             self.scale_ = check_positive_float(self.scale, "scale")
+            if not np.isfinite(np.float32(1.0 / self.scale_)) or np.float32(1.0 / self.scale_) == 0:
+                raise ValueError(f"scale must lie in the float32 range (1/scale is applied in float32), got "
+                                 f"{self.scale_}; use a scale of the order of the projections (or 'auto')")
         return self
 
     # -- the real-valued part ------------------------------------------------------------------
@@ -185,6 +205,9 @@ class LeeHash(BaseHasher):
         """z = ⟨w, φ(x)⟩ with φ = √(2/N₀) cos(Xω + b), float32 (n, n_hashes)."""
         F = X @ self.feature_components_
         F += self.feature_offsets_
+        check_float32_exact(F, "the phases ωᵀx + b of the random features",
+                            lambda top: f"kernel={self.kernel!r} is too narrow for the scale of X (|x| up to "
+                            f"{float(np.abs(X).max()):.3g}): use a larger bandwidth or rescale X")
         np.cos(F, out=F)
         F *= np.float32(np.sqrt(2.0 / self.feature_components_.shape[1]))
         return F @ self.projection_
@@ -213,6 +236,9 @@ class LeeHash(BaseHasher):
         Z = self._raw_projection(X)
         Z *= np.float32(1.0 / self.scale_)
         Z += self.dither_
+        check_float32_exact(Z, f"the dithered projections u = z/scale + t (scale={self.scale_:.3g}, q={self.q})",
+                            "the quantisation step scale/q is too fine for float32 (q·u must stay below 2^24): "
+                            "use a larger scale (or scale='auto')", limit=float(2**24) / self.q)
         return Z
 
     def _encode(self, X):

@@ -13,11 +13,12 @@ ordinary random-hyperplane hash.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from .._validation import check_matrix, check_positive_int
+from .._validation import check_matrix, check_positive_int, check_random_state
 from ..metric_learning import check_metric_matrix, metric_factor
+from ..search.euclidean import safe_exponent
 from ._base import BaseHasher
+from .random_projection import sign_safe
 
 __all__ = ["MetricHash", "metric_collision_probability"]
 
@@ -35,14 +36,15 @@ class MetricHash(BaseHasher):
     metric_matrix : array (d, d) or None
         Symmetric positive semi-definite A (for example ``ITML().fit(...).A_``); None means the
         identity (plain SimHash).
-    random_state : int, RandomState, Generator or None
+    random_state : int, RandomState or None
 
     Attributes
     ----------
     G_ : ndarray (d, d)          factor with A = G_ᵀ G_.
     metric_matrix_ : ndarray     the validated A.
     hyperplanes_ : ndarray       R, shape (n_bits, d), the Gaussian normals r_b.
-    projection_ : ndarray        W = R G, float32, shape (n_bits, d).
+    projection_ : ndarray        W = R G, float32, shape (n_bits, d) (divided by 2^k when A lies beyond
+                                 2^±40: the codes depend only on the direction of W x).
     n_features_in_ : int
     """
 
@@ -61,16 +63,20 @@ class MetricHash(BaseHasher):
         else:
             A = check_metric_matrix(self.metric_matrix, "metric_matrix", n_features=d)
         rng = check_random_state(self.random_state)
-        G = metric_factor(A, validate=False)
+        # The codes depend on the direction of Gx only, so a metric of extreme scale (1e300, 1e-300: its
+        # float32 projection would be inf or 0, every code equal) is factored as 4^k A' with A' of
+        # ordinary scale; dividing by a power of two is exact and leaves ordinary metrics untouched.
+        k = safe_exponent(float(np.abs(A).max(initial=0.0))) // 2
+        G = metric_factor(np.ldexp(A, -2 * k) if k else A, validate=False)
         R = rng.standard_normal((n_bits, d))
         self.metric_matrix_ = A
-        self.G_ = G
+        self.G_ = np.ldexp(G, k) if k else G
         self.hyperplanes_ = R
         self.projection_ = np.ascontiguousarray(R @ G, dtype=np.float32)
         return self
 
     def _encode(self, X):
-        return (X @ self.projection_.T >= 0).astype(np.uint8)
+        return (sign_safe(X) @ self.projection_.T >= 0).astype(np.uint8)
 
 
 def metric_collision_probability(x, y, A=None):

@@ -24,14 +24,22 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import ndtr
-from sklearn.utils import check_random_state
 
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_binary_codes, check_positive_float, check_positive_int
+from .._validation import (
+    FLOAT32_EXACT,
+    check_binary_codes,
+    check_float32_exact,
+    check_positive_float,
+    check_positive_int,
+    check_random_state,
+)
+from ..search.euclidean import max_abs, safe_exponent
 from ._base import BaseHasher
 
 __all__ = [
+    "sign_safe",
     "RandomHyperplaneHash",
     "PStableHash",
     "BitSamplingHash",
@@ -88,8 +96,19 @@ class RandomHyperplaneHash(BaseHasher):
         return self
 
     def _encode(self, X):
-        Z = (X - self.mean_) @ self.planes_ if self.center else X @ self.planes_
+        Z = sign_safe(X - self.mean_ if self.center else X) @ self.planes_
         return (Z >= 0).view(np.uint8)
+
+
+def sign_safe(X):
+    """``X`` divided by a power of two when its magnitudes are extreme (beyond 2^±40), else ``X`` itself.
+
+    The bit ``1[rᵀx ≥ 0]`` does not depend on the length of ``x``, but float32 products do: rows of
+    1e37 overflow to inf (and inf − inf to NaN, a wrong bit), rows of 1e-40 underflow.  Dividing by a
+    power of two is exact and changes no bit of ordinary data (nothing is rescaled for them).
+    """
+    e = safe_exponent(max_abs(X))
+    return np.ldexp(X, -e).astype(X.dtype, copy=False) if e else X
 
 
 class PStableHash(BaseHasher):
@@ -113,7 +132,9 @@ class PStableHash(BaseHasher):
     -----
     ``transform`` returns signed ``int32`` bucket numbers (not 0/1 bits), so ``packed=True`` is
     refused.  The collision probability at distance ``c`` is
-    :func:`pstable_collision_probability(c, width)`.
+    :func:`pstable_collision_probability(c, width)`.  Buckets are computed in float32, which numbers
+    them exactly up to 2²⁴ (and int32 holds them): rows whose ``|aᵀx + b|/w`` reaches 2²⁴ raise a
+    ValueError naming ``width`` and the scale of ``X`` rather than colliding far-apart points.
     """
 
     binary = False
@@ -128,6 +149,10 @@ class PStableHash(BaseHasher):
         X = self._validate_fit_input(X)
         n_hashes = check_positive_int(self.n_hashes, "n_hashes")
         width = check_positive_float(self.width, "width")
+        info = np.finfo(np.float32)
+        if not float(info.tiny) <= width <= float(info.max):
+            raise ValueError(f"width must lie in the float32 range [{float(info.tiny):.3g}, {float(info.max):.3g}] "
+                             f"(the buckets are computed in float32), got {width}; rescale X instead")
         rng = check_random_state(self.random_state)
         self.projections_ = rng.standard_normal((X.shape[1], n_hashes)).astype(np.float32)
         self.offsets_ = rng.uniform(0.0, width, size=n_hashes).astype(np.float32)
@@ -138,6 +163,13 @@ class PStableHash(BaseHasher):
         Z = X @ self.projections_
         Z += self.offsets_
         Z /= self.width_
+        w = float(self.width_)
+        check_float32_exact(
+            Z, "PStableHash bucket numbers (aᵀx + b)/width",
+            lambda top: f"far-apart points would share a bucket (int32 overflows at 2^31, float32 counts buckets "
+            f"exactly only below 2^24): width={w:.3g} is too small for the scale of X (|x| up to {max_abs(X):.3g}, "
+            f"|aᵀx + b| up to {top * w:.3g}); use width >= {top * w * 2 / FLOAT32_EXACT:.3g}, or centre / "
+            "rescale X")
         return np.floor(Z).astype(np.int32)
 
 

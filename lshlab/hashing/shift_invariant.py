@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .._validation import check_positive_float, check_positive_int
+from .._validation import check_float32_cast, check_float32_exact, check_positive_float, check_positive_int
 from ..kernels import SchoenbergKernel
 from ._base import BaseHasher
 
@@ -34,7 +34,11 @@ def resolve_kernel(kernel, name="kernel"):
     if isinstance(kernel, SchoenbergKernel):
         return kernel
     if isinstance(kernel, numbers.Real) and not isinstance(kernel, bool):
-        return SchoenbergKernel.from_bandwidth(check_positive_float(kernel, f"{name} (Gaussian bandwidth)"))
+        sigma = check_positive_float(kernel, f"{name} (Gaussian bandwidth)")
+        if not 1e-150 <= sigma <= 1e150:  # ξ = 1/(2σ²) would overflow or underflow float64
+            raise ValueError(f"{name} (Gaussian bandwidth) must lie in [1e-150, 1e150], where ξ = 1/(2σ²) is a "
+                             f"float64 number, got {sigma:.3g}; rescale X so that a bandwidth near its scale fits")
+        return SchoenbergKernel.from_bandwidth(sigma)
     raise ValueError(
         f"{name} must be a Gaussian bandwidth (float > 0) or a SchoenbergKernel, got {kernel!r}"
     )
@@ -82,7 +86,9 @@ class ShiftInvariantHash(BaseHasher):
         self.kernel_ = resolve_kernel(self.kernel)
         rng = check_random_state(self.random_state)
         omega = self.kernel_.sample_frequencies(n_bits, X.shape[1], rng)
-        self.components_ = np.ascontiguousarray(omega.T, dtype=np.float32)
+        self.components_ = np.ascontiguousarray(check_float32_cast(
+            omega.T, f"the frequencies ω of kernel={self.kernel!r}",
+            "float32 cannot hold them: choose a bandwidth nearer the scale of X (or rescale X)"))
         self.offsets_ = rng.uniform(0.0, 2.0 * np.pi, size=n_bits).astype(np.float32)
         self.thresholds_ = rng.uniform(-1.0, 1.0, size=n_bits).astype(np.float32)
         return self
@@ -93,6 +99,9 @@ class ShiftInvariantHash(BaseHasher):
         Z = buf[:n]
         np.matmul(X_block, self.components_, out=Z)
         Z += self.offsets_
+        check_float32_exact(Z, "the phases ωᵀx + b", lambda top: f"kernel={self.kernel!r} is too narrow for the "
+                            "scale of X: float32 cannot resolve such phases to within a radian; use a larger "
+                            "bandwidth or rescale X")
         np.cos(Z, out=Z)
         np.greater(Z, -self.thresholds_, out=mask[:n])
         return mask[:n]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_matrix
+from .._validation import as_array, check_matrix
 
 TIES = ("average", "index")
 
@@ -17,7 +17,7 @@ def check_distances(distances, name="distances"):
 
 
 def check_relevant(relevant, shape, name="relevant"):
-    arr = np.asarray(relevant)
+    arr = as_array(relevant, name)
     if arr.shape != shape:
         raise ValueError(
             f"{name} must have the shape of distances {shape} (n_queries, n_database), got {arr.shape}"

@@ -158,6 +158,10 @@ def overlap_scores_by_code_length(dist_reference, codes_query, codes_db, code_le
     cd = check_binary_codes(codes_db, "codes_db")
     if cq.shape[1] != cd.shape[1]:
         raise ValueError(f"codes_query has {cq.shape[1]} bits but codes_db has {cd.shape[1]}")
+    ref_shape = np.shape(dist_reference)
+    if len(ref_shape) == 2 and (cq.shape[0], cd.shape[0]) != ref_shape:
+        raise ValueError(f"codes_query and codes_db hold {cq.shape[0]} and {cd.shape[0]} codes but dist_reference has "
+                         f"shape {ref_shape} (n_query, n_db); encode the same queries and database")
     lengths = [check_positive_int(n, "code_lengths") for n in code_lengths]
     if not lengths:
         raise ValueError("code_lengths is empty; give at least one code length")

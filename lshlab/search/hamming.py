@@ -20,9 +20,19 @@ from .._validation import (
     check_same_width,
     check_unpacked_codes,
 )
-from .primitives import as_words, hamming_rows, lee_bits_per_symbol, lee_words, topk_stable, transpose_words
+from .primitives import (
+    as_words,
+    hamming_rows,
+    lee_bits_per_symbol,
+    lee_direct_rows,
+    lee_symbols_t,
+    lee_uses_embedding,
+    lee_words,
+    topk_stable,
+    transpose_words,
+)
 
-__all__ = ["HammingIndex", "LeeIndex", "faiss_available"]
+__all__ = ["HammingIndex", "LeeIndex", "faiss_available", "blocked_topk"]
 
 
 def faiss_available():
@@ -130,52 +140,84 @@ class HammingIndex:
             return D.astype(np.int32, copy=False), I.astype(np.intp, copy=False)
         return self._search_numpy(as_words(P), k)
 
-    def _search_numpy(self, Wq, k, block=128):
-        nq = Wq.shape[0]
-        dist = np.empty((nq, k), dtype=np.int32)
-        idx = np.empty((nq, k), dtype=np.intp)
+    def _search_numpy(self, Wq, k):
+        return blocked_topk(Wq.shape[0], k, self.n_jobs,
+                            lambda q0, q1: hamming_rows(Wq[q0:q1], self._words_t, self.n_bits))
 
-        def work(q0):
-            q1 = min(q0 + block, nq)
-            D = hamming_rows(Wq[q0:q1], self._words_t, self.n_bits)
-            dist[q0:q1], idx[q0:q1] = topk_stable(D, k)
 
-        starts = range(0, nq, block)
-        n_jobs = check_n_jobs(self.n_jobs)
-        if n_jobs == 1 or len(starts) == 1:
-            for q0 in starts:
-                work(q0)
-        else:  # numpy releases the GIL inside ufuncs and partitions: query blocks run in parallel
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                list(pool.map(work, starts))
-        return dist, idx
+def blocked_topk(n_queries, k, n_jobs, distances, block=128):
+    """``(dist, idx)`` of the k smallest distances per query, ties by index, computed in query blocks.
+
+    ``distances(q0, q1)`` returns the integer distance block of queries ``q0:q1`` to the whole database;
+    blocks run on ``n_jobs`` threads (numpy releases the GIL inside its kernels and partitions).
+    """
+    dist = np.empty((n_queries, k), dtype=np.int32)
+    idx = np.empty((n_queries, k), dtype=np.intp)
+
+    def work(q0):
+        q1 = min(q0 + block, n_queries)
+        d, idx[q0:q1] = topk_stable(distances(q0, q1), k)
+        dist[q0:q1] = d
+
+    starts = range(0, n_queries, block)
+    n_jobs = check_n_jobs(n_jobs)
+    if n_jobs == 1 or len(starts) == 1:
+        for q0 in starts:
+            work(q0)
+    else:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            list(pool.map(work, starts))
+    return dist, idx
 
 
 class LeeIndex:
     """Exact top-k search of q-ary codes by Lee distance.
 
-    The codes are mapped once by the cyclic thermometer embedding of
-    :func:`lshlab.distances.lee_to_hamming` (q/2 bits per symbol for even q; q bits with doubled
-    distances for odd q) and searched with a :class:`HammingIndex`; distances are halved back for
-    odd q.  The embedding is isometric, so results — including ties, broken by database index —
-    are exactly those of a brute-force Lee search.
+    For alphabets whose embedding is short (up to 24 bits per symbol: even q ≤ 48, odd q ≤ 23) the codes
+    are mapped once by the cyclic thermometer embedding of :func:`lshlab.distances.lee_to_hamming`
+    (q/2 bits per symbol for even q; q bits with doubled distances for odd q) and searched with a
+    :class:`HammingIndex`; distances are halved back for odd q.  Larger alphabets, where the embedding
+    would cost q/2 bits per symbol (32,768 at q = 65,536), are searched symbol by symbol
+    (:func:`lshlab.search.primitives.lee_direct_rows`, memory of the codes themselves) — unless
+    ``backend="faiss"`` is asked for explicitly, which always embeds.  Both are exact: results —
+    including ties, broken by database index — are those of a brute-force Lee search.
 
     Parameters
     ----------
     codes : array-like of shape (n_database, n_symbols), integers in 0 … q−1
     q : int >= 2
-    backend, n_jobs : passed to :class:`HammingIndex`.
+    backend, n_jobs : passed to :class:`HammingIndex` (the direct kernel uses ``n_jobs`` threads).
+
+    Attributes
+    ----------
+    method_ : {"embedding", "direct"}
+        How distances are computed.
+    backend_ : str
+        ``"numpy"`` or ``"faiss"`` (the Hamming backend of the embedding; ``"numpy"`` for direct).
+    n_bits_embedded : int
+        Length of the embedding ``n_symbols · lee_bits_per_symbol(q)`` (whether or not it is used).
     """
 
     def __init__(self, codes, q, backend="auto", n_jobs=None):
         self.q = check_positive_int(q, "q", minimum=2)
+        if backend not in ("auto", "numpy", "faiss"):
+            raise ValueError(f"backend must be 'auto', 'numpy' or 'faiss', got {backend!r}")
+        if n_jobs is not None:
+            check_positive_int(n_jobs, "n_jobs")
+        self.n_jobs = n_jobs
         C = check_qary_codes(codes, self.q, "codes")
         self.n_symbols = C.shape[1]
         self.n_database = C.shape[0]
-        words = lee_words(C, self.q)
-        self._index = HammingIndex(words.view(np.uint8), packed=True, backend=backend, n_jobs=n_jobs)
-        self.backend_ = self._index.backend_
         self.n_bits_embedded = self.n_symbols * lee_bits_per_symbol(self.q)
+        if lee_uses_embedding(self.q) or backend == "faiss":
+            self.method_ = "embedding"
+            words = lee_words(C, self.q)
+            self._index = HammingIndex(words.view(np.uint8), packed=True, backend=backend, n_jobs=n_jobs)
+            self.backend_ = self._index.backend_
+        else:
+            self.method_ = "direct"
+            self.backend_ = "numpy"
+            self._symbols_t = lee_symbols_t(C, self.q)
 
     def search(self, Q, k):
         """Return ``(dist, idx)`` (int32 Lee distances ascending, intp indices), shape (n_queries, k)."""
@@ -185,6 +227,9 @@ class LeeIndex:
                 f"Q has {Q.shape[1]} symbols per code but the index holds {self.n_symbols}; "
                 "encode queries with the same hasher"
             )
+        if self.method_ == "direct":
+            return blocked_topk(Q.shape[0], check_k_neighbours(k, self.n_database), self.n_jobs,
+                                lambda q0, q1: lee_direct_rows(Q[q0:q1], self._symbols_t, self.q))
         dist, idx = self._index.search(lee_words(Q, self.q).view(np.uint8), k)
         if self.q % 2:
             dist //= 2

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_k_neighbours, check_matrix, check_positive_int
+from .euclidean import max_abs, safe_exponent
 
 __all__ = ["KDTree", "KDNode", "QueryStats"]
 
@@ -114,6 +115,8 @@ class KDTree:
         lo, hi = self.X.min(axis=0), self.X.max(axis=0)
         self._build(0, n, 0, lo, hi)
         self._Xp = self.X[self.idx_array]  # points in leaf order: a leaf is a contiguous slice
+        self._max_abs = max_abs(self.X)
+        self._scaled = {}  # exponent e -> (points, split values) divided by 2^e (extreme magnitudes)
         # flat per-node lists: fast scalar access in the query loop
         self._dim = [nd.split_dim for nd in self.nodes]
         self._val = [nd.split_value for nd in self.nodes]
@@ -167,7 +170,9 @@ class KDTree:
         dist : ndarray of float64, shape (n_queries, k), ascending Euclidean distances
         idx : ndarray of intp, shape (n_queries, k), ties by increasing index
 
-        The work per query is recorded in :attr:`query_stats`.
+        The work per query is recorded in :attr:`query_stats`.  Data and queries of extreme magnitude
+        (beyond 2^±40, where squared distances would underflow or overflow float64) are searched
+        divided by a power of two, which changes no comparison, and the distances multiplied back.
         """
         Q = check_matrix(Q, "Q", dtype=np.float64)
         if Q.shape[1] != self.n_features:
@@ -177,9 +182,14 @@ class KDTree:
         dist = np.empty((nq, k))
         idx = np.empty((nq, k), dtype=np.intp)
         stats = QueryStats(np.zeros(nq, np.int64), np.zeros(nq, np.int64), np.zeros(nq, np.int64))
+        e = safe_exponent(max(self._max_abs, max_abs(Q)))
+        if e and e not in self._scaled:
+            self._scaled[e] = (np.ldexp(self._Xp, -e), [float(np.ldexp(v, -e)) for v in self._val])
+        Xp, val = self._scaled[e] if e else (self._Xp, self._val)
+        Qs = np.ldexp(Q, -e) if e else Q
         for i in range(nq):
-            d2, ii, counts = self._search_one(Q[i], k)
-            dist[i], idx[i] = np.sqrt(d2), ii
+            d2, ii, counts = self._search_one(Qs[i], k, Xp, val)
+            dist[i], idx[i] = np.ldexp(np.sqrt(d2), e) if e else np.sqrt(d2), ii
             stats.nodes_visited[i], stats.leaves_visited[i], stats.distance_computations[i] = counts
         self.query_stats = stats
         return dist, idx
@@ -188,11 +198,14 @@ class KDTree:
     """scipy's name for :meth:`search` (``scipy.spatial.KDTree.query``): the same method, kept because
     the lecture compares this tree with scipy's and scikit-learn's."""
 
-    def _search_one(self, q, k):
-        """Depth-first search with backtracking for one query; returns (sorted d², indices, counts)."""
+    def _search_one(self, q, k, Xp, val_):
+        """Depth-first search with backtracking for one query; returns (sorted d², indices, counts).
+
+        ``Xp`` and ``val_`` are the points in leaf order and the split values (divided by a power of
+        two for extreme magnitudes, as ``q``)."""
         qs = q.tolist()
-        Xp, perm = self._Xp, self.idx_array
-        dim_, val_, left_, right_ = self._dim, self._val, self._left, self._right
+        perm = self.idx_array
+        dim_, left_, right_ = self._dim, self._left, self._right
         start_, end_ = self._start, self._end
         heap = []  # max-heap of the k best as (-d², -index): the worst candidate on top
         off = [0.0] * len(qs)  # per-coordinate distance from q to the current cell

@@ -11,16 +11,19 @@ depends on numpy and :mod:`lshlab._validation` only, never on the indexes or on
   words (:func:`as_words`); ``d_H(a, b) = Σ_w popcount(a_w XOR b_w)`` is computed with
   ``np.bitwise_count`` (the hardware population count) against the database words transposed once
   (:func:`transpose_words`), in blocks (:func:`hamming_rows`, :func:`hamming_block`).
-* **Lee embedding** — the cyclic thermometer code that maps ``Z_q`` symbols to bits so that Hamming
+* **Lee distances** — the cyclic thermometer code that maps ``Z_q`` symbols to bits so that Hamming
   distance equals (even q) or doubles (odd q) the Lee distance (:func:`lee_thermometer`,
-  :func:`lee_words`).
-* **Euclidean helpers** — an exact power-of-two rescaling against float32 overflow / underflow
-  (:func:`rescale_pair`) and float32 squared row norms (:func:`sq_norms`).
+  :func:`lee_words`), used while it pays (:func:`lee_uses_embedding`: up to 24 bits per symbol), and
+  the direct symbol-by-symbol kernel for larger alphabets (:func:`lee_symbols_t`, :func:`lee_direct_rows`).
+* **Euclidean helpers** — float32 squared row norms (:func:`sq_norms`); the frame that makes float32
+  Euclidean arithmetic exact at any offset and scale is :mod:`lshlab.search.euclidean`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .._validation import as_array, check_positive_int
 
 __all__ = [
     "topk_stable",
@@ -30,10 +33,13 @@ __all__ = [
     "hamming_acc_dtype",
     "hamming_block",
     "hamming_rows",
+    "check_integer_out",
     "lee_bits_per_symbol",
     "lee_thermometer",
     "lee_words",
-    "rescale_pair",
+    "lee_uses_embedding",
+    "lee_symbols_t",
+    "lee_direct_rows",
     "sq_norms",
 ]
 
@@ -52,7 +58,7 @@ def topk_stable(D, k):
     Parameters
     ----------
     D : ndarray of shape (m, n)
-        Distances (integer or float), one row per query.
+        Distances (integer or float, no NaN), one row per query.
     k : int, 1 <= k
         Entries kept per row; ``k >= n`` returns every row fully sorted.
 
@@ -75,7 +81,12 @@ def topk_stable(D, k):
     >>> topk_stable(np.array([[3, 1, 1, 0]]), 2)
     (array([[0, 1]]), array([[3, 1]]))
     """
+    D = _check_scores(D)
+    k = check_positive_int(k, "k")
     m, n = D.shape
+    if m == 0:
+        w = min(k, n)
+        return np.empty((0, w), dtype=D.dtype), np.empty((0, w), dtype=np.intp)
     if k >= n:
         order = np.argsort(D, axis=1, kind="stable")
         return np.take_along_axis(D, order, axis=1), order
@@ -92,6 +103,21 @@ def topk_stable(D, k):
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     sel = order[starts[:, None] + np.arange(k)]
     return d[sel], c[sel].astype(np.intp)
+
+
+def _check_scores(D):
+    """``D`` as a 2-D integer or float array without NaN (ValueError naming ``D`` otherwise)."""
+    if not isinstance(D, np.ndarray) or D.ndim != 2 or not (np.issubdtype(D.dtype, np.integer)
+                                                           or np.issubdtype(D.dtype, np.floating)):
+        arr = as_array(D, "D")
+        if arr.ndim != 2:
+            raise ValueError(f"D must be a 2-D array (n_queries, n_database) of distances, got shape {arr.shape}")
+        if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+            raise ValueError(f"D must hold integer or real distances, got dtype {arr.dtype}")
+        D = arr
+    if D.dtype.kind == "f" and np.isnan(D).any():
+        raise ValueError("D contains NaN distances, which have no place in a ranking; remove or replace them")
+    return D
 
 
 # ----------------------------------------------------------------------------- Hamming kernel
@@ -139,6 +165,26 @@ def hamming_acc_dtype(n_bits):
     return np.uint16 if n_bits < 2**16 else np.int32
 
 
+def check_integer_out(out, shape, max_value, what, name="out"):
+    """Require ``out`` to be a writeable integer ndarray of ``shape`` whose dtype holds ``max_value``.
+
+    An output array of a narrower type would wrap (300 stored as 44 in ``uint8``) or truncate silently
+    on assignment, so it is refused as strictly as the ``dtype=`` argument is.
+
+    Returns ``out``.
+    """
+    if not isinstance(out, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array (or memmap) of shape {shape}, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {out.shape}")
+    if not np.issubdtype(out.dtype, np.integer) or np.iinfo(out.dtype).max < max_value:
+        raise ValueError(f"{name} has dtype {out.dtype}, which cannot hold {what} up to {max_value}; pass an "
+                         f"integer array whose type holds {max_value} (e.g. int32)")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only; pass a writeable array")
+    return out
+
+
 def hamming_block(Wa, WbT, out):
     """Hamming distances of a few query codes to the whole database, written into ``out``.
 
@@ -163,6 +209,14 @@ def hamming_block(Wa, WbT, out):
     wider accumulator once, so the slow mixed-dtype add runs on a third of the words.  The database
     is cut into column blocks of 32,768 codes (a 256 kB XOR temporary, in the L2 cache).
     """
+    if not isinstance(out, np.ndarray) or out.dtype not in (np.uint16, np.int32) or out.shape != (
+            Wa.shape[0], WbT.shape[1]):
+        got = f"{out.dtype} {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
+        raise ValueError(f"out must be a uint16 or int32 array of shape {(Wa.shape[0], WbT.shape[1])} (the "
+                         f"accumulator of hamming_acc_dtype), got {got}")
+    if out.dtype == np.uint16 and 64 * Wa.shape[1] >= 2**16:
+        raise ValueError(f"out has dtype uint16, which cannot hold Hamming distances of {64 * Wa.shape[1]}-bit "
+                         "words; use int32 (hamming_acc_dtype)")
     na, n_words = Wa.shape
     nb = WbT.shape[1]
     if nb == 0:
@@ -217,6 +271,8 @@ def hamming_rows(Wa, WbT, n_bits, out=None):
     acc = hamming_acc_dtype(n_bits)
     if out is None:
         out = np.empty((Wa.shape[0], WbT.shape[1]), dtype=acc)
+    else:
+        check_integer_out(out, (Wa.shape[0], WbT.shape[1]), n_bits, "Hamming distances")
     tmp = None if out.dtype == acc else np.empty((min(HAMMING_ROWS, Wa.shape[0]), WbT.shape[1]), acc)
     for r0 in range(0, Wa.shape[0], HAMMING_ROWS):
         r1 = min(r0 + HAMMING_ROWS, Wa.shape[0])
@@ -279,42 +335,85 @@ def lee_words(codes, q):
     return as_words(np.concatenate(parts, axis=0))
 
 
-# ----------------------------------------------------------------------------- Euclidean helpers
-_SAFE_EXP = 40  # data whose largest |value| lies in [2**-40, 2**40] is used as is
+#: Bits per symbol up to which the Lee embedding (and the popcount kernel) beats the direct kernel;
+#: measured: the embedding is 2-5x faster at 8-16 bits, about even at 24, slower from 32 bits on
+#: (q = 64), and q/2 bits per symbol make it unusable for large alphabets (q = 65,536: 32,768 bits).
+LEE_EMBED_MAX_BITS = 24
+_LEE_ROWS, _LEE_COLS = 64, 4096  # direct kernel blocks: 64 × 4096 int16 temporaries (512 kB)
 
 
-def rescale_pair(A, B):
-    """Rescale two float arrays (of one dtype) by a common power of two when the float32 expansion would
-    overflow or underflow (the same range is kept for float64, where it is merely cautious).
+def lee_uses_embedding(q):
+    """True when Lee distances of ``Z_q`` codes are computed through the thermometer embedding.
+
+    That is for ``lee_bits_per_symbol(q) <= 24`` (even q <= 48, odd q <= 23); larger alphabets use the
+    direct kernel :func:`lee_direct_rows`, whose cost does not grow with q.  Both give identical
+    distances.
+    """
+    return lee_bits_per_symbol(q) <= LEE_EMBED_MAX_BITS
+
+
+def lee_symbols_t(codes, q):
+    """Database codes for :func:`lee_direct_rows`: transposed ``(n_symbols, n)``, int16 (q < 2¹⁵) or int32."""
+    return np.ascontiguousarray(codes.T, dtype=np.int16 if q < 2**15 else np.int32)
+
+
+def lee_direct_rows(A, BT, q, out=None):
+    """Lee distances ``out[i, j] = Σ_s min(|A[i,s] − B[j,s]|, q − |A[i,s] − B[j,s]|)``, symbol by symbol.
 
     Parameters
     ----------
-    A, B : ndarray of float32 or float64 (one dtype)
+    A : ndarray of integers in 0 … q−1, shape (n_A, n_symbols)
+    BT : ndarray from :func:`lee_symbols_t`, shape (n_symbols, n_B)
+    q : int >= 2
+    out : ndarray of shape (n_A, n_B), optional
+        Any integer dtype that holds ``n_symbols · ⌊q/2⌋``; default int32 (int64 if needed).
 
     Returns
     -------
-    A_, B_ : ndarray of the input dtype
-        ``A = s · A_`` and ``B = s · B_`` exactly (powers of two scale without rounding).
-    s : float
-        1.0 (and the inputs themselves) for data whose largest magnitude lies in ``[2⁻⁴⁰, 2⁴⁰]``;
-        otherwise ``2^e`` with ``e`` the binary exponent of the largest magnitude.
+    out
 
     Notes
     -----
-    ``‖a‖² + ‖b‖² − 2aᵀb`` overflows or underflows float32 for ``|x|`` beyond about 1e19 or below
-    1e-19; Euclidean distances of the rescaled data times ``s`` are the distances of the originals.
+    For blocks of 64 query rows × 4,096 database codes and each symbol: one broadcast subtraction,
+    ``abs``, ``q − d`` and ``min`` on small integers, summed (in int16 over as many symbols as cannot
+    overflow, then into the output).  Cost O(n_A · n_B · n_symbols) whatever q, against
+    O(n_A · n_B · n_symbols · q/128) words for the embedding.
     """
-    m = max(float(np.abs(A).max(initial=0.0)), float(np.abs(B).max(initial=0.0)))
-    if m == 0.0:
-        return A, B, 1.0
-    e = int(np.frexp(m)[1])
-    if -_SAFE_EXP <= e <= _SAFE_EXP:
-        return A, B, 1.0
-    s = float(np.ldexp(1.0, e))
-    t = A.dtype.type(s)
-    return (A / t).astype(A.dtype), (B / t).astype(B.dtype), s
+    n_sym, nb = BT.shape
+    na = A.shape[0]
+    max_d = n_sym * (q // 2)
+    if out is None:
+        out = np.empty((na, nb), dtype=np.int32 if max_d < 2**31 else np.int64)
+    else:
+        check_integer_out(out, (na, nb), max_d, "Lee distances")
+    dt = BT.dtype
+    As = A.astype(dt)
+    group = max(1, int(np.iinfo(dt).max) // max(1, q // 2))  # symbols summed in dt without overflow
+    t = np.empty((_LEE_ROWS, _LEE_COLS), dtype=dt)
+    u = np.empty_like(t)
+    acc = np.empty_like(t)
+    for c0 in range(0, nb, _LEE_COLS):
+        c1 = min(c0 + _LEE_COLS, nb)
+        for r0 in range(0, na, _LEE_ROWS):
+            r1 = min(r0 + _LEE_ROWS, na)
+            tt, uu, aa = t[: r1 - r0, : c1 - c0], u[: r1 - r0, : c1 - c0], acc[: r1 - r0, : c1 - c0]
+            o = out[r0:r1, c0:c1]
+            o[...] = 0
+            for g0 in range(0, n_sym, group):
+                for s in range(g0, min(g0 + group, n_sym)):
+                    np.subtract(As[r0:r1, s, None], BT[s, None, c0:c1], out=tt)
+                    np.abs(tt, out=tt)
+                    np.subtract(dt.type(q), tt, out=uu)
+                    if s == g0:
+                        np.minimum(tt, uu, out=aa)
+                    else:
+                        np.minimum(tt, uu, out=tt)
+                        aa += tt
+                np.add(o, aa, out=o, casting="unsafe")
+    return out
 
 
+# ----------------------------------------------------------------------------- Euclidean helpers
 def sq_norms(X):
     """Squared Euclidean norms ``‖x_i‖²`` of the rows of ``X``, accumulated in the dtype of ``X``.
 

@@ -13,7 +13,16 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
-from .._validation import check_k_neighbours, check_matrix, check_n_jobs, check_positive_int, check_same_width, check_unpacked_codes
+from .._validation import (
+    check_float_matrix,
+    check_k_neighbours,
+    check_n_jobs,
+    check_positive_int,
+    check_random_state,
+    check_same_width,
+    check_unpacked_codes,
+)
+from .euclidean import U32, EuclideanFrame, float_output, max_abs, safe_exponent, sum_error, underflow_floor
 from .primitives import as_words, hamming_acc_dtype, topk_stable
 
 __all__ = ["HashTables"]
@@ -28,13 +37,20 @@ class _ProjectionBound:
     inequality on the residuals).  The bound costs ``m + 1`` numbers per point instead of ``d``, and
     any orthonormal ``P`` makes it valid; principal axes only make it tight.  This is the GEMINI
     filter-and-refine principle (Faloutsos et al. 1994) with a PCA feature space.
+
+    Coordinates are those of ``(x − μ)/s_b`` with ``s_b = 2^e_b`` a power of two that keeps them inside
+    float32's range whatever the data's scale (:func:`~lshlab.search.euclidean.safe_exponent`); the
+    float32 rounding of the stored coordinates and of the bound's arithmetic is covered by a slack per
+    query (:meth:`project`).
     """
 
     def __init__(self, X, n_dims, rng):
         n, d = X.shape
         sample = X if n <= 10_000 else X[np.sort(rng.choice(n, 10_000, replace=False))]
         self.mean = sample.mean(axis=0, dtype=np.float64)
-        S = sample.astype(np.float64) - self.mean
+        self.exponent = safe_exponent(max_abs(X, self.mean))
+        self.inv = float(np.ldexp(1.0, -self.exponent))
+        S = (sample.astype(np.float64) - self.mean) * self.inv
         # the top n_dims eigenvectors only (orthonormal to ~1e-15 whatever the sample); one BLAS
         # thread: threaded dsyevr/dsyevd can stall for seconds on a busy 2-core machine
         with threadpool_limits(limits=1, user_api="blas"):
@@ -50,24 +66,35 @@ class _ProjectionBound:
             z2 = np.einsum("ij,ij->i", z, z)
             self.z2[s : s + 4096] = z2
             rho2 = max(rho2, float(z2.max()) + float((r * r).max()))
-        # float32 storage and float32 arithmetic (the expansion above cancels to ~1e-7 of ‖z‖²)
-        # perturb the bound by well under 1e-5 of the largest squared norm; this slack keeps it a
-        # bound, so pruning stays exact, at negligible cost.
-        self.slack = 1e-5 * rho2
+        self.rho2 = rho2
+        # float32 storage (relative u per value) and the float32 arithmetic of lower_bounds (a GEMV over
+        # m terms and four additions) perturb the bound by at most (m + 8) u (‖z_x‖² + ‖z_q‖² + 2‖z_x‖‖z_q‖
+        # + 2(r_x² + r_q²)) <= 2 (m + 8) u (rho2 + ‖z_q‖² + r_q²); twice that, plus the subnormal floor,
+        # keeps it a bound, so pruning stays exact.
+        self.slack_factor = 4.0 * (n_dims + 8) * U32
+        self.floor = underflow_floor(n_dims)
 
     def _project(self, X):
-        Xc = X.astype(np.float64) - self.mean
+        Xc = (X.astype(np.float64) - self.mean) * self.inv
         z = Xc @ self.basis
         r2 = np.einsum("ij,ij->i", Xc, Xc) - np.einsum("ij,ij->i", z, z)
         return z, np.sqrt(np.maximum(r2, 0.0))
 
     def project(self, Q):
-        """``(z_q, ‖z_q‖², ‖r_q‖)`` of the query rows, float32."""
+        """``(z_q, ‖z_q‖², ‖r_q‖, slack)`` of the query rows (float32, and the float64 slack per query).
+
+        A query so far from the data that its coordinates approach float32's range (``‖z_q‖² + r_q²``
+        above 2¹⁰⁰) gets an infinite slack: nothing is pruned for it.
+        """
         z, r = self._project(Q)
-        return z.astype(np.float32), np.einsum("ij,ij->i", z, z).astype(np.float32), r.astype(np.float32)
+        zq2 = np.einsum("ij,ij->i", z, z)
+        slack = self.slack_factor * (self.rho2 + zq2 + r * r) + self.floor
+        slack[zq2 + r * r > 2.0**100] = np.inf
+        with np.errstate(over="ignore"):
+            return z.astype(np.float32), zq2.astype(np.float32), r.astype(np.float32), slack
 
     def lower_bounds(self, c, zq, zq2, rq, buf):
-        """Squared lower bounds of ``‖x_c − q‖`` for the database rows ``c`` (one gather + one GEMV)."""
+        """Squared lower bounds of ``‖x_c − q‖ / s_b`` for the database rows ``c`` (one gather + one GEMV)."""
         Zc = np.take(self.Z, c, axis=0, out=buf[: len(c)])
         lb = Zc @ zq
         lb *= -2.0
@@ -147,8 +174,6 @@ class HashTables:
 
     def fit(self, X):
         """Fit one hasher per table on ``X``, fill the buckets and prepare the re-ranking bound."""
-        from sklearn.utils import check_random_state
-
         if not callable(self.hasher_factory):
             raise ValueError(f"hasher_factory must be a callable seed -> hasher, got {self.hasher_factory!r}")
         L = check_positive_int(self.n_tables, "n_tables")
@@ -161,8 +186,9 @@ class HashTables:
             self._words = as_words(np.packbits(self.X_, axis=1))
             m = 0
         else:
-            self.X_ = check_matrix(X, "X")
+            self.X_ = check_float_matrix(X, "X")  # float64 data keep their digits for the re-ranking
             m = self._check_rerank_dims(self.X_.shape[1])
+            self._max_abs = max_abs(self.X_)
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(0, 2**31 - 1, size=L)
         self.hashers_, self.buckets_ = [], []
@@ -195,6 +221,10 @@ class HashTables:
         """Codes as a C-contiguous byte matrix, one row (= one bucket key) per sample."""
         codes = hasher.transform(X, packed=True) if getattr(hasher, "binary", True) else hasher.transform(X)
         codes = np.ascontiguousarray(codes)
+        if codes.ndim != 2 or codes.shape[0] != X.shape[0] or codes.dtype.kind not in "biu":
+            raise ValueError(f"the hasher of hasher_factory ({type(hasher).__name__}) must transform {X.shape[0]} rows "
+                             f"into a 2-D integer code array with one row per sample, got shape {codes.shape} and "
+                             f"dtype {codes.dtype}")
         return codes.view(np.uint8).reshape(codes.shape[0], -1)
 
     @staticmethod
@@ -216,7 +246,7 @@ class HashTables:
             Q = check_unpacked_codes(Q, "Q")
             check_same_width(self.X_, Q, ("X", "Q"), what="bits per code")
         else:
-            Q = check_matrix(Q, "Q")
+            Q = check_float_matrix(Q, "Q")
             check_same_width(self.X_, Q, ("X", "Q"), what="features")
         return Q
 
@@ -251,19 +281,28 @@ class HashTables:
             candidates were found (Hamming distances are exact integers in float32)
         idx : ndarray of intp, shape (n_queries, k); ``-1`` in the padded places
 
-        The result is the exact top-k of each query's candidate set: candidates are scored in
-        float32 (after the bound, see the class notes), the best ``k + m`` are recomputed directly
-        as ``‖x − q‖`` in float64 and sorted by (distance, index).  The numbers of candidates and
-        of full distance computations per query are stored in :attr:`last_n_candidates_` and
-        :attr:`last_n_exact_`.
+        The result is the exact top-k of each query's candidate set, ties by database index, for float
+        data of any offset and scale: candidates are scored by direct differences ``Σ (x_i − q_i)²`` in
+        the data's precision (after the bound, see the class notes; rescaled by a power of two when the
+        magnitudes are extreme), the best ``k + m`` are recomputed in float64 and sorted by
+        (distance, index), and every other candidate whose score lies within the rounding error of the
+        k-th distance is recomputed too.  The numbers of candidates and of full distance computations
+        per query are stored in :attr:`last_n_candidates_` and :attr:`last_n_exact_`.
+
+        Raises
+        ------
+        ValueError
+            For bad queries, and when a distance cannot be represented in float32 (beyond 3.4e38, or
+            non-zero below 1.2e-38): rescale the data by a power of two.
         """
         Q = self._check_queries(Q)
         k = check_k_neighbours(k, self.X_.shape[0])
         nq = Q.shape[0]
-        dist = np.full((nq, k), np.inf, dtype=np.float32)
+        dist = np.full((nq, k), np.inf, dtype=np.float64 if self.metric == "euclidean" else np.float32)
         idx = np.full((nq, k), -1, dtype=np.intp)
         n_cand = np.zeros(nq, dtype=np.int64)
         n_exact = np.zeros(nq, dtype=np.int64)
+        ctx = None if self.metric == "hamming" else _RerankContext(self, Q)
         # Hashing and re-ranking are many small products: single-threaded BLAS (thread start-up
         # would dominate, badly so on a busy machine); the queries are shared between threads.
         with threadpool_limits(limits=1, user_api="blas"):
@@ -282,8 +321,8 @@ class HashTables:
                     if qwords is not None:
                         d, c, n_exact[i] = self._rerank_hamming(qwords[i], c, k)
                     else:
-                        bound = None if proj is None else (proj[0][i], proj[1][i], proj[2][i], buf)
-                        d, c, n_exact[i] = self._rerank(Q[i], c, k, bound)
+                        bound = None if proj is None else (proj[0][i], proj[1][i], proj[2][i], proj[3][i], buf)
+                        d, c, n_exact[i] = self._rerank(ctx, Q[i], c, k, bound)
                     dist[i, : len(c)] = d
                     idx[i, : len(c)] = c
 
@@ -295,16 +334,25 @@ class HashTables:
                 with ThreadPoolExecutor(max_workers=n_jobs) as pool:
                     list(pool.map(work, bounds[:-1], bounds[1:]))
         self.last_n_candidates_, self.last_n_exact_ = n_cand, n_exact
+        if ctx is not None:
+            dist = ctx.output(dist)
         return dist, idx
 
     _rerank_chunk = 2048
     _bound_batch = (2, 16)  # the first exact batch: the 2k + 16 smallest bounds
 
-    def _sq_dists(self, q, c):
-        """float32 ``‖x − q‖²`` of the rows ``c`` (gathered in chunks, direct differences)."""
-        out = np.empty(len(c), dtype=np.float32)
+    def _sq_dists(self, ctx, q, c):
+        """Direct ``Σ (x_i − q_i)²`` of the rows ``c`` in the search units, in ``ctx.dtype`` (chunks).
+
+        ``q`` is the query already in search units and ``ctx.dtype``.
+        """
+        out = np.empty(len(c), dtype=ctx.dtype)
         for s in range(0, len(c), self._rerank_chunk):
             rows = self.X_[c[s : s + self._rerank_chunk]]
+            if rows.dtype != ctx.dtype:
+                rows = rows.astype(ctx.dtype)
+            if ctx.inv is not None:
+                rows *= ctx.inv
             rows -= q
             np.einsum("ij,ij->i", rows, rows, out=out[s : s + len(rows)])
         return out
@@ -317,34 +365,76 @@ class HashTables:
         dist, pos = topk_stable(d[None, :], min(k, len(c)))
         return dist[0].astype(np.float32), c[pos[0]], len(c)
 
-    def _rerank(self, q, c, k, bound):
+    def _rerank(self, ctx, q, c, k, bound):
         """Exact top-k of one query among its candidates ``c`` (ascending indices).
 
-        Returns ``(dist, idx, n_exact)``.  With a bound ``(z_q, ‖z_q‖², r_q, buffer)``: lower bounds for all
-        candidates, exact squared distances for the ``2k + 16`` smallest bounds, then for every
-        other candidate whose bound is within the k-th of those; the rest cannot enter the top k.
+        Returns ``(dist, idx, n_exact)`` (float64 distances in search units).  With a bound
+        ``(z_q, ‖z_q‖², r_q, slack, buffer)``: lower bounds for all candidates, direct squared distances
+        for the ``2k + 16`` smallest bounds, then for every other candidate whose bound is within the
+        k-th of those (plus rounding); the rest cannot enter the top k.  Then the ``k + m`` smallest
+        direct distances are recomputed in float64, and any other candidate whose direct distance is
+        within its rounding error ``γ`` of the k-th exact one as well (the certificate).
         """
+        qw = ctx.query(q)
         kk = min(len(c), k + max(8, k // 8))
         first = self._bound_batch[0] * k + self._bound_batch[1]
         if bound is None or len(c) <= 2 * first:
-            d2 = self._sq_dists(q, c)
+            d2 = self._sq_dists(ctx, qw, c)
         else:
-            lb = self._bound.lower_bounds(c, *bound)
+            lb = self._bound.lower_bounds(c, *bound[:3], bound[4])
             sel = np.argpartition(lb, first - 1)[:first]
-            d2_first = self._sq_dists(q, c[sel])
-            tau = np.partition(d2_first, k - 1)[k - 1]
-            keep = lb <= tau * (1 + 1e-5) + self._bound.slack
+            d2_first = self._sq_dists(ctx, qw, c[sel])
+            tau = float(np.partition(d2_first, k - 1)[k - 1])
+            tau = (tau + ctx.floor) / (1.0 - ctx.gamma)  # >= the exact k-th distance of the first batch
+            keep = lb <= np.float64(float(np.ldexp(tau, ctx.bound_shift)) + bound[3])
             keep[sel] = False
             rest = np.flatnonzero(keep)
             sel = np.concatenate((sel, rest))
-            d2 = np.concatenate((d2_first, self._sq_dists(q, c[rest])))
+            d2 = np.concatenate((d2_first, self._sq_dists(ctx, qw, c[rest])))
             c = c[sel]
         n_exact = len(c)
-        if kk < len(c):
-            part = np.argpartition(d2, kk - 1)[:kk]
-            c = c[part]
-        diff = self.X_[c].astype(np.float64)
-        diff -= q
-        d = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        order = np.lexsort((c, d))[:k]
-        return d[order], c[order], n_exact
+        part = np.argpartition(d2, kk - 1)[:kk] if kk < len(c) else np.arange(len(c))
+        d_ex = ctx.frame.sq_distances(self.X_, c[part][None, :], q[None, :])[0]
+        order = np.lexsort((c[part], d_ex))[:k]
+        if kk < len(c):  # the certificate: candidates whose direct score may hide a closer distance
+            limit = (float(d_ex[order[-1]]) + ctx.floor) / (1.0 - ctx.gamma)
+            band = np.flatnonzero(d2 <= limit)
+            extra = np.setdiff1d(band, part, assume_unique=True)
+            if extra.size:
+                part = np.concatenate((part, extra))
+                d_ex = np.concatenate((d_ex, ctx.frame.sq_distances(self.X_, c[extra][None, :], q[None, :])[0]))
+                order = np.lexsort((c[part], d_ex))[:k]
+        return np.sqrt(d_ex[order]), c[part[order]], n_exact
+
+
+class _RerankContext:
+    """Units and error bounds of one Euclidean search of a :class:`HashTables` index.
+
+    Distances are compared in units of ``s = 2^e`` (``e`` from the largest magnitude of the data and
+    the queries, :func:`~lshlab.search.euclidean.safe_exponent`) in the precision ``dtype`` of data and
+    queries together; a direct ``Σ (x_i − q_i)²`` then errs by at most ``γ`` relatively plus ``floor``.
+    """
+
+    def __init__(self, tables, Q):
+        X = tables.X_
+        e = safe_exponent(max(tables._max_abs, max_abs(Q)))
+        self.frame = EuclideanFrame(None, e)
+        self.inv = None if e == 0 else float(np.ldexp(1.0, -e))
+        self.dtype = np.result_type(X.dtype, Q.dtype)
+        self.gamma = sum_error(X.shape[1], self.dtype)
+        self.floor = underflow_floor(X.shape[1]) if self.dtype == np.float32 else 0.0
+        bound = tables._bound
+        self.bound_shift = 0 if bound is None else 2 * (e - bound.exponent)  # search units → bound units
+
+    def query(self, q):
+        """One query in search units and ``dtype``."""
+        qw = q.astype(np.float64) * self.inv if self.inv is not None else q
+        return qw.astype(self.dtype, copy=False)
+
+    def output(self, dist):
+        """float32 distances in the data's units (``inf`` padding kept), refusing what float32 cannot hold."""
+        out = np.full(dist.shape, np.inf, dtype=np.float32)
+        found = np.isfinite(dist)
+        out[found] = float_output(dist[found], self.frame.exponent, np.float32, "the distances of X and Q",
+                                  "rescale X and the queries by a power of two (the neighbours do not change)")
+        return out
