@@ -21,7 +21,7 @@ import numpy as np
 
 from ._validation import check_matrix, check_positive_int
 
-__all__ = ["compare_hashers", "small_code_factories"]
+__all__ = ["compare_hashers", "small_code_factories", "uniform_box_problem"]
 
 
 def compare_hashers(factories, X_train, X_db, X_query, relevant, bits, *, y_train=None, supervised=(),
@@ -155,3 +155,32 @@ def small_code_factories(*, random_state=0, rbm_params=None, nca_params=None, ra
 
         factories["RBM+NCA"] = nca
     return factories
+
+
+def uniform_box_problem(n_train, n_query, sides=(1.0, 0.6), epsilon=0.06, random_state=0):
+    """Points uniform on the box ``[0, sides[0]] × [0, sides[1]] × …`` and their ε-neighbour ground truth.
+
+    The toy problem of Torralba, Fergus & Weiss ("Small codes and large image databases for
+    recognition", CVPR 2008) and Weiss et al. ("Spectral hashing", NIPS 2008): a database and queries drawn
+    independently, a database item relevant to a query when their Euclidean distance is below ``epsilon``.
+
+    Returns
+    -------
+    X_train : float32 (n_train, len(sides));  X_query : float32 (n_query, len(sides))
+    relevant : bool (n_query, n_train)
+    """
+    from sklearn.utils import check_random_state
+
+    from .distances import euclidean_distance_matrix
+
+    n_train = check_positive_int(n_train, "n_train")
+    n_query = check_positive_int(n_query, "n_query")
+    sides = np.asarray(sides, dtype=np.float64)
+    if sides.ndim != 1 or sides.size == 0 or not np.all(sides > 0):
+        raise ValueError(f"sides must be a non-empty list of positive box lengths, got {sides!r}")
+    if not epsilon > 0:
+        raise ValueError(f"epsilon must be > 0, got {epsilon!r}")
+    rng = check_random_state(random_state)
+    X_train = (rng.random_sample((n_train, sides.size)) * sides).astype(np.float32)
+    X_query = (rng.random_sample((n_query, sides.size)) * sides).astype(np.float32)
+    return X_train, X_query, euclidean_distance_matrix(X_query, X_train) < epsilon

@@ -80,3 +80,21 @@ def test_optional_kernel_rows():
     assert names == ["LSH", "PCAH", "ITQ", "SH", "Raginsky", "trained kernel", "RBM", "RBM+NCA"]
     h = small_code_factories(raginsky_kernel=2.0)["Raginsky"](8, {})
     assert h.n_bits == 8 and h.kernel == 2.0
+
+
+def test_uniform_box_problem():
+    from lshlab.code_comparison import uniform_box_problem
+    from lshlab.distances import euclidean_distance_matrix
+
+    Xt, Xq, rel = uniform_box_problem(500, 40, sides=(1.0, 0.6), epsilon=0.1, random_state=3)
+    assert Xt.shape == (500, 2) and Xq.shape == (40, 2) and Xt.dtype == np.float32
+    assert Xt[:, 0].max() <= 1.0 and Xt[:, 1].max() <= 0.6 and Xt.min() >= 0
+    np.testing.assert_array_equal(rel, euclidean_distance_matrix(Xq, Xt) < 0.1)
+    # about π ε² / area of the database lies within ε (less near the border)
+    assert 0.6 * np.pi * 0.01 / 0.6 < rel.mean() < 1.05 * np.pi * 0.01 / 0.6
+    again = uniform_box_problem(500, 40, sides=(1.0, 0.6), epsilon=0.1, random_state=3)
+    np.testing.assert_array_equal(again[0], Xt)
+    with pytest.raises(ValueError, match="sides"):
+        uniform_box_problem(5, 5, sides=(1.0, -1.0))
+    with pytest.raises(ValueError, match="epsilon"):
+        uniform_box_problem(5, 5, epsilon=0)

@@ -92,7 +92,7 @@ def plot_metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1
     ax.set_ylabel("x₂")
     a = A
     ax.set_title(title or f"Metric balls, A = [[{a[0, 0]:.2f}, {a[0, 1]:.2f}], [{a[1, 0]:.2f}, {a[1, 1]:.2f}]]")
-    ax.legend(fontsize="small", loc="best")
+    ax.legend(fontsize=9, loc="best")
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -144,7 +144,7 @@ def plot_constraint_distances(d_before, d_after, similar, bounds, *, ax=None, ti
     ax.set_xlabel("d_A before (prior A0)")
     ax.set_ylabel("d_A after (learned A)")
     ax.set_title(title or "Pair constraints before vs after ITML")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -178,7 +178,7 @@ def plot_collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=N
     ax.set_xlabel(xlabel or "theory 1 − θ_A/π")
     ax.set_ylabel("measured fraction of equal bits")
     ax.set_title(title or "Metric LSH: collisions vs theory")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -204,7 +204,7 @@ def plot_collision_vs_kernel(kernel_values, measured, *, n_bits=None, ax=None, t
     ax.set_xlabel("kernel value κ(x, y)")
     ax.set_ylabel("measured fraction of equal bits")
     ax.set_title(title or (f"KLSH collisions vs kernel, {n_bits} bits" if n_bits else "KLSH collisions vs kernel"))
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     if created:
         fig.set_layout_engine("constrained")
     return fig

@@ -78,7 +78,7 @@ def plot_graph_partition(W, positions=None, labels=None, ax=None, normalized=Fal
     ax.set_xticks([])
     ax.set_yticks([])
     ax.margins(0.25)
-    ax.legend(loc="best", fontsize="small", markerscale=0.4)
+    ax.legend(loc="best", fontsize=9, markerscale=0.4)
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -114,8 +114,10 @@ def plot_code_bits(hashers, X, n_show=4, axes=None, s=4):
     if not hashers:
         raise ValueError("hashers is empty; pass a dict name -> fitted hasher")
     rows = len(hashers)
-    fig, axes = axes_grid_or_new(axes, rows, n_show, (2.6 * n_show, 2.5 * rows + 0.6), sharex=True, sharey=True,
-                                 layout="constrained")
+    span = np.ptp(X, axis=0)
+    aspect = float(np.clip(span[1] / span[0], 0.3, 3.0)) if span[0] > 0 else 1.0
+    fig, axes = axes_grid_or_new(axes, rows, n_show, (2.6 * n_show, rows * (2.3 * aspect + 0.8) + 0.4),
+                                 sharex=True, sharey=True, layout="constrained")
     for r, (name, h) in enumerate(hashers.items()):
         codes = h.transform(X)
         for c in range(n_show):
@@ -161,7 +163,7 @@ def plot_map_vs_bits(comparison, published=None, ax=None, highlight=None, ylabel
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.set_title(title or "mAP against code length")
-    ax.legend(fontsize="small", ncol=2)
+    ax.legend(fontsize=9, ncol=2)
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -215,7 +217,7 @@ def plot_box_eigenvalues(a, b, epsilons, n_modes=8, measured=None, ax=None):
     ax.set_xlabel("frequency k")
     ax.set_ylabel("eigenvalue λ_k")
     ax.set_title(f"Box eigenvalues on [{a:g}, {b:g}]: exact vs limit")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -229,6 +231,9 @@ def _split_name(side, labels):
 def plot_ratio_cuts(W, labels=None, ax=None):
     """RatioCut(U, Ū) = cut(U, Ū)(1/|U| + 1/|Ū|) of every split of a small graph (bars, sorted), with the
     lower bound λ₂ of the Laplacian (line) and the Fiedler split marked."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     from ..hashing.spectral import bipartitions, fiedler_vector, ratio_cut
 
     W = np.asarray(W, dtype=float)
@@ -245,12 +250,13 @@ def plot_ratio_cuts(W, labels=None, ax=None):
     ax.barh(np.arange(len(order)), costs[order], color=colours)
     ax.set_yticks(np.arange(len(order)), [_split_name(splits[i], labels) for i in order], fontsize=9)
     ax.invert_yaxis()
-    ax.axvline(lam2, color="black", ls="--", lw=1.5, label=f"λ₂ = {lam2:.4f} (lower bound)")
-    ax.barh([], [], color="tab:orange", label="Fiedler split")
+    ax.axvline(lam2, color="black", ls="--", lw=1.5)
+    handles = [Line2D([], [], color="black", ls="--", lw=1.5, label=f"λ₂ = {lam2:.4f} (lower bound)"),
+               Patch(color="tab:orange", label="Fiedler split")]
     ax.set_xlabel("RatioCut = cut · (1/|U| + 1/|Ū|)")
     ax.set_ylabel("split U | Ū")
     ax.set_title("Every split of the graph, by ratio cut")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(handles=handles, fontsize=9, loc="upper right")
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -270,7 +276,7 @@ def plot_bit_variances(variances, ax=None):
     ax.set_xlabel("bit (projection) index")
     ax.set_ylabel("variance of the projection")
     ax.set_title("Variance per bit before thresholding")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize=9)
     if created:
         fig.set_layout_engine("constrained")
     return fig
@@ -290,7 +296,7 @@ def plot_nca_objective(histories, ax=None):
     ax.set_xlabel("fine-tuning epoch (0 = pre-trained)")
     ax.set_ylabel("O_NCA / n (soft leave-one-out accuracy)")
     ax.set_title("NCA fine-tuning of the RBM stack")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     if created:
         fig.set_layout_engine("constrained")
     return fig
