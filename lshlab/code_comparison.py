@@ -21,7 +21,7 @@ import numpy as np
 
 from ._validation import check_matrix, check_positive_int
 
-__all__ = ["compare_hashers", "small_code_factories", "uniform_box_problem"]
+__all__ = ["compare_hashers", "small_code_factories", "uniform_box_problem", "rotation_study"]
 
 
 def compare_hashers(factories, X_train, X_db, X_query, relevant, bits, *, y_train=None, supervised=(),
@@ -184,3 +184,58 @@ def uniform_box_problem(n_train, n_query, sides=(1.0, 0.6), epsilon=0.06, random
     X_train = (rng.random_sample((n_train, sides.size)) * sides).astype(np.float32)
     X_query = (rng.random_sample((n_query, sides.size)) * sides).astype(np.float32)
     return X_train, X_query, euclidean_distance_matrix(X_query, X_train) < epsilon
+
+
+def rotation_study(X_train, X_db, X_query, relevant, n_bits, seeds, *, max_iter=50, ties="average"):
+    """PCA hashing, a random rotation of the PCA projections (PCA-RR) and ITQ, on the same projections.
+
+    PCA is computed once on ``X_train``; for every seed a Haar-random rotation ``R₀`` is drawn and ITQ
+    (:func:`lshlab.hashing.pca_itq.itq_iterations`) runs from it, so the random rotation and ITQ are paired.
+    Gong & Lazebnik ("Iterative quantization", CVPR 2011) use PCA-RR to separate the two effects of a
+    rotation: spreading the variance over the bits (any rotation does) and lowering the quantisation error
+    ``‖B − VR‖²_F`` (only ITQ aims at it).
+
+    Returns
+    -------
+    dict with
+        ``"pca_variance"`` (n_bits,): variance of each PCA projection (training data);
+        ``"pcah_map"``: mAP of PCA hashing; for each of ``"random"`` and ``"itq"``: arrays over the seeds
+        ``"<name>_map"``, ``"<name>_loss"`` (``‖B − VR‖²_F / n`` on the training data) and
+        ``"<name>_variance"`` (len(seeds), n_bits): variance of each rotated projection;
+        ``"itq_loss_curve"`` (len(seeds), max_iter + 1): ``itq_iterations``' losses ``/ n``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from .evaluation import CodePair, score_codes
+    from .hashing.pca_itq import itq_iterations, pca_directions, random_rotation
+
+    X_train = check_matrix(X_train, "X_train", dtype=np.float64)
+    n_bits = check_positive_int(n_bits, "n_bits")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must list at least one random seed")
+    mean, W, variances = pca_directions(X_train, n_bits)
+    V = (X_train - mean) @ W
+    V_db = (check_matrix(X_db, "X_db", dtype=np.float64) - mean) @ W
+    V_q = (check_matrix(X_query, "X_query", dtype=np.float64) - mean) @ W
+    n = V.shape[0]
+
+    def score(R):
+        codes = CodePair(db=(V_db @ R >= 0).astype(np.uint8), query=(V_q @ R >= 0).astype(np.uint8))
+        return score_codes(codes, relevant, ties=ties).map
+
+    out = {"pca_variance": variances, "pcah_map": score(np.eye(n_bits))}
+    rows = {key: [] for key in ("random_map", "itq_map", "random_loss", "itq_loss", "random_variance",
+                                "itq_variance", "itq_loss_curve")}
+    for seed in seeds:
+        R0 = random_rotation(n_bits, seed)
+        with threadpool_limits(limits=1, user_api="blas"):  # thin products: one thread is fastest
+            R, losses = itq_iterations(V, R0, max_iter)
+        for name, rot in (("random", R0), ("itq", R)):
+            P = V @ rot
+            rows[f"{name}_map"].append(score(rot))
+            rows[f"{name}_loss"].append(float(np.sum((np.where(P >= 0, 1.0, -1.0) - P) ** 2)) / n)
+            rows[f"{name}_variance"].append(P.var(axis=0))
+        rows["itq_loss_curve"].append(losses / n)
+    out.update({key: np.asarray(value) for key, value in rows.items()})
+    return out

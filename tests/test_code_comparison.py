@@ -98,3 +98,30 @@ def test_uniform_box_problem():
         uniform_box_problem(5, 5, sides=(1.0, -1.0))
     with pytest.raises(ValueError, match="epsilon"):
         uniform_box_problem(5, 5, epsilon=0)
+
+
+def test_rotation_study_pairs_random_rotation_and_itq(blobs):
+    from lshlab.code_comparison import rotation_study
+    from lshlab.hashing import PCAHash
+
+    X, _, rel = blobs
+    st = rotation_study(X[40:], X[40:], X[:40], rel, 4, seeds=[0, 1, 2], max_iter=20)
+    assert st["random_map"].shape == st["itq_map"].shape == (3,)
+    assert st["itq_loss_curve"].shape == (3, 21)
+    # the random rotation is ITQ's starting point; ITQ never increases the loss
+    np.testing.assert_allclose(st["random_loss"], st["itq_loss_curve"][:, 0])
+    np.testing.assert_allclose(st["itq_loss"], st["itq_loss_curve"][:, -1])
+    assert np.all(np.diff(st["itq_loss_curve"], axis=1) <= 1e-12)
+    # the same numbers as the estimators: ITQHash(max_iter=0 | 20, random_state=s) and PCAHash
+    for s in range(3):
+        for name, iters in (("random", 0), ("itq", 20)):
+            codes = ITQHash(4, max_iter=iters, random_state=s).fit(X[40:])
+            D = (codes.transform(X[:40])[:, None, :] != codes.transform(X[40:])[None, :, :]).sum(axis=2)
+            assert st[f"{name}_map"][s] == pytest.approx(mean_average_precision(D, rel), abs=1e-12)
+    pc = PCAHash(4).fit(X[40:])
+    D = (pc.transform(X[:40])[:, None, :] != pc.transform(X[40:])[None, :, :]).sum(axis=2)
+    assert st["pcah_map"] == pytest.approx(mean_average_precision(D, rel))
+    # a rotation keeps the total variance
+    np.testing.assert_allclose(st["itq_variance"].sum(axis=1), st["pca_variance"].sum(), rtol=1e-9)
+    with pytest.raises(ValueError, match="seeds"):
+        rotation_study(X[40:], X[40:], X[:40], rel, 4, seeds=[])

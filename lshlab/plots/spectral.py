@@ -148,12 +148,18 @@ def plot_map_vs_bits(comparison, published=None, ax=None, highlight=None, ylabel
     created = ax is None
     fig, ax = _axes(ax)
     colours = dict(zip(comparison.methods, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
+    top = 0.0
     for m in comparison.methods:
-        ax.plot(comparison.bits, comparison.map_curve(m), marker="o", lw=2, color=colours[m], label=m)
+        curve = comparison.map_curve(m)
+        top = max(top, float(np.max(curve)))
+        ax.plot(comparison.bits, curve, marker="o", lw=2, color=colours[m], label=m)
+    n_entries = len(comparison.methods)
     if published:
         for m, vals in published.items():
             if m == "bits":
                 continue
+            n_entries += 1
+            top = max(top, float(np.max(vals)))
             ax.plot(published["bits"], vals, ls="--", marker="s", mfc="none", color=colours.get(m, "0.4"),
                     label=f"{m} (CNNH paper)")
     if highlight is not None:
@@ -161,9 +167,12 @@ def plot_map_vs_bits(comparison, published=None, ax=None, highlight=None, ylabel
     ax.set_xticks(comparison.bits)
     ax.set_xlabel("code length (bits)")
     ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
+    # the legend goes above the highest curve: leave a band of one line per legend row
+    ncol = 3 if n_entries > 6 else 2
+    rows = -(-n_entries // ncol)
+    ax.set_ylim(0, top * (1.08 + 0.075 * rows) if top > 0 else 1)
     ax.set_title(title or "mAP against code length")
-    ax.legend(fontsize=9, ncol=2)
+    ax.legend(fontsize=9, ncol=ncol, loc="upper center", columnspacing=1.0, handlelength=1.8)
     if created:
         fig.set_layout_engine("constrained")
     return fig
