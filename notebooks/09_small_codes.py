@@ -44,6 +44,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 from scipy.optimize import check_grad
+from tqdm.auto import tqdm
 
 from lshlab import plots
 from lshlab.code_comparison import compare_hashers, rotation_study, small_code_factories
@@ -252,7 +253,7 @@ assert rel_err < 1e-3  # forward differences with step √ε_machine ≈ 1.5e-8 
 # %%
 random_codes = {m: f for m, f in factories.items() if m in ("LSH", "Raginsky", "trained kernel")}
 seed_maps = {m: np.zeros((N_SEEDS, 2)) for m in random_codes}
-for s in range(N_SEEDS):
+for s in tqdm(range(N_SEEDS), desc="code seeds"):
     redrawn = {m: small_code_factories(random_state=s, raginsky_kernel=sigma, trained_kernel=learner.kernel_)[m]
                for m in random_codes}
     run, _ = compare_hashers(redrawn, mnist.X_train, mnist.X_train, mnist.X_query, relevant, (24, 48))

@@ -116,7 +116,7 @@ def plot_code_bits(hashers, X, n_show=4, axes=None, s=4):
     rows = len(hashers)
     span = np.ptp(X, axis=0)
     aspect = float(np.clip(span[1] / span[0], 0.3, 3.0)) if span[0] > 0 else 1.0
-    fig, axes = axes_grid_or_new(axes, rows, n_show, (2.6 * n_show, rows * (2.3 * aspect + 0.8) + 0.4),
+    fig, axes = axes_grid_or_new(axes, rows, n_show, (2.6 * n_show, rows * (2.2 * aspect + 0.55) + 0.5),
                                  sharex=True, sharey=True, layout="constrained")
     for r, (name, h) in enumerate(hashers.items()):
         codes = h.transform(X)

@@ -52,21 +52,45 @@ for name, edges in [("lecture graph", base), ("+ edge 3–4", base + [(3, 4)]),
     A = graph(edges)
     v, lam2 = fiedler_vector(A)
     costs = [ratio_cut(A, s) for s in bipartitions(5)]
-    print(f"{name:14s} λ₂ = {lam2:.4f}  Fiedler split {sorted(np.flatnonzero(v < 0) + 1)} | "
-          f"{sorted(np.flatnonzero(v >= 0) + 1)}  best RatioCut = {min(costs):.4f}")
+    neg, pos = (np.flatnonzero(v < -1e-9) + 1).tolist(), (np.flatnonzero(v >= -1e-9) + 1).tolist()
+    print(f"{name:14s} λ₂ = {lam2:.4f}  Fiedler vector {np.round(v, 3).tolist()}  signs {neg} | {pos}  "
+          f"best RatioCut = {min(costs):.4f}")
 
 # %%
 lam_base, lam_add, lam_cut = (fiedler_vector(graph(e))[1] for e in
                               (base, base + [(3, 4)], [e for e in base if e != (1, 4)]))
 assert lam_add > lam_base and abs(lam_cut) < 1e-12
-v_add, _ = fiedler_vector(graph(base + [(3, 4)]))
-assert set(np.flatnonzero(v_add > 0) + 1) == {5}
+A_add = graph(base + [(3, 4)])
+v_add, _ = fiedler_vector(A_add)
+assert set(np.flatnonzero(v_add > 0) + 1) == {4, 5}  # the sign split stays {1,2,3} | {4,5} ...
+best = min(bipartitions(5), key=lambda s: ratio_cut(A_add, s))
+assert set(np.flatnonzero(best) + 1) == {1, 2, 3, 4}  # ... but the best ratio cut is now {1,2,3,4} | {5}
 plots.plot_ratio_cuts(graph(base + [(3, 4)]));
 
 # %% [markdown]
 # With the edge 3–4 the split {1,2,3} | {4,5} cuts two edges (RatioCut 2·(1/3 + 1/2) = 1.67), while
-# cutting off the leaf 5 costs one edge: {1,2,3,4} | {5} is now the best ratio cut (1·(1/4 + 1) = 1.25),
-# and the Fiedler vector finds it (node 5 alone on the positive side). Every RatioCut stays above λ₂.
+# cutting off the leaf 5 costs one edge: {1,2,3,4} | {5} is now the best ratio cut (1·(1/4 + 1) = 1.25).
+# The signs of the Fiedler vector still give {1,2,3} | {4,5}: rounding the relaxed solution at zero is a
+# heuristic, not the optimum. A *sweep cut* does better: sort the nodes by their Fiedler value and try every
+# threshold between consecutive values (n − 1 splits instead of 2ⁿ⁻¹ − 1):
+
+# %%
+order = np.argsort(v_add)
+sweep = []
+for i in range(1, 5):
+    side = np.zeros(5, bool)
+    side[order[:i]] = True
+    sweep.append((ratio_cut(A_add, side), sorted((order[:i] + 1).tolist())))
+    print(f"threshold after node {order[i - 1] + 1}: U = {sweep[-1][1]}  RatioCut = {sweep[-1][0]:.4f}")
+assert min(sweep)[1] == [1, 2, 3, 4]
+
+# %% [markdown]
+# The sweep finds {1,2,3,4} | {5}. Every RatioCut stays above λ₂, which rose from 0.52 to 0.83.
+#
+# Without the edge 1–4 the graph falls apart into {1,2,3} and {4,5}: λ₁ = λ₂ = 0, and the null space of L is
+# two-dimensional, spanned by the indicators of the two components. `eigh` returns some orthonormal basis of
+# it — here the second vector is the indicator of {4,5} divided by √2 — so all its entries can share a sign
+# and the split must be read off by *value*: {1,2,3} (value 0) against {4,5}, with a cut of 0.
 #
 # ## Exercise 3 — How small is small ε?
 #
@@ -79,7 +103,7 @@ eps = 0.1
 exact = box_eigenvalue(k, 0.0, 1.0, eps)
 limit = 0.5 * eps**2 * (k * np.pi) ** 2
 over = limit / exact - 1
-print("overestimate of the small-ε limit:", dict(zip(k.tolist(), over.round(3))))
+print("overestimate of the small-ε limit:", {int(kk): round(float(o), 3) for kk, o in zip(k, over)})
 first = int(k[np.argmax(over > 0.1)])
 print("first k with more than 10 %:", first)
 assert first == 2
