@@ -75,8 +75,8 @@ SEED = 0
 # %% [markdown]
 # ## 1. A graph and its Laplacian
 #
-# Five nodes with edges 1–2, 1–3, 1–4, 2–3, 4–5 (the example of Weiss et al.'s lecture material). The
-# adjacency matrix A has a 1 per edge, the degree matrix D the number of edges per node, and the Laplacian
+# Five nodes with edges 1–2, 1–3, 1–4, 2–3, 4–5 (the example of Zhiyong Wu's lecture "Hashing
+# representation learning", Tsinghua University Shenzhen International Graduate School). The adjacency matrix A has a 1 per edge, the degree matrix D the number of edges per node, and the Laplacian
 # is L = D − A. For any labelling x of the nodes,
 #
 # $$x^\top L x = \tfrac12 \sum_{i,j} A_{ij}\,(x_i - x_j)^2 ,$$
@@ -97,11 +97,10 @@ display(pd.DataFrame(V, index=pd.Index(range(1, 6), name="node"),
                      columns=[f"v{k + 1} (λ = {lam:.4f})" for k, lam in enumerate(eigenvalues)]).round(6))
 
 # %% [markdown]
-# Rows are nodes, columns are the eigenvectors v₁ … v₅ in order of increasing eigenvalue. Two things to
-# check against the table usually shown with this example (in the lecture slides the example comes from):
-# there, both the rows and the columns are labelled "Node id" — the columns are eigenvector indices, not
-# nodes — and the last entry of the first column reads −0.447958. The first eigenvector is the constant
-# unit vector, so all its entries are ±1/√5:
+# Rows are nodes, columns are the eigenvectors v₁ … v₅ in order of increasing eigenvalue. Two corrections
+# to the table printed with this example in Wu's lecture: there, both the rows and the columns are labelled
+# "Node id" — the columns are eigenvector indices, not nodes — and the last entry of the first column reads
+# −0.447958. The first eigenvector is the constant unit vector, so all its entries are ±1/√5:
 
 # %%
 const = V[:, 0]
@@ -134,8 +133,8 @@ assert np.allclose(V.T @ L @ V, np.diag(eigenvalues), atol=1e-12)
 # orthogonal to the constant one is λ₂ (Courant–Fischer), hence **RatioCut(U, Ū) ≥ λ₂ for every split**.
 # Hagen & Kahng write the same cost as cut(U, Ū)/(|U|·|Ū|) = RatioCut/n, with the bound λ₂/n.
 #
-# *A correction.* The slides this lecture draws on define the ratio cut as cut(U, W)/(|U| + |W|) and quote
-# the bound c ≥ λ₂/n. But |U| + |W| = n for every split, so that cost is just cut/n: it does not balance
+# *A correction.* Wu's lecture defines the ratio cut as cut(U, W)/(|U| + |W|) and quotes the bound
+# c ≥ λ₂/n. But |U| + |W| = n for every split, so that cost is just cut/n: it does not balance
 # the sides at all, and the bound belongs to Hagen & Kahng's cut/(|U|·|W|). All 15 splits of our graph:
 
 # %%
@@ -156,7 +155,7 @@ display(Markdown(
     f"**What the numbers say.** The best ratio cut is {side(best)} | {side(~best)} with RatioCut = "
     f"{rc.min():.4f} (one edge cut, sides of {best.sum()} and {5 - best.sum()}), above the bound "
     f"λ₂ = {lambda2:.4f}; the worst split costs {rc.max():.2f}. Hagen & Kahng's form: "
-    f"{rc.min() / 5:.4f} ≥ λ₂/5 = {lambda2 / 5:.4f}. The slides' cut/n is minimal "
+    f"{rc.min() / 5:.4f} ≥ λ₂/5 = {lambda2 / 5:.4f}. The cut/n of Wu's lecture is minimal "
     f"({cut_over_n.min():.2f}) for {len(ties_cut_n)} splits at once — cutting off {' or '.join(ties_cut_n)} "
     "— because it only counts edges: it cannot prefer the balanced split."
 ))
