@@ -76,8 +76,9 @@ SEED = 0
 # ## 1. A graph and its Laplacian
 #
 # Five nodes with edges 1–2, 1–3, 1–4, 2–3, 4–5 (the example of Zhiyong Wu's lecture "Hashing
-# representation learning", Tsinghua University Shenzhen International Graduate School). The adjacency matrix A has a 1 per edge, the degree matrix D the number of edges per node, and the Laplacian
-# is L = D − A. For any labelling x of the nodes,
+# representation learning", Tsinghua University Shenzhen International Graduate School). The adjacency
+# matrix A has a 1 per edge, the degree matrix D the number of edges per node, and the Laplacian is
+# L = D − A. For any labelling x of the nodes,
 #
 # $$x^\top L x = \tfrac12 \sum_{i,j} A_{ij}\,(x_i - x_j)^2 ,$$
 #
