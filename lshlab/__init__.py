@@ -14,6 +14,7 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.metric_learning`  ITML
 - :mod:`lshlab.metrics`          precision-recall, tie-aware mAP, Dice, Jaccard
 - :mod:`lshlab.evaluation`       scoring codes: encode with a fitted hasher, code distances, mAP / PR / P@k
+- :mod:`lshlab.code_comparison`  many hashers at many code lengths on one protocol (the small-codes table)
 - :mod:`lshlab.features`         HOG, convolutional autoencoder
 - :mod:`lshlab.persistence`      saved torch models: one atomic, versioned, checksummed file, no pickle
 - :mod:`lshlab.plots`            figure helpers ``plot_<what>(..., ax=None) -> Figure``

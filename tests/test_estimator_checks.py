@@ -35,6 +35,9 @@ _PARAMS = {
     "SpectralHash": dict(n_bits=8, random_state=0),
     "RBMHash": dict(n_bits=4, hidden=(4,), max_iter=2, rescale="minmax", random_state=0),
     "MetricHash": dict(n_bits=8, random_state=0),
+    "KernelizedHash": dict(n_bits=8, n_landmarks=10, subset_size=3, random_state=0),
+    "RBMNCAHash": dict(n_bits=4, hidden=(4,), rbm_max_iter=2, rescale="minmax", max_iter=2, batch_size=8,
+                       random_state=0),
 }
 _NOT_CHECKED = {
     "DeepSupervisedHash": "image CNN trained from labels (see module docstring)",

@@ -9,7 +9,7 @@ from sklearn.decomposition import PCA
 
 from lshlab.distances import hamming_distance_matrix
 from lshlab.hashing import ITQHash, PCAHash, RandomHyperplaneHash
-from lshlab.hashing.pca_itq import _itq_iterations, pca_directions, random_rotation
+from lshlab.hashing.pca_itq import itq_iterations, pca_directions, random_rotation
 from lshlab.metrics import mean_average_precision, relevance_from_labels
 
 
@@ -59,7 +59,7 @@ def test_itq_step_is_orthogonal_procrustes(digits):
     mean, W, _ = pca_directions(X, 8)
     V = (X.astype(np.float64) - mean) @ W
     R0 = random_rotation(8, 3)
-    R1, losses = _itq_iterations(V, R0, 1)
+    R1, losses = itq_iterations(V, R0, 1)
     B = np.where(V @ R0 >= 0, 1.0, -1.0)
     ref, _ = orthogonal_procrustes(V, B)  # argmin_R ‖VR − B‖_F over orthogonal R
     np.testing.assert_allclose(R1, ref, atol=1e-10)

@@ -155,6 +155,13 @@ CASES = {
     "plot_map_vs_bits": ("ax", lambda **kw: plots.plot_map_vs_bits(
         _code_comparison(), published={"bits": (8, 16), "LSH": (0.1, 0.2)}, highlight=16, **kw)),
     "plot_itq_loss": ("ax", lambda **kw: plots.plot_itq_loss([5.0, 4.0, 3.5], **kw)),
+    "plot_box_eigenvalues": ("ax", lambda **kw: plots.plot_box_eigenvalues(
+        0.0, 1.0, (0.05, 0.2), n_modes=6, measured={0.05: np.linspace(0, 0.1, 6)}, **kw)),
+    "plot_ratio_cuts": ("ax", lambda **kw: plots.plot_ratio_cuts(
+        np.array([[0, 1, 1, 1, 0], [1, 0, 1, 0, 0], [1, 1, 0, 0, 0], [1, 0, 0, 0, 1], [0, 0, 0, 1, 0]], float), **kw)),
+    "plot_bit_variances": ("ax", lambda **kw: plots.plot_bit_variances(
+        {"PCA": [3.0, 2.0, 1.0], "ITQ": [2.0, 2.1, 1.9]}, **kw)),
+    "plot_nca_objective": ("ax", lambda **kw: plots.plot_nca_objective({"12 bits": [0.3, 0.5, 0.6]}, **kw)),
     # metric learning
     "plot_metric_ellipses": ("ax", lambda **kw: plots.plot_metric_ellipses(
         np.array([[0.0, 0], [1, 0], [0, 1]]), np.diag([2.0, 1.0]), pairs=[[0, 1], [0, 2]], similar=[True, False],
@@ -167,6 +174,8 @@ CASES = {
     "plot_collision_theory_vs_measured": ("ax", lambda **kw: plots.plot_collision_theory_vs_measured(
         np.array([0.2, 0.8]), np.array([0.25, 0.7]), n_bits=64, **kw)),
     "plot_accuracy_bars": ("ax", lambda **kw: plots.plot_accuracy_bars({"Euclidean": 0.9, "ITML": 0.92}, **kw)),
+    "plot_collision_vs_kernel": ("ax", lambda **kw: plots.plot_collision_vs_kernel(
+        np.array([0.2, 0.5, 0.9]), np.array([0.55, 0.7, 0.9]), n_bits=256, **kw)),
     # deep supervised hashing
     "plot_dsh_loss_terms": ((1, 2), lambda **kw: plots.plot_dsh_loss_terms(12, 0.01, **kw)),
     "plot_dsh_training_curves": ((1, 2), lambda **kw: plots.plot_dsh_training_curves(

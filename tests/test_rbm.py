@@ -89,3 +89,28 @@ def test_input_range_checked_or_rescaled(digits):
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RBMHash(**kwargs).fit(np.random.default_rng(0).random((20, 3)))
+
+
+def test_init_reuses_hidden_layers_exactly(digits):
+    """Codes of several lengths share one pre-trained hidden stack: with the same data, parameters and
+    random_state, RBMHash(b, init=other) equals RBMHash(b) trained from scratch."""
+    X, _ = digits
+    base = RBMHash(12, hidden=(24,), max_iter=3, random_state=4).fit(X[:600])
+    scratch = RBMHash(6, hidden=(24,), max_iter=3, random_state=4).fit(X[:600])
+    shared = RBMHash(6, hidden=(24,), max_iter=3, random_state=4, init=base).fit(X[:600])
+    np.testing.assert_array_equal(shared.transform(X[600:800]), scratch.transform(X[600:800]))
+    np.testing.assert_allclose(shared.layers_[0].components_, base.layers_[0].components_)
+    assert shared.layers_[0] is not base.layers_[0]  # a copy: refitting one never changes the other
+    shared.layers_[0].components_[:] = 0
+    assert np.abs(base.layers_[0].components_).sum() > 0
+
+
+def test_init_must_match(digits):
+    X, _ = digits
+    base = RBMHash(8, hidden=(16,), max_iter=1, random_state=0).fit(X[:100])
+    with pytest.raises(ValueError, match="hidden"):
+        RBMHash(8, hidden=(12,), max_iter=1, init=base).fit(X[:100])
+    with pytest.raises(ValueError, match="features"):
+        RBMHash(8, hidden=(16,), max_iter=1, init=base).fit(X[:100, :32])
+    with pytest.raises(ValueError, match="fitted RBMHash"):
+        RBMHash(8, hidden=(16,), max_iter=1, init=RBMHash(8)).fit(X[:100])

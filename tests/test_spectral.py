@@ -11,7 +11,16 @@ import pytest
 from scipy.sparse.csgraph import laplacian as scipy_laplacian
 
 from lshlab.hashing import SpectralHash
-from lshlab.hashing.spectral import box_eigenfunction, fiedler_vector, graph_laplacian
+from lshlab.hashing.spectral import (
+    bipartitions,
+    box_eigenfunction,
+    box_eigenvalue,
+    box_laplacian_spectrum,
+    cut_value,
+    fiedler_vector,
+    graph_laplacian,
+    ratio_cut,
+)
 from lshlab.metrics import mean_average_precision, precision_recall_curve_retrieval
 
 EDGES = [(1, 2), (1, 3), (1, 4), (2, 3), (4, 5)]
@@ -41,6 +50,93 @@ def test_lecture_graph_fiedler_split():
     assert set(np.flatnonzero(v > 0) + 1) == {4, 5}
     # the seed's eigenvector column (up to sign)
     np.testing.assert_allclose(np.abs(v), [0.201774, 0.41931, 0.41931, 0.3379, 0.70246], atol=1e-3)
+
+
+def test_lecture_graph_eigenvector_table_erratum():
+    """The source table's first column is the constant eigenvector 1/√5 in every row; its last entry is
+    printed as −0.447958, which is not a unit-vector entry (−1/√5 = −0.447214)."""
+    _, V = np.linalg.eigh(graph_laplacian(_example_graph()))
+    np.testing.assert_allclose(np.abs(V[:, 0]), 1 / np.sqrt(5), atol=1e-12)
+    assert abs(0.447958 - 1 / np.sqrt(5)) > 7e-4
+
+
+def test_ratio_cut_bound_and_brute_force_on_the_lecture_graph():
+    W = _example_graph()
+    splits = bipartitions(5)
+    assert splits.shape == (15, 5) and splits[:, 0].all()
+    assert len({tuple(s) for s in splits}) == 15
+    costs = np.array([ratio_cut(W, s) for s in splits])
+    best = splits[np.argmin(costs)]
+    assert set(np.flatnonzero(best) + 1) == {1, 2, 3}
+    assert costs.min() == pytest.approx(1 * (1 / 3 + 1 / 2))  # one edge cut, sides of 3 and 2
+    _, lam2 = fiedler_vector(W)
+    assert costs.min() >= lam2 - 1e-12
+    # Hagen & Kahng's form cut / (|U|·|Ū|) >= λ2 / n, the same bound divided by n
+    hk = np.array([cut_value(W, s) / (s.sum() * (5 - s.sum())) for s in splits])
+    np.testing.assert_allclose(hk * 5, costs)
+
+
+def test_ratio_cut_equals_rayleigh_quotient_of_the_split_vector():
+    rng = np.random.default_rng(3)
+    A = rng.random((9, 9)) * (rng.random((9, 9)) < 0.6)
+    W = np.triu(A, 1) + np.triu(A, 1).T
+    L = graph_laplacian(W)
+    lam2 = np.linalg.eigvalsh(L)[1]
+    for s in bipartitions(9):
+        nu, nw = s.sum(), (~s).sum()
+        f = np.where(s, np.sqrt(nw / nu), -np.sqrt(nu / nw))
+        assert abs(f.sum()) < 1e-9 and f @ f == pytest.approx(9)
+        assert ratio_cut(W, s) == pytest.approx(f @ L @ f / (f @ f))
+        assert ratio_cut(W, s) >= lam2 - 1e-12
+        assert cut_value(W, s) == pytest.approx(W[s][:, ~s].sum())
+
+
+@pytest.mark.parametrize("bad, msg", [(np.ones(5, bool), "non-empty"), (np.zeros(5, bool), "non-empty"),
+                                      (np.ones(4, bool), "one entry per node"), (np.ones(5), "boolean")])
+def test_ratio_cut_bad_split(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        ratio_cut(_example_graph(), bad)
+
+
+def test_bipartitions_limits():
+    assert bipartitions(2).tolist() == [[True, False]]
+    with pytest.raises(ValueError, match="n_nodes"):
+        bipartitions(1)
+    with pytest.raises(ValueError, match="brute force"):
+        bipartitions(21)
+
+
+@pytest.mark.parametrize("epsilon", [0.01, 0.05, 0.3])
+def test_box_eigenvalue_is_exact_for_the_gaussian_graph(epsilon):
+    """Weiss et al.'s λ_k = 1 − exp(−ε²/2 (kπ/(b−a))²) is the exact spectrum of the random-walk Laplacian
+    of the Gaussian affinity exp(−|x−y|²/(2ε²)) on a uniform grid with reflecting ends, and Φ_k its
+    eigenvectors; (ε²/2)(kπ/(b−a))² is only the small-ε limit."""
+    a, b = -0.5, 1.5
+    x, evals, evecs = box_laplacian_spectrum(500, a, b, epsilon, n_modes=8)
+    exact = box_eigenvalue(np.arange(8), a, b, epsilon)
+    np.testing.assert_allclose(evals, exact, atol=1e-10)
+    for k in range(1, 8):
+        phi = box_eigenfunction(x, k, a, b)
+        assert abs(phi @ evecs[:, k]) / np.linalg.norm(phi) == pytest.approx(1.0, abs=1e-8)
+    quadratic = 0.5 * epsilon**2 * (np.arange(8) * np.pi / (b - a)) ** 2
+    rel_err = (quadratic[1:] - exact[1:]) / exact[1:]
+    assert np.all(rel_err > 0) and np.all(np.diff(rel_err) > 0)  # the limit overestimates, more so for large k
+
+
+def test_box_eigenvalue_small_epsilon_limit_and_ordering():
+    k = np.arange(1, 6)
+    for eps in (1e-4, 1e-3):
+        lam = box_eigenvalue(k, 0.0, 2.0, eps)
+        x = 0.5 * eps**2 * (k * np.pi / 2.0) ** 2
+        np.testing.assert_allclose(lam / x, 1 - x / 2, rtol=1e-8)  # (1 − e^{−x})/x = 1 − x/2 + O(x²)
+    lam = box_eigenvalue(k, 0.0, 2.0, 1.0)
+    assert np.all(np.diff(lam) > 0) and np.all(lam < 1)  # same order as k², saturating below 1
+    with pytest.raises(ValueError, match="epsilon"):
+        box_eigenvalue(1, 0, 1, 0.0)
+    with pytest.raises(ValueError, match="b > a"):
+        box_eigenvalue(1, 1, 1, 0.1)
+    with pytest.raises(ValueError, match="n_grid"):
+        box_laplacian_spectrum(5000, 0, 1, 0.1)
 
 
 def test_fiedler_is_an_eigenvector_with_deterministic_sign():
@@ -153,6 +249,41 @@ def test_codes_are_thresholded_eigenfunctions_and_deterministic():
     np.testing.assert_array_equal(sh.transform(Q), (sh.eigenfunctions(Q) > 0).astype(np.uint8))
     np.testing.assert_array_equal(sh.transform(Q), SpectralHash(n_bits=12).fit(X).transform(Q))
     np.testing.assert_array_equal(np.unpackbits(sh.transform(Q, packed=True), axis=1)[:, :12], sh.transform(Q))
+
+
+def _grid_modes(width, n_bits):
+    """The full-grid selection the bisection replaces: every (j, k ≤ n_bits), ranked by (kπ/w_j)²."""
+    omega0 = np.where(width > 0, np.pi / np.maximum(width, np.finfo(float).tiny), np.inf)
+    dirs, kk = np.meshgrid(np.arange(omega0.size), np.arange(1, n_bits + 1), indexing="ij")
+    lam = (kk * omega0[:, None]) ** 2
+    order = np.lexsort((kk.ravel(), dirs.ravel(), lam.ravel()))[:n_bits]
+    return np.stack([dirs.ravel()[order], kk.ravel()[order]], axis=1), lam.ravel()[order]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mode_selection_equals_the_full_grid(seed):
+    """Issue 17: fit no longer builds the n_directions × n_bits grid; it must pick the same modes."""
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(1, 10))
+    X = (rng.random((40, d)) * rng.integers(1, 4, d)).astype(np.float32)
+    if seed % 3 == 0:
+        X[:, 0] = 0.25  # a flat direction
+    if seed % 4 == 0:
+        X = np.round(X * 2) / 2  # equal ranges: ties between directions
+    for n_bits in (1, 3, 8, 17, 40):
+        sh = SpectralHash(n_bits).fit(X)
+        V = (X.astype(np.float64) - sh.mean_) @ sh.components_
+        modes, lam = _grid_modes(V.max(axis=0) - V.min(axis=0), n_bits)
+        np.testing.assert_array_equal(sh.modes_, modes)
+        np.testing.assert_array_equal(sh.eigenvalues_, lam)
+
+
+def test_all_flat_directions_give_constant_bits():
+    X = np.full((6, 3), 2.0, np.float32)
+    sh = SpectralHash(5).fit(X)
+    assert sh.modes_.tolist() == [[0, k] for k in range(1, 6)]
+    assert np.isinf(sh.eigenvalues_).all()
+    assert len(np.unique(sh.transform(X), axis=0)) == 1
 
 
 def test_more_bits_than_features_and_constant_direction():

@@ -19,6 +19,8 @@ _LOCATIONS = {
     "ITQHash": ".pca_itq",
     "SpectralHash": ".spectral",
     "RBMHash": ".rbm",
+    "RBMNCAHash": ".nca",
+    "KernelizedHash": ".kernelized",
     "MetricHash": ".metric",
     "DeepSupervisedHash": ".deep_supervised",
 }

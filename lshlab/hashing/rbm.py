@@ -14,6 +14,12 @@ pre-training so the estimator trains in seconds with scikit-learn's ``BernoulliR
 (persistent contrastive divergence, Tieleman 2008). The codes are therefore weaker than the papers' but
 show the mechanism.
 
+Sharing the lower layers. The hidden layers do not depend on ``n_bits``, so codes of several lengths can
+share one pre-trained stack: ``RBMHash(12, init=RBMHash(48).fit(X)).fit(X)`` copies the hidden layers of the
+fitted model and trains only the 12-unit code layer. With the same ``random_state`` and training data this
+gives exactly the codes of ``RBMHash(12).fit(X)`` (each layer's seed is drawn in the same order), in the
+time of the code layer alone. The NCA fine-tuning of the stack lives in :mod:`lshlab.hashing.nca`.
+
 RBM visible units are Bernoulli, so inputs must lie in ``[0, 1]`` (pixel intensities). ``rescale``
 makes this explicit: ``"none"`` rejects anything outside ``[0, 1]`` with a ``ValueError``; ``"minmax"``
 maps each feature to ``[0, 1]`` with the training minimum and maximum and clips new data to that range.
@@ -21,6 +27,7 @@ maps each feature to ``[0, 1]`` with the training minimum and maximum and clips 
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -52,6 +59,11 @@ class RBMHash(BaseHasher):
         epoch: with large batches and few epochs the units stay near their initial state and all
         top-layer units carry the same information (the codes collapse to chance-level mAP).
     batch_size : int, default 16
+    init : None or fitted RBMHash, default None
+        Reuse the hidden layers of this fitted model instead of training them (copied, never modified);
+        its ``hidden`` sizes and input width must match. Only the code layer is trained. See the module
+        docstring: the result equals training from scratch when ``init`` was fitted on the same data
+        with the same parameters and ``random_state``.
     rescale : {"none", "minmax"}, default "none"
         How inputs are brought to ``[0, 1]`` (see the module docstring).
     random_state : None, int or RandomState
@@ -77,6 +89,7 @@ class RBMHash(BaseHasher):
         batch_size=16,
         rescale="none",
         random_state=None,
+        init=None,
     ):
         self.n_bits = n_bits
         self.hidden = hidden
@@ -85,6 +98,7 @@ class RBMHash(BaseHasher):
         self.batch_size = batch_size
         self.rescale = rescale
         self.random_state = random_state
+        self.init = init
 
     def _checked_params(self):
         n_bits = check_positive_int(self.n_bits, "n_bits")
@@ -128,23 +142,43 @@ class RBMHash(BaseHasher):
         H = self._to_unit_interval(X, fitting=True)
         rng = check_random_state(self.random_state)
         self.layers_ = []
+        reused = self._reused_layers(hidden, X.shape[1])
         # Mini-batch products are small: one BLAS thread is faster than several (and than
         # oversubscribing a shared machine).
         with threadpool_limits(limits=1, user_api="blas"):
-            self._fit_layers(H, hidden + (n_bits,), max_iter, learning_rate, batch, rng)
+            self._fit_layers(H, hidden + (n_bits,), max_iter, learning_rate, batch, rng, reused)
         self.n_iter_ = max_iter
         return self
 
-    def _fit_layers(self, H, sizes, max_iter, learning_rate, batch, rng):
-        for size in sizes:
-            rbm = BernoulliRBM(
-                n_components=size,
-                learning_rate=learning_rate,
-                batch_size=min(batch, H.shape[0]),
-                n_iter=max_iter,
-                random_state=int(rng.randint(np.iinfo(np.int32).max)),
+    def _reused_layers(self, hidden, n_features):
+        """Copies of ``init``'s hidden layers (``[]`` without ``init``), checked against this model."""
+        if self.init is None:
+            return []
+        init = self.init
+        if not isinstance(init, RBMHash) or not hasattr(init, "layers_"):
+            raise ValueError(f"init must be a fitted RBMHash (or None), got {init!r}")
+        sizes = tuple(layer.n_components for layer in init.layers_[:-1])
+        if sizes != hidden or init.n_features_in_ != n_features:
+            raise ValueError(
+                f"init has hidden layers {sizes} on {init.n_features_in_} features, but this model needs "
+                f"hidden={hidden} on {n_features} features; fit init with the same hidden sizes and data width"
             )
-            H = rbm.fit(H).transform(H)
+        return [copy.deepcopy(layer) for layer in init.layers_[:-1]]
+
+    def _fit_layers(self, H, sizes, max_iter, learning_rate, batch, rng, reused=()):
+        for i, size in enumerate(sizes):
+            seed = int(rng.randint(np.iinfo(np.int32).max))  # drawn for every layer, reused or not
+            if i < len(reused):
+                rbm = reused[i]
+            else:
+                rbm = BernoulliRBM(
+                    n_components=size,
+                    learning_rate=learning_rate,
+                    batch_size=min(batch, H.shape[0]),
+                    n_iter=max_iter,
+                    random_state=seed,
+                ).fit(H)
+            H = rbm.transform(H)
             self.layers_.append(rbm)
         self.thresholds_ = np.median(H, axis=0)
 

@@ -1,4 +1,4 @@
-"""Figures for lecture 10 (metric learning and metric LSH).
+"""Figures for lecture 10 (metric learning, metric LSH and kernelized LSH).
 
 - :func:`plot_metric_ellipses`: points, similar / dissimilar constraints and the balls of a Mahalanobis
   metric {x : (x − c)ᵀA(x − c) = r²} (ellipses) around every point.
@@ -6,6 +6,7 @@
 - :func:`plot_constraint_distances`: d_A of every constraint before and after learning, with u and l.
 - :func:`plot_collision_theory_vs_measured`: metric-LSH bit agreement against 1 − θ_A/π.
 - :func:`plot_accuracy_bars`: a labelled bar chart of scores (kNN accuracy, mAP) for several methods.
+- :func:`plot_collision_vs_kernel`: kernelized-LSH bit agreement against the kernel value of each pair.
 
 Every helper accepts ``ax=`` (or ``axes=``), labels its axes, titles what is compared, never calls
 ``plt.show()`` and returns the Figure.
@@ -17,6 +18,8 @@ from functools import partial
 
 import numpy as np
 
+from matplotlib.ticker import NullFormatter
+
 from .._validation import check_matrix
 from ._common import axes_grid_or_new, axes_or_new
 
@@ -26,6 +29,7 @@ __all__ = [
     "plot_constraint_distances",
     "plot_collision_theory_vs_measured",
     "plot_accuracy_bars",
+    "plot_collision_vs_kernel",
 ]
 
 SIMILAR_COLOR = "tab:green"
@@ -66,6 +70,7 @@ def plot_metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1
     A = np.asarray(A, dtype=float)
     if A.shape != (2, 2):
         raise ValueError(f"A must be 2x2 for a 2-D picture, got shape {A.shape}")
+    created = ax is None
     fig, ax = _axes(ax)
     if pairs is not None:
         pairs = np.asarray(pairs)
@@ -87,13 +92,15 @@ def plot_metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1
     ax.set_ylabel("x₂")
     a = A
     ax.set_title(title or f"Metric balls, A = [[{a[0, 0]:.2f}, {a[0, 1]:.2f}], [{a[1, 0]:.2f}, {a[1, 1]:.2f}]]")
-    ax.legend(fontsize="small", loc="best")
+    ax.legend(fontsize=9, loc="best")
+    if created:
+        fig.set_layout_engine("constrained")
     return fig
 
 
 def plot_metric_before_after(X, A_before, A_after, *, pairs=None, similar=None, names=None, radius=1.0, axes=None):
     """Two panels: :func:`plot_metric_ellipses` for the prior metric and for the learned one."""
-    fig, grid = axes_grid_or_new(axes, 1, 2, (11, 4.8))
+    fig, grid = axes_grid_or_new(axes, 1, 2, (11, 4.8), layout="constrained")
     axes = grid[0]
     for ax, A, what in zip(axes, (A_before, A_after), ("before learning (prior A0)", "after ITML")):
         plot_metric_ellipses(X, A, pairs=pairs, similar=similar, names=names, radius=radius, ax=ax,
@@ -120,6 +127,7 @@ def plot_constraint_distances(d_before, d_after, similar, bounds, *, ax=None, ti
     if not (d_before.shape == d_after.shape == similar.shape):
         raise ValueError("d_before, d_after and similar must have the same shape (one entry per pair)")
     u, l = bounds
+    created = ax is None
     fig, ax = _axes(ax)
     ax.scatter(d_before[similar], d_after[similar], s=8, alpha=0.5, color=SIMILAR_COLOR, label="similar pairs")
     ax.scatter(d_before[~similar], d_after[~similar], s=8, alpha=0.5, color=DISSIMILAR_COLOR,
@@ -131,19 +139,26 @@ def plot_constraint_distances(d_before, d_after, similar, bounds, *, ax=None, ti
     ax.plot([lo, hi], [lo, hi], color="grey", lw=1, label="unchanged")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("distance before (prior A0)")
-    ax.set_ylabel("distance after (learned A)")
-    ax.set_title(title or "Pair constraints: squared distances before vs after ITML")
-    ax.legend(fontsize="small", loc="upper left")
+    for axis in (ax.xaxis, ax.yaxis):  # major decades only: minor labels (2×10⁰, 3×10⁰, …) collide
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("d_A before (prior A0)")
+    ax.set_ylabel("d_A after (learned A)")
+    ax.set_title(title or "Pair constraints before vs after ITML")
+    ax.legend(fontsize=9, loc="upper left")
+    if created:
+        fig.set_layout_engine("constrained")
     return fig
 
 
-def plot_collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=None, ax=None, title=None):
+def plot_collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=None, ax=None, title=None,
+                                      xlabel=None):
     """Measured bit-agreement rate against 1 − θ_A/π, with the ±2σ binomial band when n_bits is given.
 
     ``theory`` and ``measured`` are arrays (one entry per pair), or dicts label → array to overlay
-    several metrics (then ``labels`` is ignored).
+    several metrics (then ``labels`` is ignored). ``xlabel`` names the prediction (default: metric LSH's
+    1 − θ_A/π).
     """
+    created = ax is None
     fig, ax = _axes(ax)
     if isinstance(theory, dict):
         items = [(k, np.asarray(theory[k], float), np.asarray(measured[k], float)) for k in theory]
@@ -160,17 +175,46 @@ def plot_collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=N
         ax.fill_between(grid, grid - band, grid + band, color="grey", alpha=0.25, label=f"±2σ ({n_bits} bits)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("theory 1 − arccos(xᵀAy / √(xᵀAx·yᵀAy)) / π")
+    ax.set_xlabel(xlabel or "theory 1 − θ_A/π")
     ax.set_ylabel("measured fraction of equal bits")
-    ax.set_title(title or "Metric LSH: collision probability, measured vs theory")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.set_title(title or "Metric LSH: collisions vs theory")
+    ax.legend(fontsize=9, loc="upper left")
+    if created:
+        fig.set_layout_engine("constrained")
+    return fig
+
+
+def plot_collision_vs_kernel(kernel_values, measured, *, n_bits=None, ax=None, title=None):
+    """Measured bit agreement of kernelized LSH against the kernel value κ(x, y) of each pair, with
+    SimHash's curve 1 − arccos(κ)/π for unit-norm, uncentred feature vectors (κ(x, x) = 1) for reference.
+
+    Points off the curve show what the curve leaves out: KLSH centres the features on the landmarks' mean
+    and projects them on the landmarks' span (:meth:`lshlab.hashing.KernelizedHash.collision_probability`).
+    """
+    k = np.asarray(kernel_values, dtype=float)
+    m = np.asarray(measured, dtype=float)
+    if k.shape != m.shape or k.ndim != 1:
+        raise ValueError(f"kernel_values and measured must be 1-D of the same length, got {k.shape} and {m.shape}")
+    created = ax is None
+    fig, ax = _axes(ax)
+    ax.scatter(k, m, s=14, alpha=0.7, label="pairs (measured)")
+    grid = np.linspace(max(min(k.min(), 1.0), -1.0), 1.0, 101)
+    ax.plot(grid, 1 - np.arccos(grid) / np.pi, color="black", lw=1, label="1 − arccos(κ)/π (uncentred)")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("kernel value κ(x, y)")
+    ax.set_ylabel("measured fraction of equal bits")
+    ax.set_title(title or (f"KLSH collisions vs kernel, {n_bits} bits" if n_bits else "KLSH collisions vs kernel"))
+    ax.legend(fontsize=9, loc="upper left")
+    if created:
+        fig.set_layout_engine("constrained")
     return fig
 
 
 def plot_accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, ylim=None):
-    """Bars for a dict label → score (value printed on each bar)."""
+    """Bars for a dict label → score (value printed on each bar); the axis starts at 0 unless ``ylim``."""
     if not isinstance(scores, dict) or not scores:
         raise ValueError("scores must be a non-empty dict label -> number")
+    created = ax is None
     fig, ax = _axes(ax, figsize=(6.5, 4))
     labels = list(scores)
     vals = np.array([float(scores[k]) for k in labels])
@@ -180,8 +224,10 @@ def plot_accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, yl
     ax.set_xticks(range(len(vals)), labels, rotation=20, ha="right")
     ax.set_xlabel("method")
     ax.set_ylabel(ylabel)
-    lo = max(0.0, vals.min() - 0.15) if ylim is None else ylim[0]
-    hi = min(1.0, vals.max() + 0.06) if ylim is None else ylim[1]
-    ax.set_ylim(lo, max(hi, lo + 0.05))
+    # bars start at 0 (a bar's length is its value); room above the tallest bar for its label
+    lo, hi = (0.0, max(vals.max(), 0.0) * 1.12 or 1.0) if ylim is None else ylim
+    ax.set_ylim(lo, hi)
     ax.set_title(title or f"{ylabel} by method")
+    if created:
+        fig.set_layout_engine("constrained")
     return fig
