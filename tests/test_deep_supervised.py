@@ -302,6 +302,24 @@ def test_fit_or_load_many_parallel_equals_serial(tmp_path):
         fit_or_load_many(X, y, [dict(grid[0], n_bits=0)] * 2, n_jobs=2, cache_dir=tmp_path)
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_fit_or_load_many_progress_counts_the_models_it_trains(tmp_path, capsys, n_jobs):
+    from lshlab.hashing.dsh_cache import fit_or_load_many
+
+    X, y = _toy(n_per_class=8)
+    grid = [dict(n_bits=K, alpha=0.01, max_iter=1, batch_size=12, random_state=0, n_jobs=1, progress=False)
+            for K in (4, 6)]
+    fit_or_load_many(X, y, grid[:1], n_jobs=n_jobs, cache_dir=tmp_path)  # one model cached beforehand
+    capsys.readouterr()
+    fit_or_load_many(X, y, grid, n_jobs=n_jobs, cache_dir=tmp_path)
+    err = capsys.readouterr().err
+    assert "training 1 DSH model(s)" in err and "1/1" in err
+    fit_or_load_many(X, y, grid, n_jobs=n_jobs, cache_dir=tmp_path)  # everything cached: no bar
+    assert "DSH model" not in capsys.readouterr().err
+    fit_or_load_many(X, y, grid, n_jobs=n_jobs, cache_dir=tmp_path / "quiet", progress=False)
+    assert "DSH model" not in capsys.readouterr().err
+
+
 # ------------------------------------------------------------- saved files: every field checked on load
 TAMPERED_METADATA = [
     ("pixel_std_ zero", set_field("pixel_std_", 0.0), r"pixel_std_.*> 0"),

@@ -143,7 +143,7 @@ def _fit_worker(data_dir, cache_dir, params):
     fit_or_load(np.asarray(X), y, cache_dir=cache_dir, validation=validation, refit=True, **params)
 
 
-def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None, refit=False):
+def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None, refit=False, progress=True):
     """:func:`fit_or_load` for several parameter sets, training the missing models in parallel processes.
 
     Each missing model is trained by one worker process with **one** torch thread (the model's
@@ -165,6 +165,9 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
     n_jobs : int, default 1
         Worker processes; 1 fits in this process, one model after the other, each with its own
         ``n_jobs`` threads.
+    progress : bool, default True
+        A tqdm bar over the models to train, advanced as each one is finished (cached models are
+        not counted: with every model cached there is no bar).
 
     Returns
     -------
@@ -172,10 +175,6 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
         In the order of ``param_list``; ``cached`` is True when the model was in the cache before the
         call.
     """
-    import tempfile
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     n_jobs = check_positive_int(n_jobs, "n_jobs")
     param_list = [dict(p) for p in param_list]
     if not param_list:
@@ -197,10 +196,32 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
             if loaded is not None:
                 out[i] = (loaded, True)
     missing = [i for i, o in enumerate(out) if o is None]
-    if n_jobs == 1 or len(missing) <= 1:  # the cache was read above: fit every missing model
+    bar = None
+    if progress and missing:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(missing), desc=f"training {len(missing)} DSH model(s), {len(X)} images",
+                   unit="model")
+    try:
+        _fit_missing(X, y, param_list, missing, out, n_jobs, cache_dir, validation, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
+
+
+def _fit_missing(X, y, param_list, missing, out, n_jobs, cache_dir, validation, bar):
+    """Fit the models ``missing`` (indices into ``param_list``) and put ``(model, False)`` into ``out``."""
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    if n_jobs == 1 or len(missing) <= 1:  # the cache was read: fit every missing model here
         for i in missing:
             out[i] = fit_or_load(X, y, cache_dir=cache_dir, validation=validation, refit=True, **param_list[i])
-        return out
+            if bar is not None:
+                bar.update(1)
+        return
     with tempfile.TemporaryDirectory(prefix="dsh_fit_") as tmp:
         np.save(Path(tmp) / "X.npy", X, allow_pickle=False)
         np.save(Path(tmp) / "y.npy", y, allow_pickle=False)
@@ -211,7 +232,11 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
         jobs = [{**param_list[i], "n_jobs": 1, "progress": False} for i in missing]
         # "spawn": a fresh interpreter per worker (forking a process whose OpenMP pool is running can hang).
         with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=get_context("spawn")) as pool:
-            list(pool.map(_fit_worker, [tmp] * len(jobs), [cache_dir] * len(jobs), jobs))
+            futures = [pool.submit(_fit_worker, tmp, cache_dir, job) for job in jobs]
+            for f in as_completed(futures):
+                f.result()  # a worker's exception is raised here
+                if bar is not None:
+                    bar.update(1)
     for i in missing:
         m = DeepSupervisedHash(**param_list[i])
         path = _cache_path(m, len(X), cache_dir)
@@ -219,4 +244,3 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
         if loaded is None:  # pragma: no cover - the worker has just written this file
             raise RuntimeError(f"the model trained for {param_list[i]} is missing from the cache: {path}")
         out[i] = (loaded, False)
-    return out
