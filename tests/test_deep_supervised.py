@@ -241,6 +241,14 @@ def test_fit_or_load_uses_cache(tmp_path):
     np.testing.assert_array_equal(a.embed(X), b.embed(X))
     c, cached_c = fit_or_load(X, y, cache_dir=tmp_path, **{**kw, "learning_rate": 0.01})  # other params: refit
     assert not cached_c
+    from lshlab.hashing.dsh_cache import find_cached
+
+    found = find_cached(len(X), cache_dir=tmp_path, **kw)
+    np.testing.assert_array_equal(found.embed(X), a.embed(X))
+    assert find_cached(len(X) + 1, cache_dir=tmp_path, **kw) is None  # other training size
+    assert find_cached(len(X), cache_dir=tmp_path, **{**kw, "alpha": 0.5}) is None  # not trained
+    with pytest.raises(ValueError, match="n_bits"):
+        find_cached(len(X), cache_dir=tmp_path, **{**kw, "n_bits": 0})
     tr, va = train_validation_split(50, 10, seed=1)
     assert len(tr) == 40 and len(va) == 10 and not set(tr) & set(va)
     with pytest.raises(ValueError):

@@ -26,6 +26,7 @@ from .deep_supervised import DeepSupervisedHash
 __all__ = [
     "default_cache_dir",
     "dsh_cache_name",
+    "find_cached",
     "fit_or_load",
     "fit_or_load_many",
     "train_validation_split",
@@ -103,6 +104,28 @@ def fit_or_load(X, y, cache_dir=None, validation=None, refit=False, **params):
     model.fit(X, y, validation=validation)
     model.save(path)
     return model, False
+
+
+def find_cached(n_train, cache_dir=None, **params):
+    """The cached model trained on ``n_train`` images with these parameters, or None (nothing is trained).
+
+    For reusing models another program trained, e.g. the full-protocol models of
+    ``benchmarks/fashion_map.py`` (``n_train`` = 55,000 there).  A cached file that cannot be used gives
+    the ``UserWarning`` of :func:`fit_or_load` and None.
+
+    Parameters
+    ----------
+    n_train : int
+        Number of training images the model was fitted on (part of the cache key).
+    cache_dir : str or Path, optional
+        Default :func:`default_cache_dir`.
+    **params
+        Keyword arguments of :class:`DeepSupervisedHash` (``random_state`` an int).
+    """
+    n_train = check_positive_int(n_train, "n_train")
+    model = DeepSupervisedHash(**params)
+    model.validate_params()
+    return _load_cached(model, _cache_path(model, n_train, cache_dir))
 
 
 def _cache_path(model, n_train, cache_dir):
