@@ -177,7 +177,7 @@ CASES = {
     "plot_dice_jaccard_vs_retrieved": ((1, 2), lambda **kw: plots.plot_dice_jaccard_vs_retrieved(
         [5, 10], {"x": [_overlap_scores()[8], _overlap_scores()[32]]}, note="64 bits", **kw)),
     "plot_retrieval_comparison": ((4, 4), lambda **kw: plots.plot_retrieval_comparison(
-        _IMAGES[:2], _IMAGES, {"Euclidean": np.array([[0, 1, 2], [3, 4, 5]]), "Hamming": np.array([[1, 2, 0], [6, 7, 8]])},
+        _IMAGES[:2], _IMAGES, {"Euclidean": np.array([[0, 1, 2], [3, 4, 5]]), "Hamming": np.array([[1, 2, -1], [6, 7, 8]])},
         _LABELS[:2], _LABELS, (8, 8), **kw)),
     "plot_reconstruction_grid": ((2, 4), lambda **kw: plots.plot_reconstruction_grid(
         _IMAGES[:4, :16], _IMAGES[4:8, :16], image_shape=(4, 4), n=4, **kw)),

@@ -136,7 +136,8 @@ def plot_retrieval_comparison(query_images, db_images, rankings, y_query=None, y
     db_images : array (n_database, n_pixels)
     rankings : dict label -> int array (n_queries, k)
         Retrieved database rows of every query, best first (e.g. ``search(Q, k)[1]``); every ranking
-        has the same k.
+        has the same k.  A row index of −1 (the padding of ``HashTables.search`` when a query has fewer
+        than k candidates) leaves its cell blank.
     y_query, y_db : label arrays, optional
     image_shape : tuple
     axes : array of Axes, optional
@@ -169,9 +170,15 @@ def plot_retrieval_comparison(query_images, db_images, rankings, y_query=None, y
             row = grid[r]
             row[0].imshow(Q[q].reshape(image_shape), cmap="gray_r")
             row[0].set_ylabel(label, fontsize=9, rotation=0, ha="right", va="center")
-            ok = (np.asarray(y_db)[idx[q]] == np.asarray(y_query)[q]) if labels else np.ones(k, bool)
+            found = idx[q] >= 0
+            ok = np.ones(k, bool)
+            if labels:
+                ok = found & (np.asarray(y_db)[np.where(found, idx[q], 0)] == np.asarray(y_query)[q])
             for j in range(k):
                 ax = row[j + 1]
+                if not found[j]:
+                    ax.grid(False)
+                    continue
                 ax.imshow(D[idx[q, j]].reshape(image_shape), cmap="gray_r", alpha=1.0 if ok[j] else 0.3)
                 if labels:
                     for spine in ax.spines.values():
@@ -180,6 +187,8 @@ def plot_retrieval_comparison(query_images, db_images, rankings, y_query=None, y
                         spine.set_linewidth(2.5)
             if labels:
                 row[-1].set_title(f"{int(ok.sum())}/{k} same class", fontsize=9, loc="right", pad=2)
+            for ax in row:
+                ax.grid(False)
             r += 1
     for ax in grid.ravel():
         ax.set_xticks([])
