@@ -126,17 +126,22 @@ def plot_map_table(ours, source=None, bits=(8, 12, 16), ax=None, title=None, sou
     fig, ax = _single(ax, figsize=(1.9 * len(bits) + 3.2, 0.62 * len(methods) + 1.6))
     finite = M[np.isfinite(M)]
     vmin = min(0.5, float(finite.min()) - 0.05) if finite.size else 0.5
-    ax.imshow(M, cmap="viridis", vmin=vmin, vmax=1.0, aspect="auto")
+    im = ax.imshow(M, cmap="viridis", vmin=vmin, vmax=1.0, aspect="auto")
     ax.grid(False)
-    mid = (vmin + 1.0) / 2
+
+    def ink(value):  # black on light cells, white on dark ones (relative luminance of the cell colour)
+        if value is None:
+            return "white"
+        r, g, b, _ = im.cmap(im.norm(value))
+        return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "white"
+
     for i, m in enumerate(methods):
         for j, b in enumerate(bits):
             o, s = get(ours, m, b), get(source, m, b)
             txt = "—" if o is None else f"{o:.3f}"
             if s is not None:
                 txt += f"\n({source_label} {s:.3f})"
-            ax.text(j, i, txt, ha="center", va="center", fontsize=9,
-                    color="white" if (o is None or o < mid) else "black")
+            ax.text(j, i, txt, ha="center", va="center", fontsize=9, color=ink(o))
     ax.set_xticks(range(len(bits)), [f"{b} bits" for b in bits])
     ax.set_yticks(range(len(methods)), methods)
     ax.set_title(title or f"mAP@10 on Fashion-MNIST: ours ({source_label} in brackets)")
