@@ -30,7 +30,8 @@ def test_one_seed_is_the_paired_t_statistic():
     c = paired_comparison(a[None, :], b)
     t = stats.ttest_rel(a, b).statistic
     assert c.mean / c.se == pytest.approx(t)
-    assert c.seed_sd == 0 and c.verdict == "A"
+    assert c.critical == pytest.approx(stats.t.ppf(0.975, 499))  # one source of spread: the paired t-test
+    assert c.seed_sd == 0 and c.verdict == ("A" if stats.ttest_rel(a, b).pvalue < 0.05 else "undecided")
 
 
 def test_verdicts():
@@ -41,7 +42,23 @@ def test_verdicts():
     lo, hi = undecided.interval
     assert lo < 0 < hi
     assert "too close to call" in undecided.describe("x", "y")
-    assert "x ahead" in paired_comparison([1.0, 1.1], [0.0, 0.1]).describe("x", "y")
+    higher = paired_comparison([1.0, 1.1, 1.05], [0.0, 0.1, 0.04])
+    assert "x better" in higher.describe("x", "y")
+    assert "y better" in higher.describe("x", "y", lower_is_better=True)  # e.g. errors
+
+
+def test_few_seeds_use_the_student_quantile():
+    """Seeds only: the interval is the one-sample t interval of the per-seed differences."""
+    d = np.array([0.03, 0.025, 0.035])
+    c = paired_comparison(d, 0.0)
+    lo, hi = stats.t.interval(0.95, 2, loc=d.mean(), scale=stats.sem(d))
+    assert c.interval == pytest.approx((lo, hi))
+    assert c.critical == pytest.approx(4.303, abs=1e-3)
+    assert c.verdict == "A"  # 0.03 ± 4.30 · 0.0029 excludes 0
+    assert paired_comparison([0.03, 0.01, 0.05], 0.0).verdict == "undecided"  # ± 4.30 · 0.0115 does not
+    same = paired_comparison([0.2, 0.2], [0.1, 0.1])  # identical differences: no spread, the sign decides
+    assert same.se == 0 and same.verdict == "A"
+    assert paired_comparison([0.2], [0.1]).verdict == "undecided"  # one number: nothing to judge it by
 
 
 def test_overall_scores_per_seed():
@@ -60,8 +77,8 @@ def test_overall_scores_per_seed():
 def test_bad_input(a, b):
     with pytest.raises(ValueError):
         paired_comparison(a, b)
-    with pytest.raises(ValueError, match="z"):
-        paired_comparison([1.0, 2.0], 0.0, z=0)
+    with pytest.raises(ValueError, match="confidence"):
+        paired_comparison([1.0, 2.0], 0.0, confidence=1.0)
 
 
 def test_restrict_to_candidates_ranks_candidates_first():
