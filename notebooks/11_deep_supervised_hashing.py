@@ -281,7 +281,7 @@ display(Markdown(f"""**What the numbers say.**
 - DSH scores {r('DSH α=0.005')} (α = 0.005, three seeds; seed-to-seed s.d. {max(seed_sd.values()):.3f} at most)
   after {EPOCHS} epochs on {len(tr)} images; the source reports 0.72–0.78 after 20 epochs. The α = 0.01 row differs
   from the α = 0.005 row of the same seed by at most {max(abs(c.mean) for c in alpha_effect.values()):.3f}
-  ({'within two standard errors at every length' if alpha_undecided else 'beyond two standard errors at some length'});
+  ({'within its 95 % confidence interval at every length' if alpha_undecided else 'beyond its 95 % confidence interval at some length'});
   the source's two α rows differ by at most 0.012, less than our seed-to-seed spread, so neither table ranks the
   two α values.
 """))
@@ -292,7 +292,8 @@ display(Markdown(f"""**What the numbers say.**
 # That is the source's conclusion. Each comparison below is a paired difference of per-query AP@10 on the
 # same queries, DSH (α = 0.005, three seeds) minus the other method; its standard error combines the
 # seed-to-seed spread and the query-to-query spread (`lshlab.comparison.paired_comparison`), and a winner
-# is named only beyond two standard errors.
+# is named only when the 95 % confidence interval of the difference excludes 0 (a Student t interval; with
+# few seeds it is wider than ± 2 standard errors).
 #
 # - **Like with like**: DSH codes against SimHash codes of the same length, both ranking the whole
 #   database by Hamming distance (paired by seed).

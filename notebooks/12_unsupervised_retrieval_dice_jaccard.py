@@ -336,7 +336,7 @@ for v in views:
     print(f"precision@10: {prec[v].describe('joint', f'{v} alone')}")
 
 # %%
-say = {"A": "higher", "B": "lower", "undecided": "no different (within two standard errors)"}
+say = {"A": "higher", "B": "lower", "undecided": "no different (within the 95 % confidence interval)"}
 display(Markdown(f"""**What the numbers say.** Each single-view code reproduces its own view's neighbours, and
 much less of the other's: the latent code's top-{K_RETRIEVED} overlaps the exact HOG top-{K_RETRIEVED} with mean Dice
 {joint['latent code']['Dice vs exact HOG'].mean():.3f}, the HOG code's overlaps the exact latent top-{K_RETRIEVED}
