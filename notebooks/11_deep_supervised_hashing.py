@@ -69,14 +69,15 @@ ALPHAS = [0.005, 0.01]
 # %%
 import numpy as np
 from IPython.display import Markdown, display
+from tqdm.auto import tqdm
 
 from lshlab.comparison import paired_comparison, restrict_to_candidates
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix
-from lshlab.evaluation import encode_pair, score_codes, score_search_results
+from lshlab.evaluation import CodePair, encode_pair, score_codes, score_search_results
 from lshlab.features import hog_features
 from lshlab.hashing import RandomHyperplaneHash
-from lshlab.hashing.dsh_cache import find_cached, fit_or_load_many, train_validation_split
+from lshlab.hashing.dsh_cache import encode_many, find_cached, fit_or_load_many, train_validation_split
 from lshlab.hashing.dsh_network import dsh_loss
 from lshlab.hashing.random_projection import amplified_collision_probability, simhash_collision_probability
 from lshlab.metrics import precision_recall_curve_retrieval, relevance_from_labels
@@ -121,13 +122,12 @@ H_db.shape
 
 # %%
 tables, counts, lsh = {}, {}, {}
-for L in TABLES:
-    for K in BITS:
-        t = HashTables(lambda s, K=K: RandomHyperplaneHash(n_bits=K, center=True, random_state=s),
-                       n_tables=L, random_state=SEED).fit(H_db)
-        lsh[L, K] = score_search_results(*t.search(H_q, 10), labels=(y_q, y_db))  # top 10 after re-ranking
-        counts[f"L={L}, K={K}"] = t.last_n_candidates_.copy()
-        tables[L, K] = t
+for L, K in tqdm([(L, K) for L in TABLES for K in BITS], desc="LSH settings (L tables × K bits)"):
+    t = HashTables(lambda s, K=K: RandomHyperplaneHash(n_bits=K, center=True, random_state=s),
+                   n_tables=L, random_state=SEED).fit(H_db)
+    lsh[L, K] = score_search_results(*t.search(H_q, 10), labels=(y_q, y_db))  # top 10 after re-ranking
+    counts[f"L={L}, K={K}"] = t.last_n_candidates_.copy()
+    tables[L, K] = t
 exact = score_search_results(*brute_force_knn(H_db, H_q, 10), labels=(y_q, y_db))
 plot_candidate_counts(counts);
 
@@ -226,10 +226,12 @@ print(f"fraction of outputs within 0.2 of ±1: {np.mean(np.abs(np.abs(B) - 1) < 
 #   seeds);
 # - **exact HOG** — the 10 nearest HOG vectors of the whole database, no hashing.
 #
-# The source's values are in brackets.
+# The source's values are in brackets. (The source's list of hyper-parameters gives α ∈ {0.005, 0.1}; its
+# table has rows for 0.005 and 0.01, which we follow — see `notebooks/errata.md`.)
 
 # %%
-codes = {key: encode_pair(m, X_db, X_q, fit_on=None) for key, m in models.items()}
+both = encode_many(models.values(), np.concatenate([X_db, X_q]), n_jobs=N_JOBS)  # one worker process per model
+codes = {key: CodePair(query=c[len(X_db):], db=c[:len(X_db)]) for key, c in zip(models, both)}
 dsh = {key: score_codes(c, labels=(y_q, y_db), at_k=10) for key, c in codes.items()}
 sim_codes = {(K, s): encode_pair(RandomHyperplaneHash(n_bits=K, center=True, random_state=s), H_db, H_q)
              for K in BITS for s in DSH_SEEDS}
@@ -254,10 +256,10 @@ plot_map_table(ours, source, BITS, title=f"mAP@10, {len(X_q)} test queries, data
 assert all(0 <= v <= 1 for row in ours.values() for v in row.values())
 seed_sd = {K: ap(dsh, K, ALPHAS[0]).mean(axis=1).std(ddof=1) for K in BITS}
 sim_sd = {K: ap(sim, K).mean(axis=1).std(ddof=1) for K in BITS}
-alpha_effect = {K: paired_comparison(ap(dsh, K, ALPHAS[1]), ap(dsh, K, ALPHAS[0])[:1]) for K in BITS}
+alpha_effect = {K: ours[f"DSH α={ALPHAS[1]:g}"][K] - dsh[ALPHAS[0], K, SEED].map for K in BITS}  # same seed
 for K in BITS:
     print(f"{K:2d} bits: DSH seed-to-seed s.d. {seed_sd[K]:.3f}, SimHash {sim_sd[K]:.3f}; "
-          f"α=0.01 − α=0.005 (seed {SEED}) = {alpha_effect[K].mean:+.3f} ± {alpha_effect[K].se:.3f} (query s.e.); "
+          f"α=0.01 − α=0.005 (seed {SEED}) = {alpha_effect[K]:+.3f}; "
           f"LSH candidates per query: {counts[f'L=16, K={K}'].mean():.0f} (16 tables)")
 
 # %%
@@ -265,7 +267,7 @@ r = lambda row: f"{min(ours[row].values()):.2f}–{max(ours[row].values()):.2f}"
 lsh16 = [ours["LSH 16 tables, re-ranked"][K] for K in BITS]
 short = np.mean(counts["L=16, K=16"] < 10)
 p10 = score_search_results(*tables[16, 16].search(H_q, 10), labels=(y_q, y_db), precision_k=10).precision_at[10]
-alpha_undecided = all(c.verdict == "undecided" for c in alpha_effect.values())
+alpha_small = max(abs(v) for v in alpha_effect.values()) <= 2 * max(seed_sd.values())
 display(Markdown(f"""**What the numbers say.**
 - Re-ranked LSH scores {r('LSH 8 tables, re-ranked')} (8 tables) and {r('LSH 16 tables, re-ranked')} (16 tables),
   {lsh16[0]:.3f} → {lsh16[-1]:.3f} from 8 to 16 bits with 16 tables. Its top 10 are the exact HOG neighbours
@@ -279,11 +281,12 @@ display(Markdown(f"""**What the numbers say.**
   a ranking by code distance behaves like that (our SimHash row: {', '.join(f"{ours['SimHash, Hamming'][K]:.2f}"
   for K in BITS)}), an exact re-ranking of fewer and fewer candidates does not (ours falls).
 - DSH scores {r('DSH α=0.005')} (α = 0.005, three seeds; seed-to-seed s.d. {max(seed_sd.values()):.3f} at most)
-  after {EPOCHS} epochs on {len(tr)} images; the source reports 0.72–0.78 after 20 epochs. The α = 0.01 row differs
-  from the α = 0.005 row of the same seed by at most {max(abs(c.mean) for c in alpha_effect.values()):.3f}
-  ({'within its 95 % confidence interval at every length' if alpha_undecided else 'beyond its 95 % confidence interval at some length'});
-  the source's two α rows differ by at most 0.012, less than our seed-to-seed spread, so neither table ranks the
-  two α values.
+  after {EPOCHS} epochs on {len(tr)} images; the source reports 0.72–0.78 after 20 epochs. The α = 0.01 model differs
+  from the α = 0.005 model of the same seed by at most {max(abs(v) for v in alpha_effect.values()):.3f}, while three
+  α = 0.005 models differ by a s.d. of up to {max(seed_sd.values()):.3f}: changing α moves the score
+  {'no more than twice what changing the seed does' if alpha_small else 'more than twice what changing the seed does'}.
+  The source's two α rows differ by at most 0.012 and it trained each once, so its table cannot rank the two α
+  values either.
 """))
 
 # %% [markdown]

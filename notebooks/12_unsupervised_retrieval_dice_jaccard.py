@@ -14,9 +14,10 @@
 # %% [markdown]
 # # Lecture 12 — Unsupervised retrieval scored by Dice and Jaccard
 #
-# In a retrieval study of CT slices and radiotherapy dose distributions (M. B. Khuzani, Y. Ye, S. Napel &
-# L. Xing, "Locally sensitive hashing for the content based image retrieval", Stanford Radiation Oncology,
-# 2020–2021; "the study" below) the images carry no labels: features come from a convolutional
+# In a retrieval study of CT slices and radiotherapy dose distributions (M. B. Khuzani, mentored by L. Xing,
+# "Locally sensitive hashing for the content based image retrieval", slides, Stanford Radiation Oncology,
+# January 2021, following the July 2020 slides of Khuzani, Ye, Napel & Xing; "the study" below) the images
+# carry no labels: features come from a convolutional
 # autoencoder, and there is no "relevant" set to compute precision and recall against. The question becomes:
 # **does the hash retrieve the same images as the exact Euclidean search in feature space?** The
 # Sørensen–Dice score and the Jaccard index of the two retrieved sets answer it.
@@ -291,7 +292,8 @@ overlap_explorer(D_ref, trained_codes.query, trained_codes.db, bits=BITS, ks=(10
 # ## 7. Joint retrieval on two views
 #
 # The study retrieves on a CT slice *and* its dose distribution together: it hashes both and concatenates
-# the codes. We have one image, so we take two **views** of it: the autoencoder latent (what the pixels
+# the codes (its Figure 19; the caption under that figure, copied from Figure 18, says "without including
+# their isodose contours" — see `notebooks/errata.md`). We have one image, so we take two **views** of it: the autoencoder latent (what the pixels
 # need to be redrawn) and the HOG descriptor of lecture 11 (edge directions per cell). Each view gets its own
 # Raginsky code with a median-heuristic bandwidth; the joint code is the concatenation of the first
 # `JOINT_BITS / 2` bits of each. Its Hamming distance is the *sum* of the two views' Hamming distances, so it

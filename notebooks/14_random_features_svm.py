@@ -128,7 +128,10 @@ tasks = {
 #
 # For the "learned Schoenberg" method we run the Langevin particles of lecture 05 on the *training*
 # labels: each particle is a Gaussian scale ξ, the kernel is their average exp(−ξ r²), and the drift raises
-# the kernel-target alignment. The walls sit a factor 30 on either side of the median-heuristic scale
+# the kernel-target alignment. That is Schoenberg's representation ψ(r) = ∫₀^∞ e^{−ξ r²} dμ(ξ) with the
+# empirical measure of the particles as μ. (The source's statement of the theorem names the measure μ in the
+# formula and ν in the next line, "for a finite positive Borel measure ν"; it is one measure — see
+# `notebooks/errata.md`.) The walls sit a factor 30 on either side of the median-heuristic scale
 # ξ₀ = 1/(2σ²). The kernel-learning time is reported separately from the classifier's fit time.
 
 # %%
@@ -308,15 +311,16 @@ assert slope_exact > slope_rf + 0.3  # the exact SVM's cost grows faster with n
 # %% [markdown]
 # ## 7. The source's comparison
 #
-# The source (Khuzani et al., its figure of the classification experiment) plots training and test error
+# The source (Khuzani, Ye, Napel & Xing's slides "Locally sensitive hashing for the content based image
+# retrieval", Stanford, July 2020, which summarise their paper; the figure of the classification experiment) plots training and test error
 # and run time of the proposed particle method, an SGD-trained kernel and importance sampling on Buzz,
 # Online News Popularity, Adult and Seizure, against the number of random features, and reports that the
 # learned kernel reaches a lower test error at equal D. Its text gives no numbers, so we compare shapes, not
 # values: our section 5 says, from our numbers, where a feature choice wins and by how much. Two
 # differences of protocol to keep in mind: the source's "SGD" optimises the kernel (our SGD row does not),
 # and the source's problem is the hinge loss with an ℓ2 penalty on the D weights, which is what
-# `LinearSVC` minimises here (its eq. for the kernel SVM: min_α (1/n) Σ_i max{0, 1 − y_i Σ_k α_k φ(x_i; ω_k)}
-# + (λ/2)‖α‖²).
+# `LinearSVC` minimises here: min_{α ∈ ℝᴰ} (1/n) Σ_i max{0, 1 − y_i Σ_k α_k φ(x_i; ω_k)} + (λ/2)‖α‖². (The
+# source prints α_i inside the sum over k; α ∈ ℝᴰ has one weight per feature, α_k — see `notebooks/errata.md`.)
 #
 # ## Key takeaways
 #

@@ -418,3 +418,21 @@ def test_fit_or_load_refits_a_cached_model_of_another_version(tmp_path):
     np.testing.assert_array_equal(b.embed(X), a.embed(X))  # same seed: the same model again
     c, cached = fit_or_load(X, y, cache_dir=tmp_path, **kw)  # and the file is usable again
     assert cached and [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_encode_many_equals_transform(fitted, n_jobs, capsys):
+    from lshlab.hashing.dsh_cache import encode_many
+
+    model, X, y = fitted
+    other = DeepSupervisedHash(n_bits=6, max_iter=1, batch_size=12, random_state=1, n_jobs=1, progress=False).fit(X, y)
+    codes = encode_many([model, other], X, n_jobs=n_jobs)
+    np.testing.assert_array_equal(codes[0], model.transform(X))
+    np.testing.assert_array_equal(codes[1], other.transform(X))
+    assert "2/2" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="empty"):
+        encode_many([], X)
+    with pytest.raises(ValueError, match="DeepSupervisedHash"):
+        encode_many([model, "model"], X)
+    with pytest.raises(ValueError):
+        encode_many([model], X[:, :100])  # wrong image size: the model's own check

@@ -6,7 +6,8 @@ of training images and the seed.  :func:`fit_or_load` returns the cached model w
 parameters equal the requested ones, and otherwise fits it and writes the file atomically.  A cached file
 that cannot be used — truncated, bit-flipped (its checksum fails), edited, of another format version or
 with invalid metadata — is reported by a warning naming the file and replaced by a fresh fit.
-:func:`fit_or_load_many` trains several missing models in parallel worker processes.
+:func:`fit_or_load_many` trains several missing models in parallel worker processes, and
+:func:`encode_many` encodes images with several models in parallel.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .deep_supervised import DeepSupervisedHash
 __all__ = [
     "default_cache_dir",
     "dsh_cache_name",
+    "encode_many",
     "find_cached",
     "fit_or_load",
     "fit_or_load_many",
@@ -267,3 +269,75 @@ def _fit_missing(X, y, param_list, missing, out, n_jobs, cache_dir, validation, 
         if loaded is None:  # pragma: no cover - the worker has just written this file
             raise RuntimeError(f"the model trained for {param_list[i]} is missing from the cache: {path}")
         out[i] = (loaded, False)
+
+
+def _encode_worker(model_path, x_path, out_path):
+    """Worker of :func:`encode_many`: load one model, encode the saved images with one thread, save the codes."""
+    model = DeepSupervisedHash.load(model_path)
+    model.set_params(n_jobs=1)
+    X = np.load(x_path, mmap_mode="r", allow_pickle=False)
+    codes = model.transform(np.asarray(X))
+    tmp = Path(str(out_path) + ".tmp.npy")
+    np.save(tmp, codes, allow_pickle=False)
+    os.replace(tmp, out_path)
+
+
+def encode_many(models, X, n_jobs=1, progress=True):
+    """Codes of the images ``X`` under several fitted models, ``n_jobs`` models at a time.
+
+    With ``n_jobs > 1`` every model is encoded in its own single-threaded worker process (as
+    :func:`fit_or_load_many` trains them, and for the same reason: on a small shared CPU, processes with
+    one thread each beat one process with several threads); the codes are identical to
+    ``model.transform(X)`` in this process.
+
+    Parameters
+    ----------
+    models : list of fitted DeepSupervisedHash
+    X : array-like (n, H*W) or (n, H, W)
+    n_jobs : int, default 1
+        Worker processes; 1 encodes here, one model after the other.
+    progress : bool, default True
+        A tqdm bar over the models.
+
+    Returns
+    -------
+    list of uint8 arrays (n, n_bits), in the order of ``models``.
+    """
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from tqdm.auto import tqdm
+
+    n_jobs = check_positive_int(n_jobs, "n_jobs")
+    models = list(models)
+    if not models:
+        raise ValueError("models is empty; pass at least one fitted DeepSupervisedHash")
+    for i, m in enumerate(models):
+        if not isinstance(m, DeepSupervisedHash):
+            raise ValueError(f"models[{i}] must be a DeepSupervisedHash, got {type(m).__name__}")
+    X = np.asarray(X)
+    if X.ndim not in (2, 3) or len(X) == 0:
+        raise ValueError(f"X must hold flattened images (n, H*W) or images (n, H, W), n >= 1; got shape {X.shape}")
+    for m in models:
+        m.transform(X[:1])  # every model's own checks (fitted, image shape) on one row, before any worker starts
+    bar = tqdm(total=len(models), desc=f"encoding {len(X)} images with {len(models)} model(s)", unit="model",
+               disable=not progress)
+    with bar:
+        if n_jobs == 1 or len(models) == 1:
+            out = []
+            for m in models:
+                out.append(m.transform(X))
+                bar.update(1)
+            return out
+        with tempfile.TemporaryDirectory(prefix="dsh_encode_") as tmp:
+            tmp = Path(tmp)
+            np.save(tmp / "X.npy", np.ascontiguousarray(X, dtype=np.float32), allow_pickle=False)
+            paths = [m.save(tmp / f"model_{i}.pt") for i, m in enumerate(models)]
+            outs = [tmp / f"codes_{i}.npy" for i in range(len(models))]
+            with ProcessPoolExecutor(max_workers=min(n_jobs, len(models)), mp_context=get_context("spawn")) as pool:
+                futures = [pool.submit(_encode_worker, p, tmp / "X.npy", o) for p, o in zip(paths, outs)]
+                for f in as_completed(futures):
+                    f.result()
+                    bar.update(1)
+            return [np.load(o, allow_pickle=False) for o in outs]
