@@ -6,8 +6,8 @@ the feature map
 
     z(x) = √(2/D) · (cos(ω_1ᵀx + b_1), …, cos(ω_Dᵀx + b_D)),    z(x)ᵀz(x') ≈ K(x, x'),
 
-and a linear SVM on z(x) approximates the kernel SVM of the seed's problem (a hinge loss with an ℓ2
-penalty on the D feature weights).  :class:`RandomFeatureSampler` takes the kernel as ``kernel=``, a
+and a linear SVM on z(x) approximates the kernel SVM of Khuzani, Ye, Napel & Xing's experiment (a hinge
+loss with an ℓ2 penalty on the D feature weights).  :class:`RandomFeatureSampler` takes the kernel as ``kernel=``, a
 Gaussian bandwidth σ or a :class:`lshlab.kernels.SchoenbergKernel` (the convention of
 :class:`lshlab.hashing.ShiftInvariantHash`), and draws ω in one of two ways:
 
@@ -15,7 +15,8 @@ Gaussian bandwidth σ or a :class:`lshlab.kernels.SchoenbergKernel` (the convent
     ω i.i.d. from the spectral measure of the kernel: N(0, σ⁻² I) for the Gaussian of bandwidth σ
     (what scikit-learn's ``RBFSampler`` does with γ = 1/(2σ²)), Σ_k w_k N(0, 2ξ_k I) for a Schoenberg
     mixture — e.g. the kernel learned by :class:`lshlab.kernel_learning.LangevinKernelLearner` (the
-    seed's "proposed" method).
+    "proposed" method of Khuzani, Ye, Napel & Xing, "A mean-field theory for learning the Schönberg measure
+    of radial basis functions", 2020).
 ``method="importance"``
     Sinha & Duchi, "Learning Kernels with Random Features" (NeurIPS 2016): draw M candidate frequencies
     from the spectral measure of the kernel (the base measure), give each the alignment score

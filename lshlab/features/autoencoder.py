@@ -1,6 +1,7 @@
 """Convolutional autoencoders for unsupervised image features (torch, CPU by default).
 
-The seed study (Khuzani & Xing, CT / dose retrieval) trains a *shallow* and later a *deep*
+The CT / dose retrieval study of M. B. Khuzani and L. Xing ("Locally sensitive hashing for the content
+based image retrieval", slides, Stanford Radiation Oncology, 2021) trains a *shallow* and later a *deep*
 convolutional autoencoder because the images carry no labels, then hashes the latent vectors.  We keep
 both shapes, for square grey images whose side is divisible by 4 (28 × 28 here):
 
