@@ -37,12 +37,12 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from lshlab.data import load_dataset
-from lshlab.evaluation import encode_pair, score_codes, score_search_results
+from lshlab.evaluation import CodePair, encode_pair, score_codes, score_search_results
 from lshlab.features import hog_features
 from lshlab.hashing import RandomHyperplaneHash
 from lshlab.hashing.dsh_cache import fit_or_load, train_validation_split
-from lshlab.search import HashTables
 from lshlab.plots import set_style
+from lshlab.search import HashTables
 
 set_style()
 data = load_dataset("fashion-mnist", pool="official", n_train=N_DATABASE, n_query=N_QUERY, seed=SEED)
@@ -110,7 +110,7 @@ rng = np.random.default_rng(SEED)
 shuffled = []
 for _ in range(5):
     perm = rng.permutation(len(X_db))
-    shuffled.append(score_codes(codes.__class__(query=codes.query, db=codes.db[perm]), labels=(y_q, y_db[perm]),
+    shuffled.append(score_codes(CodePair(query=codes.query, db=codes.db[perm]), labels=(y_q, y_db[perm]),
                                 at_k=10, ties="index").map)
 display(Markdown(f"""mAP@10 at 8 bits: `ties="average"` {average:.4f}; `ties="index"` in the stored order {index:.4f}
 (difference {index - average:+.4f}); `"index"` after five random shuffles of the database: mean {np.mean(shuffled):.4f},
