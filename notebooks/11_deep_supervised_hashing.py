@@ -21,10 +21,11 @@
 # T.-D. Mai, "Hashing method for image retrieval", University of Information Technology, VNU-HCM): code
 # lengths of 8, 12 and 16 bits, LSH with 8 and 16 tables, mAP@10. We call it "the source" below.
 #
-# **Running time.** At full size about 3 minutes on an idle 2-core CPU, most of it training 12 small
-# networks (a progress bar counts them; the first run trains them, later runs load them from
-# `data/cache/dsh/`). On a machine busy with other work it takes longer. `LSHLAB_SIZE=small` runs in
-# about a minute.
+# **Running time.** At full size about 2½ minutes on an idle 2-core CPU (about 3 CPU-minutes, much of it
+# in two parallel worker processes), most of it training 12 small networks and encoding the database with
+# them (progress bars count the models). The first run trains them; later runs load them from
+# `data/cache/dsh/` and take about a minute. Other programs busy on the same CPU make it several times
+# slower. `LSHLAB_SIZE=small` needs about a tenth of the work.
 
 # %% [markdown]
 # ## What you will learn
@@ -56,7 +57,7 @@ N_DATABASE = param("N_DATABASE", full=20000, small=3000)  # database: Fashion-MN
 N_QUERY = param("N_QUERY", full=2000, small=300)  # queries: test images
 N_TRAIN_DSH = param("N_TRAIN_DSH", full=10000, small=2000)  # database images DSH is trained on
 N_VAL = param("N_VAL", full=1000, small=300)  # database images held out of training (validation mAP per epoch)
-EPOCHS = param("EPOCHS", full=2, small=2)  # passes over the training images (the source: 20 on 60,000)
+EPOCHS = param("EPOCHS", full=2, small=2)  # passes over the training images (the source: 20)
 DSH_SEEDS = [0, 1, 2]  # three trainings per code length measure the seed-to-seed spread
 N_PR_QUERIES = param("N_PR_QUERIES", full=500, small=200)
 N_THREADS = param("N_THREADS", full=1)  # torch threads in this process (one is fastest on a busy 2-core CPU)

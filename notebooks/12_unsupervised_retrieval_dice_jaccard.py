@@ -22,9 +22,9 @@
 # **does the hash retrieve the same images as the exact Euclidean search in feature space?** The
 # Sørensen–Dice score and the Jaccard index of the two retrieved sets answer it.
 #
-# **Running time.** About 2 minutes at full size on an idle 2-core CPU: the autoencoder trains for about
-# 40 s of it (a progress bar counts the images), the kernel learning and the scores take the rest.
-# `LSHLAB_SIZE=small` runs in well under a minute.
+# **Running time.** About 1½ minutes at full size on an idle 2-core CPU (about 1 CPU-minute): the
+# autoencoder's training is a quarter of it (a progress bar counts the images), the codes and their scores
+# take most of the rest (a second bar). `LSHLAB_SIZE=small` runs in well under a minute.
 #
 # ## What you will learn
 #

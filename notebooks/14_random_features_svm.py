@@ -18,9 +18,10 @@
 # features turn a kernel SVM, whose cost grows with the square of the training set or faster, into a
 # *linear* SVM on D features. Which ω we draw decides how good that linear machine is.
 #
-# **Running time.** About 2 minutes at full size on an idle 2-core CPU (three tasks × five seeds × four
-# numbers of features × four methods, the kernel learning, and the timing of the exact SVM up to 4,000
-# training images); progress bars show the long loops. `LSHLAB_SIZE=small` runs in under a minute.
+# **Running time.** About 1½ minutes at full size on an idle 2-core CPU (about 1 CPU-minute: three tasks ×
+# five seeds × four numbers of features × four methods, the kernel learning, and the timing of the exact
+# SVM up to 4,000 training images); a progress bar counts the tasks. `LSHLAB_SIZE=small` runs in under a
+# minute.
 #
 # ## What you will learn
 #

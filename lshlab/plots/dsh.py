@@ -84,7 +84,8 @@ def plot_dsh_training_curves(histories, axes=None):
     if not histories:
         raise ValueError("histories is empty")
     has_val = any("val_map" in h[0] for h in histories.values() if h)
-    fig, axes = _panels(axes, 2 if has_val else 1, (11, 4.2) if has_val else (5.5, 4.2))
+    created = axes is None
+    fig, axes = _panels(axes, 2 if has_val else 1, (11, 4.8) if has_val else (5.5, 4.8))
     for label, hist in histories.items():
         ep = [h["epoch"] for h in hist]
         line, = axes[0].plot(ep, [h["loss"] for h in hist], marker="o", label=f"{label}")
@@ -97,11 +98,14 @@ def plot_dsh_training_curves(histories, axes=None):
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0].set_ylabel("mean batch loss")
     axes[0].set_title("Training loss per epoch")
-    axes[0].legend(fontsize=9, ncol=2)
     if has_val:
         axes[1].set_ylabel("validation mAP@10")
         axes[1].set_title("Validation mAP@10 (held-out images)")
-        axes[1].legend(fontsize=9, ncol=2)
+    if created:  # one legend for both panels, below them, where it hides no curve
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", fontsize=9,
+                   ncol=min(4, len(histories) + 1))
+    else:
+        axes[0].legend(fontsize=9, ncol=2)
     return fig
 
 
