@@ -6,8 +6,8 @@ the feature map
 
     z(x) = √(2/D) · (cos(ω_1ᵀx + b_1), …, cos(ω_Dᵀx + b_D)),    z(x)ᵀz(x') ≈ K(x, x'),
 
-and a linear SVM on z(x) approximates the kernel SVM of the seed's problem (a hinge loss with an ℓ2
-penalty on the D feature weights).  :class:`RandomFeatureSampler` takes the kernel as ``kernel=``, a
+and a linear SVM on z(x) approximates the kernel SVM of Khuzani, Ye, Napel & Xing's experiment (a hinge
+loss with an ℓ2 penalty on the D feature weights).  :class:`RandomFeatureSampler` takes the kernel as ``kernel=``, a
 Gaussian bandwidth σ or a :class:`lshlab.kernels.SchoenbergKernel` (the convention of
 :class:`lshlab.hashing.ShiftInvariantHash`), and draws ω in one of two ways:
 
@@ -15,7 +15,8 @@ Gaussian bandwidth σ or a :class:`lshlab.kernels.SchoenbergKernel` (the convent
     ω i.i.d. from the spectral measure of the kernel: N(0, σ⁻² I) for the Gaussian of bandwidth σ
     (what scikit-learn's ``RBFSampler`` does with γ = 1/(2σ²)), Σ_k w_k N(0, 2ξ_k I) for a Schoenberg
     mixture — e.g. the kernel learned by :class:`lshlab.kernel_learning.LangevinKernelLearner` (the
-    seed's "proposed" method).
+    "proposed" method of Khuzani, Ye, Napel & Xing, "A mean-field theory for learning the Schönberg measure
+    of radial basis functions", 2020).
 ``method="importance"``
     Sinha & Duchi, "Learning Kernels with Random Features" (NeurIPS 2016): draw M candidate frequencies
     from the spectral measure of the kernel (the base measure), give each the alignment score
@@ -36,7 +37,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.kernel_approximation import RBFSampler
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.svm import LinearSVC
+from sklearn.svm import SVC, LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import (
@@ -54,6 +55,7 @@ __all__ = [
     "project_to_simplex",
     "importance_weights",
     "compare_random_feature_methods",
+    "fit_time_vs_n",
 ]
 
 _METHODS = ("spectral", "importance")
@@ -207,10 +209,11 @@ def _phase_hint(kernel, X):
 
 
 def _timed_fit_score(model, Xtr, ytr, Xte, yte):
+    """(training error, test error, fit seconds) of ``model``."""
     t0 = time.perf_counter()
     model.fit(Xtr, ytr)
     fit_time = time.perf_counter() - t0
-    return 1.0 - float(model.score(Xte, yte)), fit_time
+    return 1.0 - float(model.score(Xtr, ytr)), 1.0 - float(model.score(Xte, yte)), fit_time
 
 
 def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_components=(64, 256, 1024),
@@ -222,10 +225,13 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_component
     γ = 1/(2σ²)); ``"importance sampling"`` (Sinha & Duchi, base Gaussian σ, budget ρ);
     ``"learned Schoenberg"`` (features of ``learned_kernel``, if given).  Labels must be ±1.
 
+    The "SGD" row trains the *classifier* by stochastic gradient descent on fixed Gaussian features; it is
+    not the "SGD" baseline of Khuzani, Ye, Napel & Xing's experiment, which optimises the *kernel*.
+
     Returns
     -------
-    list of dict with keys ``method``, ``n_components``, ``test_error``, ``fit_time`` (seconds, feature
-    sampling + classifier; the kernel learning itself is timed by the caller).
+    list of dict with keys ``method``, ``n_components``, ``train_error``, ``test_error``, ``fit_time``
+    (seconds, feature sampling + classifier; the kernel learning itself is timed by the caller).
     """
     X_train = check_matrix(X_train, "X_train")
     X_test = check_matrix(X_test, "X_test")
@@ -258,6 +264,52 @@ def compare_random_feature_methods(X_train, y_train, X_test, y_test, n_component
                 RandomFeatureSampler(D, "spectral", kernel=learned_kernel, random_state=random_state),
                 LinearSVC(C=C))
         for name, model in models.items():
-            err, secs = _timed_fit_score(model, X_train, ytr, X_test, yte)
-            rows.append({"method": name, "n_components": D, "test_error": err, "fit_time": secs})
+            train_err, err, secs = _timed_fit_score(model, X_train, ytr, X_test, yte)
+            rows.append({"method": name, "n_components": D, "train_error": train_err, "test_error": err,
+                         "fit_time": secs})
+    return rows
+
+
+def fit_time_vs_n(X, y, sizes, n_components=512, bandwidth=1.0, C=1.0, repeats=3, random_state=0):
+    """Fit time of the exact Gaussian-kernel SVM and of D random features + a linear SVM, against n.
+
+    The exact SVM (scikit-learn's ``SVC``, libsvm) works on the n × n kernel matrix, so its cost grows
+    roughly like n² to n³; ``RBFSampler`` + ``LinearSVC`` costs O(n·D·d) for the features and about
+    O(n·D) per pass of the linear solver (Rahimi & Recht, "Random features for large-scale kernel
+    machines", NIPS 2007).  Each time is the best of ``repeats`` fits (the least disturbed by other work).
+
+    Parameters
+    ----------
+    X, y : training rows and ±1 labels; the first n rows are used for each n in ``sizes``.
+    sizes : sequence of int, each ≤ len(X)
+    n_components, bandwidth, C : D, the Gaussian bandwidth σ (γ = 1/(2σ²)) and the SVM's C.
+
+    Returns
+    -------
+    list of dict with keys ``n``, ``exact_s``, ``random_features_s``.
+    """
+    X = check_matrix(X, "X")
+    y = _check_pm1(y, X.shape[0])
+    gamma = 1.0 / (2 * check_positive_float(bandwidth, "bandwidth") ** 2)
+    repeats = check_positive_int(repeats, "repeats")
+    D = check_positive_int(n_components, "n_components")
+    rows = []
+    for n in sizes:
+        n = check_positive_int(n, "sizes", minimum=2)
+        if n > X.shape[0]:
+            raise ValueError(f"sizes holds n={n}, more than the {X.shape[0]} rows of X")
+        Xn, yn = X[:n], y[:n]
+        if len(np.unique(yn)) < 2:
+            raise ValueError(f"the first {n} rows of y hold one class only; shuffle X and y first")
+        times = {}
+        for key, make in (("exact_s", lambda: SVC(kernel="rbf", gamma=gamma, C=C)),
+                          ("random_features_s", lambda: make_pipeline(
+                              RBFSampler(gamma=gamma, n_components=D, random_state=random_state), LinearSVC(C=C)))):
+            best = np.inf
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                make().fit(Xn, yn)
+                best = min(best, time.perf_counter() - t0)
+            times[key] = best
+        rows.append({"n": n, **times})
     return rows

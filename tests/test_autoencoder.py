@@ -170,3 +170,13 @@ def test_unfitted_and_missing_files(tmp_path):
         ConvAutoencoder().encode(np.zeros((1, 784), np.float32))
     with pytest.raises(FileNotFoundError):
         ConvAutoencoder.load(tmp_path / "nope.pt")
+
+
+def test_progress_bar_counts_every_image_of_every_epoch(capsys):
+    X = np.random.default_rng(0).random((40, 144)).astype(np.float32)
+    ConvAutoencoder(latent_dim=4, image_shape=(12, 12), max_iter=2, batch_size=16, random_state=0, n_jobs=1,
+                    progress=True).fit(X)
+    err = capsys.readouterr().err
+    assert "80.0/80.0" in err and "epoch=2" in err  # unit_scale: 9.0k/9.0k at the size of a lecture
+    ConvAutoencoder(latent_dim=4, image_shape=(12, 12), max_iter=1, random_state=0, n_jobs=1, progress=False).fit(X)
+    assert "autoencoder" not in capsys.readouterr().err

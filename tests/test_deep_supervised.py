@@ -241,6 +241,14 @@ def test_fit_or_load_uses_cache(tmp_path):
     np.testing.assert_array_equal(a.embed(X), b.embed(X))
     c, cached_c = fit_or_load(X, y, cache_dir=tmp_path, **{**kw, "learning_rate": 0.01})  # other params: refit
     assert not cached_c
+    from lshlab.hashing.dsh_cache import find_cached
+
+    found = find_cached(len(X), cache_dir=tmp_path, **kw)
+    np.testing.assert_array_equal(found.embed(X), a.embed(X))
+    assert find_cached(len(X) + 1, cache_dir=tmp_path, **kw) is None  # other training size
+    assert find_cached(len(X), cache_dir=tmp_path, **{**kw, "alpha": 0.5}) is None  # not trained
+    with pytest.raises(ValueError, match="n_bits"):
+        find_cached(len(X), cache_dir=tmp_path, **{**kw, "n_bits": 0})
     tr, va = train_validation_split(50, 10, seed=1)
     assert len(tr) == 40 and len(va) == 10 and not set(tr) & set(va)
     with pytest.raises(ValueError):
@@ -300,6 +308,24 @@ def test_fit_or_load_many_parallel_equals_serial(tmp_path):
         fit_or_load_many(X, y, [dict(grid[0], random_state=None)] * 2, n_jobs=2, cache_dir=tmp_path)
     with pytest.raises(ValueError, match="n_bits"):
         fit_or_load_many(X, y, [dict(grid[0], n_bits=0)] * 2, n_jobs=2, cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_fit_or_load_many_progress_counts_the_models_it_trains(tmp_path, capsys, n_jobs):
+    from lshlab.hashing.dsh_cache import fit_or_load_many
+
+    X, y = _toy(n_per_class=8)
+    grid = [dict(n_bits=K, alpha=0.01, max_iter=1, batch_size=12, random_state=0, n_jobs=1, progress=False)
+            for K in (4, 6)]
+    fit_or_load_many(X, y, grid[:1], n_jobs=n_jobs, cache_dir=tmp_path)  # one model cached beforehand
+    capsys.readouterr()
+    fit_or_load_many(X, y, grid, n_jobs=n_jobs, cache_dir=tmp_path)
+    err = capsys.readouterr().err
+    assert "training 1 DSH model(s)" in err and "1/1" in err
+    fit_or_load_many(X, y, grid, n_jobs=n_jobs, cache_dir=tmp_path)  # everything cached: no bar
+    assert "DSH model" not in capsys.readouterr().err
+    fit_or_load_many(X, y, grid, n_jobs=n_jobs, cache_dir=tmp_path / "quiet", progress=False)
+    assert "DSH model" not in capsys.readouterr().err
 
 
 # ------------------------------------------------------------- saved files: every field checked on load
@@ -392,3 +418,21 @@ def test_fit_or_load_refits_a_cached_model_of_another_version(tmp_path):
     np.testing.assert_array_equal(b.embed(X), a.embed(X))  # same seed: the same model again
     c, cached = fit_or_load(X, y, cache_dir=tmp_path, **kw)  # and the file is usable again
     assert cached and [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_encode_many_equals_transform(fitted, n_jobs, capsys):
+    from lshlab.hashing.dsh_cache import encode_many
+
+    model, X, y = fitted
+    other = DeepSupervisedHash(n_bits=6, max_iter=1, batch_size=12, random_state=1, n_jobs=1, progress=False).fit(X, y)
+    codes = encode_many([model, other], X, n_jobs=n_jobs)
+    np.testing.assert_array_equal(codes[0], model.transform(X))
+    np.testing.assert_array_equal(codes[1], other.transform(X))
+    assert "2/2" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="empty"):
+        encode_many([], X)
+    with pytest.raises(ValueError, match="DeepSupervisedHash"):
+        encode_many([model, "model"], X)
+    with pytest.raises(ValueError):
+        encode_many([model], X[:, :100])  # wrong image size: the model's own check

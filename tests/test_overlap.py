@@ -79,3 +79,29 @@ def test_plots_and_explorer():
     w.controls["n_bits"].value = 64  # triggers a redraw through the observer
     assert w.controls["n_bits"].value == 64
     assert w.render_png() != before
+
+
+def test_retrieval_comparison_draws_what_each_ranking_retrieved():
+    import matplotlib.pyplot as plt
+
+    from lshlab.plots import plot_dice_jaccard_vs_retrieved, plot_retrieval_comparison
+
+    rng = np.random.default_rng(3)
+    X = rng.random((10, 16))
+    y = np.arange(10) % 2
+    ranks = {"a": np.array([[2, 4, 6], [1, 3, 5]]), "b": np.array([[1, 2, -1], [0, 9, 8]])}
+    fig = plot_retrieval_comparison(X[:2], X, ranks, y[:2], y, image_shape=(4, 4))
+    grid = np.array(fig.axes).reshape(4, 4)  # rows (q0, a), (q0, b), (q1, a), (q1, b); column 0 = query
+    np.testing.assert_array_equal(grid[1, 1].images[0].get_array(), X[1].reshape(4, 4))
+    assert not grid[1, 3].images  # −1: fewer results than k, blank
+    assert grid[0, 3].get_title(loc="right") == "3/3 same class"  # query 0 is class 0; rows 2, 4, 6 too
+    assert grid[1, 3].get_title(loc="right") == "1/3 same class"
+    assert grid[1, 1].spines["left"].get_edgecolor()[:3] == pytest.approx(plt.matplotlib.colors.to_rgb("tab:red"))
+    with pytest.raises(ValueError, match="one shape"):
+        plot_retrieval_comparison(X[:2], X, {"a": ranks["a"], "c": ranks["a"][:, :2]}, image_shape=(4, 4))
+    with pytest.raises(ValueError, match="empty"):
+        plot_retrieval_comparison(X[:2], X, {}, image_shape=(4, 4))
+    scores = overlap_scores_by_code_length(*_setup(), [8, 32], k=10)
+    fig = plot_dice_jaccard_vs_retrieved([5, 10], {"x": [scores[8], scores[32]]}, note="toy")
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), [scores[8].jaccard.mean(), scores[32].jaccard.mean()])
+    plt.close("all")

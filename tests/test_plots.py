@@ -193,13 +193,18 @@ CASES = {
     "plot_overlap_violins": ((1, 2), lambda **kw: plots.plot_overlap_violins(_overlap_scores(), **kw)),
     "plot_overlap_vs_retrieved": ("ax", lambda **kw: plots.plot_overlap_vs_retrieved(
         [5, 10], {"x": np.random.default_rng(0).random((2, 12))}, **kw)),
+    "plot_dice_jaccard_vs_retrieved": ((1, 2), lambda **kw: plots.plot_dice_jaccard_vs_retrieved(
+        [5, 10], {"x": [_overlap_scores()[8], _overlap_scores()[32]]}, note="64 bits", **kw)),
+    "plot_retrieval_comparison": ((4, 4), lambda **kw: plots.plot_retrieval_comparison(
+        _IMAGES[:2], _IMAGES, {"Euclidean": np.array([[0, 1, 2], [3, 4, 5]]), "Hamming": np.array([[1, 2, -1], [6, 7, 8]])},
+        _LABELS[:2], _LABELS, (8, 8), **kw)),
     "plot_reconstruction_grid": ((2, 4), lambda **kw: plots.plot_reconstruction_grid(
         _IMAGES[:4, :16], _IMAGES[4:8, :16], image_shape=(4, 4), n=4, **kw)),
     # random features
     "plot_gram_error": ("ax", lambda **kw: plots.plot_gram_error([16, 64, 256], [0.2, 0.1, 0.05], **kw)),
-    "plot_error_and_time_vs_features": ((1, 2), lambda **kw: plots.plot_error_and_time_vs_features(
-        [{"method": m, "n_components": D, "test_error": 0.1 + 1 / D, "fit_time": D / 1e3}
-         for m in ("a", "b") for D in (16, 64)], **kw)),
+    "plot_error_and_time_vs_features": ((1, 3), lambda **kw: plots.plot_error_and_time_vs_features(
+        [{"method": m, "n_components": D, "train_error": 0.05 + 1 / D, "test_error": 0.1 + 1 / D, "fit_time": D / 1e3}
+         for m in ("a", "b") for D in (16, 64)], exact={"test_error": 0.1, "fit_time": 0.5}, **kw)),
 }
 
 

@@ -102,6 +102,28 @@ def test_compare_methods_rows_and_error_falls_with_features():
         assert by[(m, 512)] < by[(m, 8)]
         assert by[(m, 512)] < 0.15
     assert all(r["fit_time"] > 0 for r in rows)
+    # the training error is that of the fitted pipeline on its own training rows
+    from sklearn.kernel_approximation import RBFSampler
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    ref = make_pipeline(RBFSampler(gamma=1 / 18, n_components=512, random_state=0), LinearSVC()).fit(X[:350], y[:350])
+    row = next(r for r in rows if r["method"] == "RBFSampler + LinearSVC" and r["n_components"] == 512)
+    assert row["train_error"] == pytest.approx(1 - ref.score(X[:350], y[:350]))
+    assert row["test_error"] == pytest.approx(1 - ref.score(X[350:], y[350:]))
+
+
+def test_fit_time_vs_n():
+    from lshlab.random_features import fit_time_vs_n
+
+    X, y = _binary_digits(400)
+    rows = fit_time_vs_n(X, y, [100, 400], n_components=64, bandwidth=3.0, repeats=1)
+    assert [r["n"] for r in rows] == [100, 400]
+    assert all(r["exact_s"] > 0 and r["random_features_s"] > 0 for r in rows)
+    with pytest.raises(ValueError, match="more than"):
+        fit_time_vs_n(X, y, [401])
+    with pytest.raises(ValueError, match="one class"):
+        fit_time_vs_n(X, np.sort(y), [10])
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Convolutional autoencoders for unsupervised image features (torch, CPU by default).
 
-The seed study (Khuzani & Xing, CT / dose retrieval) trains a *shallow* and later a *deep*
+The CT / dose retrieval study of M. B. Khuzani and L. Xing ("Locally sensitive hashing for the content
+based image retrieval", slides, Stanford Radiation Oncology, 2021) trains a *shallow* and later a *deep*
 convolutional autoencoder because the images carry no labels, then hashes the latent vectors.  We keep
 both shapes, for square grey images whose side is divisible by 4 (28 × 28 here):
 
@@ -218,9 +219,12 @@ class ConvAutoencoder:
         opt = torch.optim.Adam(model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         self.loss_history_ = []
         n = images.shape[0]
-        with torch_settings(self.n_jobs):
+        # one bar over all images of all epochs: it moves every few batches, also when an epoch is long
+        bar = tqdm(total=self.max_iter * n, desc=f"autoencoder ({self.variant}), {self.max_iter} epochs",
+                   unit="img", unit_scale=True, disable=not self.progress)
+        with torch_settings(self.n_jobs), bar:
             model.train()
-            for _ in tqdm(range(self.max_iter), desc=f"autoencoder ({self.variant})", disable=not self.progress):
+            for epoch in range(self.max_iter):
                 order = torch.randperm(n, generator=gen)
                 total = 0.0
                 for start in range(0, n, self.batch_size):
@@ -230,7 +234,9 @@ class ConvAutoencoder:
                     loss.backward()
                     opt.step()
                     total += loss.item() * batch.shape[0]
+                    bar.update(batch.shape[0])
                 self.loss_history_.append(total / n)
+                bar.set_postfix(epoch=epoch + 1, mse=f"{self.loss_history_[-1]:.4f}")
             model.eval()
         self.n_iter_ = len(self.loss_history_)
         return self

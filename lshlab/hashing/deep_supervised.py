@@ -3,7 +3,7 @@
 H. Liu, R. Wang, S. Shan, X. Chen, "Deep Supervised Hashing for Fast Image Retrieval", CVPR 2016.  The
 network and the loss, with their formulas, are in :mod:`lshlab.hashing.dsh_network`:
 :class:`DeepSupervisedHash` trains :class:`~lshlab.hashing.dsh_network.DSHNet` with Adam on
-:func:`~lshlab.hashing.dsh_network.dsh_loss` (the mean of the seed's pair loss over all pairs of each
+:func:`~lshlab.hashing.dsh_network.dsh_loss` (the mean of the paper's pair loss over all pairs of each
 mini-batch) for ``max_iter`` epochs, and encodes images by the signs of the network's outputs
 (bit = 1 when b > 0).  A fitted model is saved to, and loaded from, one file of the ``lshlab-model``
 format (:mod:`lshlab.persistence`: atomic, versioned, checksummed, no pickle); trained models are
@@ -73,7 +73,7 @@ def _check_loss_history(value, name):
 
 
 class DeepSupervisedHash(BaseHasher):
-    """Deep Supervised Hashing (Liu et al., CVPR 2016) with the seed-003 loss (:mod:`~lshlab.hashing.dsh_network`).
+    """Deep Supervised Hashing (Liu et al., CVPR 2016) with the paper's loss (:mod:`~lshlab.hashing.dsh_network`).
 
     Parameters
     ----------
@@ -82,11 +82,11 @@ class DeepSupervisedHash(BaseHasher):
     margin : float or None, default None
         Margin m on the squared distance of dissimilar pairs; None means ``2 * n_bits``.
     alpha : float, default 0.01
-        Weight of the regulariser ‖|b| − 1‖₁ (seed: 0.005 and 0.01).
+        Weight of the regulariser ‖|b| − 1‖₁ (Le-Nhat & Mai's reproduction on Fashion-MNIST: 0.005 and 0.01).
     max_iter : int, default 20
         Epochs: passes over the training set.
     learning_rate : float, default 0.003
-        Adam learning rate (seed: 0.003).
+        Adam learning rate (Le-Nhat & Mai: 0.003).
     batch_size : int, default 200
         Images per mini-batch; the loss uses all pairs inside a batch.
     weight_decay : float, default 1e-4

@@ -6,7 +6,8 @@ of training images and the seed.  :func:`fit_or_load` returns the cached model w
 parameters equal the requested ones, and otherwise fits it and writes the file atomically.  A cached file
 that cannot be used — truncated, bit-flipped (its checksum fails), edited, of another format version or
 with invalid metadata — is reported by a warning naming the file and replaced by a fresh fit.
-:func:`fit_or_load_many` trains several missing models in parallel worker processes.
+:func:`fit_or_load_many` trains several missing models in parallel worker processes, and
+:func:`encode_many` encodes images with several models in parallel.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .deep_supervised import DeepSupervisedHash
 __all__ = [
     "default_cache_dir",
     "dsh_cache_name",
+    "encode_many",
+    "find_cached",
     "fit_or_load",
     "fit_or_load_many",
     "train_validation_split",
@@ -105,6 +108,28 @@ def fit_or_load(X, y, cache_dir=None, validation=None, refit=False, **params):
     return model, False
 
 
+def find_cached(n_train, cache_dir=None, **params):
+    """The cached model trained on ``n_train`` images with these parameters, or None (nothing is trained).
+
+    For reusing models another program trained, e.g. the full-protocol models of
+    ``benchmarks/fashion_map.py`` (``n_train`` = 55,000 there).  A cached file that cannot be used gives
+    the ``UserWarning`` of :func:`fit_or_load` and None.
+
+    Parameters
+    ----------
+    n_train : int
+        Number of training images the model was fitted on (part of the cache key).
+    cache_dir : str or Path, optional
+        Default :func:`default_cache_dir`.
+    **params
+        Keyword arguments of :class:`DeepSupervisedHash` (``random_state`` an int).
+    """
+    n_train = check_positive_int(n_train, "n_train")
+    model = DeepSupervisedHash(**params)
+    model.validate_params()
+    return _load_cached(model, _cache_path(model, n_train, cache_dir))
+
+
 def _cache_path(model, n_train, cache_dir):
     p = model.get_params()
     if isinstance(p["random_state"], bool) or not isinstance(p["random_state"], (int, np.integer)):
@@ -143,7 +168,7 @@ def _fit_worker(data_dir, cache_dir, params):
     fit_or_load(np.asarray(X), y, cache_dir=cache_dir, validation=validation, refit=True, **params)
 
 
-def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None, refit=False):
+def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None, refit=False, progress=True):
     """:func:`fit_or_load` for several parameter sets, training the missing models in parallel processes.
 
     Each missing model is trained by one worker process with **one** torch thread (the model's
@@ -165,6 +190,9 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
     n_jobs : int, default 1
         Worker processes; 1 fits in this process, one model after the other, each with its own
         ``n_jobs`` threads.
+    progress : bool, default True
+        A tqdm bar over the models to train, advanced as each one is finished (cached models are
+        not counted: with every model cached there is no bar).
 
     Returns
     -------
@@ -172,10 +200,6 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
         In the order of ``param_list``; ``cached`` is True when the model was in the cache before the
         call.
     """
-    import tempfile
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     n_jobs = check_positive_int(n_jobs, "n_jobs")
     param_list = [dict(p) for p in param_list]
     if not param_list:
@@ -197,10 +221,32 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
             if loaded is not None:
                 out[i] = (loaded, True)
     missing = [i for i, o in enumerate(out) if o is None]
-    if n_jobs == 1 or len(missing) <= 1:  # the cache was read above: fit every missing model
+    bar = None
+    if progress and missing:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(missing), desc=f"training {len(missing)} DSH model(s), {len(X)} images",
+                   unit="model")
+    try:
+        _fit_missing(X, y, param_list, missing, out, n_jobs, cache_dir, validation, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
+
+
+def _fit_missing(X, y, param_list, missing, out, n_jobs, cache_dir, validation, bar):
+    """Fit the models ``missing`` (indices into ``param_list``) and put ``(model, False)`` into ``out``."""
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    if n_jobs == 1 or len(missing) <= 1:  # the cache was read: fit every missing model here
         for i in missing:
             out[i] = fit_or_load(X, y, cache_dir=cache_dir, validation=validation, refit=True, **param_list[i])
-        return out
+            if bar is not None:
+                bar.update(1)
+        return
     with tempfile.TemporaryDirectory(prefix="dsh_fit_") as tmp:
         np.save(Path(tmp) / "X.npy", X, allow_pickle=False)
         np.save(Path(tmp) / "y.npy", y, allow_pickle=False)
@@ -211,7 +257,11 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
         jobs = [{**param_list[i], "n_jobs": 1, "progress": False} for i in missing]
         # "spawn": a fresh interpreter per worker (forking a process whose OpenMP pool is running can hang).
         with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=get_context("spawn")) as pool:
-            list(pool.map(_fit_worker, [tmp] * len(jobs), [cache_dir] * len(jobs), jobs))
+            futures = [pool.submit(_fit_worker, tmp, cache_dir, job) for job in jobs]
+            for f in as_completed(futures):
+                f.result()  # a worker's exception is raised here
+                if bar is not None:
+                    bar.update(1)
     for i in missing:
         m = DeepSupervisedHash(**param_list[i])
         path = _cache_path(m, len(X), cache_dir)
@@ -219,4 +269,75 @@ def fit_or_load_many(X, y, param_list, n_jobs=1, cache_dir=None, validation=None
         if loaded is None:  # pragma: no cover - the worker has just written this file
             raise RuntimeError(f"the model trained for {param_list[i]} is missing from the cache: {path}")
         out[i] = (loaded, False)
-    return out
+
+
+def _encode_worker(model_path, x_path, out_path):
+    """Worker of :func:`encode_many`: load one model, encode the saved images with one thread, save the codes."""
+    model = DeepSupervisedHash.load(model_path)
+    model.set_params(n_jobs=1)
+    X = np.load(x_path, mmap_mode="r", allow_pickle=False)
+    codes = model.transform(np.asarray(X))
+    tmp = Path(str(out_path) + ".tmp.npy")
+    np.save(tmp, codes, allow_pickle=False)
+    os.replace(tmp, out_path)
+
+
+def encode_many(models, X, n_jobs=1, progress=True):
+    """Codes of the images ``X`` under several fitted models, ``n_jobs`` models at a time.
+
+    With ``n_jobs > 1`` every model is encoded in its own single-threaded worker process (as
+    :func:`fit_or_load_many` trains them, and for the same reason: on a small shared CPU, processes with
+    one thread each beat one process with several threads); the codes are identical to
+    ``model.transform(X)`` in this process.
+
+    Parameters
+    ----------
+    models : list of fitted DeepSupervisedHash
+    X : array-like (n, H*W) or (n, H, W)
+    n_jobs : int, default 1
+        Worker processes; 1 encodes here, one model after the other.
+    progress : bool, default True
+        A tqdm bar over the models.
+
+    Returns
+    -------
+    list of uint8 arrays (n, n_bits), in the order of ``models``.
+    """
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from tqdm.auto import tqdm
+
+    n_jobs = check_positive_int(n_jobs, "n_jobs")
+    models = list(models)
+    if not models:
+        raise ValueError("models is empty; pass at least one fitted DeepSupervisedHash")
+    for i, m in enumerate(models):
+        if not isinstance(m, DeepSupervisedHash):
+            raise ValueError(f"models[{i}] must be a DeepSupervisedHash, got {type(m).__name__}")
+    X = np.asarray(X)
+    if X.ndim not in (2, 3) or len(X) == 0:
+        raise ValueError(f"X must hold flattened images (n, H*W) or images (n, H, W), n >= 1; got shape {X.shape}")
+    for m in models:
+        m.transform(X[:1])  # every model's own checks (fitted, image shape) on one row, before any worker starts
+    bar = tqdm(total=len(models), desc=f"encoding {len(X)} images with {len(models)} model(s)", unit="model",
+               disable=not progress)
+    with bar:
+        if n_jobs == 1 or len(models) == 1:
+            out = []
+            for m in models:
+                out.append(m.transform(X))
+                bar.update(1)
+            return out
+        with tempfile.TemporaryDirectory(prefix="dsh_encode_") as tmp:
+            tmp = Path(tmp)
+            np.save(tmp / "X.npy", np.ascontiguousarray(X, dtype=np.float32), allow_pickle=False)
+            paths = [m.save(tmp / f"model_{i}.pt") for i, m in enumerate(models)]
+            outs = [tmp / f"codes_{i}.npy" for i in range(len(models))]
+            with ProcessPoolExecutor(max_workers=min(n_jobs, len(models)), mp_context=get_context("spawn")) as pool:
+                futures = [pool.submit(_encode_worker, p, tmp / "X.npy", o) for p, o in zip(paths, outs)]
+                for f in as_completed(futures):
+                    f.result()
+                    bar.update(1)
+            return [np.load(o, allow_pickle=False) for o in outs]

@@ -1,9 +1,9 @@
 """Deep Supervised Hashing (DSH), the model: a small CNN and its pairwise contrastive loss on relaxed codes.
 
 Reference: H. Liu, R. Wang, S. Shan, X. Chen, "Deep Supervised Hashing for Fast Image Retrieval",
-CVPR 2016.  The loss as written in the seed lecture (``seeds/003``), for a pair of real-valued network
-outputs ``b1, b2 ∈ R^k`` and the pair label ``y`` (**y = 0 similar, y = 1 dissimilar**, the paper's and
-the seed's notation)::
+CVPR 2016 (their eq. 5; also H. Le-Nhat & T.-D. Mai, "Hashing method for image retrieval", course slides,
+University of Information Technology, VNU-HCM).  For a pair of real-valued network outputs ``b1, b2 ∈ R^k``
+and the pair label ``y`` (**y = 0 similar, y = 1 dissimilar**, the paper's notation)::
 
     L(b1, b2, y) = ½ (1 − y) ‖b1 − b2‖²                      pull similar pairs together
                  + ½ y max(m − ‖b1 − b2‖², 0)                push dissimilar pairs beyond the margin
@@ -16,7 +16,7 @@ seed): dissimilar pairs are pushed to a squared distance of at least 2k, i.e. a 
 least k/2 once binarised.
 
 Pairs, as in the original implementation, are *all* pairs inside a mini-batch.  The training objective
-of one batch of n images is the mean of the seed's per-pair loss over the n(n − 1)/2 unordered pairs
+of one batch of n images is the mean of the per-pair loss over the n(n − 1)/2 unordered pairs
 ``i < j``; because each image belongs to n − 1 pairs, this equals::
 
     mean_{i<j} [½(1 − y_ij) D_ij + ½ y_ij max(m − D_ij, 0)]  +  2α · mean_i ‖ |b_i| − 1 ‖₁,
@@ -64,7 +64,7 @@ class DSHNet(nn.Module):
 
 
 def dsh_loss(outputs, labels, margin, alpha):
-    """Mean of the seed's DSH pair loss over all unordered pairs of a batch.
+    """Mean of the DSH pair loss (Liu et al., eq. 5) over all unordered pairs of a batch.
 
     Parameters
     ----------
