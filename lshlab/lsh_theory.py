@@ -192,6 +192,16 @@ def _probabilities(p, name):
     return p
 
 
+def _weights(weights, p, name):
+    """Normalised weights (summing to 1) for the values ``p``: uniform when ``weights`` is None."""
+    if weights is None:
+        return np.full(p.size, 1.0 / p.size)
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    if w.shape != p.shape or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"{name} must hold one non-negative weight per value, not all zero")
+    return w / w.sum()
+
+
 def expected_recall(p_near, K, L):
     """Mean over near pairs of 1 − (1 − p^K)^L: the expected fraction of true neighbours found.
 
@@ -242,7 +252,7 @@ class ParameterChoice:
 
 
 def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.9, max_candidates=None,
-                      max_K=32, max_L=256, hash_cost=1.0):
+                      max_K=32, max_L=256, hash_cost=1.0, near_weights=None, far_weights=None):
     """Choose (K, L) for a target recall and a candidate budget from any family's collision curve.
 
     The predicted recall of (K, L) is the mean of 1 − (1 − p^K)^L over the near pairs and the
@@ -270,6 +280,9 @@ def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.
         Size of the grid searched.
     hash_cost : float >= 0
         Cost of one hash evaluation in units of one candidate's distance computation.
+    near_weights, far_weights : arrays, optional
+        Non-negative weights of the near / far values (e.g. histogram counts of a binned sample): the
+        means above become weighted means.
 
     Returns
     -------
@@ -283,6 +296,7 @@ def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.
     """
     p_near = _probabilities(near if collision is None else collision(np.asarray(near, dtype=np.float64)), "near")
     p_far = _probabilities(far if collision is None else collision(np.asarray(far, dtype=np.float64)), "far")
+    w_near, w_far = _weights(near_weights, p_near, "near_weights"), _weights(far_weights, p_far, "far_weights")
     n = check_positive_int(n_database, "n_database")
     target = _check_probability(target_recall, "target_recall", open_low=True)
     budget = float(n) if max_candidates is None else check_positive_float(max_candidates, "max_candidates")
@@ -294,9 +308,9 @@ def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.
     Ls = np.arange(1, max_L + 1)
     for K in range(1, max_K + 1):
         # log-space powers: (1 − p^K)^L for every L at once, without underflow trouble at p^K ≈ 1
-        for p, out, scale in ((p_near, recall, 1.0), (p_far, cand, float(n))):
+        for p, w, out, scale in ((p_near, w_near, recall, 1.0), (p_far, w_far, cand, float(n))):
             miss = np.log1p(-np.minimum(p**K, 1.0 - 1e-300))  # log(1 − p^K); p = 1 → a huge negative number
-            out[K - 1] = scale * (1.0 - np.exp(np.outer(Ls, miss))).mean(axis=1)
+            out[K - 1] = scale * ((1.0 - np.exp(np.outer(Ls, miss))) @ w)
     cost = hash_cost * np.outer(np.arange(1, max_K + 1), Ls) + cand
     ok = (recall >= target - 1e-12) & (cand <= budget + 1e-9)
     if ok.any():

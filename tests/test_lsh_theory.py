@@ -127,6 +127,17 @@ def test_choose_parameters_equals_brute_force_enumeration(seed):
     assert choice.recall_table[choice.K - 1, choice.L - 1] == pytest.approx(choice.recall)
 
 
+def test_weights_equal_repetition():
+    near, far = np.array([0.95, 0.8, 0.7]), np.array([0.2, 0.5, 0.6])
+    w = choose_parameters(near, far, 5000, near_weights=[1, 2, 3], far_weights=[5, 1, 0], max_K=10, max_L=30)
+    r = choose_parameters(np.repeat(near, [1, 2, 3]), np.repeat(far, [5, 1, 0]), 5000, max_K=10, max_L=30)
+    np.testing.assert_allclose(w.recall_table, r.recall_table)
+    np.testing.assert_allclose(w.candidate_table, r.candidate_table)
+    assert (w.K, w.L) == (r.K, r.L)
+    with pytest.raises(ValueError, match="far_weights"):
+        choose_parameters(near, far, 100, far_weights=[1, -1, 1])
+
+
 def test_choose_parameters_with_a_collision_curve_and_infeasible_targets():
     theta_near = np.full(20, np.pi / 9)
     theta_far = np.linspace(np.pi / 4, np.pi / 2, 50)

@@ -161,7 +161,12 @@ def plot_candidate_counts(counts, ax=None):
     """
     if not counts:
         raise ValueError("counts is empty")
-    fig, ax = axes_or_new(ax, figsize=(6, 4))
+    if ax is None:  # constrained layout: the log-scale tick labels are tall, the x label must stay inside
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    else:
+        fig = ax.figure
     hi = max(int(np.max(c)) for c in counts.values())
     bins = np.unique(np.geomspace(1, max(hi, 2) + 1, 40).astype(int))
     for label, c in counts.items():

@@ -15,6 +15,7 @@ from ._common import axes_or_new
 __all__ = [
     "plot_collision_curve",
     "plot_s_curves",
+    "plot_parameter_choice",
     "plot_kdtree_partition",
     "plot_cost_vs_dimension",
     "plot_recall_vs_candidates",
@@ -135,6 +136,56 @@ def plot_s_curves(
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(title or "AND/OR amplification: K hashes per table, L tables")
     ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def plot_parameter_choice(choice, ax=None, *, title=None):
+    """Predicted recall of every (K, L) as a heat map, with the target and budget contours and the choice.
+
+    Parameters
+    ----------
+    choice : lshlab.lsh_theory.ParameterChoice
+        From :func:`lshlab.lsh_theory.choose_parameters`: its ``recall_table`` and ``candidate_table``
+        (index [K − 1, L − 1]), ``target_recall``, ``max_candidates`` and the chosen ``K``, ``L``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Black line: recall = target (pairs above it reach the target); red dashed line: expected
+        candidates = budget (pairs to its left stay within it); star: the cheapest feasible pair.
+    """
+    from matplotlib.lines import Line2D
+
+    R = np.asarray(getattr(choice, "recall_table", None), dtype=float)
+    C = np.asarray(getattr(choice, "candidate_table", None), dtype=float)
+    if R.ndim != 2 or R.shape != C.shape:
+        raise ValueError("choice must be a ParameterChoice (from lshlab.lsh_theory.choose_parameters)")
+    max_K, max_L = R.shape
+    fig, ax = _axes(ax, figsize=(6.2, 4.5))
+    L_edges, K_edges = np.arange(0.5, max_L + 1), np.arange(0.5, max_K + 1)
+    mesh = ax.pcolormesh(L_edges, K_edges, R, cmap="viridis", vmin=0, vmax=1, shading="flat")
+    fig.colorbar(mesh, ax=ax, label="predicted recall")
+    Ls, Ks = np.arange(1, max_L + 1), np.arange(1, max_K + 1)
+    handles = []
+    if R.min() < choice.target_recall < R.max():
+        ax.contour(Ls, Ks, R, levels=[choice.target_recall], colors="black", linewidths=1.6)
+        handles.append(Line2D([], [], color="black", lw=1.6, label=f"recall = {choice.target_recall:.2f}"))
+    if C.min() < choice.max_candidates < C.max():
+        ax.contour(Ls, Ks, C, levels=[choice.max_candidates], colors="tab:red", linewidths=1.6, linestyles="--")
+        handles.append(Line2D([], [], color="tab:red", lw=1.6, ls="--",
+                              label=f"candidates = {choice.max_candidates:.0f}"))
+    ax.plot([choice.L], [choice.K], marker="*", ms=15, color="white" if choice.feasible else "tab:red",
+            mec="black", ls="none")
+    handles.append(Line2D([], [], marker="*", ms=12, color="white" if choice.feasible else "tab:red", mec="black",
+                          ls="none", label="chosen" if choice.feasible else "best within budget"))
+    ax.set_xscale("log")
+    ax.set_xlim(0.5, max_L + 0.5)
+    ax.set_ylim(0.5, max_K + 0.5)
+    ax.set_xlabel("tables L (log scale)")
+    ax.set_ylabel("hashes per table K")
+    ax.legend(handles=handles, loc="lower right", fontsize="small", framealpha=0.9)
+    ax.set_title(title or f"K = {choice.K}, L = {choice.L}: recall {choice.recall:.2f}, "
+                          f"{choice.candidates:.0f} candidates")
     return fig
 
 
