@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def axes_or_new(ax, figsize=(5.5, 4.5)):
-    """Return ``(figure, ax)``: the given axes' figure, or a new single-axes figure of ``figsize``."""
+def axes_or_new(ax, figsize=(5.5, 4.5), *, layout=None):
+    """Return ``(figure, ax)``: the given axes' figure, or a new single-axes figure of ``figsize``.
+
+    ``layout`` is passed to ``plt.subplots`` for a new figure (e.g. ``"constrained"``, so that labels and
+    tick labels in large fonts stay inside the figure); given axes keep their figure's layout.
+    """
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=figsize)
+        _, ax = plt.subplots(figsize=figsize, layout=layout)
     return ax.figure, ax
 
 

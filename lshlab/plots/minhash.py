@@ -6,6 +6,8 @@ compared, never calls ``plt.show()`` and returns the matplotlib ``Figure``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ._common import axes_grid_or_new, axes_or_new
@@ -17,14 +19,7 @@ __all__ = [
     "plot_banding_curves",
 ]
 
-def _axes(ax, figsize=(5.5, 4.3)):
-    """The given axes' figure, or a new figure with constrained layout (labels never cut at the edges)."""
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        return fig, ax
-    return axes_or_new(ax)
+_axes = partial(axes_or_new, figsize=(5.5, 4.3), layout="constrained")  # labels never cut at the edges
 
 
 def _pairs(jaccard, estimates, names=("jaccard", "estimates")):

@@ -29,7 +29,7 @@ def set_style(context="notebook"):
     sns.set_theme(context=context, style="whitegrid", palette="colorblind")
 
 
-_axes = partial(axes_or_new, figsize=(5.5, 4.5))
+_axes = partial(axes_or_new, figsize=(5.5, 4.5), layout="constrained")  # labels in large fonts stay inside
 
 
 def plot_hamming_vs_euclidean(

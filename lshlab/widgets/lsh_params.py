@@ -98,7 +98,7 @@ def draw_lsh_params(result, axes):
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("per-hash collision probability p")
-    ax.set_ylabel("P[candidate]  (histograms: scaled)")
+    ax.set_ylabel("P[pair is a candidate]")
     ax.set_title(f"recall {ch.recall:.2f}, {ch.candidates:.0f} of {result.n_database} candidates")
     ax.legend(loc="upper left", fontsize="small")
     return ax.figure
@@ -111,11 +111,12 @@ def lsh_params_explorer(p_near, p_far, n_database, *, max_K=24, max_L=128):
     n = check_positive_int(n_database, "n_database")
     controls = {
         "target_recall": float_slider("target recall", 0.5, 0.99, 0.9, 0.01),
-        "max_candidates": log_slider("candidate budget", max(1.0, n / 1000), float(n), min(float(n), max(10.0, n / 20))),
+        "max_candidates": log_slider("candidate budget", max(1.0, n / 1000), float(n), min(float(n), max(10.0, n / 15))),
         "hash_cost": selection_slider("cost of one hash (in candidates)", [0.0, 0.1, 1.0, 10.0], 1.0),
     }
     return Explorer(
         update=partial(update_lsh_params, p_near, p_far, n, max_K=max_K, max_L=max_L),
         draw=draw_lsh_params, controls=controls, ncols=2, figsize=(11, 4.3),
+        margins=dict(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.45),
         title="Choosing K and L: the cheapest tables that reach the target recall within the budget",
     )
