@@ -202,6 +202,16 @@ def _weights(weights, p, name):
     return w / w.sum()
 
 
+def _binned(p, w, n_levels):
+    """(levels, weights) of the weighted sample (p, w) on n_levels equal-width bins of [0, 1]; a bin is
+    represented by the weighted mean of its values, so the weighted mean of p is kept exactly."""
+    which = np.minimum((p * n_levels).astype(int), n_levels - 1)
+    mass = np.bincount(which, weights=w, minlength=n_levels)
+    sums = np.bincount(which, weights=w * p, minlength=n_levels)
+    used = mass > 0
+    return sums[used] / mass[used], mass[used] / mass[used].sum()
+
+
 def expected_recall(p_near, K, L):
     """Mean over near pairs of 1 − (1 − p^K)^L: the expected fraction of true neighbours found.
 
@@ -252,7 +262,8 @@ class ParameterChoice:
 
 
 def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.9, max_candidates=None,
-                      max_K=32, max_L=256, hash_cost=1.0, near_weights=None, far_weights=None):
+                      max_K=32, max_L=256, hash_cost=1.0, max_hashes=None, near_weights=None, far_weights=None,
+                      n_levels=None):
     """Choose (K, L) for a target recall and a candidate budget from any family's collision curve.
 
     The predicted recall of (K, L) is the mean of 1 − (1 − p^K)^L over the near pairs and the
@@ -280,9 +291,17 @@ def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.
         Size of the grid searched.
     hash_cost : float >= 0
         Cost of one hash evaluation in units of one candidate's distance computation.
+    max_hashes : int, optional
+        Only pairs with K · L ≤ max_hashes — e.g. MinHash banding, where K = r rows and L = b bands must
+        fit in the signature length.
     near_weights, far_weights : arrays, optional
         Non-negative weights of the near / far values (e.g. histogram counts of a binned sample): the
         means above become weighted means.
+    n_levels : int, optional
+        Bin each sample on this many equal-width levels of p in [0, 1] first, each bin represented by the
+        (weighted) mean of its values — for samples of millions of pairs; predictions then differ from
+        the unbinned ones by far less than a per cent (p^K varies little within a bin of width 1/n_levels
+        for n_levels in the hundreds).
 
     Returns
     -------
@@ -297,6 +316,10 @@ def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.
     p_near = _probabilities(near if collision is None else collision(np.asarray(near, dtype=np.float64)), "near")
     p_far = _probabilities(far if collision is None else collision(np.asarray(far, dtype=np.float64)), "far")
     w_near, w_far = _weights(near_weights, p_near, "near_weights"), _weights(far_weights, p_far, "far_weights")
+    if n_levels is not None:
+        n_levels = check_positive_int(n_levels, "n_levels")
+        p_near, w_near = _binned(p_near, w_near, n_levels)
+        p_far, w_far = _binned(p_far, w_far, n_levels)
     n = check_positive_int(n_database, "n_database")
     target = _check_probability(target_recall, "target_recall", open_low=True)
     budget = float(n) if max_candidates is None else check_positive_float(max_candidates, "max_candidates")
@@ -312,18 +335,21 @@ def choose_parameters(near, far, n_database, *, collision=None, target_recall=0.
             miss = np.log1p(-np.minimum(p**K, 1.0 - 1e-300))  # log(1 − p^K); p = 1 → a huge negative number
             out[K - 1] = scale * ((1.0 - np.exp(np.outer(Ls, miss))) @ w)
     cost = hash_cost * np.outer(np.arange(1, max_K + 1), Ls) + cand
-    ok = (recall >= target - 1e-12) & (cand <= budget + 1e-9)
+    allowed = np.ones(cost.shape, dtype=bool)
+    if max_hashes is not None:
+        allowed = np.outer(np.arange(1, max_K + 1), Ls) <= check_positive_int(max_hashes, "max_hashes")
+    ok = (recall >= target - 1e-12) & (cand <= budget + 1e-9) & allowed
     if ok.any():
         flat = np.flatnonzero(ok.T.ravel())  # L-major order: ties broken by fewer tables, then fewer hashes
         costs = cost.T.ravel()[flat]
         L_i, K_i = np.unravel_index(flat[np.argmin(costs)], (max_L, max_K))
         feasible = True
     else:
-        within = cand <= budget + 1e-9
+        within = (cand <= budget + 1e-9) & allowed
         if within.any():
             score = np.where(within, recall, -np.inf).T.ravel()
         else:
-            score = -cand.T.ravel()
+            score = np.where(allowed, -cand, -np.inf).T.ravel()
         L_i, K_i = np.unravel_index(int(np.argmax(score)), (max_L, max_K))
         feasible = False
     return ParameterChoice(int(K_i) + 1, int(L_i) + 1, float(recall[K_i, L_i]), float(cand[K_i, L_i]),

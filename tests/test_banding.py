@@ -71,6 +71,10 @@ def test_search_is_the_brute_force_ranking_of_the_candidates(masks, exact):
     D = index.distance_matrix(Q, query_sets=Xq if exact else None)
     np.testing.assert_array_equal(np.isfinite(D), brute)
     np.testing.assert_allclose(D[brute], 1 - score[brute])
+    D2 = index.distance_matrix(Q, query_sets=Xq if exact else None, missing=2.0)
+    np.testing.assert_array_equal(D2[~brute], 2.0)
+    with pytest.raises(ValueError, match="missing"):
+        index.distance_matrix(Q, missing=0.5)
 
 
 def test_s_curve_measured_against_theory_and_datasketch():

@@ -92,10 +92,12 @@ def test_expected_recall_and_candidates():
         expected_candidates([], 1, 1, 10)
 
 
-def _brute_force_choice(p_near, p_far, n, target, budget, max_K, max_L, hash_cost):
+def _brute_force_choice(p_near, p_far, n, target, budget, max_K, max_L, hash_cost, max_hashes=None):
     """Plain loops over every (K, L): the reference for choose_parameters."""
     best = None
     for L, K in itertools.product(range(1, max_L + 1), range(1, max_K + 1)):
+        if max_hashes is not None and K * L > max_hashes:
+            continue
         rec = float(np.mean([1 - (1 - p**K) ** L for p in p_near]))
         cand = n * float(np.mean([1 - (1 - p**K) ** L for p in p_far]))
         cost = hash_cost * K * L + cand
@@ -113,9 +115,10 @@ def test_choose_parameters_equals_brute_force_enumeration(seed):
     target = float(rng.uniform(0.5, 0.95))
     budget = float(rng.uniform(0.005, 0.1) * n)
     hash_cost = float(rng.choice([0.0, 1.0, 5.0]))
+    max_hashes = None if seed % 2 else int(rng.integers(20, 200))
     choice = choose_parameters(p_near, p_far, n, target_recall=target, max_candidates=budget, max_K=12, max_L=40,
-                               hash_cost=hash_cost)
-    ref = _brute_force_choice(p_near, p_far, n, target, budget, 12, 40, hash_cost)
+                               hash_cost=hash_cost, max_hashes=max_hashes)
+    ref = _brute_force_choice(p_near, p_far, n, target, budget, 12, 40, hash_cost, max_hashes)
     if ref is None:
         assert not choice.feasible
     else:
@@ -136,6 +139,17 @@ def test_weights_equal_repetition():
     assert (w.K, w.L) == (r.K, r.L)
     with pytest.raises(ValueError, match="far_weights"):
         choose_parameters(near, far, 100, far_weights=[1, -1, 1])
+
+
+def test_binned_samples_predict_the_same():
+    rng = np.random.default_rng(9)
+    near, far = rng.uniform(0.6, 0.99, 2000), rng.beta(2, 5, 20000)
+    full = choose_parameters(near, far, 10_000, max_K=16, max_L=64, target_recall=0.8, max_candidates=300)
+    binned = choose_parameters(near, far, 10_000, max_K=16, max_L=64, target_recall=0.8, max_candidates=300,
+                               n_levels=500)
+    np.testing.assert_allclose(binned.recall_table, full.recall_table, atol=0.005)
+    np.testing.assert_allclose(binned.candidate_table, full.candidate_table, rtol=0.01, atol=0.5)
+    assert (binned.K, binned.L) == (full.K, full.L)
 
 
 def test_choose_parameters_with_a_collision_curve_and_infeasible_targets():

@@ -116,7 +116,7 @@ def plot_estimate_errors(jaccard, errors, n_hashes, ax=None, *, n_bins=8, title=
     ax.set_xlabel("exact Jaccard index J (bin means)")
     ax.set_ylabel(f"mean of estimate − J ({n_hashes} hashes)")
     ax.set_title(title)
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return fig
 
 
@@ -167,7 +167,8 @@ def plot_banding_curves(configs, ax=None, *, measured=None, show_threshold=True,
     ----------
     configs : sequence of (b, r) pairs
     measured : dict label -> (s, rate, err), optional
-        Measured candidate rates (e.g. per Jaccard bin) with error-bar half-widths.
+        Measured candidate rates (e.g. per Jaccard bin) with error-bar half-widths; with one entry per
+        configuration they are drawn in their curves' colours, in order.
     show_threshold : bool
         Mark the approximate threshold (1/b)^(1/r) of each curve (Leskovec, Rajaraman & Ullman, §3.4).
 
@@ -182,12 +183,17 @@ def plot_banding_curves(configs, ax=None, *, measured=None, show_threshold=True,
         raise ValueError("configs is empty; pass (b, r) pairs")
     s = np.linspace(0, 1, 201)
     fig, ax = _axes(ax)
+    colours = []
     for b, r in configs:
         line, = ax.plot(s, amplified_collision_probability(s, r, b), lw=2, label=f"b = {b} bands × r = {r} rows")
+        colours.append(line.get_color())
         if show_threshold:
             ax.axvline(s_curve_threshold(b, r), color=line.get_color(), ls=":", lw=1)
-    for label, (sm, rate, err) in (measured or {}).items():
-        ax.errorbar(sm, rate, yerr=err, fmt="o", ms=4, capsize=2, label=label)
+    measured = dict(measured or {})
+    same = len(measured) == len(configs)  # one measurement per curve: drawn in the curve's colour
+    for i, (label, (sm, rate, err)) in enumerate(measured.items()):
+        style = dict(color=colours[i], mec="black", mew=0.6) if same else {}
+        ax.errorbar(sm, rate, yerr=err, fmt="o", ms=5, capsize=2, label=label, **style)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("Jaccard index s of the pair")

@@ -215,11 +215,15 @@ class BandingIndex:
         idx[q[keep], rank[keep]] = d[keep]
         return dist, idx
 
-    def distance_matrix(self, Q, query_sets=None):
-        """Dense (n_queries, n) Jaccard distances 1 − J for candidates and ``inf`` for the rest — the
-        ranking the index induces on the whole database (for precision–recall curves)."""
+    def distance_matrix(self, Q, query_sets=None, missing=np.inf):
+        """Dense (n_queries, n) Jaccard distances 1 − J for candidates and ``missing`` for the rest — the
+        ranking the index induces on the whole database (for precision–recall curves, which need finite
+        distances: pass e.g. ``missing=2.0``, beyond every Jaccard distance)."""
         Q = self._check_queries(Q)
+        if isinstance(missing, bool) or not isinstance(missing, (int, float, np.number)) or np.isnan(missing) \
+                or missing <= 1:
+            raise ValueError(f"missing must be a number above 1 (every Jaccard distance is <= 1), got {missing!r}")
         q, d = self.candidate_pairs(Q)
-        out = np.full((Q.shape[0], self.signatures_.shape[0]), np.inf)
+        out = np.full((Q.shape[0], self.signatures_.shape[0]), float(missing))
         out[q, d] = 1.0 - self._scores(Q, q, d, query_sets)
         return out

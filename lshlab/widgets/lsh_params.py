@@ -34,21 +34,15 @@ class LSHParamsResult:
     n_database: int
 
 
-def _histogram(p, name, n_levels):
-    """(levels, weights): the sample ``p`` binned on ``n_levels`` equal-width bins of [0, 1], each bin
-    represented by the mean of its values (so the weighted mean of p is exact)."""
+def _sample(p, name):
     p = np.asarray(p, dtype=np.float64).ravel()
     if p.size == 0 or not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
         raise ValueError(f"{name} must be a non-empty array of collision probabilities in [0, 1]")
-    which = np.minimum((p * n_levels).astype(int), n_levels - 1)
-    counts = np.bincount(which, minlength=n_levels)
-    sums = np.bincount(which, weights=p, minlength=n_levels)
-    used = counts > 0
-    return sums[used] / counts[used], counts[used].astype(np.float64)
+    return p
 
 
 def update_lsh_params(p_near, p_far, n_database, *, target_recall=0.9, max_candidates=500.0, hash_cost=1.0,
-                      max_K=24, max_L=128, n_levels=500):
+                      max_K=24, max_L=128, max_hashes=None, n_levels=500):
     """The cheapest (K, L) with predicted recall ≥ ``target_recall`` and ≤ ``max_candidates`` candidates.
 
     Parameters
@@ -57,10 +51,10 @@ def update_lsh_params(p_near, p_far, n_database, *, target_recall=0.9, max_candi
         (query, true neighbour) pairs and of (query, database point) pairs
     n_database : int, database size n
     target_recall, max_candidates, hash_cost : see :func:`lshlab.lsh_theory.choose_parameters`
-    max_K, max_L : grid searched
+    max_K, max_L, max_hashes : grid searched (``max_hashes``: only K · L ≤ max_hashes)
     n_levels : int
-        Each sample is binned on this many levels of [0, 1] (a bin is represented by the mean of its
-        values, weighted by its count), which keeps an update fast for samples of any size.
+        Each sample is binned on this many levels of [0, 1] (``choose_parameters(n_levels=…)``), which
+        keeps an update fast for samples of any size.
 
     Returns
     -------
@@ -68,12 +62,11 @@ def update_lsh_params(p_near, p_far, n_database, *, target_recall=0.9, max_candi
     """
     from ..lsh_theory import choose_parameters
 
-    n_levels = check_positive_int(n_levels, "n_levels")
-    (near, w_near), (far, w_far) = _histogram(p_near, "p_near", n_levels), _histogram(p_far, "p_far", n_levels)
+    near, far = _sample(p_near, "p_near"), _sample(p_far, "p_far")
     choice = choose_parameters(near, far, n_database, target_recall=target_recall, max_candidates=max_candidates,
-                               max_K=max_K, max_L=max_L, hash_cost=hash_cost, near_weights=w_near, far_weights=w_far)
-    return LSHParamsResult(choice, np.asarray(p_near, dtype=np.float64).ravel(),
-                           np.asarray(p_far, dtype=np.float64).ravel(), int(n_database))
+                               max_K=max_K, max_L=max_L, hash_cost=hash_cost, max_hashes=max_hashes,
+                               n_levels=n_levels)
+    return LSHParamsResult(choice, near, far, int(n_database))
 
 
 def draw_lsh_params(result, axes):
