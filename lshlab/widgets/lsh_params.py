@@ -24,13 +24,14 @@ __all__ = ["LSHParamsResult", "update_lsh_params", "draw_lsh_params", "lsh_param
 class LSHParamsResult:
     """Output of :func:`update_lsh_params`.
 
-    ``choice`` is the :class:`lshlab.lsh_theory.ParameterChoice`; ``p_near`` / ``p_far`` are the
-    samples it was computed from (binned to ``n_levels`` levels of width 1/n_levels for speed).
+    ``choice`` is the :class:`lshlab.lsh_theory.ParameterChoice`; ``bin_edges``, ``near_counts`` and
+    ``far_counts`` are histograms (40 bins of p) of the two samples it was computed from.
     """
 
     choice: object
-    p_near: np.ndarray
-    p_far: np.ndarray
+    bin_edges: np.ndarray
+    near_counts: np.ndarray
+    far_counts: np.ndarray
     n_database: int
 
 
@@ -66,7 +67,9 @@ def update_lsh_params(p_near, p_far, n_database, *, target_recall=0.9, max_candi
     choice = choose_parameters(near, far, n_database, target_recall=target_recall, max_candidates=max_candidates,
                                max_K=max_K, max_L=max_L, hash_cost=hash_cost, max_hashes=max_hashes,
                                n_levels=n_levels)
-    return LSHParamsResult(choice, near, far, int(n_database))
+    edges = np.linspace(0, 1, 41)
+    counts = [np.bincount(np.minimum((p * 40).astype(int), 39), minlength=40) for p in (near, far)]
+    return LSHParamsResult(choice, edges, counts[0], counts[1], int(n_database))
 
 
 def draw_lsh_params(result, axes):
@@ -81,11 +84,10 @@ def draw_lsh_params(result, axes):
     ch = result.choice
     plot_parameter_choice(ch, ax=axes[0], title=f"K = {ch.K}, L = {ch.L}" + ("" if ch.feasible else " (target missed)"))
     ax = axes[1]
-    bins = np.linspace(0, 1, 41)
-    for p, label, colour in ((result.p_far, "database pairs", "tab:red"), (result.p_near, "true neighbours", "tab:green")):
-        counts, _ = np.histogram(p, bins=bins)
-        ax.bar(bins[:-1], 0.9 * counts / counts.max(), width=np.diff(bins), align="edge", color=colour, alpha=0.35,
-               label=f"{label} (histogram)")
+    bins = result.bin_edges
+    for counts, label, colour in ((result.far_counts, "database pairs", "tab:red"),
+                                  (result.near_counts, "true neighbours", "tab:green")):
+        ax.stairs(0.9 * counts / counts.max(), bins, fill=True, color=colour, alpha=0.35, label=f"{label} (histogram)")
     s = np.linspace(0, 1, 201)
     ax.plot(s, amplified_collision_probability(s, ch.K, ch.L), color="black", lw=2, label="$1 - (1 - p^K)^L$")
     ax.set_xlim(0, 1)
