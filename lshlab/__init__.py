@@ -4,8 +4,11 @@ Subpackages and modules (one concept each):
 
 - :mod:`lshlab.data`             datasets (embedded digits, MNIST, Fashion-MNIST IDX files, tabular loaders)
 - :mod:`lshlab.distances`        bit packing, Hamming (popcount), Lee, Euclidean distance matrices
-- :mod:`lshlab.search`           brute-force kNN, teaching KDTree, HammingIndex, LeeIndex, HashTables
-- :mod:`lshlab.hashing`          hash families as scikit-learn estimators
+- :mod:`lshlab.search`           brute-force kNN, teaching KDTree, HammingIndex, LeeIndex, HashTables,
+                                 BandingIndex (MinHash banding)
+- :mod:`lshlab.hashing`          hash families as scikit-learn estimators (MinHash over sets included)
+- :mod:`lshlab.sets`             sets as data: validation, exact Jaccard, image masks, shingles
+- :mod:`lshlab.lsh_theory`       (r, cr, p₁, p₂)-sensitive families, ρ, the classic K and L, a (K, L) chooser
 - :mod:`lshlab.kernels`          Gaussian / Schoenberg kernels, spectral sampling, collision theory
 - :mod:`lshlab.kernel_learning`  Langevin particle training of a Schoenberg kernel
 - :mod:`lshlab.kernel_objectives` what the particles descend: alignment objectives, Sinkhorn regulariser

@@ -42,6 +42,8 @@ _PARAMS = {
 _NOT_CHECKED = {
     "DeepSupervisedHash": "image CNN trained from labels (see module docstring)",
     "BitSamplingHash": "hashes 0/1 codes, not float features (rejects floats by design; see test_random_projection)",
+    "MinHash": "hashes sets (0/1 matrices or lists of integer sets), not float features (rejects them by design; "
+               "its API conventions are tested in test_minhash)",
 }
 
 _DTYPE_REASON = "hash codes are uint8 (0/1 or symbols) whatever the input float dtype"

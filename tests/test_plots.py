@@ -97,6 +97,14 @@ def _disagreement():
     return update_disagreement(bandwidth=1.0, n_bits=64, n_distances=6, n_pairs=4)
 
 
+def _parameter_choice():
+    from lshlab.lsh_theory import choose_parameters
+
+    rng = np.random.default_rng(14)
+    return choose_parameters(rng.uniform(0.7, 0.95, 50), rng.beta(3, 3, 200), 10_000, target_recall=0.9,
+                             max_candidates=300, max_K=24, max_L=128)
+
+
 _IMAGES = np.random.default_rng(7).random((12, 64))
 _LABELS = np.array([0, 1, 2] * 4)
 
@@ -200,6 +208,20 @@ CASES = {
         _LABELS[:2], _LABELS, (8, 8), **kw)),
     "plot_reconstruction_grid": ((2, 4), lambda **kw: plots.plot_reconstruction_grid(
         _IMAGES[:4, :16], _IMAGES[4:8, :16], image_shape=(4, 4), n=4, **kw)),
+    # MinHash and LSH theory
+    "plot_jaccard_estimates": ("ax", lambda **kw: plots.plot_jaccard_estimates(
+        np.linspace(0.05, 0.95, 60), np.clip(np.linspace(0.05, 0.95, 60) + np.random.default_rng(11).normal(0, 0.04, 60),
+                                             0, 1), 128, **kw)),
+    "plot_estimate_errors": ("ax", lambda **kw: plots.plot_estimate_errors(
+        np.linspace(0.1, 0.9, 50), {"degree 3": np.random.default_rng(12).normal(0, 0.01, (4, 50)),
+                                    "linear (a x + b) mod p": np.random.default_rng(13).normal(-0.02, 0.01, (4, 50))},
+        2048, **kw)),
+    "plot_mask_gallery": ((2, 4), lambda **kw: plots.plot_mask_gallery(
+        _IMAGES[:4], _IMAGES[:4] > 0.5, (8, 8), titles=["query", "J = 0.61", "J = 0.52", "J = 0.33"], **kw)),
+    "plot_banding_curves": ("ax", lambda **kw: plots.plot_banding_curves(
+        [(16, 8), (32, 4)], measured={"measured (b = 16, r = 8)": ([0.3, 0.6, 0.9], [0.01, 0.3, 0.99], [0.01, 0.05, 0.01])},
+        **kw)),
+    "plot_parameter_choice": ("ax", lambda **kw: plots.plot_parameter_choice(_parameter_choice(), **kw)),
     # random features
     "plot_gram_error": ("ax", lambda **kw: plots.plot_gram_error([16, 64, 256], [0.2, 0.1, 0.05], **kw)),
     "plot_error_and_time_vs_features": ((1, 3), lambda **kw: plots.plot_error_and_time_vs_features(

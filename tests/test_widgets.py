@@ -444,13 +444,35 @@ def _case_overlap():
             lambda: overlap_explorer(D, cq, cd, bits=[8, 16], ks=(5, 10)), ("n_bits", 16))
 
 
+def _case_lsh_params():
+    from lshlab.widgets import lsh_params_explorer, update_lsh_params
+
+    rng = np.random.default_rng(0)
+    near, far = rng.uniform(0.7, 0.95, 100), rng.beta(2, 5, 1000)
+    return (update_lsh_params(near, far, 1000, max_candidates=100), (1, 2),
+            lambda: lsh_params_explorer(near, far, 1000), ("target_recall", 0.8))
+
+
+def _case_banding():
+    from lshlab.hashing import MinHash
+    from lshlab.sets import jaccard_matrix
+    from lshlab.widgets import banding_explorer, prepare_banding, update_banding
+
+    X, _, Q, _ = _tiny_blobs()
+    M, MQ = X > np.median(X), Q > np.median(X)
+    mh = MinHash(32, random_state=0).fit(M)
+    data = prepare_banding(mh.transform(M), mh.transform(MQ), jaccard_matrix(MQ, M), k=5)
+    return (update_banding(data, n_bands=8, rows_per_band=4), (1, 2),
+            lambda: banding_explorer(data, bands=(1, 16, 8), rows=(1, 4, 4)), ("n_bands", 4))
+
+
 #: topic -> () -> (a result of update_<topic>, the (nrows, ncols) its draw needs, build the explorer, a slider
 #: move[, display options of the draw])
 TOPICS = {
     "collision": _case_collision, "amplification": _case_amplification, "scatter_pr": _case_scatter_pr,
     "disagreement": _case_disagreement, "lee": _case_lee, "temperature": _case_temperature,
     "meanfield": _case_meanfield, "spectral": _case_spectral, "metric": _case_metric, "dsh": _case_dsh,
-    "overlap": _case_overlap,
+    "overlap": _case_overlap, "lsh_params": _case_lsh_params, "banding": _case_banding,
 }
 #: pure updates without an explorer: lecture 02 sweeps recall over K and L and draws plot_recall_vs_candidates
 UPDATE_ONLY = {"lsh_recall"}

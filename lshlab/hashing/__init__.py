@@ -1,7 +1,8 @@
 """Hash families as scikit-learn estimators: ``fit(X, y=None)`` then ``transform(X)`` → codes.
 
 Binary families return ``uint8`` 0/1 codes (one column per bit; ``transform(X, packed=True)`` gives
-``np.packbits`` bytes); ``PStableHash`` returns signed integers; ``LeeHash`` returns symbols in 0…q−1.
+``np.packbits`` bytes); ``PStableHash`` returns signed integers; ``LeeHash`` returns symbols in 0…q−1;
+``MinHash`` hashes *sets* (0/1 matrices or lists of integer sets) into ``uint32`` signatures.
 
 Classes are imported lazily so that a lecture needing one family does not import torch.
 """
@@ -22,6 +23,7 @@ _LOCATIONS = {
     "RBMNCAHash": ".nca",
     "KernelizedHash": ".kernelized",
     "MetricHash": ".metric",
+    "MinHash": ".minhash",
     "DeepSupervisedHash": ".deep_supervised",
 }
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def axes_or_new(ax, figsize=(5.5, 4.5), layout=None):
+def axes_or_new(ax, figsize=(5.5, 4.5), *, layout=None):
     """Return ``(figure, ax)``: the given axes' figure, or a new single-axes figure of ``figsize``.
 
-    ``layout="constrained"`` lets matplotlib make room for labels, titles and legends outside the axes
-    of a new figure (whatever the font sizes of the active style); a given ``ax`` is left as it is.
+    ``layout`` is passed to ``plt.subplots`` for a new figure (e.g. ``"constrained"``, so that labels and
+    tick labels in large fonts stay inside the figure); given axes keep their figure's layout.
     """
     if ax is None:
         import matplotlib.pyplot as plt

@@ -15,6 +15,7 @@ from ._common import axes_or_new
 __all__ = [
     "plot_collision_curve",
     "plot_s_curves",
+    "plot_parameter_choice",
     "plot_kdtree_partition",
     "plot_cost_vs_dimension",
     "plot_search_time",
@@ -23,6 +24,8 @@ __all__ = [
 
 
 _axes = partial(axes_or_new, figsize=(5.5, 4.3))
+# lecture 02's curves: a new figure gets constrained layout, so labels in the notebook's large fonts fit
+_curve_axes = partial(axes_or_new, figsize=(5.5, 4.3), layout="constrained")
 
 
 def plot_collision_curve(
@@ -57,7 +60,7 @@ def plot_collision_curve(
     x_theory, p_theory = np.asarray(x_theory, float), np.asarray(p_theory, float)
     if x_theory.shape != p_theory.shape:
         raise ValueError(f"x_theory {x_theory.shape} and p_theory {p_theory.shape} must have the same shape")
-    fig, ax = _axes(ax)
+    fig, ax = _curve_axes(ax)
     ax.plot(x_theory, p_theory, color="black", lw=2, label=theory_label)
     if x_measured is not None and p_measured is not None:
         xm, pm = np.asarray(x_measured, float), np.asarray(p_measured, float)
@@ -114,28 +117,80 @@ def plot_s_curves(
 
     p = np.linspace(0, 1, 201) if p is None else np.asarray(p, float)
     configs = [(K, L)] if configs is None else list(configs)
-    fig, ax = _axes(ax)
+    fig, ax = _curve_axes(ax, figsize=(8.5, 4.3) if len(configs) > 2 else (5.5, 4.3))
     ax.plot(p, p, color="grey", ls=":", lw=1.2, label="one hash (K = L = 1)")
     for Kc, Lc in configs:
         ax.plot(p, amplified_collision_probability(p, Kc, Lc), lw=2, label=f"K = {Kc}, L = {Lc}")
     if measured:
         for label, (pm, rate, err) in measured.items():
             ax.errorbar(pm, rate, yerr=err, fmt="o", ms=4, capsize=2, label=label)
+    Kc, Lc = configs[-1]
     for pv, name, color in ((p_near, "near", "tab:green"), (p_far, "far", "tab:red")):
         if pv is None:
             continue
         ax.axvline(pv, color=color, ls="--", lw=1)
-        Kc, Lc = configs[-1]
         amp = amplified_collision_probability(pv, Kc, Lc)
-        ax.plot([pv], [amp], "s", color=color, ms=7)
-        ax.annotate(f"{name}: p={pv:.2f} → {amp:.2f}", (pv, amp), textcoords="offset points",
-                    xytext=(6, -14) if name == "near" else (-120, 10), fontsize="small", color=color)
+        where = f" (K = {Kc}, L = {Lc})" if len(configs) > 1 else ""
+        ax.plot([pv], [amp], "s", color=color, ms=7, ls="none", label=f"{name} pair: p = {pv:.2f} → {amp:.2f}{where}")
     ax.set_xlabel("per-hash collision probability p")
-    ax.set_ylabel("P[pair is a candidate] = 1 − (1 − p^K)^L")
+    ax.set_ylabel("P[pair is a candidate]")
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(title or "AND/OR amplification: K hashes per table, L tables")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.set_title(title or r"AND/OR amplification: $1 - (1 - p^K)^L$")
+    if len(configs) > 2:  # many curves: the legend beside the axes, where it hides none of them
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    else:
+        ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def plot_parameter_choice(choice, ax=None, *, title=None):
+    """Predicted recall of every (K, L) as a heat map, with the target and budget contours and the choice.
+
+    Parameters
+    ----------
+    choice : lshlab.lsh_theory.ParameterChoice
+        From :func:`lshlab.lsh_theory.choose_parameters`: its ``recall_table`` and ``candidate_table``
+        (index [K − 1, L − 1]), ``target_recall``, ``max_candidates`` and the chosen ``K``, ``L``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Black line: recall = target (pairs above it reach the target); red dashed line: expected
+        candidates = budget (pairs to its left stay within it); star: the cheapest feasible pair.
+    """
+    from matplotlib.lines import Line2D
+
+    R = np.asarray(getattr(choice, "recall_table", None), dtype=float)
+    C = np.asarray(getattr(choice, "candidate_table", None), dtype=float)
+    if R.ndim != 2 or R.shape != C.shape:
+        raise ValueError("choice must be a ParameterChoice (from lshlab.lsh_theory.choose_parameters)")
+    max_K, max_L = R.shape
+    fig, ax = _curve_axes(ax, figsize=(6.2, 4.5))
+    L_edges, K_edges = np.arange(0.5, max_L + 1), np.arange(0.5, max_K + 1)
+    mesh = ax.pcolormesh(L_edges, K_edges, R, cmap="viridis", vmin=0, vmax=1, shading="flat")
+    fig.colorbar(mesh, ax=ax, label="predicted recall")
+    Ls, Ks = np.arange(1, max_L + 1), np.arange(1, max_K + 1)
+    handles = []
+    if R.min() < choice.target_recall < R.max():
+        ax.contour(Ls, Ks, R, levels=[choice.target_recall], colors="black", linewidths=1.6)
+        handles.append(Line2D([], [], color="black", lw=1.6, label=f"recall = {choice.target_recall:.2f}"))
+    if C.min() < choice.max_candidates < C.max():
+        ax.contour(Ls, Ks, C, levels=[choice.max_candidates], colors="tab:red", linewidths=1.6, linestyles="--")
+        handles.append(Line2D([], [], color="tab:red", lw=1.6, ls="--",
+                              label=f"candidates = {choice.max_candidates:.0f}"))
+    ax.plot([choice.L], [choice.K], marker="*", ms=15, color="white" if choice.feasible else "tab:red",
+            mec="black", ls="none")
+    handles.append(Line2D([], [], marker="*", ms=12, color="white" if choice.feasible else "tab:red", mec="black",
+                          ls="none", label="chosen" if choice.feasible else "best within budget"))
+    ax.set_xscale("log")
+    ax.set_xlim(0.5, max_L + 0.5)
+    ax.set_ylim(0.5, max_K + 0.5)
+    ax.set_xlabel("tables L (log scale)")
+    ax.set_ylabel("hashes per table K")
+    ax.legend(handles=handles, loc="lower right", fontsize="small", framealpha=0.9)
+    ax.set_title(title or f"K = {choice.K}, L = {choice.L}: recall {choice.recall:.2f}, "
+                          f"{choice.candidates:.0f} candidates")
     return fig
 
 
@@ -267,7 +322,7 @@ def plot_search_time(x, seconds, ax=None, *, xlabel="database size n", var="n", 
 
 
 def plot_recall_vs_candidates(results, ax=None, *, n_database=None,
-                              title="LSH: recall against the number of candidates examined"):
+                              title="LSH tables: recall against candidates examined"):
     """Recall of approximate search against its cost, one curve or point set per configuration.
 
     Parameters
@@ -283,7 +338,7 @@ def plot_recall_vs_candidates(results, ax=None, *, n_database=None,
     """
     if not results:
         raise ValueError("results is empty; pass label -> (candidates, recall)")
-    fig, ax = _axes(ax)
+    fig, ax = _curve_axes(ax)
     for label, (cand, rec) in results.items():
         cand = np.atleast_1d(np.asarray(cand, float))
         rec = np.atleast_1d(np.asarray(rec, float))

@@ -29,7 +29,7 @@ def set_style(context="notebook"):
     sns.set_theme(context=context, style="whitegrid", palette="colorblind")
 
 
-_axes = partial(axes_or_new, figsize=(5.5, 4.5))
+_axes = partial(axes_or_new, figsize=(5.5, 4.5), layout="constrained")  # labels in large fonts stay inside
 
 
 def plot_hamming_vs_euclidean(
@@ -122,7 +122,8 @@ def plot_hamming_vs_euclidean(
     return fig
 
 
-def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall of the compared rankings", markers=None):
+def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall of the compared rankings", markers=None,
+                   reference=()):
     """Plot several precision–recall curves on one axes.
 
     Parameters
@@ -133,6 +134,9 @@ def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall 
         Append the area under each curve to its legend entry.
     markers : bool, optional
         Draw a marker at every point (default when a curve has ≤ 70 points, e.g. Hamming radii).
+    reference : str or sequence of str
+        Labels of reference curves (e.g. exact Euclidean ranking), drawn as thick black dashed lines
+        without markers so they stand apart from the colour cycle of the compared methods.
 
     Returns
     -------
@@ -144,6 +148,10 @@ def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall 
         items = [(getattr(c, "label", "") or f"curve {i}", c) for i, c in enumerate(curves)]
     if not items:
         raise ValueError("curves is empty; pass at least one PRCurve")
+    reference = {reference} if isinstance(reference, str) else set(reference)
+    unknown = reference - {label for label, _ in items}
+    if unknown:
+        raise ValueError(f"reference names curves that are not given: {sorted(unknown)}")
     fig, ax = _axes(ax)
     for label, curve in items:
         if not hasattr(curve, "precision") or not hasattr(curve, "recall"):
@@ -151,7 +159,9 @@ def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall 
         ok = np.isfinite(curve.precision)
         mk = markers if markers is not None else len(curve.recall) <= 70
         text = f"{label} (AUC {curve.auc:.3f})" if show_auc and hasattr(curve, "auc") else str(label)
-        ax.plot(curve.recall[ok], curve.precision[ok], marker="o" if mk else None, ms=3, lw=1.8, label=text)
+        style = (dict(color="black", ls="--", lw=2.6, zorder=5) if label in reference
+                 else dict(marker="o" if mk else None, ms=3, lw=1.8))
+        ax.plot(curve.recall[ok], curve.precision[ok], label=text, **style)
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
     ax.set_xlim(0, 1.02)

@@ -6,6 +6,7 @@ One module per index family:
 - :mod:`lshlab.search.kdtree`       :class:`KDTree` (with :class:`KDNode`, :class:`QueryStats`)
 - :mod:`lshlab.search.hamming`      :class:`HammingIndex`, :class:`LeeIndex` (numpy or faiss backend)
 - :mod:`lshlab.search.tables`       :class:`HashTables`, L tables of K-hash keys with exact re-ranking
+- :mod:`lshlab.search.banding`      :class:`BandingIndex`, b bands of r MinHash rows, Jaccard re-ranking
 - :mod:`lshlab.search.primitives`   public low-level helpers: :func:`topk_stable`, the packed-word
   Hamming kernel, the Lee embedding words
 
@@ -17,6 +18,7 @@ integers, so results are deterministic and identical across backends; for float 
 are rare and are broken by index among the candidates examined.
 """
 
+from .banding import BandingIndex
 from .brute_force import brute_force_knn
 from .hamming import HammingIndex, LeeIndex, faiss_available
 from .kdtree import KDNode, KDTree, QueryStats
@@ -31,6 +33,7 @@ __all__ = [
     "KDNode",
     "QueryStats",
     "HashTables",
+    "BandingIndex",
     "faiss_available",
     "topk_stable",
 ]

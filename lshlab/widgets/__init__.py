@@ -15,7 +15,8 @@ Explorers live in topic submodules and are re-exported here lazily.
 
 from importlib import import_module
 
-_SUBMODULES = ("_core", "lsh", "retrieval", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap")
+_SUBMODULES = ("_core", "lsh", "retrieval", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap",
+               "lsh_params", "minhash")
 
 
 def _find(name):
