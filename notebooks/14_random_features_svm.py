@@ -188,6 +188,17 @@ for name, rows in results.items():
         assert err[(m, D_max)] <= exact_error[name] + 0.08, (name, m)
 
 # %% [markdown]
+# For the first task, move the number of features D and the way they are chosen: test error on the left,
+# on the right how closely ZZᵀ matches the kernel each method samples from (test errors from the runs above).
+
+# %%
+from lshlab.widgets import random_features_explorer
+
+task = next(iter(tasks))
+display(random_features_explorer(*tasks[task], bandwidth=sigmas[task], learned_kernel=learned[task].kernel_,
+                                 n_components=FEATURES, rows=results[task], random_state=SEED))
+
+# %% [markdown]
 # ## 5. The seed's comparison
 #
 # The seed (Khuzani et al., Figure 17) plots training / test error and run time of the proposed particle
