@@ -7,8 +7,8 @@ change after a key press or a kernel error appears) and ``benchmarks/browser_lat
 
 - :func:`jupyterlab` starts JupyterLab on a free loopback port, token-less (``--allow-root`` as root),
   with the project's server settings (``JUPYTER_CONFIG_PATH=tools/jupyter``, as ``make lab``), serving
-  a scratch copy of ``pyproject.toml`` and ``notebooks/`` (JupyterLab's autosave never touches the
-  repository).
+  a scratch copy of ``pyproject.toml`` and the lectures (each ``.ipynb`` made from its ``.py`` source by
+  jupytext, so the test runs what the sources say; JupyterLab's autosave never touches the repository).
 - :func:`run_lecture` opens a lecture and, as soon as its kernel is starting, does what learners do on
   opening one: Kernel → Restart Kernel and Run All Cells; then waits until every cell has run (or a
   cell failed, or no cell finished for ``stall_s``).
@@ -46,8 +46,10 @@ STATUS = re.compile(r"update (\d+) ms · draw (\d+) ms · render (\d+) ms \((\w+
 # In the page: wait for the next new picture of ``img`` and time it from the next key press.
 _ARM = """(img) => {
   window.__lshlabPress = new Promise((resolve) => {
-    let tKey = null;
-    document.addEventListener('keydown', () => { tKey = performance.now(); }, {capture: true, once: true});
+    let tKey = null;  // the key press, or the change of a dropdown (selected as a learner picks an option)
+    const mark = () => { if (tKey === null) tKey = performance.now(); };
+    document.addEventListener('keydown', mark, {capture: true, once: true});
+    document.addEventListener('change', mark, {capture: true, once: true});
     const done = (tPaint) => { observer.disconnect(); resolve({tKey, tPaint}); };
     const observer = new MutationObserver(async () => {
       try { await img.decode(); } catch (e) {}
@@ -60,8 +62,8 @@ _ARM = """(img) => {
 
 
 def notebooks():
-    """The lecture notebooks of the working tree, in lecture order."""
-    return sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """The lecture notebooks of the working tree (from their ``.py`` sources), in lecture order."""
+    return sorted(p.with_suffix(".ipynb").name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 
 
 def _free_port():
@@ -76,9 +78,11 @@ def jupyterlab(work, *, size="small", log_name="jupyterlab.log"):
     work = Path(work)
     (work / "notebooks").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
-    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*"):
-        if path.suffix in {".ipynb", ".py"}:
-            shutil.copy(path, work / "notebooks" / path.name)
+    import jupytext
+
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"):  # the .py is the source of truth
+        shutil.copy(path, work / "notebooks" / path.name)
+        jupytext.write(jupytext.read(path), work / "notebooks" / path.with_suffix(".ipynb").name)
     settings = work / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True, exist_ok=True)  # no news / update pop-ups over the figures
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
@@ -138,54 +142,87 @@ def chromium(profile):
 
 @dataclass
 class LectureRun:
-    """What :func:`run_lecture` saw: seconds from the restart to the last cell, cells run, and the first
-    error output (empty when none)."""
+    """What :func:`run_lecture` saw: seconds from the restart to the last cell, cells run, the first error
+    output (empty when none), seconds from opening to the restart, and how often it was issued."""
 
     notebook: str
     seconds: float = 0.0
     cells: int = 0
     error: str = ""
     restarted_within_s: float = 0.0
+    attempts: int = 0
 
 
 def _prompts(page):
-    return page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+    # textContent, not innerText: JupyterLab skips rendering cells out of view (content-visibility), and
+    # innerText of a skipped element is empty
+    return page.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()
 
 
-def run_lecture(page, url, notebook, *, budget_s=1800, stall_s=600):
-    """Open ``notebook``, Restart Kernel and Run All as soon as its kernel is starting, wait for the end."""
+def _kernel_of(url, notebook):
+    """Id of the kernel the server started for ``notebook`` (None while there is none)."""
+    import json
+
+    try:
+        with urllib.request.urlopen(f"{url}/api/sessions", timeout=5) as response:
+            sessions = json.load(response)
+    except OSError:
+        return None
+    for s in sessions:
+        if s.get("path", "").endswith(notebook) and s.get("kernel"):
+            return s["kernel"]["id"]
+    return None
+
+
+def _restart_and_run_all(page):
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel and Run All Cells")).click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+
+
+def run_lecture(page, url, notebook, *, budget_s=1800, stall_s=600, retry_s=20):
+    """Open ``notebook``, Restart Kernel and Run All as soon as the server has started its kernel (the
+    browser is then still connecting to it: the moment that used to hang the kernel), wait for the end.
+
+    JupyterLab ignores the command while its session has no kernel connection at all (nothing restarts,
+    nothing runs); a learner would click again, and so does this after ``retry_s`` seconds without a
+    single cell started (``LectureRun.attempts``)."""
     stem = notebook.removesuffix(".ipynb")
     run = LectureRun(notebook)
     page.goto(f"{url}/lab/workspaces/{stem}/tree/notebooks/{notebook}?reset", timeout=300_000)
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=300_000)
     opened = time.monotonic()
-    indicator = page.locator(".jp-Notebook-ExecutionIndicator").first
-    while indicator.get_attribute("data-status") not in {"starting", "idle", "busy"}:
+    while _kernel_of(url, notebook) is None:
         if time.monotonic() - opened > 120:
             raise AssertionError(f"{notebook}: no kernel 120 s after opening")
         page.wait_for_timeout(50)
-    page.get_by_role("menuitem", name="Kernel", exact=True).click()
-    page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel and Run All Cells")).click()
-    page.locator(".jp-Dialog .jp-mod-accept").click()
+    _restart_and_run_all(page)
     run.restarted_within_s = time.monotonic() - opened
+    run.attempts = 1
+    indicator = page.locator(".jp-Notebook-ExecutionIndicator").first
     t0 = last_progress = time.monotonic()
     done_before = -1
     while True:
         page.wait_for_timeout(1000)
         if page.locator(ERROR_OUTPUT).count():
-            run.error = page.locator(ERROR_OUTPUT).first.inner_text()[:3000]
+            run.error = (page.locator(ERROR_OUTPUT).first.text_content() or "")[:3000]
             break
         prompts = _prompts(page)
         done = sum(bool(re.fullmatch(r"\s*\[\d+\]:\s*", p)) for p in prompts)
+        started = done or any("*" in p for p in prompts)
         if done != done_before:
             done_before, last_progress = done, time.monotonic()
         if prompts and done == len(prompts) and indicator.get_attribute("data-status") == "idle":
             break
         now = time.monotonic()
+        if not started and now - t0 > retry_s * run.attempts and run.attempts < 3:
+            _restart_and_run_all(page)
+            run.attempts += 1
+            continue
         if now - t0 > budget_s or now - last_progress > stall_s:
             status = indicator.get_attribute("data-status")
             run.error = (f"stuck: {done} of {len(prompts)} cells run after {now - t0:.0f} s, none for "
-                         f"{now - last_progress:.0f} s (kernel status {status!r})")
+                         f"{now - last_progress:.0f} s (kernel status {status!r}, {run.attempts} attempts)")
             break
     run.seconds, run.cells = time.monotonic() - t0, done_before
     return run
@@ -238,22 +275,26 @@ def _press(page, lecture, title, explorer, control, label, timeout_ms, shots, n)
         options = target.locator("option").count()
         if options < 2:
             return None
-        key = "ArrowUp" if target.evaluate("s => s.selectedIndex") == options - 1 else "ArrowDown"
+        index = target.evaluate("s => s.selectedIndex")
+        key = f"option {index - 1 if index == options - 1 else index + 1}"
     else:
         return None
     img.scroll_into_view_if_needed(timeout=30_000)
-    before_status = status.inner_text()
+    before_status = status.text_content()
     before = img.screenshot()
     page.evaluate(_ARM % timeout_ms, img.element_handle())
     target.focus()
-    page.keyboard.press(key)
+    if key.startswith("option"):  # a closed <select> does not step with the arrow keys in headless Chromium
+        target.select_option(index=int(key.split()[1]))
+    else:
+        page.keyboard.press(key)
     timing = page.evaluate("() => window.__lshlabPress")
     latency = (timing["tPaint"] - timing["tKey"]) if timing["tPaint"] is not None and timing["tKey"] is not None else None
     deadline = time.monotonic() + 5  # the status line follows the picture
-    text = status.inner_text()
+    text = status.text_content()
     while (text == before_status or "update" not in text or "…" in text) and time.monotonic() < deadline:
         page.wait_for_timeout(50)
-        text = status.inner_text()
+        text = status.text_content()
     after = img.screenshot()
     if shots is not None:
         (shots / f"{n:02d}-{re.sub(r'[^A-Za-z0-9]+', '_', label)[:30]}-{key}.png").write_bytes(after)
@@ -273,7 +314,7 @@ def exercise_explorers(page, lecture, *, presses_per_control=1, timeout_ms=60_00
     for e in range(explorers.count()):
         explorer = explorers.nth(e)
         heading = explorer.locator(".widget-html b").first
-        title = heading.inner_text().strip() if heading.count() else f"explorer {e + 1}"
+        title = heading.text_content().strip() if heading.count() else f"explorer {e + 1}"
         report = ExplorerReport(lecture, title)
         shots = None
         if artifacts is not None:
@@ -286,7 +327,7 @@ def exercise_explorers(page, lecture, *, presses_per_control=1, timeout_ms=60_00
         for c in range(controls.count()):
             control = controls.nth(c)
             label_el = control.locator(".widget-label").first
-            label = label_el.inner_text().strip() if label_el.count() else f"control {c + 1}"
+            label = label_el.text_content().strip() if label_el.count() else f"control {c + 1}"
             for _ in range(presses_per_control):
                 n += 1
                 press = _press(page, lecture, title, explorer, control, label, timeout_ms, shots, n)
@@ -300,6 +341,6 @@ def exercise_explorers(page, lecture, *, presses_per_control=1, timeout_ms=60_00
 
 def kernel_errors(page):
     """Tracebacks in the notebook and error lines in explorers' status lines."""
-    errors = [t[:2000] for t in page.locator(ERROR_OUTPUT).all_inner_texts()]
-    errors += [t for t in page.locator(".lshlab-explorer-status").all_inner_texts() if t.startswith("error")]
+    errors = [t[:2000] for t in page.locator(ERROR_OUTPUT).all_text_contents()]
+    errors += [t for t in page.locator(".lshlab-explorer-status").all_text_contents() if t.strip().startswith("error")]
     return errors

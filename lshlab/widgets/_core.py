@@ -56,7 +56,7 @@ import time
 import ipywidgets as w
 import numpy as np
 
-from ._view import png_rgb
+from ._view import TextRasterCache, png_rgb
 
 __all__ = ["Explorer", "int_slider", "float_slider", "selection_slider", "log_slider"]
 
@@ -183,6 +183,7 @@ class Explorer(w.VBox):
         self._timer = None
         self._last_refresh = -np.inf
         self._backgrounds = {}  # static key of the view -> background bitmap
+        self._texts = None  # TextRasterCache of the view's text artists
         self._tight_box = None  # padded tight bbox (inches) of the last render (no view)
         self._tight_boxes = {}  # ... and of the last render at each control setting
         children = []
@@ -320,6 +321,7 @@ class Explorer(w.VBox):
             view.build(result)
             self.view = view
             self._backgrounds.clear()
+            self._texts = TextRasterCache(fig)
             return "full"
         self.view.update(result)
         return "blit" if self.view.static_key() in self._backgrounds else "full"
@@ -345,10 +347,15 @@ class Explorer(w.VBox):
                     ax.set_in_layout(True)  # set_position takes it out of the layout engine
             canvas.restore_region(background)
         renderer = canvas.get_renderer()
+        pixels = np.asarray(canvas.buffer_rgba())
         for artist in sorted(view.dynamic, key=lambda a: a.get_zorder()):
-            if artist.get_visible():
+            if not artist.get_visible():
+                continue
+            if self._texts.handles(artist):
+                self._texts.draw(artist, renderer, pixels)
+            else:
                 artist.draw(renderer)
-        return png_rgb(canvas.buffer_rgba())
+        return png_rgb(pixels)
 
     def _show(self, png):
         self.image.value = png

@@ -27,7 +27,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["View", "ErrorBars", "HighlightedCurves", "set_band", "png_rgb", "nice_ceiling"]
+__all__ = ["View", "ErrorBars", "HighlightedCurves", "TextRasterCache", "set_band", "png_rgb", "nice_ceiling"]
 
 
 class View:
@@ -174,6 +174,67 @@ def nice_ceiling(value, steps=(1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0
         if s * scale >= value * (1 - 1e-12):
             return s * scale
     return 10.0 * scale
+
+
+class TextRasterCache:
+    """Rasterised text kept between moves: titles, annotations and legends are pasted, not re-rendered.
+
+    Rendering text is most of what a blit costs (every glyph is laid out and rasterised again: a title or a
+    legend costs more than thousands of markers).  The first time a text artist (``Text``, an annotation,
+    a ``Legend``) is drawn in a given state — its strings and its box on the canvas — it is drawn onto a
+    transparent scratch canvas and the RGBA pixels of its box are kept; later draws in the same state
+    composite those pixels over the canvas ("over": c = α·c_text + (1 − α)·c_below), which is what
+    drawing it does up to rounding.  Any change of the strings or of the box draws it again.
+    """
+
+    max_entries = 512
+
+    def __init__(self, figure):
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        width, height = figure.canvas.get_width_height(physical=True)
+        self.scratch = RendererAgg(width, height, figure.dpi)
+        self.patches = {}
+
+    @staticmethod
+    def handles(artist):
+        """Whether the cache draws ``artist`` (text-like artists)."""
+        from matplotlib.legend import Legend
+        from matplotlib.text import Text
+
+        return isinstance(artist, (Text, Legend))
+
+    def _key(self, artist, renderer):
+        from matplotlib.legend import Legend
+
+        box = artist.get_window_extent(renderer)
+        if isinstance(artist, Legend):
+            texts = tuple(t.get_text() for t in artist.get_texts())
+        else:
+            texts = (artist.get_text(), artist.get_color(), artist.get_fontsize(), artist.get_rotation())
+        return (id(artist), texts, tuple(np.round(box.extents, 2))), box
+
+    def draw(self, artist, renderer, canvas_rgba):
+        """Draw ``artist`` onto ``canvas_rgba`` (the writable RGBA array of ``renderer``'s canvas)."""
+        key, box = self._key(artist, renderer)
+        entry = self.patches.get(key)
+        if entry is None:
+            h, w = canvas_rgba.shape[:2]
+            x0, x1 = max(0, int(np.floor(box.x0)) - 3), min(w, int(np.ceil(box.x1)) + 3)
+            y0, y1 = max(0, h - int(np.ceil(box.y1)) - 3), min(h, h - int(np.floor(box.y0)) + 3)
+            if x1 <= x0 or y1 <= y0:
+                return
+            self.scratch.clear()
+            artist.draw(self.scratch)
+            patch = np.asarray(self.scratch.buffer_rgba())[y0:y1, x0:x1]
+            alpha = patch[..., 3:4].astype(np.uint16)
+            entry = (y0, y1, x0, x1, patch[..., :3].astype(np.uint16) * alpha, 255 - alpha)
+            if len(self.patches) >= self.max_entries:
+                self.patches.clear()
+            self.patches[key] = entry
+        y0, y1, x0, x1, premultiplied, keep = entry
+        below = canvas_rgba[y0:y1, x0:x1, :3]
+        below[...] = (premultiplied + below * keep + 127) // 255
 
 
 def _chunk(tag, data):

@@ -103,7 +103,7 @@ class DisagreementView(View):
         self.series = self.animate(ax.plot(r, result.series, color="tab:blue", lw=2,
                                            label="series (8/π²) Σ (1−K(mr))/(4m²−1)")[0])
         self.measured = self.animate(ErrorBars(ax, r, result.measured, 2 * result.stderr, color="tab:orange",
-                                               label="measured P[h(x)≠h(y)]"))
+                                               label="measured P[h(x)≠h(y)] (±2 s.e.)"))
         self.agreement = None
         if self.show_agreement:
             self.agreement = self.animate(ax.plot(r, 1 - result.measured, "s", ms=3, color="tab:red", alpha=0.7,
@@ -115,7 +115,8 @@ class DisagreementView(View):
         ax.set_xlim(r[0] - pad, r[-1] + pad)
         ax.set_ylim(-0.02, 1.02 if self.show_agreement else 0.6)
         self.title = self.animate(ax.set_title(" "))
-        self.legend = None
+        self.animate(ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+                               frameon=False))
         self.update(result)
 
     def update(self, result):
@@ -123,14 +124,10 @@ class DisagreementView(View):
         set_band(self.band, r, result.lower, result.upper)
         self.series.set_data(r, result.series)
         self.measured.set(r, result.measured, 2 * result.stderr)
-        self.measured.points.set_label(f"measured P[h(x)≠h(y)] ({result.n_bits} bits, ±2 s.e.)")
         if self.agreement is not None:
             self.agreement.set_data(r, 1 - result.measured)
-        if self.legend is not None:
-            self.dynamic.remove(self.legend)
-        self.legend = self.animate(self.ax.legend(fontsize="x-small", loc="upper center",
-                                                  bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False))
-        self.title.set_text(f"Raginsky code: measured vs predicted disagreement ({result.label})")
+        self.title.set_text(f"Raginsky code, {result.n_bits} bits: measured vs predicted disagreement "
+                            f"({result.label})")
 
 
 def draw_disagreement(result, axes, *, show_agreement=False):

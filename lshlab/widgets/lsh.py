@@ -171,9 +171,10 @@ class CollisionView(View):
 
     def build(self, result):
         ax = self.ax
-        self.theory = self.animate(ax.plot([], [], color="black", lw=2, label="theory")[0])
+        theory = "theory 1 − θ/π" if result.family == "SimHash" else "theory (Datar et al. 2004)"
+        self.theory = self.animate(ax.plot([], [], color="black", lw=2, label=theory)[0])
         self.measured = self.animate(ErrorBars(ax, [], [], None, color="tab:orange", alpha=0.85,
-                                               label="measured"))
+                                               label="measured (± 2 s.e.)"))
         ax.set_ylabel("P[h(x) = h(y)]")
         ax.set_ylim(-0.03, 1.03)
         self.title = self.animate(ax.set_title(" "))
@@ -198,17 +199,14 @@ class CollisionView(View):
         self._axis(result)
         self.theory.set_data(result.x_fine, result.theory_fine)
         self.measured.set(result.x, result.measured, 2 * result.stderr)
-        if result.family == "SimHash":
-            theory = "theory 1 − θ/π"
-        else:
-            theory = f"theory (Datar et al. 2004), w = {result.width:.3g}"
-        self.theory.set_label(theory)
-        self.measured.points.set_label(f"measured, {result.n_bits} hashes (± 2 s.e.)")
-        if self.legend is not None:
-            self.dynamic.remove(self.legend)
-        self.legend = self.animate(self.ax.legend(fontsize="small", loc="upper right"))
+        self.theory.set_label("theory 1 − θ/π" if result.family == "SimHash" else "theory (Datar et al. 2004)")
+        if self.legend is None or self.legend.get_texts()[0].get_text() != self.theory.get_label():
+            if self.legend is not None:  # the family changed: a new legend (its text stays across moves)
+                self.dynamic.remove(self.legend)
+            self.legend = self.animate(self.ax.legend(fontsize="small", loc="upper right"))
         extra = "" if result.family == "SimHash" else f", w = {result.width:.3g}"
-        self.title.set_text(f"{result.family}{extra}: collision rate vs theory (max |z| = {result.max_z:.1f})")
+        self.title.set_text(f"{result.family}{extra}, {result.n_bits} hashes: collision rate vs theory "
+                            f"(max |z| = {result.max_z:.1f})")
 
 
 def draw_collision(result, axes):
@@ -309,7 +307,7 @@ class AmplificationView(View):
         ax = self.ax
         self.p = np.linspace(0, 1, 201)
         ax.plot(self.p, self.p, color="grey", ls=":", lw=1.2, label="one hash (K = L = 1)")
-        self.curve = self.animate(ax.plot([], [], lw=2, color="tab:blue")[0])
+        self.curve = self.animate(ax.plot([], [], lw=2, color="tab:blue", label="K hashes per table, L tables")[0])
         self.measured = self.animate(ErrorBars(ax, [], [], None, color="tab:orange", label="measured (SimHash, ± 2 s.e.)"))
         self.marks = []
         for pv, name, color in ((result.p_near, "near", "tab:green"), (result.p_far, "far", "tab:red")):
@@ -326,12 +324,11 @@ class AmplificationView(View):
         ax.set_xlim(0, 1)
         ax.set_ylim(-0.02, 1.02)
         self.title = self.animate(ax.set_title(" "))
-        self.legend = None
+        self.animate(ax.legend(fontsize="small", loc="upper left"))  # labels stay: drawn from the text cache
         self.update(result)
 
     def update(self, result):
         self.curve.set_data(self.p, self._curve(self.p, result.K, result.L))
-        self.curve.set_label(f"K = {result.K}, L = {result.L}")
         self.measured.set(result.p, result.rate, 2 * result.stderr)
         for pv, name, square, text in self.marks:
             amp = float(self._curve(pv, result.K, result.L))
@@ -340,9 +337,6 @@ class AmplificationView(View):
             dx = 6 if name == "near" else -6  # near to the right of its line, far to the left
             text.xyann = (dx, -16 if amp > 0.85 else 8)  # below the point near the top, else above it
             text.set_text(f"{name}: p={pv:.2f} → {amp:.2f}")
-        if self.legend is not None:
-            self.dynamic.remove(self.legend)
-        self.legend = self.animate(self.ax.legend(fontsize="small", loc="upper left"))
         self.title.set_text(f"AND/OR amplification, K = {result.K}, L = {result.L} (max |z| = {result.max_z:.1f})")
 
 

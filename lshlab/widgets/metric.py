@@ -165,13 +165,14 @@ class MetricView(View):
         self.ax_pr, self.ax_c, self.ax_b = ax_pr, ax_c, ax_b
         labels = list(result.knn_hash)
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3
-        self.pr = {lab: self.animate(ax_pr.plot([], [], lw=1.8, ms=3, color=c)[0]) for lab, c in zip(labels, colors)}
+        self.pr = {lab: self.animate(ax_pr.plot([], [], lw=1.8, ms=3, color=c, label=lab)[0])
+                   for lab, c in zip(labels, colors)}
         ax_pr.set_xlabel("recall")
         ax_pr.set_ylabel("precision")
         ax_pr.set_xlim(0, 1.02)
         ax_pr.set_ylim(0, 1.02)
         self.title_pr = self.animate(ax_pr.set_title(" "))
-        self.legend_pr = None
+        self.animate(ax_pr.legend(fontsize="small", loc="upper right"))
         grid = np.linspace(0, 1, 101)
         self.grid = grid
         self.points = {lab: self.animate(ax_c.plot(np.asarray(result.theory[lab], float),
@@ -179,17 +180,18 @@ class MetricView(View):
                                                    ms=np.sqrt(14), alpha=0.7, color=c, mec="none", label=lab)[0])
                        for lab, c in zip(labels, colors)}
         ax_c.plot(grid, grid, color="black", lw=1, label="theory = measured")
-        self.band = self.animate(ax_c.fill_between(grid, grid, grid, color="grey", alpha=0.25))
+        self.band = self.animate(ax_c.fill_between(grid, grid, grid, color="grey", alpha=0.25,
+                                                   label="±2σ of the code length"))
         ax_c.set_xlim(0, 1)
         ax_c.set_ylim(0, 1)
         ax_c.set_xlabel("theory 1 − arccos(xᵀAy / √(xᵀAx·yᵀAy)) / π")
         ax_c.set_ylabel("measured fraction of equal bits")
         self.title_c = self.animate(ax_c.set_title(" "))
-        self.legend_c = None
+        self.animate(ax_c.legend(fontsize="small", loc="upper left"))
         x = np.arange(len(labels))
         self.labels = labels
         ax_b.bar(x - 0.2, [result.knn_exact[lab] for lab in labels], 0.4, label="exact metric", color="grey")
-        self.bars = ax_b.bar(x + 0.2, np.zeros(len(labels)), 0.4, label="Hamming", color="C0")
+        self.bars = ax_b.bar(x + 0.2, np.zeros(len(labels)), 0.4, label="Hamming ranking of the code", color="C0")
         self.animate(*self.bars.patches)
         self.notes = [self.animate(ax_b.annotate("", (xi + 0.2, 0.0), ha="center", va="bottom", fontsize=9))
                       for xi in x]
@@ -197,14 +199,9 @@ class MetricView(View):
         ax_b.set_ylim(0, 1.18)
         ax_b.set_xlabel("metric")
         ax_b.set_ylabel(f"{result.k}-NN accuracy")
-        ax_b.set_title("kNN accuracy: exact metric vs its hash")
-        self.legend_b = None
+        self.title_b = self.animate(ax_b.set_title(" "))
+        self.animate(ax_b.legend(fontsize="small", loc="upper center", ncol=2))
         self.update(result)
-
-    def _legend(self, old, ax, **kw):
-        if old is not None:
-            self.dynamic.remove(old)
-        return self.animate(ax.legend(**kw))
 
     def update(self, result):
         b = result.n_bits
@@ -213,23 +210,19 @@ class MetricView(View):
             ok = np.isfinite(curve.precision)
             line.set_data(curve.recall[ok], curve.precision[ok])
             line.set_marker("o" if len(curve.recall) <= 70 else "None")
-            line.set_label(f"{curve.label} (AUC {curve.auc:.3f})")
-        self.legend_pr = self._legend(self.legend_pr, self.ax_pr, fontsize="small", loc="upper right")
-        self.title_pr.set_text(f"Same-class retrieval by Hamming radius, {b} bits")
+        aucs = ", ".join(f"{lab} {result.pr[lab].auc:.3f}" for lab in self.pr)
+        self.title_pr.set_text(f"Same-class retrieval by Hamming radius, {b} bits\nAUC: {aucs}")
         for lab, points in self.points.items():
             points.set_ydata(np.asarray(result.measured[lab], float))
         band = 2 * np.sqrt(self.grid * (1 - self.grid) / b)
         set_band(self.band, self.grid, self.grid - band, self.grid + band)
-        self.band.set_label(f"±2σ ({b} bits)")
-        self.legend_c = self._legend(self.legend_c, self.ax_c, fontsize="small", loc="upper left")
-        self.title_c.set_text(f"Bit agreement vs theory, {b} bits")
+        self.title_c.set_text(f"Bit agreement vs theory, {b} bits (band: ±2σ)")
         for bar, note, lab in zip(self.bars.patches, self.notes, self.labels):
             value = result.knn_hash[lab]
             bar.set_height(value)
             note.xy = note.xyann = (bar.get_x() + bar.get_width() / 2, value)
             note.set_text(f"{value:.3f}")
-        self.bars.set_label(f"Hamming, {b} bits")
-        self.legend_b = self._legend(self.legend_b, self.ax_b, fontsize="small", loc="upper center", ncol=2)
+        self.title_b.set_text(f"kNN accuracy: exact metric vs its {b}-bit hash")
 
 
 def draw_metric(result, axes):

@@ -114,13 +114,13 @@ class OverlapView(View):
         self.panels = []
         for ax, attr, colour in zip(axes, ("dice", "jaccard"), ("tab:blue", "tab:orange")):
             hist = ax.stairs(np.zeros(self.edges.size - 1), self.edges, fill=True, color=colour, alpha=0.7)
-            mean = ax.axvline(0.0, color="k", ls="--", lw=1)
+            mean = ax.axvline(0.0, color="k", ls="--", lw=1, label="mean")
             ax.set_xlabel(f"{attr.capitalize()} score")
             ax.set_ylabel("queries")
             ax.set_xlim(0, 1)
             title = ax.set_title(" ")
-            self.animate(hist, mean, title)
-            self.panels.append([ax, attr, hist, mean, title, None])
+            self.animate(hist, mean, title, ax.legend(loc="upper right"))
+            self.panels.append([ax, attr, hist, mean, title])
         self.update(result)
 
     def static_key(self):
@@ -130,16 +130,12 @@ class OverlapView(View):
         counts = [np.histogram(np.asarray(getattr(result, p[1])), bins=self.edges)[0] for p in self.panels]
         self.key = nice_ceiling(1.05 * max(float(c.max()) for c in counts))
         for panel, count in zip(self.panels, counts):
-            ax, attr, hist, mean, title, legend = panel
+            ax, attr, hist, mean, title = panel
             vals = np.asarray(getattr(result, attr))
             hist.set_data(count, self.edges)
             mean.set_xdata([vals.mean()] * 2)
-            mean.set_label(f"mean {vals.mean():.3f}")
             ax.set_ylim(0, self.key)
-            title.set_text(f"{attr.capitalize()}, {result.n_bits} bits, top-{result.k}")
-            if legend is not None:
-                self.dynamic.remove(legend)
-            panel[5] = self.animate(ax.legend(loc="upper right"))
+            title.set_text(f"{attr.capitalize()}, {result.n_bits} bits, top-{result.k}: mean {vals.mean():.3f}")
 
 
 def draw_overlap(result, axes):

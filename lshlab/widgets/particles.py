@@ -262,7 +262,8 @@ class MeanFieldView(View):
         pde = result.pde
         self.edges = np.linspace(pde.edges[0], pde.edges[-1], self.bins + 1)
         color = plt.get_cmap("plasma")(0.1)
-        self.hist = self.animate(ax.stairs(np.zeros(self.bins), self.edges, fill=True, alpha=0.3, color=color))
+        self.hist = self.animate(ax.stairs(np.zeros(self.bins), self.edges, fill=True, alpha=0.3, color=color,
+                                           label="particles"))
         (self.density,) = ax.plot([], [], color="k", lw=2.5, label="PDE ρ_t")
         self.animate(self.density)
         span = pde.edges[-1] - pde.edges[0]
@@ -270,7 +271,7 @@ class MeanFieldView(View):
         ax.set_xlabel("ξ")
         ax.set_ylabel("density")
         self.title = self.animate(ax.set_title(" "))
-        self.legend = None
+        self.animate(ax.legend(fontsize="small", loc="upper right"))
         self.update(result)
 
     def static_key(self):
@@ -280,15 +281,11 @@ class MeanFieldView(View):
         pde = result.pde
         dens, _ = np.histogram(np.asarray(result.particles), bins=self.edges, density=True)
         self.hist.set_data(dens, self.edges)
-        self.hist.set_label(f"N = {result.n_particles}")
         rho = pde.density[-1]
         self.density.set_data(pde.grid, rho)
         self.key = nice_ceiling(1.05 * max(float(dens.max()), float(np.max(rho))))
         self.ax.set_ylim(0, self.key)
-        if self.legend is not None:
-            self.dynamic.remove(self.legend)
-        self.legend = self.animate(self.ax.legend(fontsize="small", loc="upper right"))
-        self.title.set_text(f"β = {result.beta:g}: PDE vs particles, W1 = {result.w1:.3g} "
+        self.title.set_text(f"β = {result.beta:g}, N = {result.n_particles}: PDE vs particles, W1 = {result.w1:.3g} "
                             f"(t = {pde.times[-1]:.3g})")
 
 

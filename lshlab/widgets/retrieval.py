@@ -213,17 +213,19 @@ class ScatterPRView(View):
         self.title_s = self.animate(ax_s.set_title(" \n "))
         ref = result.euclidean_curve
         ok = np.isfinite(ref.precision)
-        self.ref_label = f"{ref.label} (AUC {ref.auc:.3f})"
-        ax_p.plot(ref.recall[ok], ref.precision[ok], lw=1.8, color="C1", label=self.ref_label,
+        ax_p.plot(ref.recall[ok], ref.precision[ok], lw=1.8, color="C1", label="Euclidean (exact)",
                   marker="o" if len(ref.recall) <= 70 else None, ms=3)
-        (self.curve,) = ax_p.plot([], [], lw=1.8, color="C0", ms=3)
+        (self.curve,) = ax_p.plot([], [], lw=1.8, color="C0", ms=3, label="Hamming ranking of the codes")
         self.animate(self.curve)
         ax_p.set_xlabel("recall")
         ax_p.set_ylabel("precision")
         ax_p.set_xlim(0, 1.02)
         ax_p.set_ylim(0, 1.02)
-        ax_p.set_title("Precision–recall (same label = relevant)")
-        self.legend_p = None
+        self.title_p = self.animate(ax_p.set_title(" "))
+        handles, labels = ax_p.get_legend_handles_labels()
+        self.animate(ax_p.legend(handles[::-1], ["Hamming ranking of the codes", "Euclidean (exact)"],
+                                 fontsize="small", loc="upper right"))
+        self.ref_auc = ref.auc
         self.update(result)
 
     def static_key(self):
@@ -248,13 +250,8 @@ class ScatterPRView(View):
         ok = np.isfinite(curve.precision)
         self.curve.set_data(curve.recall[ok], curve.precision[ok])
         self.curve.set_marker("o" if len(curve.recall) <= 70 else "None")
-        self.curve.set_label(f"{curve.label} (AUC {curve.auc:.3f})")
-        if self.legend_p is not None:
-            self.dynamic.remove(self.legend_p)
-        handles, labels = self.ax_p.get_legend_handles_labels()
-        order = sorted(range(len(labels)), key=lambda i: labels[i] == self.ref_label)  # Hamming first
-        self.legend_p = self.animate(self.ax_p.legend([handles[i] for i in order], [labels[i] for i in order],
-                                                      fontsize="small", loc="upper right"))
+        self.title_p.set_text(f"Precision–recall (same label = relevant)\nAUC: {result.n_bits}-bit codes "
+                              f"{curve.auc:.3f}, Euclidean {self.ref_auc:.3f}")
 
 
 def draw_scatter_pr(result, axes):

@@ -218,7 +218,7 @@ class SpectralView(View):
             raise ValueError("draw_spectral needs two axes (PR curves, mAP vs bits)")
         self.ax_pr, ax_map = axes[0], axes[1]
         colors = dict(zip(result.comparison.methods, _cycle_colors()))
-        self.curves = {m: self.animate(self.ax_pr.plot([], [], lw=1.8, ms=3, color=colors[m])[0])
+        self.curves = {m: self.animate(self.ax_pr.plot([], [], lw=1.8, ms=3, color=colors[m], label=m)[0])
                        for m in result.comparison.methods}
         self.ax_pr.set_xlabel("recall")
         self.ax_pr.set_ylabel("precision")
@@ -228,7 +228,7 @@ class SpectralView(View):
         plot_map_vs_bits(result.comparison, published=self.published, ax=ax_map)  # static: every length
         self.marker = self.animate(ax_map.axvline(result.n_bits, color="0.5", lw=1, ls=":"))
         self.animate(ax_map.get_legend())  # stays above the marker, as in a full draw
-        self.legend = None
+        self.animate(self.ax_pr.legend(fontsize="small", loc="upper right"))
         self.update(result)
 
     def update(self, result):
@@ -237,12 +237,10 @@ class SpectralView(View):
             line = self.curves[m]
             line.set_data(curve.recall[ok], curve.precision[ok])
             line.set_marker("o" if len(curve.recall) <= 70 else "None")
-            line.set_label(f"{m} (mAP {result.map[m]:.3f})")
-        if self.legend is not None:
-            self.dynamic.remove(self.legend)
-        self.legend = self.animate(self.ax_pr.legend(fontsize="small", loc="upper right"))
         self.marker.set_xdata([result.n_bits, result.n_bits])
-        self.title.set_text(f"Precision–recall by Hamming radius, {result.n_bits} bits")
+        best = max(result.map, key=result.map.get)
+        self.title.set_text(f"Precision–recall by Hamming radius, {result.n_bits} bits\n"
+                            f"(best mAP: {best} {result.map[best]:.3f}; mAP of each method on the right)")
 
 
 def _cycle_colors():
