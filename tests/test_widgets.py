@@ -748,3 +748,21 @@ def test_random_feature_grid_measures_against_each_kernel():
     assert g["RBFSampler + LinearSVC"][1] < g["RBFSampler + LinearSVC"][0]  # Monte-Carlo error falls with D
     assert g["learned Schoenberg"][1] < g["learned Schoenberg"][0]
     assert 0 <= res.test_error <= 0.2  # well separated classes
+
+
+@pytest.mark.parametrize("topic", sorted(TOPICS))
+def test_explorer_text_fits_and_does_not_overlap(topic):
+    """Issue 22 for the explorers: no text leaves the image (e.g. a clipped y-label) and no two texts
+    overlap, before and after a move."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from layout import text_layout_problems
+
+    _, _, build, (control, value), *_ = TOPICS[topic]()
+    ex = build()
+    assert text_layout_problems(ex.figure) == []
+    ex.controls[control].value = value
+    assert text_layout_problems(ex.figure) == []
+    ex.close()
