@@ -127,9 +127,11 @@ class HighlightedCurves:
         Legend text of the chosen curve.
     fmt : str
         Format of the marked value (e.g. ``"{:.2f}"``).
+    loc : str
+        Legend location (a fixed one: ``"best"`` would be recomputed on every move).
     """
 
-    def __init__(self, ax, x, curves, *, label=str, fmt="{:.3g}", color="tab:blue"):
+    def __init__(self, ax, x, curves, *, label=str, fmt="{:.3g}", color="tab:blue", loc="upper right"):
         self.x = np.asarray(x, dtype=float)
         self.curves = {k: np.asarray(v, dtype=float) for k, v in curves.items()}
         self.label, self.fmt = label, fmt
@@ -139,7 +141,7 @@ class HighlightedCurves:
         (self.dot,) = ax.plot([], [], ls="none", marker="o", ms=11, mfc="none", mec="black", mew=2, zorder=3)
         self.value = ax.annotate("", (0, 0), textcoords="offset points", xytext=(8, 8), fontsize="small",
                                  bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7", alpha=0.9), zorder=4)
-        self.legend = ax.legend([self.line], [""], fontsize="small", loc="best")
+        self.legend = ax.legend([self.line], [""], fontsize="small", loc=loc)  # fixed place: drawn from the cache
 
     def select(self, option, x_value):
         """Highlight the curve of ``option`` and mark its value at ``x_value`` (one of ``x``)."""
@@ -147,7 +149,10 @@ class HighlightedCurves:
         i = int(np.argmin(np.abs(self.x - float(x_value))))
         self.line.set_data(self.x, y)
         self.dot.set_data([self.x[i]], [y[i]])
+        right_half = i > (self.x.size - 1) / 2  # the value box points inwards, so it never leaves the axes
         self.value.xy = (self.x[i], y[i])
+        self.value.xyann = (-8 if right_half else 8, 8)
+        self.value.set_horizontalalignment("right" if right_half else "left")
         self.value.set_text(self.fmt.format(y[i]))
         self.legend.get_texts()[0].set_text(self.label(option))
         return y[i]

@@ -158,7 +158,7 @@ class KDTreeView(View):
         ax_f, ax_s = np.ravel(self.axes)[:2]
         by_leaf = lambda values: {s: values[:, j] for j, s in enumerate(grid.leaf_sizes)}  # noqa: E731
         self.work = HighlightedCurves(ax_f, grid.dims, by_leaf(grid.fraction), label=lambda s: f"leaf size {s}",
-                                      fmt="{:.1%}")
+                                      fmt="{:.1%} examined", loc="lower right")
         ax_f.axhline(1.0, color="grey", ls=":", lw=1)
         ax_f.set_xscale("log", base=2)
         ax_f.set_xticks(grid.dims, [str(d) for d in grid.dims])
@@ -167,7 +167,7 @@ class KDTreeView(View):
         ax_f.set_ylabel("points examined / n (brute force = 1)")
         ax_f.set_title(f"Work of the kd-tree ({grid.n_database:,} points, k = {grid.k})")
         self.speed = HighlightedCurves(ax_s, grid.dims, by_leaf(grid.speedup), label=lambda s: f"leaf size {s}",
-                                       fmt="{:.2f}×", color="tab:orange")
+                                       fmt="{:.2f}× brute force", color="tab:orange", loc="upper right")
         ax_s.axhline(1.0, color="grey", ls=":", lw=1)
         ax_s.set_xscale("log", base=2)
         ax_s.set_yscale("log")
@@ -178,17 +178,11 @@ class KDTreeView(View):
         ax_s.set_ylabel("time(brute force) / time(kd-tree)")
         ax_s.set_title("Speed-up of scikit-learn's KDTree over brute force")
         self.animate(self.work, self.speed)
-        self.title = self.figure.suptitle(" ")
-        self.animate(self.title)
         self.update(result)
 
     def update(self, result):
-        self.work.select(result.leaf_size, result.dim)
+        self.work.select(result.leaf_size, result.dim)  # the circled point and its value say the rest
         self.speed.select(result.leaf_size, result.dim)
-        verdict = "faster" if result.speedup >= 1 else "slower"
-        self.title.set_text(f"d = {result.dim}, leaf size {result.leaf_size}: the tree examines "
-                            f"{result.fraction:.1%} of the points and is {max(result.speedup, 1 / result.speedup):.1f}× "
-                            f"{verdict} than brute force")
 
 
 def draw_kdtree(result, axes):

@@ -167,7 +167,7 @@ class RandomFeaturesView(View):
         grid = result.grid
         ax_t, ax_g = np.ravel(self.axes)[:2]
         Ds = np.asarray(grid.n_components, dtype=float)
-        self.test = HighlightedCurves(ax_t, Ds, grid.test_error, fmt="{:.3f}")
+        self.test = HighlightedCurves(ax_t, Ds, grid.test_error, fmt="test error {:.3f}", loc="upper right")
         ax_t.set_xscale("log", base=2)
         ax_t.set_xticks(Ds, [str(int(D)) for D in Ds])
         top = max(float(np.max(v)) for v in grid.test_error.values())
@@ -175,7 +175,7 @@ class RandomFeaturesView(View):
         ax_t.set_xlabel("number of random features D")
         ax_t.set_ylabel("test error of the linear SVM")
         ax_t.set_title("Test error against D")
-        self.gram = HighlightedCurves(ax_g, Ds, grid.gram_error, fmt="{:.3g}", color="tab:orange")
+        self.gram = HighlightedCurves(ax_g, Ds, grid.gram_error, fmt="{:.3g}", color="tab:orange", loc="lower left")
         first = grid.gram_error[grid.methods[0]][0]
         ax_g.plot(Ds, first * np.sqrt(Ds[0] / Ds), color="k", ls="--", lw=1, zorder=1)
         ax_g.annotate("1/√D", (Ds[-1], first * np.sqrt(Ds[0] / Ds[-1])), textcoords="offset points",
@@ -187,16 +187,12 @@ class RandomFeaturesView(View):
         ax_g.set_ylabel(f"mean |ZZᵀ − K| ({grid.n_gram} training points)")
         self.gram_title = ax_g.set_title(" ")
         self.animate(self.test, self.gram, self.gram_title)
-        self.title = self.figure.suptitle(" ")
-        self.animate(self.title)
         self.update(result)
 
     def update(self, result):
-        self.test.select(result.method, result.n_components)
+        self.test.select(result.method, result.n_components)  # the circled points and values say the rest
         self.gram.select(result.method, result.n_components)
         self.gram_title.set_text(f"Gram error against {result.grid.kernels[result.method]}")
-        self.title.set_text(f"{result.method}, D = {result.n_components}: test error {result.test_error:.3f}, "
-                            f"Gram error {result.gram_error:.3g}")
 
 
 def draw_random_features(result, axes):
