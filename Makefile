@@ -13,7 +13,7 @@ DOCS_STAMP := $(VENV)/.lshlab-docs-installed
 BOOK_DIR := _build/html
 SPHINXOPTS ?= -W --keep-going
 
-.PHONY: install git-filters lab test test-unit test-notebooks test-browser bench sync-notebooks \
+.PHONY: install git-filters lab test test-unit test-notebooks test-browser bench bench-browser sync-notebooks \
 	book check-book clean
 
 $(STAMP): pyproject.toml
@@ -50,9 +50,17 @@ test-notebooks: install
 	LSHLAB_SIZE=small MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-cell-timeout=600 \
 	  -p no:cacheprovider -q -n $(PYTEST_WORKERS) --dist loadfile $(NOTEBOOKS)
 
+# Every lecture in JupyterLab + headless Chromium at small size: Restart Kernel and Run All, then a key press
+# on every control of every explorer (fails when a figure does not change or a kernel error appears).
 test-browser: install
 	@command -v chromium >/dev/null || { echo "Debian's chromium is needed: apt-get update && apt-get install -y chromium"; exit 1; }
 	$(PY) -m pytest tests -m browser -q --ignore=tests/test_site.py
+
+# The same harness at full size, as a learner runs the lectures: key press → new pixels for every explorer,
+# table in test-artifacts/browser/latency.md (screenshots beside it).
+bench-browser: install
+	@command -v chromium >/dev/null || { echo "Debian's chromium is needed: apt-get update && apt-get install -y chromium"; exit 1; }
+	$(PY) benchmarks/browser_latency.py
 
 bench: install
 	$(PY) benchmarks/run_all.py

@@ -260,6 +260,15 @@ assert fraction[-1] > 0.5, f"at d={DIMS[-1]} pruning should collapse (> 50% exam
 assert all(b >= a - 0.02 for a, b in zip(fraction, fraction[1:])), "work should grow with d"
 
 # %% [markdown]
+# Move the dimension and the leaf size yourself: every leaf size loses its pruning as d grows (the grid is
+# measured once when the explorer is built, a few seconds).
+
+# %%
+from lshlab.widgets import kdtree_explorer
+
+display(kdtree_explorer(Xp, Qp, dims=DIMS, leaf_sizes=(2, LEAF_SIZE, 50), k=K, random_state=SEED))
+
+# %% [markdown]
 # ## Key takeaways
 #
 # - Retrieval by content is k-nearest-neighbour search; brute force is exact, simple and costs m·n·d

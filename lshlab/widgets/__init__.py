@@ -15,8 +15,8 @@ Explorers live in topic submodules and are re-exported here lazily.
 
 from importlib import import_module
 
-_SUBMODULES = ("_core", "lsh", "retrieval", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap",
-               "lsh_params", "minhash")
+_SUBMODULES = ("_core", "_view", "kdtree", "lsh", "lsh_params", "minhash", "retrieval", "kernels", "particles", "lee",
+               "spectral", "metric", "dsh", "overlap", "scale", "random_features")
 
 
 def _find(name):

@@ -6,6 +6,7 @@ Every explorer in the course is built from :class:`Explorer`::
         update=partial(update_something, data),   # update_something(data, *, n_bits) -> SomethingResult
         draw=draw_something,                      # draw_something(result, axes) -> Figure
         controls={"n_bits": selection_slider("bits", [16, 64, 256], 64)},
+        view=SomethingView,                       # optional: static parts once, dynamic artists per move
         ncols=2, figsize=(11, 4.2),
     )
     display(explorer)
@@ -18,18 +19,26 @@ Design choices
 --------------
 - The figure is a bare :class:`matplotlib.figure.Figure` (no pyplot state, so nothing leaks into
   the notebook and nothing is displayed twice).  After each redraw it is rendered to PNG and shown in an
-  :class:`ipywidgets.Image`; this works identically in JupyterLab, in VS Code, from callbacks and
-  headless, without relying on an interactive matplotlib backend.  The Figure and its Agg canvas are
-  created once and reused; rendering is one Agg draw plus a fast PNG encoding
-  (:meth:`Explorer.render_png`), not a ``savefig`` per redraw.
+  :class:`ipywidgets.Image` at its natural size (one image pixel per CSS pixel, scaled down only when
+  the output is narrower); this works identically in JupyterLab, in VS Code, from callbacks and
+  headless, without relying on an interactive matplotlib backend.
+- **Redraw only what changed.**  With a ``view`` (a :class:`~lshlab.widgets._view.View` class), the
+  static parts (axes, ticks, labels, reference curves) are rasterised once into a background bitmap and
+  a move sets the new data on the view's dynamic artists, restores the background and rasterises only
+  those artists (blitting), then encodes the buffer (:func:`~lshlab.widgets._view.png_rgb`).  The layout
+  is constrained layout, computed when a background is drawn.  Without a view, the whole figure is
+  cleared, drawn and rendered on every move (the tight bounding box of the drawn artists, as
+  ``savefig(bbox_inches="tight")``; see :meth:`Explorer.render_png`).
 - Sliders use ``continuous_update=False`` (one update when the handle is released, not one per pixel).
-  On top of that, updates are debounced: when a kernel event loop is running, a change schedules the
-  redraw ``debounce`` seconds later and further changes in that window only postpone it.  The wait
-  adds to every move, so it is short (50 ms by default): enough to merge keyboard auto-repeat (about
-  30 changes per second) while a released slider handle, a single change, redraws almost at once.
-- ``update`` and ``draw`` times of the last refresh are kept in ``explorer.timings`` (milliseconds)
-  and shown under the figure, so the ≤ 250 ms budget is visible.
-- An exception in ``update``/``draw`` is shown in the status line instead of killing the widget.
+  A change redraws at the next turn of the kernel's event loop, so changes that arrive together (a
+  burst of keyboard auto-repeat) give one redraw; within ``debounce`` seconds of the previous redraw
+  the next one waits out the rest of that interval (at most one redraw per ``debounce`` while a key is
+  held).  An isolated change therefore redraws at once.
+- ``update``, ``draw`` and ``render`` times of the last refresh are kept in ``explorer.timings``
+  (milliseconds) and shown under the figure; ``pending(params)`` may name a computation a first visit
+  of a setting needs (e.g. encoding the database), shown while it runs and after it.
+- An exception in ``update``/``draw`` is shown (HTML-escaped) in the status line instead of killing
+  the widget.
 - Static pages: with ``LSHLAB_STATIC_WIDGETS=1`` (set by the site build, ``make book``) an explorer is
   displayed as HTML holding the PNG of its current figure and a note that the sliders need JupyterLab,
   instead of a live widget view that a static page cannot drive.
@@ -47,9 +56,12 @@ import time
 import ipywidgets as w
 import numpy as np
 
+from ._view import TextRasterCache, png_rgb
+
 __all__ = ["Explorer", "int_slider", "float_slider", "selection_slider", "log_slider"]
 
-_PNG_FAST = {"compress_level": 1}  # zlib level 1: several times faster than the default, ~same size
+_PNG_FAST = {"compress_level": 1}  # Pillow's zlib level when a figure must go through savefig
+_MAX_BACKGROUNDS = 16  # cached background bitmaps per explorer (one per static state of its view)
 
 
 def int_slider(description, min, max, value=None, step=1, **kwargs):
@@ -111,34 +123,48 @@ class Explorer(w.VBox):
         Extra keyword arguments always passed to ``update``.
     nrows, ncols, figsize, dpi : figure layout.
     debounce : float
-        Seconds to wait for further changes before redrawing (0 = redraw at once); default 0.05.
+        Least time in seconds between two redraws while changes keep coming (0 = redraw on every
+        change, synchronously); default 0.05.
     title : str, optional
         HTML heading shown above the controls.
     render : bool
         Render the first figure at construction (default True).
     margins : dict, optional
-        Fixed ``Figure.subplots_adjust`` keywords (e.g. ``dict(left=0.07, right=0.97, wspace=0.3)``).
-        Default: the image is cropped to the tight bounding box of the drawn artists (the picture of
-        ``savefig(bbox_inches="tight")``, measured on the same draw: about 15 ms of CPU more than
-        fixed margins at the default size; see :meth:`render_png`).
+        Without a ``view``: fixed ``Figure.subplots_adjust`` keywords (e.g. ``dict(left=0.07,
+        right=0.97, wspace=0.3)``).  Default: the image is cropped to the tight bounding box of the drawn
+        artists (see :meth:`render_png`).
+    view : callable(axes) -> View, optional
+        A :class:`~lshlab.widgets._view.View` class (or a ``functools.partial`` of one with display
+        options) drawing the same figure as ``draw``: static parts once, dynamic artists per move.
+    pending : callable(**params) -> str or None, optional
+        What a refresh with these control values must compute first (``None``: nothing, e.g. cached);
+        shown in the status line while it runs and after it ("first visit").
 
-    ``display(explorer)`` shows it; ``refresh()`` runs
-    update + draw now and returns the result; ``timings`` holds the last ``update_ms``, ``draw_ms``
-    and ``render_ms``.
+    ``display(explorer)`` shows it; ``refresh()`` runs update + draw now and returns the result;
+    ``timings`` holds the last ``update_ms``, ``draw_ms`` and ``render_ms`` (and ``mode``: ``"blit"``
+    when only the dynamic artists were rasterised, ``"full"`` when a background was drawn, ``"figure"``
+    without a view).
     """
 
     def __init__(self, update, draw, controls, *, fixed=None, nrows=1, ncols=1, figsize=(10, 4),
-                 dpi=80, debounce=0.05, title=None, render=True, margins=None):
+                 dpi=80, debounce=0.05, title=None, render=True, margins=None, view=None, pending=None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         if not callable(update) or not callable(draw):
             raise ValueError("update and draw must be callables")
+        if view is not None and not callable(view):
+            raise ValueError("view must be a View class (callable(axes) -> View) or None")
+        if pending is not None and not callable(pending):
+            raise ValueError("pending must be a callable(**params) -> str or None")
         if not isinstance(controls, dict) or not controls:
             raise ValueError("controls must be a non-empty dict name -> ipywidgets widget")
         super().__init__()
+        self.add_class("lshlab-explorer")
         self.update_fn = update
         self.draw_fn = draw
+        self.view_factory = view
+        self.pending_fn = pending
         self.controls = dict(controls)
         self.fixed = dict(fixed or {})
         self.nrows, self.ncols = int(nrows), int(ncols)
@@ -146,12 +172,19 @@ class Explorer(w.VBox):
         self.margins = None if margins is None else dict(margins)
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
-        self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        # natural size: no stretching by the VBox (align_self), scaled down only by max-width
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto", align_self="flex-start"))
+        self.image.add_class("lshlab-explorer-image")
         self.status = w.HTML()
+        self.status.add_class("lshlab-explorer-status")
         self.result = None
         self.timings = {}
-        self._pending = None
-        self._tight_box = None  # padded tight bbox (inches) of the last render
+        self.view = None
+        self._timer = None
+        self._last_refresh = -np.inf
+        self._backgrounds = {}  # static key of the view -> background bitmap
+        self._texts = None  # TextRasterCache of the view's text artists
+        self._tight_box = None  # padded tight bbox (inches) of the last render (no view)
         self._tight_boxes = {}  # ... and of the last render at each control setting
         children = []
         if title:
@@ -160,6 +193,7 @@ class Explorer(w.VBox):
         children += [self.image, self.status]
         self.children = children
         for ctrl in self.controls.values():
+            ctrl.add_class("lshlab-explorer-control")
             ctrl.observe(self._on_change, names="value")
         if render:
             self.refresh()
@@ -172,49 +206,61 @@ class Explorer(w.VBox):
 
     def refresh(self):
         """Run ``update`` and ``draw`` with the current control values; return the result."""
-        self._pending = None
+        self._timer = None
+        params = self.params
         try:
+            note = self.pending_fn(**self.fixed, **params) if self.pending_fn is not None else None
+            if note:
+                self.status.value = f"<small>{html.escape(str(note))} (first visit) …</small>"
             t0 = time.perf_counter()
-            result = self.update_fn(**self.fixed, **self.params)
+            result = self.update_fn(**self.fixed, **params)
             t1 = time.perf_counter()
-            self.figure.clear()
-            axes = self.figure.subplots(self.nrows, self.ncols, squeeze=True)
-            self.draw_fn(result, axes)
-            if self.margins is not None:
-                self.figure.subplots_adjust(**self.margins)
+            if self.view_factory is None:
+                self._draw_figure(result)
+                mode = "figure"
+            else:
+                mode = self._draw_view(result)
             t2 = time.perf_counter()
-            self.image.value = self.render_png()
+            png = self.render_png() if mode == "figure" else self._render_view(mode)
+            self._show(png)
             t3 = time.perf_counter()
         except Exception as exc:  # show the problem, keep the widget alive
-            self.status.value = f"<span style='color:#b00'>error: {type(exc).__name__}: {exc}</span>"
+            self.status.value = (f"<span style='color:#b00'>error: "
+                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</span>")
             raise
+        finally:
+            self._last_refresh = time.perf_counter()
         self.result = result
-        self.timings = {"update_ms": 1e3 * (t1 - t0), "draw_ms": 1e3 * (t2 - t1), "render_ms": 1e3 * (t3 - t2)}
+        self.timings = {"update_ms": 1e3 * (t1 - t0), "draw_ms": 1e3 * (t2 - t1), "render_ms": 1e3 * (t3 - t2),
+                        "mode": mode}
+        extra = f" · {html.escape(str(note))}: done (first visit, kept for later)" if note else ""
         self.status.value = (
             f"<small>update {self.timings['update_ms']:.0f} ms · draw {self.timings['draw_ms']:.0f} ms · "
-            f"render {self.timings['render_ms']:.0f} ms</small>"
+            f"render {self.timings['render_ms']:.0f} ms ({mode}){extra}</small>"
         )
         return result
 
     def render_png(self):
-        """Render the current figure and return PNG bytes (what the image widget shows).
+        """Render the current figure (drawn without a view) and return PNG bytes.
 
-        One Agg draw of the reused canvas, then a fast PNG encoding of its RGBA buffer (Pillow,
-        ``compress_level=1``: zlib's default level costs more time and saves only a few per cent on
-        flat-colour plots).  Without fixed ``margins`` the picture is the one of
+        One Agg draw of the reused canvas, then a fast PNG encoding of its buffer
+        (:func:`~lshlab.widgets._view.png_rgb`).  Without fixed ``margins`` the picture is the one of
         ``savefig(bbox_inches="tight")`` (the artists' tight bounding box plus ``savefig.pad_inches``)
         without its extra layout pass: the figure is drawn into the box it had the last time the
         controls had these values (else into the box of the previous redraw: a slider move rarely
-        changes the layout) — by cropping the canvas when the box lies inside
-        the figure, else by one ``savefig(bbox_inches=<box>)`` when something reaches outside (e.g. an
-        x label below the bottom edge) — and the tight box measured after that draw (cheap: ticks and
-        text layouts are then cached) is compared with it; only when they differ by more than a pixel
-        is the figure drawn again into the new box.  With a layout engine (constrained / tight layout
-        set on the figure) ``savefig(bbox_inches="tight")`` is used as is.
+        changes the layout) — by cropping the canvas when the box lies inside the figure, else by one
+        ``savefig(bbox_inches=<box>)`` when something reaches outside (e.g. an x label below the bottom
+        edge) — and the tight box measured after that draw (cheap: ticks and text layouts are then
+        cached) is compared with it; only when they differ by more than a pixel is the figure drawn
+        again into the new box.  With a layout engine (constrained / tight layout set on the figure)
+        ``savefig(bbox_inches="tight")`` is used as is.  With a view, the image is the whole figure.
         """
         from matplotlib import rcParams
 
         fig = self.figure
+        if self.view is not None:
+            fig.canvas.draw()
+            return png_rgb(fig.canvas.buffer_rgba())
         if self.margins is not None:
             return _draw_png(fig, None)
         if fig.get_layout_engine() is not None:
@@ -255,18 +301,83 @@ class Explorer(w.VBox):
         }
 
     # -- internals --------------------------------------------------------------------------
+    def _draw_figure(self, result):
+        """No view: clear the figure and draw ``result`` from scratch."""
+        self.figure.clear()
+        axes = self.figure.subplots(self.nrows, self.ncols, squeeze=True)
+        self.draw_fn(result, axes)
+        if self.margins is not None:
+            self.figure.subplots_adjust(**self.margins)
+
+    def _draw_view(self, result):
+        """Build the view on the first call, else update it; "blit" when a background for the view's
+        static state is cached, "full" when one must be drawn."""
+        if self.view is None:
+            fig = self.figure
+            fig.clear()
+            axes = fig.subplots(self.nrows, self.ncols, squeeze=True)
+            fig.set_layout_engine("constrained")
+            view = self.view_factory(axes)
+            view.build(result)
+            self.view = view
+            self._backgrounds.clear()
+            self._texts = TextRasterCache(fig)
+            return "full"
+        self.view.update(result)
+        return "blit" if self.view.static_key() in self._backgrounds else "full"
+
+    def _render_view(self, mode):
+        """Rasterise: a new background (static parts; constrained layout runs in this draw) when
+        ``mode == "full"``, else the cached background and the axes positions it was drawn with; then
+        the dynamic artists over it, in z-order; PNG of the canvas."""
+        fig, view = self.figure, self.view
+        canvas, key = fig.canvas, view.static_key()
+        if mode == "full":
+            for artist in view.dynamic:
+                artist.set_animated(True)
+            canvas.draw()
+            if len(self._backgrounds) >= _MAX_BACKGROUNDS:
+                self._backgrounds.clear()
+            self._backgrounds[key] = (canvas.copy_from_bbox(fig.bbox), [ax.get_position() for ax in fig.axes])
+        else:
+            background, positions = self._backgrounds[key]
+            for ax, pos in zip(fig.axes, positions):
+                if ax.get_position().bounds != pos.bounds:  # another static state had another layout
+                    ax.set_position(pos)
+                    ax.set_in_layout(True)  # set_position takes it out of the layout engine
+            canvas.restore_region(background)
+        renderer = canvas.get_renderer()
+        pixels = np.asarray(canvas.buffer_rgba())
+        for artist in sorted(view.dynamic, key=lambda a: a.get_zorder()):
+            if not artist.get_visible():
+                continue
+            if self._texts.handles(artist):
+                self._texts.draw(artist, renderer, pixels)
+            else:
+                artist.draw(renderer)
+        return png_rgb(pixels)
+
+    def _show(self, png):
+        self.image.value = png
+        width = str(int.from_bytes(png[16:20], "big"))  # IHDR width: the natural size
+        if self.image.width != width:
+            self.image.width = width
+
     def _on_change(self, change):
-        if self.debounce > 0:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                loop = None
-            if loop is not None:
-                if self._pending is not None:
-                    self._pending.cancel()
-                self._pending = loop.call_later(self.debounce, self._refresh_quietly)
-                return
-        self._refresh_quietly()
+        if self.debounce <= 0:
+            self._refresh_quietly()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:  # no kernel event loop (a script, a test): redraw now
+            self._refresh_quietly()
+            return
+        if self._timer is not None:  # a redraw is scheduled: it reads the latest values
+            return
+        wait = max(0.0, self.debounce - (time.perf_counter() - self._last_refresh))
+        self._timer = loop.call_later(wait, self._refresh_quietly)
 
     def _refresh_quietly(self):
         try:
@@ -284,21 +395,17 @@ def _savefig_png(fig, bbox_inches):
 def _draw_png(fig, box):
     """PNG of ``fig`` cropped to ``box`` (inches, None = whole figure) with one draw: crop the Agg
     canvas when ``box`` lies inside the figure, else ``savefig`` into the larger box."""
-    from PIL import Image
-
     canvas = fig.canvas
     crop = None if box is None else _crop_box(box, fig)
     if box is not None and crop is None:
         return _savefig_png(fig, box)
     canvas.draw()
-    width, height = canvas.get_width_height(physical=True)
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    width, _ = canvas.get_width_height(physical=True)
+    pixels = None
     if crop is not None:
         scale = width / fig.bbox_inches.width
-        image = image.crop(tuple(int(round(v * scale)) for v in crop))
-    buf = io.BytesIO()
-    image.save(buf, format="png", **_PNG_FAST)
-    return buf.getvalue()
+        pixels = tuple(int(round(v * scale)) for v in crop)
+    return png_rgb(canvas.buffer_rgba(), crop=pixels)
 
 
 def _same_box(a, b, tol):

@@ -14,8 +14,9 @@ from functools import partial
 import numpy as np
 
 from .._validation import check_k
+from ._view import View, nice_ceiling
 
-__all__ = ["DSHResult", "update_dsh", "draw_dsh", "dsh_explorer", "encode_models"]
+__all__ = ["DSHResult", "update_dsh", "DSHView", "draw_dsh", "dsh_explorer", "encode_models"]
 
 
 def encode_models(models, X_query, X_db):
@@ -91,34 +92,85 @@ def update_dsh(codes, y_query, y_db, *, n_bits, query=0, k=10):
     )
 
 
+class DSHView(View):
+    """Figure of a :class:`DSHResult`: left, the query's Hamming distances to same-class vs other-class
+    database codes (densities over 0 … n_bits); right, the query and its top k (images of ``X_query`` /
+    ``X_db`` when given; green frame = same class, red = other; the Hamming distance under each).
+    The distance axis follows the code length; everything else moves in place."""
+
+    def __init__(self, axes, *, X_query=None, X_db=None, image_shape=(28, 28)):
+        super().__init__(axes)
+        self.X_query, self.X_db, self.image_shape = X_query, X_db, tuple(image_shape)
+
+    def build(self, result):
+        from matplotlib.patches import Rectangle
+
+        axes = list(np.atleast_1d(self.axes).ravel())
+        self.ax_h, ax = axes[0], axes[1]
+        self.hist_same = self.animate(self.ax_h.stairs([0.0], [0.0, 1.0], fill=True, alpha=0.6, color="C0",
+                                                       label="same class"))
+        self.hist_other = self.animate(self.ax_h.stairs([0.0], [0.0, 1.0], fill=True, alpha=0.6, color="C1",
+                                                        label="other classes"))
+        self.ax_h.set_xlabel("Hamming distance")
+        self.ax_h.set_ylabel("fraction of pairs")
+        self.animate(self.ax_h.legend(fontsize="small", loc="upper right"))
+        self.title_h = self.animate(self.ax_h.set_title(" "))
+        self.ax = ax
+        self.strip = self.frames = self.notes = None
+        k = len(result.idx)
+        if self.X_query is not None and self.X_db is not None:
+            h, w = self.image_shape
+            self.strip = self.animate(ax.imshow(self._strip(result), cmap="gray_r", interpolation="nearest"))
+            self.frames = [self.animate(ax.add_patch(Rectangle(((j + 1) * (w + 2), 0), w + 1, h + 1, fill=False,
+                                                               lw=2, edgecolor="tab:green"))) for j in range(k)]
+            centres = [(j + 0.5) * (w + 2) for j in range(k + 1)]
+            ax.set_xticks(centres, [""] * (k + 1))
+            self.notes = [self.animate(ax.annotate("query" if j == 0 else "", (c, 0), xycoords=("data", "axes fraction"),
+                                                   xytext=(0, -4), textcoords="offset points", ha="center", va="top",
+                                                   fontsize="small"))
+                          for j, c in enumerate(centres)]
+            ax.set_yticks([])
+            ax.set_xlabel("Hamming distance of each result", labelpad=14)
+        self.title = self.animate(ax.set_title(" "))
+        self.update(result)
+
+    def _strip(self, result):
+        h, w = self.image_shape
+        tiles = [np.asarray(self.X_query[result.query]).reshape(h, w)]
+        tiles += [np.asarray(self.X_db[i]).reshape(h, w) for i in result.idx]
+        return np.concatenate([np.pad(t, 1, constant_values=0.5) for t in tiles], axis=1)
+
+    def static_key(self):
+        return self.key
+
+    def update(self, result):
+        nb = result.n_bits
+        edges = np.arange(nb + 2) - 0.5
+        top = 0.0
+        for stairs, values in ((self.hist_same, result.d_same), (self.hist_other, result.d_other)):
+            values = np.asarray(values).ravel()
+            dens = np.histogram(values, bins=edges, density=True)[0] if values.size else np.zeros(nb + 1)
+            stairs.set_data(dens, edges)
+            top = max(top, float(dens.max()) if dens.size else 0.0)
+        top = nice_ceiling(1.05 * top)
+        self.ax_h.set_xlim(edges[0] - 0.5, edges[-1] + 0.5)
+        self.ax_h.set_ylim(0, top)
+        self.key = (nb, top)
+        self.title_h.set_text(f"query {result.query}: distances, {nb}-bit DSH codes")
+        if self.strip is not None:
+            self.strip.set_data(self._strip(result))
+            for frame, good in zip(self.frames, result.correct):
+                frame.set_edgecolor("tab:green" if good else "tab:red")
+            for note, d in zip(self.notes[1:], result.dist):
+                note.set_text(str(int(d)))
+        k = len(result.idx)
+        self.title.set_text(f"top {k}: P@{k} = {result.precision:.2f} ({result.n_tied} items within that distance)")
+
+
 def draw_dsh(result, axes, *, X_query=None, X_db=None, image_shape=(28, 28)):
     """Left: Hamming distances of the query to same- vs other-class items; right: the query and its top k
     (images of ``X_query`` / ``X_db`` when given; green frame = same class, red = other); returns the Figure."""
-    from matplotlib.patches import Rectangle
-
-    from ..plots.dsh import plot_code_distance_histogram
-
-    axes = list(np.atleast_1d(axes).ravel())
-    nb = result.n_bits
-    plot_code_distance_histogram(result.d_same, result.d_other, nb, ax=axes[0],
-                                 title=f"query {result.query}: distances, {nb}-bit DSH codes")
-    ax = axes[1]
-    if X_query is not None and X_db is not None:
-        h, w = image_shape
-        tiles = [np.asarray(X_query[result.query]).reshape(h, w)]
-        tiles += [np.asarray(X_db[i]).reshape(h, w) for i in result.idx]
-        strip = np.concatenate([np.pad(t, 1, constant_values=0.5) for t in tiles], axis=1)
-        ax.imshow(strip, cmap="gray_r")
-        for j, good in enumerate(result.correct):
-            ax.add_patch(Rectangle(((j + 1) * (w + 2), 0), w + 1, h + 1, fill=False, lw=2,
-                                   edgecolor="tab:green" if good else "tab:red"))
-        ax.set_xticks([(j + 0.5) * (w + 2) for j in range(len(tiles))],
-                      ["query"] + [str(int(x)) for x in result.dist], fontsize="small")
-        ax.set_yticks([])
-        ax.set_xlabel("Hamming distance of each result")
-    ax.set_title(f"top {len(result.idx)}: P@{len(result.idx)} = {result.precision:.2f} "
-                 f"({result.n_tied} items within that distance)")
-    return ax.figure
+    return DSHView(axes, X_query=X_query, X_db=X_db, image_shape=image_shape).draw(result)
 
 
 def dsh_explorer(models, X_query, y_query, X_db, y_db, *, k=10, image_shape=(28, 28), codes=None):
@@ -151,6 +203,7 @@ def dsh_explorer(models, X_query, y_query, X_db, y_db, *, k=10, image_shape=(28,
     return Explorer(
         update=partial(update_dsh, codes, y_query, y_db, k=k),
         draw=partial(draw_dsh, X_query=X_query, X_db=X_db, image_shape=image_shape),
+        view=partial(DSHView, X_query=X_query, X_db=X_db, image_shape=image_shape),
         controls={
             "n_bits": selection_slider("bits", bits, bits[-1]),
             "query": int_slider("query", 0, len(X_query) - 1, 0),

@@ -14,8 +14,10 @@ import numpy as np
 from .._validation import check_positive_float, check_positive_int
 from ..kernels import SchoenbergKernel, raginsky_disagreement_bounds, raginsky_disagreement_probability
 from ._core import Explorer, log_slider, selection_slider
+from ._view import ErrorBars, View, set_band
 
-__all__ = ["DisagreementResult", "update_disagreement", "draw_disagreement", "disagreement_explorer"]
+__all__ = ["DisagreementResult", "update_disagreement", "DisagreementView", "draw_disagreement",
+           "disagreement_explorer"]
 
 
 @dataclass
@@ -85,11 +87,53 @@ def update_disagreement(*, bandwidth=1.0, n_bits=2048, kernel=None, n_distances=
     return DisagreementResult(r, measured, stderr, series, lower, upper, k, n_bits, label)
 
 
-def draw_disagreement(result, axes, *, show_agreement=False):
-    """Draw a :class:`DisagreementResult` (see :func:`lshlab.plots.plot_disagreement`); returns the Figure."""
-    from ..plots.kernels import plot_disagreement
+class DisagreementView(View):
+    """Figure of a :class:`DisagreementResult`: the lemma's bounds (band), the series (line) and the measured
+    fraction of differing bits ± 2 s.e. against the distance; the 4/π² limit and the axes are static."""
 
-    return plot_disagreement(result, ax=np.ravel(axes)[0], show_agreement=show_agreement)
+    def __init__(self, axes, *, show_agreement=False):
+        super().__init__(axes)
+        self.show_agreement = bool(show_agreement)
+
+    def build(self, result):
+        ax = self.ax
+        r = np.asarray(result.r, float)
+        self.band = self.animate(ax.fill_between(r, result.lower, result.upper, color="tab:gray", alpha=0.2,
+                                                 label="lemma bounds (4/π²)(1−K) … min{½√(1−K), (4/π²)(1−2K/3)}"))
+        self.series = self.animate(ax.plot(r, result.series, color="tab:blue", lw=2,
+                                           label="series (8/π²) Σ (1−K(mr))/(4m²−1)")[0])
+        self.measured = self.animate(ErrorBars(ax, r, result.measured, 2 * result.stderr, color="tab:orange",
+                                               label="measured P[h(x)≠h(y)] (±2 s.e.)"))
+        self.agreement = None
+        if self.show_agreement:
+            self.agreement = self.animate(ax.plot(r, 1 - result.measured, "s", ms=3, color="tab:red", alpha=0.7,
+                                                  label="measured P[h(x)=h(y)] (what the slides' label claims)")[0])
+        ax.axhline(4 / np.pi**2, color="k", ls=":", lw=1, label="4/π² (limit as K → 0)")
+        ax.set_xlabel("distance ‖x − y‖")
+        ax.set_ylabel("probability")
+        pad = 0.02 * float(r[-1] - r[0])
+        ax.set_xlim(r[0] - pad, r[-1] + pad)
+        ax.set_ylim(-0.02, 1.02 if self.show_agreement else 0.6)
+        self.title = self.animate(ax.set_title(" "))
+        self.animate(ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+                               frameon=False))
+        self.update(result)
+
+    def update(self, result):
+        r = np.asarray(result.r, float)
+        set_band(self.band, r, result.lower, result.upper)
+        self.series.set_data(r, result.series)
+        self.measured.set(r, result.measured, 2 * result.stderr)
+        if self.agreement is not None:
+            self.agreement.set_data(r, 1 - result.measured)
+        self.title.set_text(f"Raginsky code, {result.n_bits} bits: measured vs predicted disagreement "
+                            f"({result.label})")
+
+
+def draw_disagreement(result, axes, *, show_agreement=False):
+    """Draw a :class:`DisagreementResult`: measured fraction of differing bits (± 2 s.e.) against the
+    series and the lemma's bounds; returns the Figure."""
+    return DisagreementView(np.ravel(axes)[0], show_agreement=show_agreement).draw(result)
 
 
 def disagreement_explorer(*, bandwidth=1.0, bandwidth_range=(0.2, 5.0), bits=(256, 1024, 4096), n_bits=1024,
@@ -108,6 +152,7 @@ def disagreement_explorer(*, bandwidth=1.0, bandwidth_range=(0.2, 5.0), bits=(25
     return Explorer(
         update=partial(update_disagreement, r_max=r_max, n_pairs=n_pairs, random_state=random_state),
         draw=partial(draw_disagreement, show_agreement=show_agreement),
+        view=partial(DisagreementView, show_agreement=show_agreement),
         controls=controls, figsize=figsize,
         title="Collision lemma: fraction of differing bits vs distance",
     )

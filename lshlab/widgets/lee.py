@@ -16,8 +16,9 @@ from scipy.stats import spearmanr
 
 from .._validation import check_matrix, check_positive_int
 from ._core import Explorer, int_slider
+from ._view import View, nice_ceiling
 
-__all__ = ["LeeExplorerData", "LeeResult", "prepare_lee", "update_lee", "draw_lee", "lee_explorer"]
+__all__ = ["LeeExplorerData", "LeeResult", "prepare_lee", "update_lee", "LeeView", "draw_lee", "lee_explorer"]
 
 
 @dataclass
@@ -83,16 +84,74 @@ def update_lee(data, *, q):
     return LeeResult(q, lee, data.eucl, rho, int(data.u_db.shape[1]))
 
 
+def _rescaled(d):
+    d = np.asarray(d, dtype=np.float64).ravel()
+    top = d.max()
+    return d / top if top > 0 else d
+
+
+class LeeView(View):
+    """Figure of a :class:`LeeResult`: density histograms of the query's rescaled Lee (moves with q) and
+    Euclidean (fixed) distances; given two axes, the scatter of normalised Lee distance against Euclidean
+    distance (3,000 fixed database items).  Axis limits change only when the data outgrow them."""
+
+    bins, max_points = 40, 3000
+
+    def build(self, result):
+        axes = np.ravel(self.axes)
+        ax = axes[0]
+        self.edges = np.linspace(0, 1, self.bins + 1)
+        eu = _rescaled(result.eucl)
+        self.eu_density, _ = np.histogram(eu, bins=self.edges, density=True)
+        ax.stairs(self.eu_density, self.edges, fill=True, alpha=0.55, color="tab:blue", label="Euclidean (rescaled)")
+        self.lee_hist = self.animate(ax.stairs(np.zeros(self.bins), self.edges, fill=True, alpha=0.55,
+                                               color="tab:red", label="Lee (rescaled)"))
+        ax.set_xlabel("distance to the query / its maximum")
+        ax.set_ylabel("density")
+        ax.set_xlim(0, 1)
+        self.animate(ax.legend(fontsize="small", loc="upper left"))
+        self.title = self.animate(ax.set_title(" ", fontsize="medium"))
+        self.scatter = None
+        if axes.size > 1:
+            ax2 = axes[1]
+            n = result.lee.size
+            self.keep = (np.random.default_rng(0).choice(n, self.max_points, replace=False)
+                         if n > self.max_points else np.arange(n))
+            self.eu_raw = eu_raw = np.asarray(result.eucl, dtype=np.float64).ravel()[self.keep]
+            (self.scatter,) = ax2.plot(eu_raw, np.zeros_like(eu_raw), ls="none", marker="o", ms=2.0, alpha=0.35,
+                                       color="tab:red", mec="none")  # Line2D markers: fast to rasterise
+            self.animate(self.scatter)
+            pad = 0.02 * (eu_raw.max() - eu_raw.min() or 1.0)
+            ax2.set_xlim(eu_raw.min() - pad, eu_raw.max() + pad)
+            ax2.set_xlabel("Euclidean distance to the query")
+            ax2.set_ylabel("normalised Lee distance")
+            self.title2 = self.animate(ax2.set_title(" ", fontsize="medium"))
+        self.update(result)
+
+    def static_key(self):
+        return self.key
+
+    def update(self, result):
+        axes = np.ravel(self.axes)
+        dens, _ = np.histogram(_rescaled(result.lee), bins=self.edges, density=True)
+        self.lee_hist.set_data(dens, self.edges)
+        top = nice_ceiling(1.05 * max(dens.max(), self.eu_density.max()))
+        axes[0].set_ylim(0, top)
+        self.title.set_text(f"One query: Lee (q = {result.q}) vs Euclidean, Spearman ρ = {result.rho:.2f}")
+        self.key = (top,)
+        if self.scatter is not None:
+            lee = np.asarray(result.lee, dtype=np.float64).ravel()[self.keep] / (result.n_symbols * (result.q // 2))
+            self.scatter.set_ydata(lee)
+            top2 = max(0.6, nice_ceiling(float(lee.max()) * 1.05))
+            axes[1].set_ylim(0, top2)
+            self.title2.set_text(f"One query: Lee (q = {result.q}, {result.n_symbols} symbols) vs Euclidean")
+            self.key = (top, top2)
+
+
 def draw_lee(result, axes):
     """Histograms of rescaled Lee and Euclidean distance for a :class:`LeeResult`; given two axes,
     also the scatter of normalised Lee distance against Euclidean distance; returns the Figure."""
-    from ..plots.lee import plot_lee_euclidean_histograms, plot_lee_vs_euclidean
-
-    axes = np.ravel(axes)
-    fig = plot_lee_euclidean_histograms(result.lee, result.eucl, result.q, ax=axes[0], rho=result.rho)
-    if axes.size > 1:
-        plot_lee_vs_euclidean(result.lee, result.eucl, result.q, result.n_symbols, ax=axes[1])
-    return fig
+    return LeeView(axes).draw(result)
 
 
 def lee_explorer(X_db, x_query, *, q=2, q_range=(2, 64), n_hashes=256, n_components=512, kernel=1.0,
@@ -104,7 +163,7 @@ def lee_explorer(X_db, x_query, *, q=2, q_range=(2, 64), n_hashes=256, n_compone
     data = prepare_lee(X_db, x_query, n_hashes=n_hashes, n_components=n_components, kernel=kernel,
                        scale=scale, random_state=random_state)
     explorer = Explorer(
-        update=partial(update_lee, data), draw=draw_lee,
+        update=partial(update_lee, data), draw=draw_lee, view=LeeView,
         controls={"q": int_slider("alphabet size q", q_range[0], q_range[1], q)},
         ncols=2, figsize=figsize, title=f"Lee codes ({n_hashes} symbols) vs Euclidean distance, one query",
     )

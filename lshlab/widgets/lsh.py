@@ -15,16 +15,19 @@ import numpy as np
 
 from .._validation import check_matrix, check_positive_float, check_positive_int
 from ._core import Explorer, float_slider, int_slider, selection_slider
+from ._view import ErrorBars, View
 
 __all__ = [
     "pairs_at_angles",
     "pairs_at_distances",
     "CollisionResult",
     "update_collision",
+    "CollisionView",
     "draw_collision",
     "collision_explorer",
     "AmplificationResult",
     "update_amplification",
+    "AmplificationView",
     "draw_amplification",
     "amplification_explorer",
     "LSHRecallResult",
@@ -104,7 +107,7 @@ class CollisionResult:
 
 
 def update_collision(*, family="SimHash", n_bits=64, width=4.0, dim=32, n_points=19, n_pairs=40,
-                     random_state=0):
+                     max_distance=None, random_state=0):
     """Hash pairs at known angles (SimHash) or distances (p-stable) and compare agreement with theory.
 
     Parameters
@@ -115,9 +118,12 @@ def update_collision(*, family="SimHash", n_bits=64, width=4.0, dim=32, n_points
     n_bits : int
         Hash functions drawn (more → smaller error bars).
     width : float
-        Bucket width w of the p-stable family (distances are sampled on (0, 4w]).
+        Bucket width w of the p-stable family.
     n_points, n_pairs : int
         Angles/distances on the grid, and pairs per grid point.
+    max_distance : float, optional
+        p-stable: distances are sampled on [0, max_distance] (default 4w).  A fixed value keeps the
+        distance axis fixed while w changes, so that wider buckets visibly collide more.
 
     Returns
     -------
@@ -136,6 +142,7 @@ def update_collision(*, family="SimHash", n_bits=64, width=4.0, dim=32, n_points
     n_points = check_positive_int(n_points, "n_points", minimum=2)
     n_pairs = check_positive_int(n_pairs, "n_pairs")
     width = check_positive_float(width, "width")
+    top = 4 * width if max_distance is None else check_positive_float(max_distance, "max_distance")
     if family == "SimHash":
         grid = np.linspace(0, np.pi, n_points)
         X, Y = pairs_at_angles(np.repeat(grid, n_pairs), dim, random_state)
@@ -143,10 +150,10 @@ def update_collision(*, family="SimHash", n_bits=64, width=4.0, dim=32, n_points
         fine = np.linspace(0, np.pi, 200)
         theory, theory_fine = simhash_collision_probability(grid), simhash_collision_probability(fine)
     else:
-        grid = np.linspace(0, 4 * width, n_points)
+        grid = np.linspace(0, top, n_points)
         X, Y = pairs_at_distances(np.repeat(grid, n_pairs), dim, random_state=random_state)
         hasher = PStableHash(n_bits, width=width, random_state=random_state).fit(X)
-        fine = np.linspace(0, 4 * width, 200)
+        fine = np.linspace(0, top, 200)
         theory, theory_fine = pstable_collision_probability(grid, width), pstable_collision_probability(fine, width)
     agree = (hasher.transform(X) == hasher.transform(Y)).reshape(n_points, n_pairs, n_bits)
     per_hash = agree.mean(axis=1)  # (n_points, n_bits): rate of each hash function
@@ -158,33 +165,72 @@ def update_collision(*, family="SimHash", n_bits=64, width=4.0, dim=32, n_points
     return CollisionResult(family, n_bits, width, grid, measured, stderr, theory, fine, theory_fine)
 
 
+class CollisionView(View):
+    """Figure of a :class:`CollisionResult`: theory line, measured rates ± 2 s.e.; the axis of the family
+    is static (angle [0, π] or distance [0, max distance]), the curves, title and legend move."""
+
+    def build(self, result):
+        ax = self.ax
+        theory = "theory 1 − θ/π" if result.family == "SimHash" else "theory (Datar et al. 2004)"
+        self.theory = self.animate(ax.plot([], [], color="black", lw=2, label=theory)[0])
+        self.measured = self.animate(ErrorBars(ax, [], [], None, color="tab:orange", alpha=0.85,
+                                               label="measured (± 2 s.e.)"))
+        ax.set_ylabel("P[h(x) = h(y)]")
+        ax.set_ylim(-0.03, 1.03)
+        self.title = self.animate(ax.set_title(" "))
+        self.legend = None
+        self.update(result)
+
+    def _axis(self, result):
+        ax = self.ax
+        if result.family == "SimHash":
+            ax.set_xlim(-0.05 * np.pi, 1.05 * np.pi)
+            ax.set_xlabel("angle θ between x and y (radians)")
+        else:
+            top = float(result.x_fine[-1])
+            ax.set_xlim(-0.025 * top, 1.025 * top)
+            ax.set_xlabel("distance ‖x − y‖")
+        self._key = (result.family, tuple(np.round(ax.get_xlim(), 9)))
+
+    def static_key(self):
+        return self._key
+
+    def update(self, result):
+        self._axis(result)
+        self.theory.set_data(result.x_fine, result.theory_fine)
+        self.measured.set(result.x, result.measured, 2 * result.stderr)
+        self.theory.set_label("theory 1 − θ/π" if result.family == "SimHash" else "theory (Datar et al. 2004)")
+        if self.legend is None or self.legend.get_texts()[0].get_text() != self.theory.get_label():
+            if self.legend is not None:  # the family changed: a new legend (its text stays across moves)
+                self.dynamic.remove(self.legend)
+            self.legend = self.animate(self.ax.legend(fontsize="small", loc="upper right"))
+        extra = "" if result.family == "SimHash" else f", w = {result.width:.3g}"
+        self.title.set_text(f"{result.family}{extra}, {result.n_bits} hashes: collision rate vs theory "
+                            f"(max |z| = {result.max_z:.1f})")
+
+
 def draw_collision(result, axes):
     """Theory line + measured points (± 2 standard errors) of a :class:`CollisionResult`; returns the Figure."""
-    from ..plots.lsh import plot_collision_curve
-
-    if result.family == "SimHash":
-        labels = dict(xlabel="angle θ between x and y (radians)", theory_label="theory 1 − θ/π")
-    else:
-        labels = dict(xlabel=f"distance ‖x − y‖ (bucket width w = {result.width:.3g})",
-                      theory_label="theory (Datar et al. 2004)")
-    return plot_collision_curve(
-        result.x_fine, result.theory_fine, result.x, result.measured, 2 * result.stderr, ax=np.ravel(axes)[0],
-        measured_label=f"measured, {result.n_bits} hashes (± 2 s.e.)",
-        title=f"{result.family}: collision rate vs theory (max |z| = {result.max_z:.1f})", **labels,
-    )
+    return CollisionView(np.ravel(axes)[0]).draw(result)
 
 
 def collision_explorer(*, bits=(8, 16, 32, 64, 128, 256, 1024), dim=32, n_points=19, n_pairs=40,
-                       random_state=0):
-    """Family dropdown, hashes slider and bucket-width slider → measured collision rate vs theory."""
+                       width=4.0, width_range=(0.5, 8.0), max_distance=None, random_state=0):
+    """Family dropdown, hashes slider and bucket-width slider → measured collision rate vs theory.
+
+    The p-stable distance axis is fixed at [0, ``max_distance``] (default 4 × the initial ``width``), so
+    moving w shows the collision probability at a given distance growing with the bucket width.
+    """
+    max_distance = 4.0 * width if max_distance is None else max_distance
     controls = {
         "family": w.Dropdown(options=list(FAMILIES), value="SimHash", description="family"),
         "n_bits": selection_slider("hashes", bits, bits[len(bits) // 2]),
-        "width": float_slider("p-stable width w", 0.5, 8.0, 4.0, 0.5),
+        "width": float_slider("p-stable width w", width_range[0], width_range[1], width, 0.5),
     }
     return Explorer(
-        update=partial(update_collision, dim=dim, n_points=n_points, n_pairs=n_pairs, random_state=random_state),
-        draw=draw_collision, controls=controls, figsize=(7, 4.3),
+        update=partial(update_collision, dim=dim, n_points=n_points, n_pairs=n_pairs, max_distance=max_distance,
+                       random_state=random_state),
+        draw=draw_collision, view=CollisionView, controls=controls, figsize=(7.5, 4.3),
         title="One random projection: how often does a pair collide?",
     )
 
@@ -250,16 +296,54 @@ def update_amplification(*, K=4, L=8, p_near=None, p_far=None, dim=64, n_points=
     return AmplificationResult(K, L, p, rate, stderr, theory, p_near, p_far)
 
 
+class AmplificationView(View):
+    """Figure of an :class:`AmplificationResult`: the one-hash diagonal and the near / far lines are
+    static; the S-curve of (K, L), the measured rates, the near / far marks, title and legend move."""
+
+    def build(self, result):
+        from ..hashing.random_projection import amplified_collision_probability
+
+        self._curve = amplified_collision_probability
+        ax = self.ax
+        self.p = np.linspace(0, 1, 201)
+        ax.plot(self.p, self.p, color="grey", ls=":", lw=1.2, label="one hash (K = L = 1)")
+        self.curve = self.animate(ax.plot([], [], lw=2, color="tab:blue", label="K hashes per table, L tables")[0])
+        self.measured = self.animate(ErrorBars(ax, [], [], None, color="tab:orange", label="measured (SimHash, ± 2 s.e.)"))
+        self.marks = []
+        for pv, name, color in ((result.p_near, "near", "tab:green"), (result.p_far, "far", "tab:red")):
+            if pv is None:
+                continue
+            ax.axvline(pv, color=color, ls="--", lw=1)
+            (square,) = ax.plot([pv], [0.0], "s", color=color, ms=7)
+            text = ax.annotate("", (pv, 0.0), textcoords="offset points", xytext=(0, 0), fontsize="small",
+                               color=color, ha="left" if name == "near" else "right")
+            self.marks.append((pv, name, square, text))
+            self.animate(square, text)
+        ax.set_xlabel("per-hash collision probability p")
+        ax.set_ylabel("P[pair is a candidate] = 1 − (1 − p^K)^L")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        self.title = self.animate(ax.set_title(" "))
+        self.animate(ax.legend(fontsize="small", loc="upper left"))  # labels stay: drawn from the text cache
+        self.update(result)
+
+    def update(self, result):
+        self.curve.set_data(self.p, self._curve(self.p, result.K, result.L))
+        self.measured.set(result.p, result.rate, 2 * result.stderr)
+        for pv, name, square, text in self.marks:
+            amp = float(self._curve(pv, result.K, result.L))
+            square.set_data([pv], [amp])
+            text.xy = (pv, amp)
+            dx = 6 if name == "near" else -6  # near to the right of its line, far to the left
+            text.xyann = (dx, -16 if amp > 0.85 else 8)  # below the point near the top, else above it
+            text.set_text(f"{name}: p={pv:.2f} → {amp:.2f}")
+        self.title.set_text(f"AND/OR amplification, K = {result.K}, L = {result.L} (max |z| = {result.max_z:.1f})")
+
+
 def draw_amplification(result, axes):
     """S-curve for (K, L) with the measured candidate rates (± 2 s.e.) of an :class:`AmplificationResult`;
     returns the Figure."""
-    from ..plots.lsh import plot_s_curves
-
-    return plot_s_curves(
-        K=result.K, L=result.L, ax=np.ravel(axes)[0], p_near=result.p_near, p_far=result.p_far,
-        measured={f"measured (SimHash, ± 2 s.e.)": (result.p, result.rate, 2 * result.stderr)},
-        title=f"AND/OR amplification, K = {result.K}, L = {result.L} (max |z| = {result.max_z:.1f})",
-    )
+    return AmplificationView(np.ravel(axes)[0]).draw(result)
 
 
 def amplification_explorer(*, K=(1, 16, 4), L=(1, 50, 8), p_near=0.8, p_far=0.5, dim=64, n_points=15,
@@ -273,7 +357,7 @@ def amplification_explorer(*, K=(1, 16, 4), L=(1, 50, 8), p_near=0.8, p_far=0.5,
     return Explorer(
         update=partial(update_amplification, p_near=p_near, p_far=p_far, dim=dim, n_points=n_points,
                        n_pairs=n_pairs, random_state=random_state),
-        draw=draw_amplification, controls=controls, figsize=(7, 4.5),
+        draw=draw_amplification, view=AmplificationView, controls=controls, figsize=(7.5, 4.5),
         title="AND/OR amplification: move K and L",
     )
 

@@ -19,9 +19,10 @@ import numpy as np
 
 from .._validation import check_matrix, check_positive_int
 from ._core import Explorer, selection_slider
+from ._view import View, set_band
 
-__all__ = ["MetricLSHComparison", "prepare_metric_comparison", "MetricResult", "update_metric", "draw_metric",
-           "metric_explorer"]
+__all__ = ["MetricLSHComparison", "prepare_metric_comparison", "MetricResult", "update_metric", "MetricView",
+           "draw_metric", "metric_explorer"]
 
 
 @dataclass
@@ -148,34 +149,86 @@ def update_metric(comparison, *, n_bits=64):
     return out
 
 
+class MetricView(View):
+    """Figure of a :class:`MetricResult` in three panels: PR curves by Hamming radius, measured bit agreement
+    against the theoretical collision probability (± 2σ band of the code length), and kNN accuracy of
+    the exact metric (static bars) against its hash (moving bars).  Axes are fixed; curves, points, the
+    band, bar heights, annotations, titles and legends move."""
+
+    def build(self, result):
+        import matplotlib.pyplot as plt
+
+        axes = np.atleast_1d(self.axes)
+        if axes.size < 3:
+            raise ValueError("draw_metric needs three axes")
+        ax_pr, ax_c, ax_b = axes[:3]
+        self.ax_pr, self.ax_c, self.ax_b = ax_pr, ax_c, ax_b
+        labels = list(result.knn_hash)
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3
+        self.pr = {lab: self.animate(ax_pr.plot([], [], lw=1.8, ms=3, color=c, label=lab)[0])
+                   for lab, c in zip(labels, colors)}
+        ax_pr.set_xlabel("recall")
+        ax_pr.set_ylabel("precision")
+        ax_pr.set_xlim(0, 1.02)
+        ax_pr.set_ylim(0, 1.02)
+        self.title_pr = self.animate(ax_pr.set_title(" "))
+        self.animate(ax_pr.legend(fontsize="small", loc="upper right"))
+        grid = np.linspace(0, 1, 101)
+        self.grid = grid
+        self.points = {lab: self.animate(ax_c.plot(np.asarray(result.theory[lab], float),
+                                                   np.zeros(len(result.theory[lab])), ls="none", marker="o",
+                                                   ms=np.sqrt(14), alpha=0.7, color=c, mec="none", label=lab)[0])
+                       for lab, c in zip(labels, colors)}
+        ax_c.plot(grid, grid, color="black", lw=1, label="theory = measured")
+        self.band = self.animate(ax_c.fill_between(grid, grid, grid, color="grey", alpha=0.25,
+                                                   label="±2σ of the code length"))
+        ax_c.set_xlim(0, 1)
+        ax_c.set_ylim(0, 1)
+        ax_c.set_xlabel("theory 1 − arccos(xᵀAy / √(xᵀAx·yᵀAy)) / π")
+        ax_c.set_ylabel("measured fraction of equal bits")
+        self.title_c = self.animate(ax_c.set_title(" "))
+        self.animate(ax_c.legend(fontsize="small", loc="upper left"))
+        x = np.arange(len(labels))
+        self.labels = labels
+        ax_b.bar(x - 0.2, [result.knn_exact[lab] for lab in labels], 0.4, label="exact metric", color="grey")
+        self.bars = ax_b.bar(x + 0.2, np.zeros(len(labels)), 0.4, label="Hamming ranking of the code", color="C0")
+        self.animate(*self.bars.patches)
+        self.notes = [self.animate(ax_b.annotate("", (xi + 0.2, 0.0), ha="center", va="bottom", fontsize=9))
+                      for xi in x]
+        ax_b.set_xticks(x, labels)
+        ax_b.set_ylim(0, 1.18)
+        ax_b.set_xlabel("metric")
+        ax_b.set_ylabel(f"{result.k}-NN accuracy")
+        self.title_b = self.animate(ax_b.set_title(" "))
+        self.animate(ax_b.legend(fontsize="small", loc="upper center", ncol=2))
+        self.update(result)
+
+    def update(self, result):
+        b = result.n_bits
+        for lab, line in self.pr.items():
+            curve = result.pr[lab]
+            ok = np.isfinite(curve.precision)
+            line.set_data(curve.recall[ok], curve.precision[ok])
+            line.set_marker("o" if len(curve.recall) <= 70 else "None")
+        aucs = ", ".join(f"{lab} {result.pr[lab].auc:.3f}" for lab in self.pr)
+        self.title_pr.set_text(f"Same-class retrieval by Hamming radius, {b} bits\nAUC: {aucs}")
+        for lab, points in self.points.items():
+            points.set_ydata(np.asarray(result.measured[lab], float))
+        band = 2 * np.sqrt(self.grid * (1 - self.grid) / b)
+        set_band(self.band, self.grid, self.grid - band, self.grid + band)
+        self.title_c.set_text(f"Bit agreement vs theory, {b} bits (band: ±2σ)")
+        for bar, note, lab in zip(self.bars.patches, self.notes, self.labels):
+            value = result.knn_hash[lab]
+            bar.set_height(value)
+            note.xy = note.xyann = (bar.get_x() + bar.get_width() / 2, value)
+            note.set_text(f"{value:.3f}")
+        self.title_b.set_text(f"kNN accuracy: exact metric vs its {b}-bit hash")
+
+
 def draw_metric(result, axes):
     """Three panels: PR by Hamming radius, collision theory vs measured, kNN accuracy (hash vs exact) of a
     :class:`MetricResult`; returns the Figure."""
-    from ..plots.metric import plot_collision_theory_vs_measured
-    from ..plots.retrieval import plot_pr_curves
-
-    axes = np.atleast_1d(axes)
-    if axes.size < 3:
-        raise ValueError("draw_metric needs three axes")
-    b = result.n_bits
-    plot_pr_curves(dict(result.pr), ax=axes[0], title=f"Same-class retrieval by Hamming radius, {b} bits")
-    plot_collision_theory_vs_measured(result.theory, result.measured, n_bits=b, ax=axes[1],
-                                      title=f"Bit agreement vs theory, {b} bits")
-    labels = list(result.knn_hash)
-    x = np.arange(len(labels))
-    ax = axes[2]
-    ax.bar(x - 0.2, [result.knn_exact[lab] for lab in labels], 0.4, label="exact metric", color="grey")
-    ax.bar(x + 0.2, [result.knn_hash[lab] for lab in labels], 0.4, label=f"Hamming, {b} bits", color="C0")
-    for xi, lab in zip(x, labels):
-        ax.annotate(f"{result.knn_hash[lab]:.3f}", (xi + 0.2, result.knn_hash[lab]), ha="center",
-                    va="bottom", fontsize=9)
-    ax.set_xticks(x, labels)
-    ax.set_ylim(0, 1.18)
-    ax.set_xlabel("metric")
-    ax.set_ylabel(f"{result.k}-NN accuracy")
-    ax.set_title("kNN accuracy: exact metric vs its hash")
-    ax.legend(fontsize="small", loc="upper center", ncol=2)
-    return axes[0].figure
+    return MetricView(axes).draw(result)
 
 
 def metric_explorer(comparison, *, bits=(8, 16, 32, 64, 128, 256), value=64, figsize=(15, 4.6)):
@@ -186,8 +239,7 @@ def metric_explorer(comparison, *, bits=(8, 16, 32, 64, 128, 256), value=64, fig
     value = value if value in bits else bits[len(bits) // 2]
     return Explorer(
         update=partial(update_metric, comparison),
-        draw=draw_metric,
+        draw=draw_metric, view=MetricView,
         controls={"n_bits": selection_slider("bits", bits, value)},
         ncols=3, figsize=figsize, title="Metric LSH: Euclidean vs learned metric against code length",
-        margins=dict(left=0.05, right=0.99, bottom=0.13, top=0.9, wspace=0.3),
     )

@@ -35,12 +35,14 @@ import numpy as np
 from .._validation import check_matrix, check_positive_int
 from ..metrics import PRCurve, precision_recall_curve_retrieval, relevance_from_labels
 from ._core import Explorer, selection_slider
+from ._view import View
 
 __all__ = [
     "ScatterPRData",
     "ScatterPRResult",
     "prepare_scatter_pr",
     "update_scatter_pr",
+    "ScatterPRView",
     "draw_scatter_pr",
     "scatter_pr_explorer",
 ]
@@ -137,6 +139,13 @@ def _key(n_bits, params):
     return (int(n_bits), tuple(sorted((k, norm(v)) for k, v in params.items())))
 
 
+def _pending_encoding(data, *, n_bits, **params):
+    """What the next update at these slider values computes: None when its codes are cached."""
+    if _key(n_bits, params) in data.cache:
+        return None
+    return f"encoding {data.X_db.shape[0]:,} database and {data.X_query.shape[0]} query items at {n_bits} bits"
+
+
 def update_scatter_pr(data, *, n_bits, **params):
     """Pure update: encode (or reuse cached codes), then pair distances and the Hamming-radius PR curve.
 
@@ -168,19 +177,86 @@ def update_scatter_pr(data, *, n_bits, **params):
     return ScatterPRResult(n_bits, dict(params), pair_code, data.pair_eucl, curve, data.euclidean_curve, encoded)
 
 
+class ScatterPRView(View):
+    """Figure of a :class:`ScatterPRResult`: left, the normalised code distance of the sampled pairs against
+    their (fixed) Euclidean distance with the median per distance bin; right, the Hamming-radius PR curve
+    against the (fixed) exact Euclidean one.  Moves change the points, the median, the Hamming curve,
+    titles and legends; the y range of the scatter changes only when the codes outgrow it."""
+
+    max_points = 5000  # pairs drawn (a fixed, reproducible subsample of larger samples)
+
+    def build(self, result):
+        from scipy.stats import rankdata
+
+        ax_s, ax_p = np.ravel(self.axes)[:2]
+        self.ax_s, self.ax_p = ax_s, ax_p
+        e = np.asarray(result.eucl_dist_pairs, dtype=float)
+        self.keep = (np.sort(np.random.default_rng(0).choice(e.size, self.max_points, replace=False))
+                     if e.size > self.max_points else slice(None))
+        self.e = e[self.keep]
+        edges = np.quantile(e, np.linspace(0, 1, 31))  # median per Euclidean-distance bin (bins are fixed)
+        which = np.clip(np.searchsorted(edges, e, side="right") - 1, 0, 29)
+        self.bin_order = np.argsort(which, kind="stable")
+        self.bin_starts = np.searchsorted(which[self.bin_order], np.arange(31))
+        self.bin_centres = (edges[1:] + edges[:-1]) / 2
+        self.e_ranks = rankdata(e[:20_000])
+        # markers of a Line2D: Agg stamps one rendered marker (a scatter rasterises every point: ~6× slower)
+        (self.points,) = ax_s.plot(self.e, np.zeros_like(self.e), ls="none", marker="o", ms=np.sqrt(6), alpha=0.35,
+                                   color="tab:blue", mec="none")
+        self.animate(self.points)
+        (self.median,) = ax_s.plot([], [], color="tab:red", lw=2, label="median per bin")
+        self.animate(self.median, ax_s.legend(loc="lower right", fontsize="small"))
+        ax_s.set_xlabel("Euclidean distance")
+        ax_s.set_ylabel("normalised code distance (fraction of bits)")
+        pad = 0.02 * (e.max() - e.min() or 1.0)
+        ax_s.set_xlim(e.min() - pad, e.max() + pad)
+        self.title_s = self.animate(ax_s.set_title(" \n "))
+        ref = result.euclidean_curve
+        ok = np.isfinite(ref.precision)
+        ax_p.plot(ref.recall[ok], ref.precision[ok], lw=1.8, color="C1", label="Euclidean (exact)",
+                  marker="o" if len(ref.recall) <= 70 else None, ms=3)
+        (self.curve,) = ax_p.plot([], [], lw=1.8, color="C0", ms=3, label="Hamming ranking of the codes")
+        self.animate(self.curve)
+        ax_p.set_xlabel("recall")
+        ax_p.set_ylabel("precision")
+        ax_p.set_xlim(0, 1.02)
+        ax_p.set_ylim(0, 1.02)
+        self.title_p = self.animate(ax_p.set_title(" "))
+        handles, labels = ax_p.get_legend_handles_labels()
+        self.animate(ax_p.legend(handles[::-1], ["Hamming ranking of the codes", "Euclidean (exact)"],
+                                 fontsize="small", loc="upper right"))
+        self.ref_auc = ref.auc
+        self.update(result)
+
+    def static_key(self):
+        return self.top
+
+    def update(self, result):
+        from scipy.stats import rankdata
+
+        c = np.asarray(result.code_dist_pairs, dtype=float) / result.n_bits
+        self.top = float(min(1.0, max(0.2, np.ceil(c.max() * 1.05 * 10) / 10)))
+        self.ax_s.set_ylim(-0.02 * self.top, self.top * 1.02)
+        self.points.set_ydata(c[self.keep])
+        grouped = c[self.bin_order]
+        med = [np.median(grouped[a:b]) if b > a else np.nan for a, b in zip(self.bin_starts[:-1], self.bin_starts[1:])]
+        self.median.set_data(self.bin_centres, med)
+        cr = rankdata(c[:20_000])
+        rho = float(np.corrcoef(self.e_ranks, cr)[0, 1]) if np.ptp(cr) > 0 else float("nan")
+        extra = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.params.items())
+        self.title_s.set_text(f"Hamming vs Euclidean, {result.n_bits} bits" + (f" ({extra})" if extra else "")
+                              + f"\nSpearman ρ = {rho:.3f}")
+        curve = result.curve
+        ok = np.isfinite(curve.precision)
+        self.curve.set_data(curve.recall[ok], curve.precision[ok])
+        self.curve.set_marker("o" if len(curve.recall) <= 70 else "None")
+        self.title_p.set_text(f"Precision–recall (same label = relevant)\nAUC: {result.n_bits}-bit codes "
+                              f"{curve.auc:.3f}, Euclidean {self.ref_auc:.3f}")
+
+
 def draw_scatter_pr(result, axes):
     """Draw the scatter (left) and the PR curves (right) of a :class:`ScatterPRResult`; return the Figure."""
-    from ..plots.retrieval import plot_hamming_vs_euclidean, plot_pr_curves
-
-    ax_s, ax_p = np.ravel(axes)[:2]
-    extra = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.params.items())
-    plot_hamming_vs_euclidean(
-        result.code_dist_pairs, result.eucl_dist_pairs, ax=ax_s, n_bits=result.n_bits,
-        title=f"Hamming vs Euclidean, {result.n_bits} bits" + (f" ({extra})" if extra else ""),
-    )
-    plot_pr_curves({result.curve.label: result.curve, result.euclidean_curve.label: result.euclidean_curve},
-                   ax=ax_p, title="Precision–recall (same label = relevant)")
-    return ax_s.figure
+    return ScatterPRView(axes).draw(result)
 
 
 def scatter_pr_explorer(X_db, y_db, X_query, y_query, make_hasher, *, bits=(16, 32, 64, 128, 256, 512),
@@ -219,9 +295,9 @@ def scatter_pr_explorer(X_db, y_db, X_query, y_query, make_hasher, *, bits=(16, 
             update_scatter_pr(data, n_bits=b, **init)
     explorer = Explorer(
         update=partial(update_scatter_pr, data),
-        draw=draw_scatter_pr, controls=controls, ncols=2, figsize=figsize,
+        draw=draw_scatter_pr, view=ScatterPRView, controls=controls, ncols=2, figsize=figsize,
         title="Code distance vs Euclidean distance, and precision–recall",
-        margins=dict(left=0.065, right=0.985, bottom=0.12, top=0.86, wspace=0.32),
+        pending=partial(_pending_encoding, data),
     )
     explorer.data = data
     return explorer
