@@ -6,6 +6,8 @@ One module per index family:
 - :mod:`lshlab.search.kdtree`       :class:`KDTree` (with :class:`KDNode`, :class:`QueryStats`)
 - :mod:`lshlab.search.hamming`      :class:`HammingIndex`, :class:`LeeIndex` (numpy or faiss backend)
 - :mod:`lshlab.search.tables`       :class:`HashTables`, L tables of K-hash keys with exact re-ranking
+- :mod:`lshlab.search.multi_index`  :class:`MultiIndexHashing`, exact Hamming k-NN / radius search,
+  sub-linear in the database size (Norouzi, Punjani & Fleet 2012)
 - :mod:`lshlab.search.primitives`   public low-level helpers: :func:`topk_stable`, the packed-word
   Hamming kernel, the Lee embedding words, :func:`resolve_n_jobs`
 
@@ -20,6 +22,7 @@ are rare and are broken by index among the candidates examined.
 from .brute_force import brute_force_knn
 from .hamming import HammingIndex, LeeIndex, faiss_available
 from .kdtree import KDNode, KDTree, QueryStats
+from .multi_index import MultiIndexHashing, MultiIndexStats
 from .primitives import resolve_n_jobs, topk_stable
 from .tables import HashTables
 
@@ -31,6 +34,8 @@ __all__ = [
     "KDNode",
     "QueryStats",
     "HashTables",
+    "MultiIndexHashing",
+    "MultiIndexStats",
     "faiss_available",
     "topk_stable",
     "resolve_n_jobs",

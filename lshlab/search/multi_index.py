@@ -1,0 +1,614 @@
+"""Exact k-NN and radius search in Hamming space with multi-index hashing.
+
+Norouzi, Punjani & Fleet, "Fast search in Hamming space with multi-index hashing", CVPR 2012
+(long version: "Fast exact search in Hamming space with multi-index hashing", IEEE TPAMI 36(6), 2014).
+
+Idea
+----
+Cut every ``b``-bit code into ``m`` disjoint substrings ``h = (h⁽¹⁾, …, h⁽ᵐ⁾)`` and index each
+substring in its own hash table.  The **pigeonhole principle** links the substrings to the whole
+code: if ``d_H(h, g) ≤ r`` then some substring satisfies ``d_H(h⁽ʲ⁾, g⁽ʲ⁾) ≤ ⌊r / m⌋``, because
+``m`` substrings that each differ in more than ``⌊r/m⌋`` bits differ in at least
+``m(⌊r/m⌋ + 1) > r`` bits in total.  So all codes within ``r`` of a query are found by probing, in
+every table, the buckets within ``⌊r/m⌋`` of the query's substring — few buckets, because each
+substring is short.  The candidates found are then checked with their full Hamming distance.
+
+k nearest neighbours (the radius is grown until the answer is certified)
+------------------------------------------------------------------------
+Buckets are probed in steps ``(ρ, j)``, ``ρ = 0, 1, 2, …`` and ``j = 1 … m``: step ``(ρ, j)`` looks
+up, in table ``j``, every key at substring distance exactly ``ρ`` from the query's substring (the
+query substring XOR each of the ``C(s_j, ρ)`` masks of weight ``ρ``).  After step ``(ρ, j)``, every
+code not yet found differs by ``≥ ρ + 1`` bits in substrings ``1 … j`` and by ``≥ ρ`` bits in the
+others, hence
+
+.. math:: d_H(q, x) \\ge m\\rho + j \\quad \\text{for every code } x \\text{ not yet found}
+
+(Norouzi et al. 2014, §4: "the k-th substring is the last chance of an item at distance
+``s·m + k``").  The search of a query stops as soon as its k-th smallest distance found is
+``≤ mρ + j − 1``: every unseen code is then strictly farther, so the k found — ordered by
+(distance, database index) — are exactly the answer of a linear scan, ties included.
+
+Tables
+------
+Table ``j`` is *compact*: the database ids sorted by their substring value (a stable LSD radix sort
+with 16-bit digits — numpy's counting sort of ``uint16`` keys — so linear in ``n`` and, within a
+bucket, ids ascend) and the bucket offsets, ``offsets[v] … offsets[v+1]`` holding the ids of
+substring value ``v``.  Offsets are a dense array of ``2^s + 1`` entries when ``2^s`` is at most
+``max(n, 2^16)`` (one random read per probe), otherwise the sorted distinct values with their start
+positions (a binary search per probe).  No Python dictionaries: a table costs 4 bytes per code
+(8 above 2³¹ codes) plus its offsets.
+
+A code reached through several substrings is counted once: it is accepted only at the first step
+that can reach it — step ``(ρ*, j*)`` = the smallest ``(d_H(q⁽ʲ⁾, x⁽ʲ⁾), j)`` in lexicographic
+order — which is checked from the substring distances, so no de-duplication pass is needed.
+
+Choosing m
+----------
+With substrings of ``s = b/m`` bits and ``n`` codes, a bucket holds ``n / 2^s`` codes on average *if
+the codes are uniformly distributed*.  Norouzi et al. (2014, §5) show that ``s ≈ log2 n`` balances
+the two costs of a probe (a lookup, and the candidates it returns) and makes the search cost
+sub-linear in ``n``; their experiments use ``m ≈ b / log2 n`` (m = 3 for 64-bit codes at 2–20 M
+codes, 2 from 50 M on).  Learned codes of real images are far from uniform — many images share a
+code, so buckets are fuller than ``n / 2^s`` — which favours longer substrings.  The default here is
+therefore ``m = ⌊b / log2 n⌋`` (substrings of at least ``log2 n`` bits), at least ``⌈b / 64⌉``
+(substrings of at most 64 bits) and at least 1.  On 64-bit ITQ codes of Fashion-MNIST-like images
+it picks m = 3 at 1 M codes and m = 2 at 10 M and 80 M, the fastest of m = 2 … 4 at each size in
+``benchmarks/bench_scale.py``.  Pass ``n_substrings`` to choose it by hand.
+
+When the next probing step would look up more buckets than a linear scan reads codes (long codes
+whose neighbours are far), the remaining queries of the block are answered by a linear scan
+instead — still exact, and recorded in :attr:`MultiIndexHashing.search_stats`.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from math import comb
+
+import numpy as np
+
+from .._validation import check_k_neighbours, check_packed_codes, check_positive_int, check_unpacked_codes
+from .primitives import hamming_rows, resolve_n_jobs
+
+__all__ = ["MultiIndexHashing", "MultiIndexStats", "substring_bounds", "weight_masks", "radix_argsort"]
+
+_EXPAND_CAP = 1 << 22  # candidates expanded per batch (bounds the temporaries of one probing step)
+_KEYS_CAP = 1 << 20  # keys looked up per batch (queries × masks)
+
+
+# ----------------------------------------------------------------------------- pure helpers
+def substring_bounds(n_bits, n_substrings):
+    """Bit ranges of ``m`` disjoint substrings covering ``n_bits`` bits, as Norouzi's reference code.
+
+    The first ``b − m(⌈b/m⌉ − 1)`` substrings have ``⌈b/m⌉`` bits, the others one bit less.
+
+    Returns
+    -------
+    starts, lengths : ndarray of int64, shape (m,)
+
+    Examples
+    --------
+    >>> substring_bounds(64, 3)
+    (array([ 0, 22, 43]), array([22, 21, 21]))
+    """
+    b = check_positive_int(n_bits, "n_bits")
+    m = check_positive_int(n_substrings, "n_substrings")
+    if m > b:
+        raise ValueError(f"n_substrings={m} exceeds the code length {b}; use 1 <= n_substrings <= {b}")
+    s = -(-b // m)
+    if s > 64:
+        raise ValueError(f"n_substrings={m} gives {s}-bit substrings; use n_substrings >= {-(-b // 64)} "
+                         "(substrings of at most 64 bits)")
+    n_long = b - m * (s - 1)
+    lengths = np.array([s] * n_long + [s - 1] * (m - n_long), dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    return starts, lengths
+
+
+def weight_masks(n_bits, weight):
+    """All ``n_bits``-bit integers with exactly ``weight`` bits set, ascending, as ``uint64``.
+
+    Built level by level without a Python loop per mask: the masks of weight ``w`` are the masks of
+    weight ``w − 1`` below ``2^p`` with bit ``p`` added, for ``p = 0 … n_bits − 1``.
+
+    Examples
+    --------
+    >>> weight_masks(4, 2)
+    array([ 3,  5,  6,  9, 10, 12], dtype=uint64)
+    """
+    if weight < 0 or weight > n_bits:
+        return np.zeros(0, dtype=np.uint64)
+    level = np.zeros(1, dtype=np.uint64)
+    for _ in range(weight):
+        parts = []
+        for p in range(n_bits):
+            bit = np.uint64(1) << np.uint64(p)
+            below = level[: np.searchsorted(level, bit)]
+            if below.size:
+                parts.append(below | bit)
+        level = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    return level
+
+
+def radix_argsort(values, n_bits):
+    """Stable argsort of non-negative integers below ``2**n_bits``: LSD radix sort, 16-bit digits.
+
+    Each pass is numpy's stable argsort of ``uint16`` keys, a counting (radix) sort, so the whole
+    sort is linear in ``len(values)`` with ``⌈n_bits / 16⌉`` passes.
+
+    Returns
+    -------
+    order : ndarray of int32 (fewer than 2³¹ values) or intp
+        ``values[order]`` is ascending; equal values keep their original order.
+    """
+    values = np.asarray(values)
+    if not np.issubdtype(values.dtype, np.unsignedinteger):
+        values = values.astype(np.uint64)
+    idx_dtype = np.int32 if len(values) < 2**31 else np.intp
+    order = None
+    for shift in range(0, max(int(n_bits), 1), 16):
+        v = values >> values.dtype.type(shift) if order is None else values[order] >> values.dtype.type(shift)
+        digit = v.astype(np.uint16)  # the low 16 bits: the digit of this pass
+        del v
+        step = np.argsort(digit, kind="stable")
+        del digit
+        order = step.astype(idx_dtype) if order is None else order[step]
+        del step
+    return order
+
+
+def _be_words(P):
+    """Packed bytes → ``uint64`` words, bit ``i`` of a code at position ``63 − i mod 64`` of word ``i // 64``."""
+    n, n_bytes = P.shape
+    n_words = -(-n_bytes // 8)
+    if n_bytes != 8 * n_words:
+        padded = np.zeros((n, 8 * n_words), dtype=np.uint8)
+        padded[:, :n_bytes] = P
+        P = padded
+    return np.ascontiguousarray(P).view(">u8").astype(np.uint64)
+
+
+def _substring_values(W, start, length):
+    """Integer value of bits ``[start, start + length)`` of every code (words from :func:`_be_words`)."""
+    w, off = divmod(int(start), 64)
+    one = np.uint64(1)
+    if off + length <= 64:
+        v = W[:, w] >> np.uint64(64 - off - length)
+        return v & ((one << np.uint64(length)) - one) if length < 64 else v
+    head = 64 - off  # bits taken from word w; the rest from the top of word w + 1
+    hi = (W[:, w] & ((one << np.uint64(head)) - one)) << np.uint64(length - head)
+    return hi | (W[:, w + 1] >> np.uint64(64 - (length - head)))
+
+
+def _word_masks(n_words, start, length):
+    """(word, mask) pairs selecting bits ``[start, start + length)`` in the :func:`_be_words` layout."""
+    start, length, out = int(start), int(length), []
+    for w in range(n_words):
+        lo, hi = max(start, 64 * w), min(start + length, 64 * (w + 1))
+        if lo < hi:
+            a, b = lo - 64 * w, hi - 64 * w  # bit positions within the word, from the top
+            mask = ((1 << (64 - a)) - 1) ^ ((1 << (64 - b)) - 1)
+            out.append((w, np.uint64(mask)))
+    return out
+
+
+@dataclass
+class MultiIndexStats:
+    """Work of the last :meth:`MultiIndexHashing.search` / :meth:`~MultiIndexHashing.search_radius`,
+    one entry per query.
+
+    Attributes
+    ----------
+    n_candidates : distinct database codes whose full Hamming distance was computed (``n`` for a
+        query answered by the linear-scan fallback).
+    n_retrieved : ids read from the buckets, a code found through several substrings counted each
+        time (the work the cost model of Norouzi et al. counts).
+    n_lookups : buckets probed.
+    radius : Hamming radius certified when the query stopped (``mρ + j − 1``; the code length for a
+        linear scan).  For k-NN it is at least the k-th neighbour's distance.
+    substring_radius : the substring search radius ρ reached.
+    linear_scan : True where the query was answered by the linear-scan fallback.
+    """
+
+    n_candidates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_retrieved: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_lookups: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    radius: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    substring_radius: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    linear_scan: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+
+_FIB = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: Fibonacci (multiplicative) hashing, Knuth vol. 3
+
+
+class _Table:
+    """One compact substring table.
+
+    ``ids`` are the database ids sorted by substring value (stable, so ascending within a bucket) and
+    ``codes_t`` the codes in the same order (one row per 64-bit word), so the candidates of a bucket
+    are read sequentially.  Short substrings (``2^s`` at most ``max(n, 2^16)``): dense offsets, bucket
+    ``v`` = positions ``offsets[v] … offsets[v+1]``.  Long ones: the distinct values with their
+    bucket start and size, grouped by a multiplicative hash of the value into ``2^t ≥ n_distinct``
+    slots (``directory[h] … directory[h+1]``), found by a vectorised linear probe of the slot.
+    """
+
+    def __init__(self, values, length, words_t, id_dtype):
+        n = values.shape[0]
+        self.length = int(length)
+        order = radix_argsort(values, self.length)
+        self.ids = order.astype(id_dtype, copy=False)
+        self.codes_t = np.empty(words_t.shape, dtype=np.uint64)
+        for w in range(words_t.shape[0]):
+            np.take(words_t[w], order, out=self.codes_t[w])
+        self.dense = self.length <= max(16, int(np.ceil(np.log2(max(n, 2)))))
+        if self.dense:
+            counts = np.bincount(values, minlength=1 << self.length)
+            self.offsets = np.zeros((1 << self.length) + 1, dtype=id_dtype)
+            np.cumsum(counts, out=self.offsets[1:])
+            return
+        sv = values[order]
+        first = np.concatenate(([0], np.flatnonzero(sv[1:] != sv[:-1]) + 1)) if n else np.zeros(0, np.int64)
+        size = np.diff(np.concatenate((first, [n])))
+        self.bits = max(1, int(np.ceil(np.log2(max(len(first), 2)))))
+        slot = self._slot(sv[first])
+        by_slot = radix_argsort(slot, self.bits)
+        self.keys = sv[first][by_slot]
+        self.starts = first[by_slot].astype(id_dtype)
+        self.sizes = size[by_slot].astype(id_dtype)
+        self.directory = np.zeros((1 << self.bits) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(slot.view(np.int64), minlength=1 << self.bits), out=self.directory[1:])
+
+    def _slot(self, keys):
+        return (keys * _FIB) >> np.uint64(64 - self.bits)
+
+    @property
+    def nbytes(self):
+        extra = (self.offsets.nbytes if self.dense
+                 else self.keys.nbytes + self.starts.nbytes + self.sizes.nbytes + self.directory.nbytes)
+        return self.ids.nbytes + self.codes_t.nbytes + extra
+
+    def lookup(self, keys):
+        """Start positions and sizes of the buckets of ``keys`` (uint64); size 0 for an empty bucket."""
+        if self.dense:
+            k = keys.view(np.int64)
+            start = self.offsets[k].astype(np.int64)
+            return start, self.offsets[k + 1].astype(np.int64) - start
+        slot = self._slot(keys).view(np.int64)
+        cur, hi = self.directory[slot], self.directory[slot + 1]
+        found = np.full(len(keys), -1, dtype=np.int64)
+        todo = np.flatnonzero(cur < hi)
+        while todo.size:  # a slot holds about one distinct value: one or two rounds
+            c = cur[todo]
+            hit = self.keys[c] == keys[todo]
+            found[todo[hit]] = c[hit]
+            cur[todo] = c + 1
+            todo = todo[~hit & (c + 1 < hi[todo])]
+        ok = found >= 0
+        start = np.where(ok, self.starts[np.maximum(found, 0)], 0).astype(np.int64)
+        return start, np.where(ok, self.sizes[np.maximum(found, 0)], 0).astype(np.int64)
+
+
+def _expand(start, size, owner):
+    """Positions ``start[i] … start[i] + size[i] − 1`` of every bucket and the owner of each, in batches."""
+    nz = np.flatnonzero(size)
+    start, size, owner = start[nz], size[nz], owner[nz]
+    total = int(size.sum())
+    if total == 0:
+        return
+    end = np.cumsum(size)
+    if total <= _EXPAND_CAP:
+        base = np.repeat(start - (end - size), size)
+        yield base + np.arange(total), np.repeat(owner, size)
+        return
+    for p0 in range(0, total, _EXPAND_CAP):  # a huge bucket (skewed data): cut by position
+        p = np.arange(p0, min(p0 + _EXPAND_CAP, total))
+        b = np.searchsorted(end, p, side="right")
+        yield start[b] + p - (end[b] - size[b]), owner[b]
+
+
+class MultiIndexHashing:
+    """Exact k-NN and radius search of binary codes by Hamming distance with multi-index hashing.
+
+    Same contract as :class:`lshlab.search.HammingIndex`: ``search(Q, k) -> (dist, idx)``, int32
+    distances ascending, ties broken by database index, identical results (tested), but the work per
+    query grows sub-linearly with the database size for codes whose neighbours are close.  See the
+    module docstring for the algorithm (Norouzi, Punjani & Fleet, CVPR 2012 / TPAMI 2014).
+
+    Parameters
+    ----------
+    codes : array-like of shape (n_database, n_bits), 0/1 values, or packed ``uint8`` bytes of shape
+        (n_database, n_bytes) when ``packed=True``.
+    packed : bool, default False
+        Format of ``codes`` and of the queries.
+    n_substrings : int or None, default None
+        Number of substrings (hash tables) ``m``; None = ``⌊n_bits / log2 n⌋`` within
+        ``[⌈n_bits / 64⌉, n_bits]`` (substrings of at least ``log2 n`` bits; see "Choosing m" in the
+        module docstring).
+    n_jobs : int or None, default None
+        Threads over query blocks (numpy releases the GIL in its kernels); None = the CPU cores
+        (at most 8).  Tables are built one after the other, which bounds the peak memory of the
+        build.
+    block_size : int, default 64
+        Queries searched together (vectorised across queries and buckets).
+
+    Attributes
+    ----------
+    n_bits, n_database, n_substrings : int
+    substring_starts_, substring_lengths_ : ndarray
+        Bit ranges of the substrings.
+    nbytes_ : int
+        Memory of the index (codes + tables), bytes.
+    search_stats : :class:`MultiIndexStats`
+        Per-query work of the last search.
+    """
+
+    # A probing step that would look up more than (codes × words) / _scan_factor buckets is replaced
+    # by a linear scan of the remaining queries (a lookup costs several times a word popcount).
+    _scan_factor = 8
+
+    def __init__(self, codes, packed=False, n_substrings=None, *, n_jobs=None, block_size=64):
+        self.packed = bool(packed)
+        self.n_jobs = n_jobs
+        if n_jobs is not None:
+            check_positive_int(n_jobs, "n_jobs")
+        self.block_size = check_positive_int(block_size, "block_size")
+        if self.packed:
+            P = check_packed_codes(codes, "codes")
+            self.n_bits = 8 * P.shape[1]
+        else:
+            B = check_unpacked_codes(codes, "codes")
+            self.n_bits = B.shape[1]
+            P = np.packbits(B, axis=1)
+        self.n_database = n = P.shape[0]
+        self.n_bytes = P.shape[1]
+        if n_substrings is None:
+            m = int(np.floor(self.n_bits / np.log2(max(n, 2))))
+            m = min(max(m, -(-self.n_bits // 64), 1), self.n_bits)
+        else:
+            m = check_positive_int(n_substrings, "n_substrings")
+        self.n_substrings = m
+        self.substring_starts_, self.substring_lengths_ = substring_bounds(self.n_bits, m)
+        W = _be_words(P)
+        words_t = np.ascontiguousarray(W.T)  # (n_words, n): one contiguous row per 64-bit word
+        self.n_words = W.shape[1]
+        self._masks = [_word_masks(W.shape[1], a, s) for a, s in zip(self.substring_starts_, self.substring_lengths_)]
+        id_dtype = np.int32 if n < 2**31 else np.int64
+
+        self._tables = []
+        for a, s in zip(self.substring_starts_, self.substring_lengths_):  # one at a time: bounded peak memory
+            vals = _substring_values(W, a, s)
+            if s <= 32:
+                vals = vals.astype(np.uint32)
+            self._tables.append(_Table(vals, s, words_t, id_dtype))
+            del vals
+        del W, words_t
+        self._weight_masks = {}
+        self.search_stats = MultiIndexStats()
+
+    # ------------------------------------------------------------------------- public
+    @property
+    def nbytes_(self):
+        return int(sum(t.nbytes for t in self._tables))
+
+    def search(self, Q, k):
+        """Return ``(dist, idx)``: the exact ``k`` nearest codes of each query row.
+
+        Parameters
+        ----------
+        Q : array-like, same format (packed or not) and code length as the database codes.
+        k : int, 1 <= k <= n_database
+
+        Returns
+        -------
+        dist : ndarray of int32, shape (n_queries, k), ascending Hamming distances
+        idx : ndarray of intp, shape (n_queries, k), ties by increasing database index
+        """
+        Wq = self._queries(Q)
+        k = check_k_neighbours(k, self.n_database)
+        nq = Wq.shape[0]
+        dist = np.empty((nq, k), dtype=np.int32)
+        idx = np.empty((nq, k), dtype=np.intp)
+        stats = self._new_stats(nq)
+
+        def work(q0):
+            q1 = min(q0 + self.block_size, nq)
+            dist[q0:q1], idx[q0:q1] = self._search_block(Wq[q0:q1], k, None, stats, q0)
+
+        self._run(work, nq)
+        self.search_stats = stats
+        return dist, idx
+
+    def search_radius(self, Q, radius):
+        """All database codes within Hamming distance ``radius`` of each query (exact).
+
+        Parameters
+        ----------
+        Q : array-like, same format and code length as the database codes.
+        radius : int >= 0
+
+        Returns
+        -------
+        dist : list of ndarray of int32, one per query
+        idx : list of ndarray of intp, one per query
+            Sorted by (distance, database index).  The probing stops at the first step whose
+            certified radius ``mρ + j − 1`` reaches ``radius``.
+        """
+        Wq = self._queries(Q)
+        radius = check_positive_int(radius, "radius", minimum=0)
+        nq = Wq.shape[0]
+        dist, idx = [None] * nq, [None] * nq
+        stats = self._new_stats(nq)
+
+        def work(q0):
+            q1 = min(q0 + self.block_size, nq)
+            d, i = self._search_block(Wq[q0:q1], None, radius, stats, q0)
+            dist[q0:q1], idx[q0:q1] = d, i
+
+        self._run(work, nq)
+        self.search_stats = stats
+        return dist, idx
+
+    # ------------------------------------------------------------------------- internals
+    def _queries(self, Q):
+        if self.packed:
+            P = check_packed_codes(Q, "Q")
+            if P.shape[1] != self.n_bytes:
+                raise ValueError(f"Q has {P.shape[1]} bytes per code but the index holds {self.n_bytes}; "
+                                 "both must come from the same encoder")
+        else:
+            B = check_unpacked_codes(Q, "Q")
+            if B.shape[1] != self.n_bits:
+                raise ValueError(f"Q has {B.shape[1]} bits per code but the index holds {self.n_bits}-bit codes; "
+                                 "encode queries with the same hasher")
+            P = np.packbits(B, axis=1)
+        return _be_words(P)
+
+    def _new_stats(self, nq):
+        z = lambda dt=np.int64: np.zeros(nq, dtype=dt)  # noqa: E731
+        return MultiIndexStats(z(), z(), z(), z(), z(), z(bool))
+
+    def _run(self, work, nq):
+        starts = range(0, nq, self.block_size)
+        n_jobs = resolve_n_jobs(self.n_jobs)
+        if n_jobs == 1 or len(starts) <= 1:
+            for q0 in starts:
+                work(q0)
+        else:
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                list(pool.map(work, starts))
+
+    def _masks_of(self, length, weight):
+        key = (int(length), int(weight))
+        if key not in self._weight_masks:
+            self._weight_masks[key] = weight_masks(*key)
+        return self._weight_masks[key]
+
+    def _distances(self, table, pos, qw, owner):
+        """Full Hamming distances and XOR words of the codes at positions ``pos`` of ``table``."""
+        x = [table.codes_t[w][pos] ^ qw[owner, w] for w in range(self.n_words)]
+        d = np.bitwise_count(x[0]).astype(np.int32)
+        for xw in x[1:]:
+            d += np.bitwise_count(xw)
+        return d, x
+
+    def _first_reached_here(self, x, rho, j):
+        """True where step (ρ, j) is the first step that reaches the candidate (see module docstring)."""
+        ok = None
+        for i, pairs in enumerate(self._masks):
+            if i == j:
+                continue
+            di = None
+            for w, mask in pairs:
+                c = np.bitwise_count(x[w] & mask)
+                di = c if di is None else di + c
+            good = di > rho if i < j else di >= rho
+            ok = good if ok is None else ok & good
+        return ok
+
+    def _search_block(self, Wq, k, radius, stats, q0):
+        """k-NN (``k`` given) or radius search (``radius`` given) of one block of queries."""
+        nb, b, m, n = Wq.shape[0], self.n_bits, self.n_substrings, self.n_database
+        qsub = np.stack([_substring_values(Wq, a, s) for a, s in zip(self.substring_starts_, self.substring_lengths_)], 1)
+        limit = np.full(nb, b if radius is None else radius, dtype=np.int64)  # keep candidates with d <= limit
+        hist = np.zeros((nb, b + 1), dtype=np.int64) if radius is None else None
+        found_q, found_d, found_i = [], [], []
+        n_cand, n_retr, n_look = (np.zeros(nb, np.int64) for _ in range(3))
+        cert = np.full(nb, -1, np.int64)
+        rho_reached = np.zeros(nb, np.int64)
+        active = np.arange(nb)
+        scanned = np.zeros(nb, bool)
+        max_len = int(self.substring_lengths_.max())
+        for rho in range(max_len + 1):
+            for j in range(m):
+                if active.size == 0:
+                    break
+                n_masks = comb(int(self.substring_lengths_[j]), rho)
+                if n_masks == 0:
+                    continue
+                if n_masks * self._scan_factor > n * self.n_words:  # probing costs more than a scan
+                    self._scan(Wq, active, k, radius, found_q, found_d, found_i, limit)
+                    scanned[active] = True
+                    n_cand[active] = n
+                    cert[active] = b
+                    rho_reached[active] = rho
+                    active = active[:0]
+                    break
+                masks = self._masks_of(self.substring_lengths_[j], rho)
+                t = self._tables[j]
+                per = max(1, _KEYS_CAP // masks.size)
+                for a0 in range(0, active.size, per):
+                    A = active[a0 : a0 + per]
+                    keys = (qsub[A, j][:, None] ^ masks[None, :]).ravel()
+                    start, size = t.lookup(keys)
+                    owner = np.repeat(A, masks.size)
+                    n_look[A] += masks.size
+                    for pos, own in _expand(start, size, owner):
+                        ids = t.ids[pos]
+                        d, x = self._distances(t, pos, Wq, own)
+                        n_retr += np.bincount(own, minlength=nb)
+                        first = self._first_reached_here(x, rho, j) if m > 1 else None
+                        if first is not None:
+                            ids, d, own = ids[first], d[first], own[first]
+                        n_cand += np.bincount(own, minlength=nb)
+                        keep = d <= limit[own]
+                        ids, d, own = ids[keep], d[keep], own[keep]
+                        found_q.append(own)
+                        found_d.append(d)
+                        found_i.append(ids)
+                        if hist is not None:
+                            hist += np.bincount(own * (b + 1) + d, minlength=nb * (b + 1)).reshape(nb, b + 1)
+                bound = m * rho + j + 1  # every code not found yet is at distance >= bound
+                rho_reached[active] = rho
+                if radius is None:
+                    cum = np.cumsum(hist[active], axis=1)
+                    enough = cum[:, -1] >= k
+                    kth = np.where(enough, np.argmax(cum >= k, axis=1), b)
+                    limit[active] = kth
+                    done = enough & (kth < bound)
+                else:
+                    done = np.full(active.size, radius < bound)
+                cert[active[done]] = bound - 1
+                active = active[~done]
+            if active.size == 0:
+                break
+        for name, arr in (("n_candidates", n_cand), ("n_retrieved", n_retr), ("n_lookups", n_look),
+                          ("radius", cert), ("substring_radius", rho_reached), ("linear_scan", scanned)):
+            getattr(stats, name)[q0 : q0 + nb] = arr
+        return self._collect(found_q, found_d, found_i, limit, nb, k)
+
+    def _scan(self, Wq, A, k, radius, found_q, found_d, found_i, limit):
+        """Linear-scan fallback for queries ``A`` (replaces whatever was found for them): the codes of
+        table 0, a permutation of the database, mapped back to ids through its ``ids``."""
+        keep = [~np.isin(q, A) for q in found_q]
+        for lst in (found_q, found_d, found_i):
+            lst[:] = [a[kp] for a, kp in zip(lst, keep)]
+        t = self._tables[0]
+        rows = max(1, (1 << 24) // max(self.n_database, 1))
+        for a0 in range(0, len(A), rows):
+            Ab = A[a0 : a0 + rows]
+            D = hamming_rows(np.ascontiguousarray(Wq[Ab]), t.codes_t, self.n_bits)
+            if radius is None:
+                kth = np.partition(D, k - 1, axis=1)[:, k - 1]
+                limit[Ab] = kth
+                r, c = np.nonzero(D <= kth[:, None])
+            else:
+                r, c = np.nonzero(D <= radius)
+            found_q.append(Ab[r])
+            found_d.append(D[r, c].astype(np.int32))
+            found_i.append(t.ids[c])
+
+    def _collect(self, found_q, found_d, found_i, limit, nb, k):
+        q = np.concatenate(found_q) if found_q else np.zeros(0, np.int64)
+        d = np.concatenate(found_d) if found_d else np.zeros(0, np.int32)
+        i = np.concatenate(found_i).astype(np.intp) if found_i else np.zeros(0, np.intp)
+        keep = d <= limit[q]
+        q, d, i = q[keep], d[keep], i[keep]
+        order = np.lexsort((i, d, q))
+        q, d, i = q[order], d[order], i[order]
+        bounds = np.searchsorted(q, np.arange(nb + 1))
+        if k is None:
+            return ([d[bounds[t] : bounds[t + 1]].astype(np.int32) for t in range(nb)],
+                    [i[bounds[t] : bounds[t + 1]] for t in range(nb)])
+        sel = bounds[:-1, None] + np.arange(k)
+        return d[sel].astype(np.int32), i[sel]
