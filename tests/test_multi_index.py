@@ -8,7 +8,7 @@ import pytest
 
 from lshlab.distances import hamming_distance_matrix, pack_bits
 from lshlab.search import HammingIndex, MultiIndexHashing
-from lshlab.search import multi_index as mi
+from lshlab.search import substring_tables as st
 
 
 def reference(db, Q, k):
@@ -46,7 +46,7 @@ def test_skewed_data_where_most_codes_share_a_substring(monkeypatch):
     """90 % of the codes share their first 16 bits: one bucket holds most of the database, the query's
     k neighbours sit in it, k exceeds every other bucket; a tiny expansion cap forces the by-position
     cutting of huge buckets."""
-    monkeypatch.setattr(mi, "_EXPAND_CAP", 500)
+    monkeypatch.setattr(st, "EXPAND_CAP", 500)
     rng = np.random.default_rng(3)
     db = rng.integers(0, 2, (5000, 48), dtype=np.uint8)
     db[:4500, :16] = 1
@@ -94,16 +94,16 @@ def test_statistics_certify_the_answer():
     db, Q = clustered_codes(rng, 20000, 40, 64, flip=0.02)
     index = MultiIndexHashing(db, n_substrings=4)
     dist, _ = index.search(Q, 10)
-    st = index.search_stats
+    stats = index.search_stats
     m, s = 4, 16
-    probed = ~st.linear_scan
+    probed = ~stats.linear_scan
     assert probed.all()
-    np.testing.assert_array_equal(st.radius[probed], dist[probed, -1])
-    assert (st.radius[~probed] == 64).all()
-    lookups = np.array([sum(comb(s, t // m) for t in range(r + 1)) for r in st.radius[probed]])
-    np.testing.assert_array_equal(st.n_lookups[probed], lookups)
-    assert (st.substring_radius[probed] == st.radius[probed] // m).all()
-    assert (st.n_candidates <= st.n_retrieved).all() and (st.n_candidates[probed] < len(db) / 5).all()
+    np.testing.assert_array_equal(stats.radius[probed], dist[probed, -1])
+    assert (stats.radius[~probed] == 64).all()
+    lookups = np.array([sum(comb(s, t // m) for t in range(r + 1)) for r in stats.radius[probed]])
+    np.testing.assert_array_equal(stats.n_lookups[probed], lookups)
+    assert (stats.substring_radius[probed] == stats.radius[probed] // m).all()
+    assert (stats.n_candidates <= stats.n_retrieved).all() and (stats.n_candidates[probed] < len(db) / 5).all()
 
 
 def test_linear_scan_fallback_is_recorded_and_exact():
@@ -142,7 +142,7 @@ def test_tables_are_compact_and_lookups_match_a_dictionary():
     values = rng.integers(0, 2**40, 5000, dtype=np.uint64)
     values[:2000] = values[0]  # one huge bucket
     words_t = rng.integers(0, 2**63, (1, 5000), dtype=np.uint64)
-    table = mi._Table(values, 40, words_t, np.int32)
+    table = st.SubstringTable(values, 40, words_t, np.int32)
     assert not table.dense and table.ids.dtype == np.int32
     assert table.nbytes < 5000 * (4 + 8 + 20)
     np.testing.assert_array_equal(table.codes_t[0], words_t[0, table.ids])
@@ -153,31 +153,31 @@ def test_tables_are_compact_and_lookups_match_a_dictionary():
     start, size = table.lookup(keys)
     for key, a, c in zip(keys.tolist(), start, size):
         np.testing.assert_array_equal(table.ids[a : a + c], buckets.get(key, []))
-    dense = mi._Table(values & np.uint64(0xFFF), 12, words_t, np.int32)
+    dense = st.SubstringTable(values & np.uint64(0xFFF), 12, words_t, np.int32)
     assert dense.dense and dense.offsets.shape == (4097,) and dense.offsets[-1] == 5000
 
 
 def test_weight_masks_and_radix_argsort():
     for s, w in ((1, 0), (5, 2), (13, 4), (21, 3), (64, 2)):
-        masks = mi.weight_masks(s, w)
+        masks = st.weight_masks(s, w)
         assert len(masks) == comb(s, w) and len(np.unique(masks)) == len(masks)
         assert (np.bitwise_count(masks) == w).all()
         assert s == 64 or (masks < np.uint64(1 << s)).all()
         assert (masks[1:] > masks[:-1]).all()  # ascending
-    assert len(mi.weight_masks(6, 7)) == 0
+    assert len(st.weight_masks(6, 7)) == 0
     rng = np.random.default_rng(10)
     for bits in (5, 16, 23, 40):
         v = rng.integers(0, 2**bits, 20000, dtype=np.uint64)
         v[::3] = v[0]
-        np.testing.assert_array_equal(mi.radix_argsort(v, bits), np.argsort(v, kind="stable"))
+        np.testing.assert_array_equal(st.radix_argsort(v, bits), np.argsort(v, kind="stable"))
 
 
 def test_substring_bounds_and_bad_inputs():
-    starts, lengths = mi.substring_bounds(13, 5)
+    starts, lengths = st.substring_bounds(13, 5)
     np.testing.assert_array_equal(lengths, [3, 3, 3, 2, 2])
     np.testing.assert_array_equal(starts, [0, 3, 6, 9, 11])
     with pytest.raises(ValueError, match="exceeds the code length"):
-        mi.substring_bounds(8, 9)
+        st.substring_bounds(8, 9)
     with pytest.raises(ValueError, match="n_substrings >= 2"):
         MultiIndexHashing(np.zeros((5, 100), np.uint8), n_substrings=1)
     db = np.random.default_rng(0).integers(0, 2, (50, 20), dtype=np.uint8)
