@@ -160,6 +160,19 @@ class GaussianImageModel:
         Z, y = self.sample_latent(n, random_state, chunk_rows)
         return self.reconstruct(Z).astype(np.float32), y
 
+    def sample_chunk(self, index, n, random_state=0, chunk_rows=CHUNK_ROWS):
+        """Images and labels of chunk ``index`` of :meth:`sample` ``(n, random_state, chunk_rows)`` alone:
+        rows ``index · chunk_rows …`` — what one worker generates without the others."""
+        self._check_fitted()
+        index = check_positive_int(index, "index", minimum=0)
+        chunks = -(-check_positive_int(n, "n", minimum=0) // check_positive_int(chunk_rows, "chunk_rows"))
+        if index >= chunks:
+            raise ValueError(f"index={index} is beyond the {chunks} chunks of {n} items")
+        rows = min(chunk_rows, n - index * chunk_rows)
+        label, e = self._draw(np.random.default_rng([_check_seed(random_state), index]), rows)
+        Z = self.means_[label] + np.einsum("nij,nj->ni", self.cholesky_[label], e.astype(np.float64))
+        return self.reconstruct(Z).astype(np.float32), self.classes_[label]
+
 
 def linear_code_map(hasher):
     """``(W, b)`` such that ``hasher.transform(X) == (X @ W + b >= 0)`` for a fitted linear hasher.
