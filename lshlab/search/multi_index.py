@@ -291,9 +291,11 @@ class MultiIndexHashing:
     def _distances(self, table, pos, qw, owner):
         """Full Hamming distances and XOR words of the codes at positions ``pos`` of ``table``."""
         x = [table.codes_t[w][pos] ^ qw[owner, w] for w in range(self.n_words)]
-        d = np.bitwise_count(x[0]).astype(np.int32)
-        for xw in x[1:]:
-            d += np.bitwise_count(xw)
+        d = np.bitwise_count(x[0])  # uint8
+        if self.n_words > 1:
+            d = d.astype(np.uint16 if self.n_bits < 2**16 else np.int32)
+            for xw in x[1:]:
+                d += np.bitwise_count(xw)
         return d, x
 
     def _first_reached_here(self, x, rho, j):
@@ -345,21 +347,23 @@ class MultiIndexHashing:
                     A = active[a0 : a0 + per]
                     keys = (qsub[A, j][:, None] ^ masks[None, :]).ravel()
                     start, size = t.lookup(keys)
-                    owner = np.repeat(A, masks.size)
+                    owner = np.repeat(A.astype(np.int32), masks.size)
                     n_look[A] += masks.size
+                    n_retr[A] += size.reshape(len(A), masks.size).sum(axis=1)
                     for pos, own in expand_ranges(start, size, owner):
-                        ids = t.ids[pos]
                         d, x = self._distances(t, pos, Wq, own)
-                        n_retr += np.bincount(own, minlength=nb)
-                        first = self._first_reached_here(x, rho, j) if m > 1 else None
-                        if first is not None:
-                            ids, d, own = ids[first], d[first], own[first]
-                        n_cand += np.bincount(own, minlength=nb)
                         keep = d <= limit[own]
-                        ids, d, own = ids[keep], d[keep], own[keep]
+                        if m > 1:  # count each code once: only at the first step that reaches it
+                            first = self._first_reached_here(x, rho, j)
+                            n_cand += np.bincount(own[first], minlength=nb)
+                            keep &= first
+                        else:
+                            n_cand += np.bincount(own, minlength=nb)
+                        sel = np.flatnonzero(keep)
+                        own, d = own[sel], d[sel].astype(np.int32)
                         found_q.append(own)
                         found_d.append(d)
-                        found_i.append(ids)
+                        found_i.append(t.ids[pos[sel]])
                         if hist is not None:
                             hist += np.bincount(own * (b + 1) + d, minlength=nb * (b + 1)).reshape(nb, b + 1)
                 bound = m * rho + j + 1  # every code not found yet is at distance >= bound

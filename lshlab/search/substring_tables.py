@@ -185,7 +185,7 @@ class SubstringTable:
         self.keys = sv[first][by_slot]
         self.starts = first[by_slot].astype(id_dtype)
         self.sizes = size[by_slot].astype(id_dtype)
-        self.directory = np.zeros((1 << self.bits) + 1, dtype=np.int64)
+        self.directory = np.zeros((1 << self.bits) + 1, dtype=id_dtype)
         np.cumsum(np.bincount(slot.view(np.int64), minlength=1 << self.bits), out=self.directory[1:])
 
     def _slot(self, keys):
@@ -204,7 +204,7 @@ class SubstringTable:
             start = self.offsets[k].astype(np.int64)
             return start, self.offsets[k + 1].astype(np.int64) - start
         slot = self._slot(keys).view(np.int64)
-        cur, hi = self.directory[slot], self.directory[slot + 1]
+        cur, hi = self.directory[slot].astype(np.int64), self.directory[slot + 1].astype(np.int64)
         found = np.full(len(keys), -1, dtype=np.int64)
         todo = np.flatnonzero(cur < hi)
         while todo.size:  # a slot holds about one distinct value: one or two rounds
