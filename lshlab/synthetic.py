@@ -53,6 +53,14 @@ __all__ = ["GaussianImageModel", "linear_code_map", "synthetic_codes", "CodeData
 CHUNK_ROWS = 1 << 16  # items per generated chunk (the seed of chunk i is (random_state, i)); 16 MB of normals
 
 
+def _label_dtype(classes):
+    """Smallest integer dtype holding every class label (80 M labels: 80 MB as uint8, 640 MB as int64)."""
+    classes = np.asarray(classes)
+    if not np.issubdtype(classes.dtype, np.integer) or classes.size == 0:
+        return classes.dtype
+    return np.result_type(np.min_scalar_type(int(classes.min())), np.min_scalar_type(int(classes.max())))
+
+
 def _check_seed(random_state):
     if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0:
         raise ValueError(f"random_state must be an integer >= 0 (chunks are seeded by (random_state, chunk)), "
@@ -257,7 +265,7 @@ def synthetic_codes(model, hashers, n, *, random_state=0, chunk_rows=CHUNK_ROWS,
         out = [np.empty((n, -(-c.n_bits // 8)), dtype=np.uint8) for c in coders]
     elif len(out) != len(coders) or any(o.shape != (n, -(-c.n_bits // 8)) for o, c in zip(out, coders)):
         raise ValueError("out must hold one (n, ceil(n_bits / 8)) uint8 array per hasher")
-    labels = np.empty(n, dtype=model.classes_.dtype)
+    labels = np.empty(n, dtype=_label_dtype(model.classes_))
 
     def work(chunk):
         _, c0, c1, rng = chunk
@@ -330,7 +338,7 @@ def code_database(model, hashers, X_real, y_real, X_query, y_query, n_items, *, 
     if n_items < n_real:
         raise ValueError(f"n_items={n_items} is smaller than the {n_real} real images; use n_items >= {n_real}")
     codes = {b: np.empty((n_items, -(-b // 8)), dtype=np.uint8) for b in bits}
-    labels = np.empty(n_items, dtype=np.asarray(y_real).dtype)
+    labels = np.empty(n_items, dtype=np.result_type(_label_dtype(model.classes_), _label_dtype(y_real)))
     labels[:n_real] = y_real
     for b, h in zip(bits, hashers):
         codes[b][:n_real] = h.transform(X_real, packed=True)

@@ -8,7 +8,7 @@ without importing every topic's dependencies).
 from importlib import import_module
 
 _SUBMODULES = (
-    "retrieval", "lsh", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap", "random_features",
+    "retrieval", "lsh", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap", "random_features", "scale",
 )
 
 

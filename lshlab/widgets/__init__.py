@@ -11,7 +11,7 @@ Explorers live in topic submodules and are re-exported here lazily.
 
 from importlib import import_module
 
-_SUBMODULES = ("_core", "lsh", "retrieval", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap")
+_SUBMODULES = ("_core", "lsh", "retrieval", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap", "scale")
 
 
 def _find(name):
