@@ -137,7 +137,7 @@ def _mih_rows(codes, Q, n, mh_q, sweep):
     if sweep:
         rows += _m_sweep(codes, Q, n, sweep, mih.n_substrings, batch, res)
         rows += _multihash_rows(codes, Q[:mh_q], n, mih)
-    del mih
+    mih = None  # free the index before the next size
     gc.collect()
     return rows, (res, batch)
 
