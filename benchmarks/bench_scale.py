@@ -48,7 +48,7 @@ from lshlab.data import load_dataset  # noqa: E402
 from lshlab.hashing import ITQHash  # noqa: E402
 from lshlab.scale import ann_sweep, peak_memory_mb, query_latencies, reset_peak_memory  # noqa: E402
 from lshlab.search import MultiIndexHashing, faiss_available  # noqa: E402
-from lshlab.synthetic import GaussianImageModel, code_database  # noqa: E402
+from lshlab.synthetic import GaussianImageModel, code_database, database_features  # noqa: E402
 
 SIZES = {
     "full": dict(dataset="fashion-mnist", sizes=(10_000_000, 80_000_000), n_q=1000, mh_q=200, dask_n=10_000_000,
@@ -221,10 +221,7 @@ def _dask_rows(codes, Q):
 def _ann_rows(ds, hasher, model, db, n):
     codes = db.codes[64][:n]
     Qc = db.query_codes[64]
-    Xr = ds.X_train.astype(np.float64)
-    n_real = min(db.n_real, n)
-    gen, _ = model.sample_latent(max(0, n - db.n_real), random_state=0)  # the same generated items as the codes
-    Z = np.concatenate([(Xr[:n_real] - model.mean_) @ model.components_, gen]).astype(np.float32)
+    Z = database_features(model, ds.X_train, n, db.n_items, random_state=0)  # the same items as the codes
     ZQ = ((ds.X_query[: len(Qc)].astype(np.float64) - model.mean_) @ model.components_).astype(np.float32)
     points = ann_sweep(codes, Qc, Z, ZQ, K)
     exact_t = {p.family: len(Qc) / p.qps for p in points if p.setting == "exact" and "Flat" in p.index}

@@ -153,7 +153,7 @@ class ScalingCurve:
     stats: list = field(default_factory=list)
 
 
-def scaling_curve(codes, Q, sizes, k=10, *, n_latency=None, brute=True, n_substrings=None):
+def scaling_curve(codes, Q, sizes, k=10, *, n_latency=None, brute=True, n_substrings=None, prebuilt=None):
     """Multi-index hashing and brute force on the prefixes ``codes[:n]`` for every ``n`` in ``sizes``.
 
     Parameters
@@ -170,11 +170,14 @@ def scaling_curve(codes, Q, sizes, k=10, *, n_latency=None, brute=True, n_substr
         first 20 queries.
     n_substrings : int or None
         Passed to :class:`MultiIndexHashing` (None: its rule).
+    prebuilt : dict n -> MultiIndexHashing, optional
+        Indexes already built over ``codes[:n]`` (their build time is then NaN here).
 
     Returns
     -------
     :class:`ScalingCurve`
     """
+    prebuilt = dict(prebuilt or {})
     sizes = np.asarray(sorted(int(s) for s in sizes), dtype=np.int64)
     if sizes[-1] > len(codes):
         raise ValueError(f"sizes go up to {sizes[-1]} but only {len(codes)} codes were given")
@@ -185,8 +188,10 @@ def scaling_curve(codes, Q, sizes, k=10, *, n_latency=None, brute=True, n_substr
     use_faiss = brute and faiss_available()
     for n in sizes:
         t0 = time.perf_counter()
-        index = MultiIndexHashing(codes[:n], packed=True, n_substrings=n_substrings)
-        cols["build"].append(time.perf_counter() - t0)
+        index = prebuilt[n] if n in prebuilt else MultiIndexHashing(codes[:n], packed=True, n_substrings=n_substrings)
+        cols["build"].append(np.nan if n in prebuilt else time.perf_counter() - t0)
+        if index.n_database != n:
+            raise ValueError(f"prebuilt[{n}] holds {index.n_database} codes, not {n}")
         dist, idx = index.search(Q, k)
         st = index.search_stats
         lat = query_latencies(index, Q[:nl], k)

@@ -48,7 +48,8 @@ from .hashing import ITQHash, PCAHash, RandomHyperplaneHash
 from .hashing.pca_itq import pca_directions
 from .search.primitives import resolve_n_jobs
 
-__all__ = ["GaussianImageModel", "linear_code_map", "synthetic_codes", "CodeDatabase", "code_database"]
+__all__ = ["GaussianImageModel", "linear_code_map", "synthetic_codes", "CodeDatabase", "code_database",
+           "database_features"]
 
 CHUNK_ROWS = 1 << 16  # items per generated chunk (the seed of chunk i is (random_state, i)); 16 MB of normals
 
@@ -348,3 +349,33 @@ def code_database(model, hashers, X_real, y_real, X_query, y_query, n_items, *, 
     labels[n_real:] = gen_labels
     query_codes = {b: h.transform(X_query, packed=True) for b, h in zip(bits, hashers)}
     return CodeDatabase(codes, labels, n_real, query_codes, np.asarray(y_query), dict(zip(bits, hashers)))
+
+
+def database_features(model, X_real, n, n_items, *, random_state=0, chunk_rows=CHUNK_ROWS):
+    """PCA coordinates (float32) of the first ``n`` items of a :func:`code_database` of ``n_items`` items.
+
+    The real images are projected (``z = Vᵀ(x − m)``); the generated items get their latent ``z`` —
+    the very items whose codes the database holds (same ``random_state`` and ``chunk_rows``), so an
+    index on these features and one on the codes search the same items.  For a generated image
+    ``x = m + V z`` the Euclidean distances between features equal those between images.
+
+    Parameters
+    ----------
+    model : fitted :class:`GaussianImageModel`
+    X_real : the real images at the head of the database
+    n : int, items wanted (``n <= n_items``)
+    n_items : int, size of the database they come from
+    """
+    n, n_items = check_positive_int(n, "n"), check_positive_int(n_items, "n_items")
+    if n > n_items:
+        raise ValueError(f"n={n} exceeds the database size n_items={n_items}")
+    n_real = len(X_real)
+    head = min(n, n_real)
+    Z = np.empty((n, model.components_.shape[1]), dtype=np.float32)
+    Z[:head] = (np.asarray(X_real[:head], dtype=np.float64) - model.mean_) @ model.components_
+    n_gen, total_gen = n - head, n_items - n_real
+    if n_gen > 0:
+        # the first chunks of a stream do not depend on its length, as long as they are full in both
+        draw = min(total_gen, -(-n_gen // chunk_rows) * chunk_rows)
+        Z[head:] = model.sample_latent(draw, random_state=random_state, chunk_rows=chunk_rows)[0][:n_gen]
+    return Z

@@ -9,7 +9,7 @@ import pytest
 
 from lshlab.data import load_dataset
 from lshlab.hashing import ITQHash, PCAHash, RandomHyperplaneHash, SpectralHash
-from lshlab.synthetic import GaussianImageModel, code_database, linear_code_map, synthetic_codes
+from lshlab.synthetic import GaussianImageModel, code_database, database_features, linear_code_map, synthetic_codes
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +104,24 @@ def test_code_database_keeps_the_real_images_first(model, digits):
         np.testing.assert_array_equal(db.codes[b][n_real:], gen)
     np.testing.assert_array_equal(db.labels[:n_real], digits.y_train)
     np.testing.assert_array_equal(db.labels[n_real:], labels)
+
+
+def test_database_features_are_the_coordinates_of_the_coded_items(model, digits):
+    h = RandomHyperplaneHash(32, center=True, random_state=1).fit(digits.X_train)
+    db = code_database(model, h, digits.X_train, digits.y_train, digits.X_query, digits.y_query, 5000,
+                       random_state=4, chunk_rows=600)
+    n_real = db.n_real
+    for n in (1000, 2600, 5000):  # inside the real images, mid-chunk and the whole database
+        Z = database_features(model, digits.X_train, n, 5000, random_state=4, chunk_rows=600)
+        assert Z.shape == (n, 16) and Z.dtype == np.float32
+        head = min(n, n_real)
+        np.testing.assert_allclose(Z[:head], (digits.X_train[:head] - model.mean_) @ model.components_, atol=1e-4)
+        if n > n_real:  # the generated items: hashing their images gives the database's codes
+            W, b = linear_code_map(h)
+            codes = np.packbits(model.reconstruct(Z[n_real:]) @ W + b >= 0, axis=1)
+            assert (codes == db.codes[32][n_real:n]).mean() > 0.999
+    with pytest.raises(ValueError, match="exceeds"):
+        database_features(model, digits.X_train, 6000, 5000)
 
 
 def test_bad_inputs(model, digits):
