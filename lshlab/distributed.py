@@ -35,7 +35,7 @@ import numpy as np
 from ._validation import check_k_neighbours, check_packed_codes, check_positive_int, check_unpacked_codes
 from .search import HammingIndex, MultiIndexHashing
 
-__all__ = ["ShardedIndex", "ShardLostError", "encode", "synthetic_images"]
+__all__ = ["ShardedIndex", "ShardLostError", "encode", "synthetic_images", "keep_freed_memory"]
 
 _LOST = ("cancelled", "lost")
 
@@ -45,8 +45,36 @@ class ShardLostError(RuntimeError):
 
 
 # ----------------------------------------------------------------------------- worker-side functions
-def _build_shard(codes, index, params):
+_MMAP_THRESHOLD = 32 << 20  # glibc's largest M_MMAP_THRESHOLD on 64-bit systems
+
+
+def keep_freed_memory():
+    """Let glibc's ``malloc`` reuse freed blocks of up to 32 MB instead of returning them to the OS.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to keep unmanaged memory low).
+    Setting that variable also freezes glibc's mmap threshold at 128 kB, so every numpy temporary above
+    128 kB is a fresh ``mmap`` whose pages are faulted in and zeroed — measured here, a multi-index
+    search of 1,000 queries on 5 M codes spent 2.7–3.0 s of CPU instead of 1.0–1.2 s.  This raises the
+    thresholds back (``mallopt(M_MMAP_THRESHOLD, 32 MB)``, ``mallopt(M_TRIM_THRESHOLD, 1 GB)``) in the
+    calling process.  Returns False where glibc is not available (nothing is changed).
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(-3, _MMAP_THRESHOLD)) and bool(libc.mallopt(-1, 1 << 30))  # M_MMAP / M_TRIM
+    except (OSError, AttributeError):
+        return False
+
+
+def _build_shard(codes, index, params, tune_malloc=True):
     """Runs on a worker: the local index of one shard of packed codes."""
+    if tune_malloc:
+        keep_freed_memory()
     if callable(index):
         return index(codes, **params)
     if index == "mih":
@@ -54,8 +82,10 @@ def _build_shard(codes, index, params):
     return HammingIndex(codes, packed=True, **params)
 
 
-def _search_shard(local, Q, k):
+def _search_shard(local, Q, k, tune_malloc=True):
     """Runs on a worker: the top-k of one shard (local ids)."""
+    if tune_malloc:
+        keep_freed_memory()
     dist, idx = local.search(Q, k)
     return np.asarray(dist, dtype=np.int32), np.asarray(idx, dtype=np.int64)
 
@@ -165,6 +195,10 @@ class ShardedIndex:
     max_retries : int, default 1
         Times a search is repeated after shards were lost with their workers (see the module
         docstring); 0 = fail at once with :class:`ShardLostError`.
+    tune_malloc : bool, default True
+        Call :func:`keep_freed_memory` in the worker processes that build and search shards (their
+        ``malloc`` then keeps freed blocks for reuse: a 2–3× faster search under Dask's default
+        worker environment, at the cost of more resident memory between tasks).
     **index_params
         Passed to the local index (e.g. ``n_substrings=2``, ``n_jobs=1``).
 
@@ -180,13 +214,14 @@ class ShardedIndex:
     """
 
     def __init__(self, codes, client=None, n_shards=None, packed=False, *, index="mih", max_retries=1,
-                 **index_params):
+                 tune_malloc=True, **index_params):
         import dask.array as da
 
         if not (callable(index) or index in ("mih", "flat")):
             raise ValueError(f"index must be 'mih', 'flat' or a callable, got {index!r}")
         self.index, self.index_params = index, dict(index_params)
         self.max_retries = check_positive_int(max_retries, "max_retries", minimum=0)
+        self.tune_malloc = bool(tune_malloc)
         self.packed = bool(packed)
         self.n_retries_ = 0
         self._own_client = self._own_cluster = None
@@ -270,7 +305,7 @@ class ShardedIndex:
                 data = self.client.scatter(self._blocks[i], workers=[w], hash=False)
             else:
                 data = self.client.compute(self._delayed[i])
-            self._futures[i] = self.client.submit(_build_shard, data, self.index, self.index_params,
+            self._futures[i] = self.client.submit(_build_shard, data, self.index, self.index_params, self.tune_malloc,
                                                   workers=[w], allow_other_workers=True, pure=False)
             self.shard_workers_[i] = w
         self._wait(shards, "building")
@@ -327,7 +362,7 @@ class ShardedIndex:
         Qf = self.client.scatter(P, broadcast=True, hash=False) if P.nbytes > 1 << 20 else P
         for attempt in range(self.max_retries + 1):
             sizes = np.diff(self.shard_bounds_)
-            futures = [self.client.submit(_search_shard, f, Qf, int(min(k, s)), pure=False)
+            futures = [self.client.submit(_search_shard, f, Qf, int(min(k, s)), self.tune_malloc, pure=False)
                        for f, s in zip(self._futures, sizes)]
             _settle(futures)
             lost = []

@@ -253,10 +253,15 @@ def _best_of(fn, repeat=2):
     return out, best
 
 
+def _nlist(n):
+    """IVF lists: about 4 √n (the faiss guideline), between 16 and 4096."""
+    return int(min(max(16, 4 * np.sqrt(n)), 4096))
+
+
 def _binary_configs(n, n_bits):
     import faiss
 
-    nlist = int(min(max(16, 4 * np.sqrt(n)), 4096))
+    nlist = _nlist(n)
     return [
         ("IndexBinaryFlat", lambda: faiss.IndexBinaryFlat(n_bits), [("exact", None)]),
         (f"IndexBinaryMultiHash (2 × {n_bits // 2} bits)", lambda: faiss.IndexBinaryMultiHash(n_bits, 2, n_bits // 2),
@@ -271,7 +276,7 @@ def _binary_configs(n, n_bits):
 def _float_configs(n, d):
     import faiss
 
-    nlist = int(min(max(16, 4 * np.sqrt(n)), 4096))
+    nlist = _nlist(n)
     pq = max(1, d // 8)
     return [
         ("IndexFlatL2", lambda: faiss.IndexFlatL2(d), [("exact", None)]),
@@ -303,7 +308,8 @@ def ann_sweep(codes, query_codes, features=None, query_features=None, k=10, *, i
     include_mih : bool
         Add :class:`~lshlab.search.MultiIndexHashing` (exact) to the binary family.
     train_size : int
-        Items used to train IVF / PQ quantisers (a random sample, ``random_state``).
+        Items used to train IVF / PQ quantisers (a random sample, ``random_state``); raised to the 40
+        points per list that faiss's k-means asks for.
 
     Returns
     -------
@@ -316,7 +322,7 @@ def ann_sweep(codes, query_codes, features=None, query_features=None, k=10, *, i
 
     n, n_bits = len(codes), 8 * codes.shape[1]
     rng = np.random.default_rng(random_state)
-    sample = rng.choice(n, size=min(train_size, n), replace=False)
+    sample = rng.choice(n, size=min(max(train_size, 40 * _nlist(n)), n), replace=False)
     points = []
     exact = faiss.IndexBinaryFlat(n_bits)
     exact.add(codes)

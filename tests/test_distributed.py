@@ -17,7 +17,7 @@ from dask.distributed import Client, LocalCluster  # noqa: E402
 
 from lshlab.data import load_dataset  # noqa: E402
 from lshlab.distances import pack_bits  # noqa: E402
-from lshlab.distributed import ShardedIndex, ShardLostError, encode, synthetic_images  # noqa: E402
+from lshlab.distributed import ShardedIndex, ShardLostError, encode, keep_freed_memory, synthetic_images  # noqa: E402
 from lshlab.hashing import ITQHash  # noqa: E402
 from lshlab.search import HammingIndex, MultiIndexHashing  # noqa: E402
 from lshlab.synthetic import GaussianImageModel  # noqa: E402
@@ -73,6 +73,13 @@ def test_sharded_search_equals_one_index(cluster, codes, index, n_shards):
             np.testing.assert_array_equal(dist, ref[0])
             np.testing.assert_array_equal(idx, ref[1])
         assert si.n_retries_ == 0
+
+
+def test_workers_keep_freed_memory(cluster):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_; the shards' workers get glibc's mmap threshold back."""
+    _, client = cluster
+    if sys.platform.startswith("linux"):
+        assert all(client.run(keep_freed_memory).values())
 
 
 def test_address_string_and_packed_codes(cluster, codes):

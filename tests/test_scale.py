@@ -15,6 +15,7 @@ from lshlab.plots.scale import (  # noqa: E402
     plot_candidates_vs_size,
     plot_latency_histogram,
     plot_memory_per_item,
+    plot_real_vs_generated,
     plot_recall_vs_qps,
     plot_time_vs_size,
 )
@@ -132,6 +133,8 @@ def test_plots_return_figures():
                           seed_seconds=0.146, highlight=1),
         plot_candidates_vs_size(sizes, [100, 400, 1600], [80, 300, 1000], candidates=[90, 380, 1500], highlight=2),
         plot_latency_histogram(np.random.default_rng(0).lognormal(-7, 1, 300), seed_seconds=0.146),
+        plot_real_vs_generated(np.random.default_rng(0).random((6, 16)), [0, 1, 2, 0, 1, 2],
+                               np.random.default_rng(1).normal(size=(3, 16)), [2, 1, 0], image_shape=(4, 4)),
     ):
         assert isinstance(fig, Figure)
         plt.close(fig)

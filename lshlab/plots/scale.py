@@ -19,6 +19,7 @@ __all__ = [
     "plot_recall_vs_qps",
     "plot_memory_per_item",
     "plot_latency_histogram",
+    "plot_real_vs_generated",
 ]
 
 _axes = partial(axes_or_new, figsize=(6.0, 4.5))
@@ -171,4 +172,38 @@ def plot_latency_histogram(latencies, ax=None, *, seed_seconds=None, label="mult
     ax.set_xscale("log")
     ax.set(xlabel="seconds per query (log)", ylabel="queries", title=title)
     ax.legend(fontsize=8)
+    return fig
+
+
+def plot_real_vs_generated(X_real, y_real, X_gen, y_gen, *, image_shape=(28, 28), class_names=None, axes=None,
+                           title="One real (top) and one generated (bottom) image per class"):
+    """Two rows of images, one column per class: a real image above a generated one.
+
+    Generated pixels are shown clipped to [0, 1] (the model itself is not clipped).
+
+    Parameters
+    ----------
+    X_real, y_real, X_gen, y_gen : images (rows) and labels
+    axes : array of 2 × n_classes Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    classes = np.unique(y_real)
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(2, len(classes), figsize=(1.2 * len(classes), 2.8))
+    axes = np.asarray(axes).reshape(2, len(classes))
+    fig = axes[0, 0].figure
+    for j, c in enumerate(classes):
+        for r, (X, y) in enumerate(((X_real, y_real), (X_gen, y_gen))):
+            hit = np.flatnonzero(np.asarray(y) == c)
+            ax = axes[r, j]
+            ax.axis("off")
+            if hit.size:
+                ax.imshow(np.clip(np.asarray(X[hit[0]], float).reshape(image_shape), 0, 1), cmap="gray", vmin=0, vmax=1)
+        axes[0, j].set_title(str(c if class_names is None else class_names[int(c)]), fontsize=7)
+    fig.suptitle(title)
     return fig

@@ -30,13 +30,15 @@ others, hence
 
 Tables
 ------
-Table ``j`` is *compact*: the database ids sorted by their substring value (a stable LSD radix sort
-with 16-bit digits — numpy's counting sort of ``uint16`` keys — so linear in ``n`` and, within a
-bucket, ids ascend) and the bucket offsets, ``offsets[v] … offsets[v+1]`` holding the ids of
-substring value ``v``.  Offsets are a dense array of ``2^s + 1`` entries when ``2^s`` is at most
-``max(n, 2^16)`` (one random read per probe), otherwise the sorted distinct values with their start
-positions (a binary search per probe).  No Python dictionaries: a table costs 4 bytes per code
-(8 above 2³¹ codes) plus its offsets.
+Table ``j`` is *compact* (:class:`~lshlab.search.substring_tables.SubstringTable`): the database ids
+sorted by their substring value — a stable LSD radix sort with 16-bit digits (numpy's counting sort of
+``uint16`` keys), so linear in ``n``, and within a bucket the ids ascend — with the codes stored in the
+same order, so the candidates of a bucket are read sequentially.  Bucket ``v`` is located by a dense
+offset array of ``2^s + 1`` entries when ``2^s`` is at most ``max(n, 2^16)``, otherwise by a
+directory of the distinct substring values grouped by a multiplicative hash (about one value per
+slot, one or two probes).  No Python dictionaries, no per-bucket objects: a table costs 4 bytes of id
+(8 above 2³¹ codes) and 8 bytes of code per 64-bit word per item, plus its offsets or directory;
+``nbytes_`` reports the total.
 
 A code reached through several substrings is counted once: it is accepted only at the first step
 that can reach it — step ``(ρ*, j*)`` = the smallest ``(d_H(q⁽ʲ⁾, x⁽ʲ⁾), j)`` in lexicographic
@@ -396,8 +398,9 @@ class MultiIndexHashing:
         for a0 in range(0, len(A), rows):
             Ab = A[a0 : a0 + rows]
             D = hamming_rows(np.ascontiguousarray(Wq[Ab]), t.codes_t, self.n_bits)
-            if radius is None:
-                kth = np.partition(D, k - 1, axis=1)[:, k - 1]
+            if radius is None:  # k-th distance from a histogram of the distances: one counting pass
+                kth = np.array([np.searchsorted(np.cumsum(np.bincount(row, minlength=self.n_bits + 1)), k)
+                                for row in D])
                 limit[Ab] = kth
                 r, c = np.nonzero(D <= kth[:, None])
             else:
