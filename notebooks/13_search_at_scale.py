@@ -65,11 +65,11 @@ N_ITEMS = param("N_ITEMS", full=80_000_000, small=1_000_000)
 SIZES = [int(float(s)) for s in param("SIZES", full="1e5,1e6,1e7,8e7", small="3e4,1e5,3e5,1e6").split(",")]
 N_QUERY = param("N_QUERY", full=1000, small=300)  # real test images used as queries
 N_LATENCY = param("N_LATENCY", full=300, small=100)  # of them, timed one query at a time
-N_CURVE = param("N_CURVE", full=200, small=100)  # queries of the brute-force scans along the size axis
-N_ANN = param("N_ANN", full=200_000, small=20_000)  # items of the recall / speed / memory comparison
+N_CURVE = param("N_CURVE", full=100, small=100)  # queries of the brute-force scans along the size axis
+N_ANN = param("N_ANN", full=200_000, small=10_000)  # items of the recall / speed / memory comparison
 N_DASK = param("N_DASK", full=10_000_000, small=200_000)  # codes sharded over the local Dask cluster
 WIDGET_SIZES = [int(float(s)) for s in param("WIDGET_SIZES", full="1e4,3e4,1e5,3e5,1e6", small="1e4,3e4,1e5").split(",")]
-N_FIT_WIDGET = param("N_FIT_WIDGET", full=60_000, small=10_000)  # images fitting the explorer's 32/128-bit hashers
+N_FIT = param("N_FIT", full=60_000, small=15_000)  # training images that fit the model and the hashers
 N_BITS, K, SEED = 64, 10, 0
 assert SIZES[-1] == N_ITEMS and max(WIDGET_SIZES) <= N_ITEMS
 
@@ -105,7 +105,8 @@ display(Markdown(
     f"(a 32 × 32 colour image is {budget['bytes of a 32×32 colour image']:,} bytes, plus metadata). The slide's "
     f"120 MB for 80 M images means {budget['bits per code implied by 120 MB / 80 M']:.0f} bits per image — the "
     f"10-bit budget itself. Our 64-bit codes take {budget['MB of 80 M codes of 64 bits (this lecture)']:,.0f} MB: "
-    f"five times the slide's figure, {budget['compression of 300 GB into 64-bit codes']:,.0f} times smaller than "
+    f"{budget['MB of 80 M codes of 64 bits (this lecture)'] / 120:.1f} times the slide's figure, "
+    f"{budget['compression of 300 GB into 64-bit codes']:,.0f} times smaller than "
     "the images, and comfortably inside today's memory."))
 
 # %% [markdown]
@@ -135,8 +136,8 @@ display(Markdown(
 
 # %%
 ds = load_dataset("fashion-mnist", n_query=N_QUERY, seed=SEED)
-model = GaussianImageModel(n_components=64).fit(ds.X_train, ds.y_train)
-hasher = ITQHash(N_BITS, random_state=SEED).fit(ds.X_train)
+model = GaussianImageModel(n_components=64).fit(ds.X_train[:N_FIT], ds.y_train[:N_FIT])
+hasher = ITQHash(N_BITS, random_state=SEED).fit(ds.X_train[:N_FIT])
 X_gen, y_gen = model.sample(2000, random_state=SEED)
 plots.plot_real_vs_generated(ds.X_train, ds.y_train, X_gen, y_gen, class_names=ds.classes)
 plt.show()
@@ -256,17 +257,25 @@ assert alpha_brute > 0.8
 assert alpha_mih < 0.6 and alpha_mih < alpha_brute - 0.3
 
 # %%
-ratio_theory = curve.retrieved[-1] / curve.uniform[-1]
+faster = np.flatnonzero(curve.mih_median < curve.brute)
+if faster.size == 0:
+    crossover = "The scan stays faster over these sizes."
+elif faster[0] == 0:
+    crossover = "Multi-index hashing is faster than the scan at every size measured."
+else:
+    crossover = (f"Multi-index hashing is faster than the scan from {curve.sizes[faster[0]]:,} codes on; below, "
+                 "reading every code of a small database costs less than probing buckets.")
 display(Markdown(
     f"**What the numbers say.** A {SIZES[-1] // SIZES[0]:,}-fold larger database costs the linear scan "
     f"{curve.brute[-1] / curve.brute[0]:,.0f} times more per query (slope {alpha_brute:.2f}) and multi-index "
     f"hashing {curve.mih_median[-1] / curve.mih_median[0]:,.1f} times more (slope {alpha_mih:.2f}). At "
     f"{SIZES[-1]:,} codes the scan takes {1e3 * curve.brute[-1]:,.1f} ms per query, multi-index hashing "
-    f"{1e3 * curve.mih_median[-1]:.2f} ms (median). The codes read grow with slope {alpha_read:.2f}; at the largest "
-    f"size a query reads {ratio_theory:.0f} times what uniformly distributed codes would give at the same radius. "
+    f"{1e3 * curve.mih_median[-1]:.2f} ms (median). {crossover} "
+    f"The codes read grow with slope {alpha_read:.2f}; at the largest size a query reads {curve.retrieved[-1]:,.0f} "
+    f"codes where uniformly distributed codes would give {curve.uniform[-1]:,.1f} at the same radius. "
     "Learned codes of real images are anything but uniform: many images share a code, so the buckets near a "
     "query are crowded — and, for the same reason, the neighbours are close, so the radius stays small "
-    f"(median {curve.radius[-1]:.0f} bits). The two effects pull in opposite directions; the net cost still "
+    f"(median {curve.radius[-1]:.0f} bit(s)). The two effects pull in opposite directions; the net cost still "
     "grows far slower than n."))
 
 # %% [markdown]
@@ -299,7 +308,8 @@ flat_point = by_name[("IndexBinaryFlat", "exact")]
 good = [p for p in points if p.recall >= 0.95 and "lshlab" not in p.index and p.setting != "exact"]
 best = max(good, key=lambda p: p.qps) if good else None
 assert mih_point.recall == 1.0 and flat_point.recall == 1.0
-assert mih_point.qps > flat_point.qps
+if N_ANN >= 100_000:  # below about 10⁵ codes a scan is as cheap as probing (section 4 shows where they cross)
+    assert mih_point.qps > flat_point.qps
 
 # %%
 display(Markdown(
@@ -411,7 +421,7 @@ assert np.array_equal(dask_codes, hasher.transform(model.sample(20_000, random_s
 # the radius out, and where brute force overtakes multi-index hashing.
 
 # %%
-hashers = [ITQHash(b, random_state=SEED).fit(ds.X_train[:N_FIT_WIDGET]) for b in (32, 128)] + [hasher]
+hashers = [ITQHash(b, random_state=SEED).fit(ds.X_train[:N_FIT]) for b in (32, 128)] + [hasher]
 wdb = code_database(model, hashers, ds.X_train, ds.y_train, ds.X_query, ds.y_query, max(WIDGET_SIZES), random_state=SEED)
 explorer = scale_explorer(wdb.codes, wdb.query_codes, WIDGET_SIZES, ks=(1, 10, 100))
 display(explorer)
