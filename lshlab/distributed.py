@@ -32,7 +32,7 @@ import os
 
 import numpy as np
 
-from ._validation import check_k_neighbours, check_packed_codes, check_positive_int, check_unpacked_codes
+from ._validation import check_k_neighbours, check_positive_int, packed_binary_codes, packed_query_codes
 from .search import HammingIndex, MultiIndexHashing
 
 __all__ = ["ShardedIndex", "ShardLostError", "encode", "synthetic_images", "keep_freed_memory"]
@@ -262,13 +262,7 @@ class ShardedIndex:
         return workers
 
     def _from_array(self, codes, n_shards):
-        if self.packed:
-            P = check_packed_codes(codes, "codes")
-            self.n_bits = 8 * P.shape[1]
-        else:
-            B = check_unpacked_codes(codes, "codes")
-            self.n_bits = B.shape[1]
-            P = np.packbits(B, axis=1)
+        P, self.n_bits = packed_binary_codes(codes, self.packed)
         n = P.shape[0]
         n_shards = len(self._workers()) if n_shards is None else check_positive_int(n_shards, "n_shards")
         n_shards = min(n_shards, n)
@@ -322,17 +316,7 @@ class ShardedIndex:
 
     # -- queries -----------------------------------------------------------------------------------
     def _queries(self, Q):
-        if self.packed:
-            P = check_packed_codes(Q, "Q")
-            if P.shape[1] != self.n_bytes:
-                raise ValueError(f"Q has {P.shape[1]} bytes per code but the index holds {self.n_bytes}; "
-                                 "both must come from the same encoder")
-            return P
-        B = check_unpacked_codes(Q, "Q")
-        if B.shape[1] != self.n_bits:
-            raise ValueError(f"Q has {B.shape[1]} bits per code but the index holds {self.n_bits}-bit codes; "
-                             "encode queries with the same hasher")
-        return np.packbits(B, axis=1)
+        return packed_query_codes(Q, self.packed, self.n_bits, self.n_bytes)
 
     def search(self, Q, k):
         """Return ``(dist, idx)``: the exact ``k`` nearest codes of each query, over all shards.

@@ -311,6 +311,21 @@ def _set(index, param):
         setattr(index, name, value)
 
 
+def _sweep_family(family, configs, data, train, queries, k, recall, serialize):
+    """Build every index of a family (train, add), then time each search setting and score its recall."""
+    points = []
+    for name, make, settings in configs:
+        index = make()
+        _, build = _timed(lambda: (index.train(train) if not index.is_trained else None, index.add(data)))
+        size = len(serialize(index)) / len(data)
+        for setting, param in settings:
+            _set(index, param)
+            (_, idx), t = _best_of(lambda: index.search(queries, k))
+            points.append(SweepPoint(family, name, setting, recall(idx), len(queries) / t, size, build))
+        index = None  # free it before the next one is built
+    return points
+
+
 def ann_sweep(codes, query_codes, features=None, query_features=None, k=10, *, include_mih=True,
               train_size=100_000, random_state=0):
     """Recall@k, queries per second, memory and build time of the deployed indexes on the same items.
@@ -349,16 +364,8 @@ def ann_sweep(codes, query_codes, features=None, query_features=None, k=10, *, i
         d = (np.unpackbits(codes[safe.ravel()], axis=1).reshape(*idx.shape, -1) != Qu[:, None, :]).sum(-1)
         return np.where(idx >= 0, d, -1)
 
-    for name, make, settings in _binary_configs(n, n_bits):
-        index = make()
-        _, build = _timed(lambda: (index.train(codes[sample]) if not index.is_trained else None, index.add(codes)))
-        size = len(faiss.serialize_index_binary(index)) / n
-        for setting, param in settings:
-            _set(index, param)
-            (_, idx), t = _best_of(lambda: index.search(query_codes, k))
-            points.append(SweepPoint("binary codes", name, setting, hamming_recall(real_hamming(idx), true_d),
-                                     len(query_codes) / t, size, build))
-        del index
+    points += _sweep_family("binary codes", _binary_configs(n, n_bits), codes, codes[sample], query_codes, k,
+                            lambda idx: hamming_recall(real_hamming(idx), true_d), faiss.serialize_index_binary)
     if include_mih:
         mih, build = _timed(lambda: MultiIndexHashing(codes, packed=True))
         (d, _), t = _best_of(lambda: mih.search(query_codes, k))
@@ -371,16 +378,9 @@ def ann_sweep(codes, query_codes, features=None, query_features=None, k=10, *, i
         flat = faiss.IndexFlatL2(X.shape[1])
         flat.add(X)
         _, true_i = flat.search(XQ, k)
-        for name, make, settings in _float_configs(n, X.shape[1]):
-            index = make()
-            _, build = _timed(lambda: (index.train(X[sample]) if not index.is_trained else None, index.add(X)))
-            size = len(faiss.serialize_index(index)) / n
-            for setting, param in settings:
-                _set(index, param)
-                (_, idx), t = _best_of(lambda: index.search(XQ, k))
-                rec = float(np.mean([np.intersect1d(a, b).size for a, b in zip(idx, true_i)]) / k)
-                points.append(SweepPoint("float features", name, setting, rec, len(XQ) / t, size, build))
-            del index
+        points += _sweep_family("float features", _float_configs(n, X.shape[1]), X, X[sample], XQ, k,
+                                lambda idx: float(np.mean([np.intersect1d(a, b).size for a, b in zip(idx, true_i)]) / k),
+                                faiss.serialize_index)
     return points
 
 

@@ -70,7 +70,7 @@ from math import comb
 
 import numpy as np
 
-from .._validation import check_k_neighbours, check_packed_codes, check_positive_int, check_unpacked_codes
+from .._validation import check_k_neighbours, check_positive_int, packed_binary_codes, packed_query_codes
 from .primitives import hamming_rows, resolve_n_jobs
 from .substring_tables import (
     SubstringTable,
@@ -159,13 +159,7 @@ class MultiIndexHashing:
         if n_jobs is not None:
             check_positive_int(n_jobs, "n_jobs")
         self.block_size = check_positive_int(block_size, "block_size")
-        if self.packed:
-            P = check_packed_codes(codes, "codes")
-            self.n_bits = 8 * P.shape[1]
-        else:
-            B = check_unpacked_codes(codes, "codes")
-            self.n_bits = B.shape[1]
-            P = np.packbits(B, axis=1)
+        P, self.n_bits = packed_binary_codes(codes, self.packed)
         self.n_database = n = P.shape[0]
         self.n_bytes = P.shape[1]
         if n_substrings is None:
@@ -257,18 +251,7 @@ class MultiIndexHashing:
 
     # ------------------------------------------------------------------------- internals
     def _queries(self, Q):
-        if self.packed:
-            P = check_packed_codes(Q, "Q")
-            if P.shape[1] != self.n_bytes:
-                raise ValueError(f"Q has {P.shape[1]} bytes per code but the index holds {self.n_bytes}; "
-                                 "both must come from the same encoder")
-        else:
-            B = check_unpacked_codes(Q, "Q")
-            if B.shape[1] != self.n_bits:
-                raise ValueError(f"Q has {B.shape[1]} bits per code but the index holds {self.n_bits}-bit codes; "
-                                 "encode queries with the same hasher")
-            P = np.packbits(B, axis=1)
-        return big_endian_words(P)
+        return big_endian_words(packed_query_codes(Q, self.packed, self.n_bits, self.n_bytes))
 
     def _new_stats(self, nq):
         z = lambda dt=np.int64: np.zeros(nq, dtype=dt)  # noqa: E731

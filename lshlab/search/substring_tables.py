@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_positive_int
+from .primitives import as_words
 
 __all__ = [
     "substring_bounds",
@@ -115,13 +116,7 @@ def radix_argsort(values, n_bits):
 
 def big_endian_words(P):
     """Packed bytes → ``uint64`` words, bit ``i`` of a code at position ``63 − i mod 64`` of word ``i // 64``."""
-    n, n_bytes = P.shape
-    n_words = -(-n_bytes // 8)
-    if n_bytes != 8 * n_words:
-        padded = np.zeros((n, 8 * n_words), dtype=np.uint8)
-        padded[:, :n_bytes] = P
-        P = padded
-    return np.ascontiguousarray(P).view(">u8").astype(np.uint64)
+    return as_words(P).view(">u8").astype(np.uint64)  # the same bytes, read most significant first
 
 
 def substring_values(W, start, length):

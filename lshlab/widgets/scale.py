@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 
 from .._validation import check_positive_int
+from ..scale import query_latencies
 from ..search import HammingIndex, MultiIndexHashing
 from ._core import Explorer, selection_slider
 
@@ -61,14 +62,7 @@ class ScaleResult:
 
 
 def _median_latency(index, Q, k):
-    import time
-
-    out = np.empty(len(Q))
-    for i in range(len(Q)):
-        t0 = time.perf_counter()
-        index.search(Q[i : i + 1], k)
-        out[i] = time.perf_counter() - t0
-    return float(np.median(out))
+    return float(np.median(query_latencies(index, Q, k)))
 
 
 def prepare_scale(codes, query_codes, sizes, *, ks=(1, 10, 100), n_queries=30, n_live=8):
