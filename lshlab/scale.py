@@ -30,6 +30,7 @@ __all__ = [
     "query_latencies",
     "hamming_recall",
     "uniform_code_retrievals",
+    "uniform_knn_radius",
     "ScalingCurve",
     "scaling_curve",
     "loglog_slope",
@@ -116,6 +117,20 @@ def uniform_code_retrievals(n, lengths, radius):
     return out if np.ndim(radius) else float(out[0])
 
 
+def uniform_knn_radius(n, n_bits, k):
+    """Smallest radius r at which ``n`` uniformly random ``n_bits``-bit codes hold, on average, ``k``
+    codes within Hamming distance r of a query: ``n · Σ_{i ≤ r} C(b, i) / 2^b ≥ k``.
+
+    The radius a k-NN search reaches in the setting of Norouzi et al.'s analysis (uniform codes).
+    """
+    total = 0
+    for r in range(int(n_bits) + 1):
+        total += comb(int(n_bits), r)
+        if int(n) * total >= int(k) * 2 ** int(n_bits):
+            return r
+    return int(n_bits)
+
+
 def loglog_slope(n, t):
     """Least-squares slope α and intercept of ``log t = α log n + c`` (``t ∝ n^α``)."""
     x, y = np.log(np.asarray(n, dtype=np.float64)), np.log(np.asarray(t, dtype=np.float64))
@@ -131,8 +146,10 @@ class ScalingCurve:
     Times are seconds per query: ``mih_median`` / ``mih_mean`` over queries searched one at a time,
     ``brute`` = a batch of all queries divided by their number.  ``retrieved`` / ``candidates`` are the
     median ids read / distinct codes examined per query, ``uniform`` the median uniform-codes estimate
-    of :func:`uniform_code_retrievals` at the radius each query reached, ``radius`` the median
-    certified radius, ``kth`` the median k-th neighbour distance, ``m`` the substrings chosen.
+    of :func:`uniform_code_retrievals` at the radius each query reached, ``uniform_knn`` the same
+    estimate for uniformly random codes at *their own* k-NN radius (:func:`uniform_knn_radius`) — the
+    setting of Norouzi et al.'s analysis —, ``radius`` the median certified radius, ``kth`` the median
+    k-th neighbour distance, ``m`` the substrings chosen.
     ``exact`` is True when multi-index hashing returned the brute-force answer for every query.
     """
 
@@ -144,6 +161,7 @@ class ScalingCurve:
     retrieved: np.ndarray
     candidates: np.ndarray
     uniform: np.ndarray
+    uniform_knn: np.ndarray
     radius: np.ndarray
     kth: np.ndarray
     m: np.ndarray
@@ -187,8 +205,8 @@ def scaling_curve(codes, Q, sizes, k=10, *, n_latency=None, brute=True, n_substr
     if sizes[-1] > len(codes):
         raise ValueError(f"sizes go up to {sizes[-1]} but only {len(codes)} codes were given")
     nl = len(Q) if n_latency is None else min(check_positive_int(n_latency, "n_latency"), len(Q))
-    cols = {c: [] for c in ("mih_median", "mih_mean", "brute", "retrieved", "candidates", "uniform", "radius",
-                            "kth", "m", "build", "bytes_per_item")}
+    cols = {c: [] for c in ("mih_median", "mih_mean", "brute", "retrieved", "candidates", "uniform", "uniform_knn",
+                            "radius", "kth", "m", "build", "bytes_per_item")}
     exact, stats = True, []
     use_faiss = brute and faiss_available()
     for n in sizes:
@@ -205,6 +223,8 @@ def scaling_curve(codes, Q, sizes, k=10, *, n_latency=None, brute=True, n_substr
         cols["retrieved"].append(np.median(st.n_retrieved))
         cols["candidates"].append(np.median(st.n_candidates))
         cols["uniform"].append(np.median(uniform_code_retrievals(n, index.substring_lengths_, st.radius)))
+        r_uniform = uniform_knn_radius(n, index.n_bits, k)
+        cols["uniform_knn"].append(uniform_code_retrievals(n, index.substring_lengths_, r_uniform))
         cols["radius"].append(np.median(st.radius))
         cols["kth"].append(np.median(dist[:, -1]))
         cols["m"].append(index.n_substrings)

@@ -27,6 +27,7 @@ from lshlab.scale import (  # noqa: E402
     query_latencies,
     scaling_curve,
     uniform_code_retrievals,
+    uniform_knn_radius,
 )
 from lshlab.search import MultiIndexHashing  # noqa: E402
 from lshlab.widgets.scale import draw_scale, prepare_scale, scale_explorer, update_scale  # noqa: E402
@@ -63,6 +64,16 @@ def test_uniform_code_retrievals_match_a_simulation_with_uniform_codes():
     assert abs(ratio - 1) < 0.05, ratio  # 400 queries × hundreds of ids: a few per cent of sampling noise
 
 
+def test_uniform_knn_radius_is_where_k_random_codes_are_expected():
+    from math import comb as C
+
+    for n, b, k in ((1000, 20, 10), (10**6, 64, 10), (2**20, 32, 1)):
+        r = uniform_knn_radius(n, b, k)
+        within = lambda r: n * sum(C(b, i) for i in range(r + 1)) / 2**b  # noqa: E731
+        assert within(r) >= k and (r == 0 or within(r - 1) < k)
+    assert uniform_knn_radius(2**20, 20, 1) == 0  # as many codes as the space holds: one at distance 0
+
+
 def test_hamming_recall_counts_ties_and_skips_missing():
     true = np.array([[0, 1, 2], [1, 1, 3]])
     assert hamming_recall(true, true) == 1.0
@@ -89,6 +100,7 @@ def test_scaling_curve_is_exact_and_reports_the_work():
     assert (np.diff(curve.kth) <= 0).all()  # a larger database only brings neighbours closer
     assert np.isfinite(curve.brute).all() and (curve.mih_median > 0).all()
     assert (curve.bytes_per_item > 8).all() and len(curve.stats) == 3
+    assert (curve.uniform_knn > 0).all() and (np.diff(curve.uniform_knn) > 0).all()
     with pytest.raises(ValueError, match="sizes go up to"):
         scaling_curve(db, Q, [50000])
 
@@ -131,7 +143,8 @@ def test_plots_return_figures():
     for fig in (
         plot_time_vs_size(sizes, [1e-4, 2e-4, 4e-4], [1e-3, 1e-2, 1e-1], mih_mean=[2e-4, 4e-4, 9e-4],
                           seed_seconds=0.146, highlight=1),
-        plot_candidates_vs_size(sizes, [100, 400, 1600], [80, 300, 1000], candidates=[90, 380, 1500], highlight=2),
+        plot_candidates_vs_size(sizes, [100, 400, 1600], [80, 300, 1000], candidates=[90, 380, 1500], highlight=2,
+                                uniform_knn=[50, 200, 700]),
         plot_latency_histogram(np.random.default_rng(0).lognormal(-7, 1, 300), seed_seconds=0.146),
         plot_real_vs_generated(np.random.default_rng(0).random((6, 16)), [0, 1, 2, 0, 1, 2],
                                np.random.default_rng(1).normal(size=(3, 16)), [2, 1, 0], image_shape=(4, 4)),

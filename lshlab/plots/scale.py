@@ -71,17 +71,18 @@ def plot_time_vs_size(sizes, mih_median, brute=None, ax=None, *, mih_mean=None, 
     return fig
 
 
-def plot_candidates_vs_size(sizes, retrieved, uniform=None, ax=None, *, candidates=None, highlight=None,
-                            title="Codes examined per query against database size"):
-    """Log–log ids read per query (median) against ``n``, beside the uniform-codes estimate of Norouzi
+def plot_candidates_vs_size(sizes, retrieved, uniform=None, ax=None, *, candidates=None, uniform_knn=None,
+                            highlight=None, title="Codes examined per query against database size"):
+    """Log–log ids read per query (median) against ``n``, beside the uniform-codes estimates of Norouzi
     et al. and the ``n`` codes a linear scan reads.
 
     Parameters
     ----------
     sizes : database sizes
     retrieved : median ids read per query (duplicates across substrings counted)
-    uniform : median estimate of :func:`lshlab.scale.uniform_code_retrievals`, optional
+    uniform : median estimate of :func:`lshlab.scale.uniform_code_retrievals` at the radius reached, optional
     candidates : median distinct codes examined, optional
+    uniform_knn : the estimate for uniformly random codes at their own k-NN radius, optional
 
     Returns
     -------
@@ -93,8 +94,11 @@ def plot_candidates_vs_size(sizes, retrieved, uniform=None, ax=None, *, candidat
     ax.loglog(n, retrieved, "o-", lw=2, label=_slope_label("multi-index hashing, ids read (median)", n, retrieved))
     if candidates is not None:
         ax.loglog(n, candidates, "^--", lw=1, label="distinct codes examined (median)")
+    if uniform_knn is not None:
+        ax.loglog(n, uniform_knn, "D-", lw=1.5, label=_slope_label("theory: uniform random codes, their own k-NN radius",
+                                                                  n, uniform_knn))
     if uniform is not None:
-        ax.loglog(n, uniform, "s--", lw=1.5, label=_slope_label("theory for uniform codes (same radius)", n, uniform))
+        ax.loglog(n, uniform, "s--", lw=1, label="theory: uniform codes at the radius reached here")
     if highlight is not None:
         ax.loglog([n[highlight]], [np.asarray(retrieved)[highlight]], "o", ms=14, mfc="none", mec="red", mew=2)
     ax.set(xlabel="database size n (codes)", ylabel="codes per query", title=title)
@@ -126,7 +130,7 @@ def plot_recall_vs_qps(points, ax=None, *, title="Recall@10 against queries per 
                 ax.annotate(p.setting, (p.recall, p.qps), fontsize=6, xytext=(3, 3), textcoords="offset points")
     ax.set_yscale("log")
     ax.set(xlabel="recall@10", ylabel="queries per second (log)", title=title)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig
 
 
