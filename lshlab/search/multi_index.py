@@ -53,8 +53,8 @@ sub-linear in ``n``; their experiments use ``m ≈ b / log2 n`` (m = 3 for 64-bi
 codes, 2 from 50 M on).  Learned codes of real images are far from uniform — many images share a
 code, so buckets are fuller than ``n / 2^s`` — which favours longer substrings.  The default here is
 therefore ``m = ⌊b / log2 n⌋`` (substrings of at least ``log2 n`` bits), at least ``⌈b / 64⌉``
-(substrings of at most 64 bits) and at least 1.  For 64-bit codes it picks m = 3 up to 2²¹ codes and
-m = 2 above; on 64-bit ITQ codes of Fashion-MNIST-like images at 10 M codes (where rounding
+(substrings of at most 64 bits) and at least 1.  For 64-bit codes it picks m = 3 for 2¹⁶ < n ≤ 2^(64/3)
+≈ 2.6 M codes and m = 2 above; on 64-bit ITQ codes of Fashion-MNIST-like images at 10 M codes (where rounding
 ``b / log2 n`` would give 3), ``benchmarks/bench_scale.py`` measured m = 3 and m = 4 to be 1.3× and
 5× slower than m = 2.  Pass ``n_substrings`` to choose it by hand.
 
