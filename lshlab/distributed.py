@@ -16,8 +16,9 @@ to every chunk of a Dask array where the chunk lives).
 
 Failures.  A search never returns a partial answer: every shard must answer, with the expected
 shape, or the search fails.  When a worker dies, the shards it held are lost (scattered data cannot
-be recomputed by Dask); the index keeps a reference to the codes it was given (no copy), so it
-scatters the lost shards again to live workers, rebuilds them and repeats the query, at most
+be recomputed by Dask); the index keeps the packed codes on the client (the array it was given when
+that was already packed, not a copy), so it scatters the lost shards again to live workers, rebuilds
+them and repeats the query, at most
 ``max_retries`` times, then raises :class:`ShardLostError` naming the shards and workers.  Shards built
 from a Dask array are recomputed by Dask itself from their task graph.  Errors raised by the index
 code (a bug, bad input) are re-raised at once, never retried.
