@@ -419,8 +419,9 @@ assert np.array_equal(dask_codes, hasher.transform(model.sample(20_000, random_s
 # %% [markdown]
 # ## 8. Explore: database size, code length and k
 #
-# The explorer measured a grid once — multi-index hashing over the first 10⁴ … 10⁶ codes, with 32-, 64-
-# and 128-bit ITQ codes of the same items — and searches the chosen index **live** as you move a slider.
+# The explorer measured a grid once — multi-index hashing over growing prefixes of a database (the sizes
+# of `WIDGET_SIZES`), with 32-, 64- and 128-bit ITQ codes of the same items — and searches the chosen
+# index **live** as you move a slider.
 # Watch how longer codes (128 bits) need many more substrings and read more codes, how a larger k pushes
 # the radius out, and where brute force overtakes multi-index hashing.
 
