@@ -34,6 +34,8 @@ __all__ = [
     "check_float32_cast",
     "check_float32_exact",
     "check_comparable_labels",
+    "packed_binary_codes",
+    "packed_query_codes",
 ]
 
 #: 2²⁴: beyond this magnitude float32 numbers are spaced 2 or more apart, so it can neither count
@@ -378,3 +380,32 @@ def check_comparable_labels(y_a, y_b, names=("y_query", "y_db")):
             ".astype(int) or .astype(str))"
         )
     return a, b
+
+
+def packed_binary_codes(codes, packed, name="codes"):
+    """Binary codes as packed bytes (``np.packbits`` order) and their length in bits.
+
+    ``packed=True``: ``codes`` must already be packed ``uint8`` bytes (length ``8 · n_bytes``);
+    otherwise 0/1 codes, packed here (:func:`check_unpacked_codes` names packed input passed by
+    mistake).  Returns ``(P, n_bits)``.
+    """
+    if packed:
+        P = check_packed_codes(codes, name)
+        return P, 8 * P.shape[1]
+    B = check_unpacked_codes(codes, name)
+    return np.packbits(B, axis=1), B.shape[1]
+
+
+def packed_query_codes(Q, packed, n_bits, n_bytes, name="Q"):
+    """Packed bytes of queries for an index over ``n_bits``-bit codes (``n_bytes`` packed bytes).
+
+    Raises ValueError, saying what the index holds, when the format or the length differs.
+    """
+    P, q_bits = packed_binary_codes(Q, packed, name)
+    if packed and P.shape[1] != n_bytes:
+        raise ValueError(f"{name} has {P.shape[1]} bytes per code but the index holds {n_bytes}; "
+                         "both must come from the same encoder")
+    if not packed and q_bits != n_bits:
+        raise ValueError(f"{name} has {q_bits} bits per code but the index holds {n_bits}-bit codes; "
+                         "encode queries with the same hasher")
+    return P

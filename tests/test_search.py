@@ -14,6 +14,7 @@ from lshlab.search import (
     HashTables,
     KDTree,
     LeeIndex,
+    MultiIndexHashing,
     brute_force_knn,
     faiss_available,
     topk_stable,
@@ -175,6 +176,33 @@ class TestHammingConsistency(ConsistencyMixin):
 
     def build(self, db):
         return HammingIndex(db, backend=self.backend_)
+
+    def reference(self, db, Q):
+        return hamming_distance_matrix(Q, db)
+
+
+@pytest.mark.parametrize("n_substrings", [None, 2, 5])  # auto, long (hashed) and short (dense) substrings
+@pytest.mark.parametrize("n_bits", [6, 13, 64, 100])  # non-multiples of 8; unequal substring lengths
+class TestMultiIndexConsistency(ConsistencyMixin):
+    """Multi-index hashing against brute force, k = 1 … n, with runs of duplicate codes."""
+
+    ks = (1, 2, 5, 17, 64, 299)
+
+    @pytest.fixture
+    def data(self, n_bits):
+        rng = np.random.default_rng(n_bits + 1)
+        db = rng.integers(0, 2, (600, n_bits), dtype=np.uint8)
+        db[300:330] = db[7]  # 31 copies of one code: ties at every k
+        Q = rng.integers(0, 2, (30, n_bits), dtype=np.uint8)
+        Q[:4] = db[[7, 0, 599, 300]]
+        return db, Q
+
+    @pytest.fixture(autouse=True)
+    def _m(self, n_substrings):
+        self.m_ = n_substrings
+
+    def build(self, db):
+        return MultiIndexHashing(db, n_substrings=self.m_, block_size=7)
 
     def reference(self, db, Q):
         return hamming_distance_matrix(Q, db)

@@ -12,7 +12,7 @@ from importlib import import_module
 
 _SUBMODULES = (
     "retrieval", "lsh", "kernels", "particles", "lee", "spectral", "metric", "dsh", "overlap", "random_features",
-    "minhash",
+    "minhash", "scale",
 )
 
 

@@ -7,6 +7,8 @@ One module per index family:
 - :mod:`lshlab.search.hamming`      :class:`HammingIndex`, :class:`LeeIndex` (numpy or faiss backend)
 - :mod:`lshlab.search.tables`       :class:`HashTables`, L tables of K-hash keys with exact re-ranking
 - :mod:`lshlab.search.banding`      :class:`BandingIndex`, b bands of r MinHash rows, Jaccard re-ranking
+- :mod:`lshlab.search.multi_index`  :class:`MultiIndexHashing`, exact Hamming k-NN / radius search,
+  sub-linear in the database size (Norouzi, Punjani & Fleet 2012)
 - :mod:`lshlab.search.primitives`   public low-level helpers: :func:`topk_stable`, the packed-word
   Hamming kernel, the Lee embedding words
 
@@ -22,6 +24,7 @@ from .banding import BandingIndex
 from .brute_force import brute_force_knn
 from .hamming import HammingIndex, LeeIndex, faiss_available
 from .kdtree import KDNode, KDTree, QueryStats
+from .multi_index import MultiIndexHashing, MultiIndexStats
 from .primitives import topk_stable
 from .tables import HashTables
 
@@ -34,6 +37,8 @@ __all__ = [
     "QueryStats",
     "HashTables",
     "BandingIndex",
+    "MultiIndexHashing",
+    "MultiIndexStats",
     "faiss_available",
     "topk_stable",
 ]
