@@ -297,9 +297,17 @@ class SpectralHash(BaseHasher):
 
     @property
     def _chunk_rows(self):
-        # rows per transform block: at most _BLOCK_VALUES float64 eigenfunction values per block
+        # rows per transform block: at most _BLOCK_VALUES float64 eigenfunction values per block, unless
+        # set explicitly (BaseHasher documents _chunk_rows as a settable class attribute)
+        override = self.__dict__.get("_chunk_rows_set")
+        if override is not None:
+            return override
         n_bits = len(getattr(self, "modes_", ())) or 1
         return int(max(1, min(4096, _BLOCK_VALUES // n_bits)))
+
+    @_chunk_rows.setter
+    def _chunk_rows(self, value):
+        self.__dict__["_chunk_rows_set"] = value
 
     def fit(self, X, y=None):
         n_bits = check_positive_int(self.n_bits, "n_bits")
