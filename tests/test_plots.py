@@ -105,6 +105,15 @@ def _parameter_choice():
                              max_candidates=300, max_K=24, max_L=128)
 
 
+def _sweep_points():
+    from lshlab.scale import SweepPoint
+
+    return [SweepPoint("binary codes", "IndexBinaryHash", "b=16", 0.5, 1e4, 16, 1.0),
+            SweepPoint("binary codes", "IndexBinaryHash", "b=20", 0.9, 3e3, 16, 1.0),
+            SweepPoint("float features", "IndexFlatL2", "exact", 1.0, 500, 256, 0.0),
+            SweepPoint("binary codes", "MultiIndexHashing (lshlab)", "m=2, exact", 1.0, 5e3, 30, 0.5)]
+
+
 _IMAGES = np.random.default_rng(7).random((12, 64))
 _LABELS = np.array([0, 1, 2] * 4)
 
@@ -222,6 +231,19 @@ CASES = {
         [(16, 8), (32, 4)], measured={"measured (b = 16, r = 8)": ([0.3, 0.6, 0.9], [0.01, 0.3, 0.99], [0.01, 0.05, 0.01])},
         **kw)),
     "plot_parameter_choice": ("ax", lambda **kw: plots.plot_parameter_choice(_parameter_choice(), **kw)),
+    # search at scale
+    "plot_time_vs_size": ("ax", lambda **kw: plots.plot_time_vs_size(
+        [1e4, 1e5, 1e6], [1e-4, 2e-4, 4e-4], [1e-3, 1e-2, 1e-1], mih_mean=[2e-4, 4e-4, 9e-4], seed_seconds=0.146,
+        highlight=1, **kw)),
+    "plot_candidates_vs_size": ("ax", lambda **kw: plots.plot_candidates_vs_size(
+        [1e4, 1e5, 1e6], [100, 400, 1600], [80, 300, 1000], candidates=[90, 380, 1500], highlight=2,
+        uniform_knn=[50, 200, 700], **kw)),
+    "plot_latency_histogram": ("ax", lambda **kw: plots.plot_latency_histogram(
+        np.random.default_rng(0).lognormal(-7, 1, 300), seed_seconds=0.146, **kw)),
+    "plot_real_vs_generated": ((2, 3), lambda **kw: plots.plot_real_vs_generated(
+        _IMAGES[:6], [0, 1, 2, 0, 1, 2], _IMAGES[6:9], [2, 1, 0], image_shape=(8, 8), **kw)),
+    "plot_recall_vs_qps": ("ax", lambda **kw: plots.plot_recall_vs_qps(_sweep_points(), **kw)),
+    "plot_memory_per_item": ("ax", lambda **kw: plots.plot_memory_per_item(_sweep_points(), **kw)),
     # random features
     "plot_gram_error": ("ax", lambda **kw: plots.plot_gram_error([16, 64, 256], [0.2, 0.1, 0.05], **kw)),
     "plot_error_and_time_vs_features": ((1, 3), lambda **kw: plots.plot_error_and_time_vs_features(
