@@ -210,11 +210,13 @@ def _cases(cfg, ds):
                   "cached runs"))
 
     def spectral():
+        from lshlab.evaluation import PUBLISHED_CNNH_MNIST, compare_hashers
         from lshlab.metrics import relevance_from_labels
+        from lshlab.small_codes import small_code_factories
 
-        cmp = widgets.fit_code_comparison(X, X, Q, relevance_from_labels(yq, y), bits=(12, 24, 32, 48),
-                                          methods=("LSH", "PCAH", "ITQ", "SH"))
-        return widgets.spectral_explorer(cmp, published=widgets.PUBLISHED_CNNH_MNIST)
+        factories = {m: f for m, f in small_code_factories(random_state=0).items() if m in ("LSH", "PCAH", "ITQ", "SH")}
+        cmp, _ = compare_hashers(factories, X, X, Q, relevance_from_labels(yq, y), (12, 24, 32, 48))
+        return widgets.spectral_explorer(cmp, published=PUBLISHED_CNNH_MNIST)
     cases.append((f"spectral_explorer ({n} db)", spectral, "n_bits", (12, 24, 48), "LSH/PCAH/ITQ/SH, no RBM"))
 
     def metric():

@@ -5,7 +5,10 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.data`             datasets (embedded digits, MNIST, Fashion-MNIST IDX files, tabular loaders)
 - :mod:`lshlab.distances`        bit packing, Hamming (popcount), Lee, Euclidean distance matrices
 - :mod:`lshlab.search`           brute-force kNN, teaching KDTree, HammingIndex, LeeIndex, HashTables,
-                                 BandingIndex (MinHash banding)
+                                 BandingIndex (MinHash banding), MultiIndexHashing (exact, sub-linear)
+- :mod:`lshlab.distributed`      ShardedIndex over a Dask cluster, chunked encoding on the workers
+- :mod:`lshlab.synthetic`        databases of any size that behave like real images; toy problems
+- :mod:`lshlab.scale`            latency, scaling curves, the ann-benchmarks sweep, a cost model
 - :mod:`lshlab.hashing`          hash families as scikit-learn estimators (MinHash over sets included)
 - :mod:`lshlab.sets`             sets as data: validation, exact Jaccard, image masks, shingles
 - :mod:`lshlab.lsh_theory`       (r, cr, p₁, p₂)-sensitive families, ρ, the classic K and L, a (K, L) chooser
@@ -16,8 +19,9 @@ Subpackages and modules (one concept each):
 - :mod:`lshlab.meanfield`        mean-field PDE for the particle density
 - :mod:`lshlab.metric_learning`  ITML
 - :mod:`lshlab.metrics`          precision-recall, tie-aware mAP, Dice, Jaccard
-- :mod:`lshlab.evaluation`       scoring codes: encode with a fitted hasher, code distances, mAP / PR / P@k
-- :mod:`lshlab.code_comparison`  many hashers at many code lengths on one protocol (the small-codes table)
+- :mod:`lshlab.evaluation`       scoring codes: encode with a fitted hasher, code distances, mAP / PR / P@k;
+                                 many hashers at many code lengths; paired comparisons over seeds
+- :mod:`lshlab.small_codes`      the small-codes lectures' hashers, toy box problem and rotation study
 - :mod:`lshlab.features`         HOG, convolutional autoencoder
 - :mod:`lshlab.persistence`      saved torch models: one atomic, versioned, checksummed file, no pickle
 - :mod:`lshlab.plots`            figure helpers ``plot_<what>(..., ax=None) -> Figure``

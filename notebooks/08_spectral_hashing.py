@@ -44,7 +44,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from lshlab import plots
-from lshlab.code_comparison import compare_hashers, small_code_factories, uniform_box_problem
+from lshlab.evaluation import compare_hashers
+from lshlab.small_codes import small_code_factories, uniform_box_problem
 from lshlab.config import param
 from lshlab.data import load_dataset
 from lshlab.hashing import RandomHyperplaneHash, RBMHash, SpectralHash

@@ -47,15 +47,15 @@ from scipy.optimize import check_grad
 from tqdm.auto import tqdm
 
 from lshlab import plots
-from lshlab.code_comparison import compare_hashers, rotation_study, small_code_factories
 from lshlab.config import param
 from lshlab.data import load_dataset
-from lshlab.evaluation import score_codes
+from lshlab.evaluation import PUBLISHED_CNNH_MNIST, compare_hashers, map_table_markdown, score_codes
 from lshlab.hashing.nca import nca_gradient, nca_objective
 from lshlab.kernel_learning import LangevinKernelLearner, PairAlignmentLoss, kmeans_pseudo_labels
 from lshlab.kernels import median_heuristic_bandwidth
 from lshlab.metrics import relevance_from_labels
-from lshlab.widgets.spectral import PUBLISHED_CNNH_MNIST, map_table_markdown, spectral_explorer
+from lshlab.small_codes import rotation_study, small_code_factories
+from lshlab.widgets.spectral import spectral_explorer
 
 plt.rcParams["figure.dpi"] = 90
 

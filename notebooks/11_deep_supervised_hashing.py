@@ -72,7 +72,7 @@ import numpy as np
 from IPython.display import Markdown, display
 from tqdm.auto import tqdm
 
-from lshlab.comparison import paired_comparison, restrict_to_candidates
+from lshlab.evaluation import paired_comparison, restrict_to_candidates
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix
 from lshlab.evaluation import CodePair, encode_pair, score_codes, score_search_results
@@ -295,7 +295,7 @@ display(Markdown(f"""**What the numbers say.**
 #
 # That is the source's conclusion. Each comparison below is a paired difference of per-query AP@10 on the
 # same queries, DSH (α = 0.005, three seeds) minus the other method; its standard error combines the
-# seed-to-seed spread and the query-to-query spread (`lshlab.comparison.paired_comparison`), and a winner
+# seed-to-seed spread and the query-to-query spread (`lshlab.evaluation.paired_comparison`), and a winner
 # is named only when the 95 % confidence interval of the difference excludes 0 (a Student t interval; with
 # few seeds it is wider than ± 2 standard errors).
 #
@@ -350,7 +350,7 @@ assert shrink.verdict == "A" and vs_exact.verdict != "A"
 # A precision–recall curve must rank the same thing for every method: here each ranks the **whole
 # database**, and recall counts all the query's relevant images (a tenth of the database). DSH and SimHash
 # rank by Hamming distance (one point per radius). LSH ranks its candidates by HOG distance and puts
-# every other image after them, in random order (`lshlab.comparison.restrict_to_candidates`): once the
+# every other image after them, in random order (`lshlab.evaluation.restrict_to_candidates`): once the
 # candidates are used up, its precision drops to the base rate 0.1. Exact HOG search ranks everything by
 # HOG distance.
 

@@ -49,7 +49,7 @@ from IPython.display import Markdown, display
 from tqdm.auto import tqdm
 
 from lshlab import plots
-from lshlab.comparison import paired_comparison
+from lshlab.evaluation import paired_comparison
 from lshlab.config import param
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix

@@ -51,7 +51,7 @@ from sklearn.svm import SVC
 from tqdm.auto import tqdm
 
 from lshlab import plots
-from lshlab.comparison import paired_comparison
+from lshlab.evaluation import paired_comparison
 from lshlab.config import param
 from lshlab.data import binary_task
 from lshlab.kernel_learning import LangevinKernelLearner

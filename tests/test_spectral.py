@@ -337,10 +337,9 @@ def test_code_bits_grid_and_loss_plot():
 
 
 def test_comparison_update_draw_and_explorer():
-    from lshlab.widgets.spectral import (
-        PUBLISHED_CNNH_MNIST, draw_spectral, fit_code_comparison, map_table_markdown, spectral_explorer,
-        update_spectral,
-    )
+    from lshlab.evaluation import PUBLISHED_CNNH_MNIST, compare_hashers, map_table_markdown
+    from lshlab.small_codes import small_code_factories
+    from lshlab.widgets.spectral import draw_spectral, spectral_explorer, update_spectral
 
     rng = np.random.default_rng(0)
     centres = rng.random((3, 6)) * 4
@@ -348,8 +347,8 @@ def test_comparison_update_draw_and_explorer():
     X = (centres[y] + rng.normal(scale=0.5, size=(180, 6))).astype(np.float32)
     X = (X - X.min()) / (X.max() - X.min())
     rel = y[:30, None] == y[None, 30:]
-    comp = fit_code_comparison(X[30:], X[30:], X[:30], rel, bits=(2, 4), methods=("LSH", "SH", "ITQ"),
-                               keep_codes=True)
+    factories = {m: f for m, f in small_code_factories(random_state=0).items() if m in ("LSH", "SH", "ITQ")}
+    comp, _ = compare_hashers(factories, X[30:], X[30:], X[:30], rel, (2, 4), keep_codes=True)
     assert set(comp.map) == {(m, b) for m in ("LSH", "SH", "ITQ") for b in (2, 4)}
     assert all(1 / 3 - 0.1 < v <= 1 for v in comp.map.values())
     sh4 = comp.codes[("SH", 4)]
@@ -370,6 +369,6 @@ def test_comparison_update_draw_and_explorer():
     explorer = spectral_explorer(comp)
     assert explorer.timings["update_ms"] < 250
     with pytest.raises(ValueError, match="shape"):
-        fit_code_comparison(X, X, X[:5], rel, bits=(2,), methods=("SH",))
-    with pytest.raises(ValueError, match="method"):
-        fit_code_comparison(X, X, X[:30], np.ones((30, 180), bool), bits=(2,), methods=("nope",))
+        compare_hashers(factories, X, X, X[:5], rel, (2,))
+    with pytest.raises(ValueError, match="non-empty"):
+        compare_hashers({}, X, X, X[:30], np.ones((30, 180), bool), (2,))

@@ -492,10 +492,13 @@ def _case_meanfield():
 
 
 def _case_spectral():
-    from lshlab.widgets import fit_code_comparison, spectral_explorer, update_spectral
+    from lshlab.evaluation import compare_hashers
+    from lshlab.small_codes import small_code_factories
+    from lshlab.widgets import spectral_explorer, update_spectral
 
     X, y, Q, yq = _tiny_blobs()
-    comp = fit_code_comparison(X, X, Q, yq[:, None] == y[None, :], bits=(2, 4), methods=("LSH", "ITQ"))
+    factories = {m: f for m, f in small_code_factories(random_state=0).items() if m in ("LSH", "ITQ")}
+    comp, _ = compare_hashers(factories, X, X, Q, yq[:, None] == y[None, :], (2, 4))
     return (update_spectral(comp, n_bits=4), (1, 2), lambda: spectral_explorer(comp), ("n_bits", 2))
 
 

@@ -17,6 +17,11 @@ three steps, written once here:
    :func:`mixed_result_queries` picks queries whose result lists show both right and wrong answers
    (for retrieval collages).
 
+Comparing methods: :func:`compare_hashers` runs the pipeline for many hashers at many code lengths
+(:mod:`lshlab.evaluation.comparison`, the small-codes table and the bits explorer's cache), and
+:func:`paired_comparison` says whether a difference between two methods exceeds its seed-to-seed and
+query-to-query spread (:mod:`lshlab.evaluation.paired`).
+
 Conventions (those of :mod:`lshlab.metrics`)
 --------------------------------------------
 AP@k = (1 / R_k) Σ_{i ≤ k} P@i · rel_i, with P@i the precision of the top i and R_k the number of
@@ -57,7 +62,14 @@ on a query subset (:meth:`CodePair.query_subset`) when that matrix is large.
 
 
 from .codes import CodePair, code_distances, encode_pair
+from .comparison import (
+    PUBLISHED_CNNH_MNIST,
+    CodeComparison,
+    compare_hashers,
+    map_table_markdown,
+)
 from .grid_search import GridSearchResult, hasher_grid_search
+from .paired import PairedComparison, paired_comparison, restrict_to_candidates
 from .scoring import RetrievalScores, evaluate_hasher, score_codes, score_search_results
 from .showcase import mixed_result_queries
 
@@ -72,4 +84,11 @@ __all__ = [
     "score_search_results",
     "hasher_grid_search",
     "mixed_result_queries",
+    "CodeComparison",
+    "compare_hashers",
+    "map_table_markdown",
+    "PUBLISHED_CNNH_MNIST",
+    "PairedComparison",
+    "paired_comparison",
+    "restrict_to_candidates",
 ]

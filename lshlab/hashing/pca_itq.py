@@ -18,7 +18,7 @@ directions, and each projection is thresholded at zero.
   spread of variance over the bits: *any* rotation of the PCA projections spreads the variance (a random
   one nearly evenly — Gong & Lazebnik's "PCA-RR" baseline, which is ``ITQHash(max_iter=0)``); ITQ picks
   the rotation whose projections lie closest to the vertices of the hypercube
-  (:func:`lshlab.code_comparison.rotation_study` measures both effects).
+  (:func:`lshlab.small_codes.rotation_study` measures both effects).
 """
 
 from __future__ import annotations

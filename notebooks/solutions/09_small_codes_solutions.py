@@ -20,7 +20,8 @@
 # %%
 import numpy as np
 
-from lshlab.code_comparison import compare_hashers, small_code_factories
+from lshlab.evaluation import compare_hashers
+from lshlab.small_codes import small_code_factories
 from lshlab.config import param
 from lshlab.data import load_dataset
 from lshlab.evaluation import encode_pair, score_codes

@@ -34,7 +34,7 @@ SEED = 0
 import numpy as np
 from IPython.display import Markdown, display
 
-from lshlab.comparison import paired_comparison
+from lshlab.evaluation import paired_comparison
 from lshlab.data import load_dataset
 from lshlab.distances import euclidean_distance_matrix
 from lshlab.evaluation import CodePair, code_distances, encode_pair

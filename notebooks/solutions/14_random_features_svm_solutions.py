@@ -33,7 +33,7 @@ from IPython.display import Markdown, display
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
-from lshlab.comparison import paired_comparison
+from lshlab.evaluation import paired_comparison
 from lshlab.data import binary_task
 from lshlab.kernel_learning import LangevinKernelLearner, kmeans_pseudo_labels
 from lshlab.kernels import median_heuristic_bandwidth

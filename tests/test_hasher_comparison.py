@@ -1,14 +1,14 @@
-"""The small-codes comparison: every (method, bits) scored like fit_code_comparison, labels only for the
+"""The small-codes comparison: every (method, bits) scored against brute force, labels only for the
 supervised methods, models returned, factories that build on earlier models."""
 
 import numpy as np
 import pytest
 
-from lshlab.code_comparison import compare_hashers, small_code_factories
+from lshlab.evaluation import compare_hashers
+from lshlab.small_codes import small_code_factories
 from lshlab.hashing import ITQHash, RBMHash
 from lshlab.hashing.nca import RBMNCAHash
-from lshlab.metrics import mean_average_precision
-from lshlab.widgets.spectral import fit_code_comparison
+from lshlab.metrics import mean_average_precision, precision_recall_curve_retrieval
 
 
 @pytest.fixture(scope="module")
@@ -22,19 +22,24 @@ def blobs():
     return X, y, rel
 
 
-def test_same_scores_as_fit_code_comparison(blobs):
+def test_scores_equal_brute_force_on_refitted_codes(blobs):
+    """Every (method, bits): the codes are those of a fresh hasher from the same factory, and mAP and the
+    PR curve per radius equal brute-force Hamming distances scored by lshlab.metrics."""
     X, _, rel = blobs
     factories = {k: v for k, v in small_code_factories(random_state=0).items() if k in ("LSH", "ITQ", "SH")}
     ours, fitted = compare_hashers(factories, X[40:], X[40:], X[:40], rel, (2, 4), keep_codes=True)
-    ref = fit_code_comparison(X[40:], X[40:], X[:40], rel, bits=(2, 4), methods=("LSH", "ITQ", "SH"))
     assert ours.methods == ("LSH", "ITQ", "SH") and ours.bits == (2, 4)
-    for key, value in ref.map.items():
-        assert ours.map[key] == pytest.approx(value, rel=1e-12)
-        np.testing.assert_array_equal(ours.pr[key].precision, ref.pr[key].precision)
+    assert set(ours.map) == set(ours.pr) == set(ours.codes) == {(m, b) for m in ours.methods for b in (2, 4)}
+    for (method, b), c in ours.codes.items():
+        again = factories[method](b, {}).fit(X[40:])
+        np.testing.assert_array_equal(c.db, again.transform(X[40:]))
+        np.testing.assert_array_equal(c.query, again.transform(X[:40]))
+        D = (c.query[:, None, :] != c.db[None, :, :]).sum(axis=2)  # brute-force Hamming distances
+        assert ours.map[(method, b)] == pytest.approx(mean_average_precision(D, rel), rel=1e-12)
+        np.testing.assert_array_equal(ours.pr[(method, b)].precision, precision_recall_curve_retrieval(
+            D, rel, by="radius", thresholds=np.arange(b + 1)).precision)
     assert isinstance(fitted[("ITQ", 4)], ITQHash)
-    c = ours.codes[("SH", 4)]
-    D = (c.query[:, None, :] != c.db[None, :, :]).sum(axis=2)
-    assert ours.map[("SH", 4)] == pytest.approx(mean_average_precision(D, rel))
+    np.testing.assert_array_equal(ours.map_curve("SH"), [ours.map[("SH", 2)], ours.map[("SH", 4)]])
 
 
 def test_labels_reach_only_the_supervised_methods(blobs):
@@ -83,7 +88,7 @@ def test_optional_kernel_rows():
 
 
 def test_uniform_box_problem():
-    from lshlab.code_comparison import uniform_box_problem
+    from lshlab.small_codes import uniform_box_problem
     from lshlab.distances import euclidean_distance_matrix
 
     Xt, Xq, rel = uniform_box_problem(500, 40, sides=(1.0, 0.6), epsilon=0.1, random_state=3)
@@ -101,7 +106,7 @@ def test_uniform_box_problem():
 
 
 def test_rotation_study_pairs_random_rotation_and_itq(blobs):
-    from lshlab.code_comparison import rotation_study
+    from lshlab.small_codes import rotation_study
     from lshlab.hashing import PCAHash
 
     X, _, rel = blobs

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import check_positive_float
+from .._validation import check_positive_float
 
 __all__ = ["PairedComparison", "paired_comparison", "restrict_to_candidates"]
 

@@ -1,11 +1,11 @@
-"""Paired comparisons over seeds and queries (lshlab.comparison), checked against direct formulas and
+"""Paired comparisons over seeds and queries (lshlab.evaluation.paired), checked against direct formulas and
 scipy's paired t statistic, and the candidate ranking used to compare hash tables with codes."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from lshlab.comparison import paired_comparison, restrict_to_candidates
+from lshlab.evaluation import paired_comparison, restrict_to_candidates
 from lshlab.metrics import precision_recall_curve_retrieval
 
 
