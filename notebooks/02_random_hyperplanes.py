@@ -116,9 +116,10 @@ SEED = 0
 #
 # $$P_{h \in \mathcal{H}}[h(\mathbf{x}) = h(\tilde{\mathbf{x}})] = \mathrm{sim}(\mathbf{x}, \tilde{\mathbf{x}}).$$
 #
-# That is the special case in which the collision probability *is* a similarity in [0, 1]. Two families
-# meet it exactly: **SimHash**, with sim = 1 − θ/π (θ the angle between x and y, §2), and **MinHash**,
-# with sim = the Jaccard index of two sets (lecture 03). For p-stable hashes (§3) the collision
+# That is the special case in which the collision probability *is* a similarity in [0, 1]. Three classic
+# families meet it exactly: **SimHash**, with sim = 1 − θ/π (θ the angle between x and y, §2),
+# **MinHash**, with sim = the Jaccard index of two sets (lecture 03), and **bit sampling** of binary
+# strings, with sim = 1 − d_H/d (one of d bits drawn at random). For p-stable hashes (§3) the collision
 # probability is a function of ‖x − y‖/w that is not itself a similarity anyone would name; the
 # (r, cr, p₁, p₂) definition covers them all.
 #

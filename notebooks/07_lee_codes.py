@@ -344,8 +344,8 @@ assert m_ap["q=256"] < m_ap["q=16"] + 0.02           # very large q: too few sym
 #    1[(a + j) mod q < q/2], j = 0 … q/2 − 1 (even q), and count the differing bits.</details>
 #
 # 2. **The period s.** For a near pair and a far pair of images, plot the mean Lee distance per symbol
-#    against the scale s (log grid). Why do both curves approach q/4 as s shrinks, and at which s are the
-#    two pairs told apart best?
+#    against the scale s (log grid). Why do both curves approach the same value as s shrinks — q/4 for
+#    even q, (q² − 1)/(4q) for odd q — and at which s are the two pairs told apart best?
 #
 #    <details><summary>Hint</summary>Fit `LeeHash(..., scale=s)` for s on a log grid around `s_auto` (the
 #    random draws do not depend on s). For a fixed pair, Δᵢ = wᵢᵀ(φ(x) − φ(y))/s with wᵢ ~ N(0, I) is

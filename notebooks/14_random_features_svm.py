@@ -328,10 +328,12 @@ assert slope_exact > slope_rf + 0.3  # the exact SVM's cost grows faster with n
 # and run time of the proposed particle method, an SGD-trained kernel and importance sampling on Buzz,
 # Online News Popularity, Adult and Seizure, against the number of random features, and reports that the
 # learned kernel reaches a lower test error at equal D. Its text gives no numbers, so we compare shapes, not
-# values: our section 5 says, from our numbers, where a feature choice wins and by how much. Two
+# values: our section 5 says, from our numbers, where a feature choice wins and by how much. Three
 # differences of protocol to keep in mind: the source's "SGD" optimises the kernel (our SGD row does not),
-# and the source's problem is the hinge loss with an ℓ2 penalty on the D weights, which is what
-# `LinearSVC` minimises here: min_{α ∈ ℝᴰ} (1/n) Σ_i max{0, 1 − y_i Σ_k α_k φ(x_i; ω_k)} + (λ/2)‖α‖². (The
+# and the source's problem is the hinge loss with an ℓ2 penalty on the D weights,
+# min_{α ∈ ℝᴰ} (1/n) Σ_i max{0, 1 − y_i Σ_k α_k φ(x_i; ω_k)} + (λ/2)‖α‖², while `LinearSVC` minimises
+# scikit-learn's default, the *squared* hinge max{0, 1 − y_i f(x_i)}² with the same penalty (a smooth
+# variant with the same zero-loss region; our SGD row uses the plain hinge). (The
 # source prints α_i inside the sum over k; α ∈ ℝᴰ has one weight per feature, α_k — see `notebooks/errata.md`.)
 #
 # ## Key takeaways
