@@ -14,11 +14,10 @@ import numpy as np
 from .._validation import (
     check_k_neighbours,
     check_n_jobs,
-    check_packed_codes,
     check_positive_int,
     check_qary_codes,
-    check_same_width,
-    check_unpacked_codes,
+    packed_binary_codes,
+    packed_query_codes,
 )
 from .primitives import (
     as_words,
@@ -85,13 +84,7 @@ class HammingIndex:
         if backend not in ("auto", "numpy", "faiss"):
             raise ValueError(f"backend must be 'auto', 'numpy' or 'faiss', got {backend!r}")
         self.packed = bool(packed)
-        if self.packed:
-            P = check_packed_codes(codes, "codes")
-            self.n_bits = 8 * P.shape[1]
-        else:
-            B = check_unpacked_codes(codes, "codes")
-            self.n_bits = B.shape[1]
-            P = np.packbits(B, axis=1)
+        P, self.n_bits = packed_binary_codes(codes, self.packed, "codes")
         self._packed_db = P
         self.n_database = P.shape[0]
         if backend == "auto":
@@ -108,17 +101,7 @@ class HammingIndex:
             self._words_t = transpose_words(as_words(P))  # one contiguous row per 64-bit word
 
     def _queries(self, Q):
-        if self.packed:
-            P = check_packed_codes(Q, "Q")
-            check_same_width(self._packed_db, P, ("codes", "Q"), what="bytes per code")
-            return P
-        B = check_unpacked_codes(Q, "Q")
-        if B.shape[1] != self.n_bits:
-            raise ValueError(
-                f"Q has {B.shape[1]} bits per code but the index holds {self.n_bits}-bit codes; "
-                "encode queries with the same hasher"
-            )
-        return np.packbits(B, axis=1)
+        return packed_query_codes(Q, self.packed, self.n_bits, self._packed_db.shape[1])
 
     def search(self, Q, k):
         """Return ``(dist, idx)``: the ``k`` nearest codes of each query row.
