@@ -569,6 +569,19 @@ def _case_random_features():
             ("n_components", 8))
 
 
+def _case_scale():
+    from lshlab.widgets import prepare_scale, scale_explorer, update_scale
+
+    rng = np.random.default_rng(0)
+    centres = {b: rng.integers(0, 256, (6, b // 8), dtype=np.uint8) for b in (32, 64)}
+    flips = {b: rng.random((440, b // 8, 8)) < 0.08 for b in (32, 64)}  # clustered codes: a few bits flipped
+    codes = {b: centres[b][rng.integers(0, 6, 440)] ^ np.packbits(flips[b], axis=2)[..., 0] for b in (32, 64)}
+    db, queries = {b: c[:400] for b, c in codes.items()}, {b: c[400:] for b, c in codes.items()}
+    data = prepare_scale(db, queries, [100, 400], ks=(1, 5), n_queries=4, n_live=2)
+    return (update_scale(data, n_items=400, n_bits=64, k=5), (1, 2),
+            lambda: scale_explorer(db, queries, [100, 400], ks=(1, 5), n_queries=4, n_live=2), ("n_bits", 32))
+
+
 #: topic -> () -> (a result of update_<topic>, the (nrows, ncols) its draw needs, build the explorer, a slider
 #: move[, display options of the draw])
 TOPICS = {
@@ -576,7 +589,7 @@ TOPICS = {
     "disagreement": _case_disagreement, "lee": _case_lee, "temperature": _case_temperature,
     "meanfield": _case_meanfield, "spectral": _case_spectral, "metric": _case_metric, "dsh": _case_dsh,
     "overlap": _case_overlap, "lsh_params": _case_lsh_params, "banding": _case_banding, "kdtree": _case_kdtree,
-    "random_features": _case_random_features,
+    "random_features": _case_random_features, "scale": _case_scale,
 }
 #: pure updates without an explorer: lecture 02 sweeps recall over K and L and draws plot_recall_vs_candidates
 UPDATE_ONLY = {"lsh_recall"}
