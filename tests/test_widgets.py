@@ -706,6 +706,19 @@ def test_blitted_picture_is_the_full_redraw(topic):
     ex.close()
 
 
+def test_view_is_rebuilt_when_its_figure_was_cleared():
+    """Clearing the explorer's figure (as a script drawing something else on it would) takes the view's
+    axes away: the next move builds a new view (a full draw) instead of failing on artists without axes."""
+    ex = amplification_explorer(n_points=5, n_pairs=20)
+    old = ex.view
+    ex.figure.clear()
+    ex.controls["L"].value = 3
+    assert "error" not in ex.status.value and ex.view is not old and ex.timings["mode"] == "full"
+    ex.controls["L"].value = 8
+    assert ex.timings["mode"] == "blit" and ex.figure.axes == [ex.view.ax]
+    ex.close()
+
+
 # ---------------------------------------------------------------- caches and grids of the explorers
 def test_png_encoder_round_trips_and_crops():
     from lshlab.widgets._view import png_rgb
