@@ -719,6 +719,38 @@ def test_view_is_rebuilt_when_its_figure_was_cleared():
     ex.close()
 
 
+def test_banding_sliders_keep_b_times_r_within_the_signature():
+    """Every position of the banding sliders is a valid (b, r): b's maximum follows r (32 hashes here)."""
+    _, _, build, _ = _case_banding()
+    ex = build()  # bands (1, 16, 8), rows (1, 4, 4): b · r = 32, the whole signature
+    b, r = ex.controls["n_bands"], ex.controls["rows_per_band"]
+    assert b.max == 8 and r.max == 4
+    r.value = 2
+    assert b.max == 16 and b.value == 8
+    b.value = 16
+    r.value = 3  # 16 · 3 > 32: b is lowered to 32 // 3 = 10 before the redraw
+    assert (b.value, b.max) == (10, 10) and "error" not in ex.status.value
+    assert (ex.result.n_bands, ex.result.rows_per_band) == (10, 3)
+    from lshlab.widgets import banding_explorer
+
+    with pytest.raises(ValueError, match="within the 32 hashes"):
+        banding_explorer(ex.update_fn.args[0], bands=(1, 16, 16), rows=(1, 4, 4))
+    ex.close()
+
+
+def test_lsh_params_title_shows_the_query_cost_the_hash_cost_slider_changes():
+    _, _, build, _ = _case_lsh_params()
+    ex = build()
+    before = ex.result.choice
+    ex.controls["hash_cost"].value = 10.0
+    after = ex.result.choice
+    assert after.cost == pytest.approx(10.0 * after.K * after.L + after.candidates)
+    title = ex.view.title_r.get_text()
+    assert f"K = {after.K}, L = {after.L}" in title and f"{after.cost:,.1f}" in title
+    assert before.cost != after.cost
+    ex.close()
+
+
 # ---------------------------------------------------------------- caches and grids of the explorers
 def test_png_encoder_round_trips_and_crops():
     from lshlab.widgets._view import png_rgb

@@ -79,7 +79,8 @@ class LSHParamsView(View):
 
     Left: the predicted recall of every (K, L) as a heat map (static: it depends on the data only), the
     contour recall = target (black), the contour expected candidates = budget (red, dashed) and the chosen
-    pair (a star, red when the target is missed); these, the legend and the title move.  Right: the
+    pair (a star, red when the target is missed); these, the legend and the title (with the query cost
+    hash_cost · K · L + candidates of the chosen pair) move.  Right: the
     histograms of the per-hash collision probability of near and database pairs (static) under the
     S-curve 1 − (1 − p^K)^L of the chosen pair (moves).
     """
@@ -193,7 +194,10 @@ class LSHParamsView(View):
         else:
             for text, label in zip(self.legend_r.get_texts(), labels):
                 text.set_text(label)
-        self.title_r.set_text(f"K = {ch.K}, L = {ch.L}" + ("" if ch.feasible else " (target missed)"))
+        # the query cost hash_cost · K · L + candidates: what the choice minimises (and what the hash-cost
+        # slider changes even when the chosen pair stays)
+        self.title_r.set_text(f"K = {ch.K}, L = {ch.L}, query cost {ch.cost:,.1f}"
+                              + ("" if ch.feasible else " (target missed)"))
         self.curve.set_data(self.s, amplified_collision_probability(self.s, ch.K, ch.L))
         self.title_s.set_text(f"recall {ch.recall:.2f}, {ch.candidates:.0f} of {result.n_database} candidates")
 

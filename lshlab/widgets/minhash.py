@@ -197,12 +197,25 @@ def draw_banding(result, axes):
 def banding_explorer(data, *, bands=(1, 64, 16), rows=(1, 16, 8)):
     """Sliders for b (bands) and r (rows per band) → S-curve, measured rates, candidates and recall.
 
-    ``bands`` and ``rows`` are ``(min, max, initial)`` triples; b · r must not exceed the signature length
-    (an invalid pair is reported under the figure).
+    ``bands`` and ``rows`` are ``(min, max, initial)`` triples.  b · r must not exceed the signature length:
+    the b slider's maximum follows r (at most ``n_hashes // r``; a larger b is lowered to it when r grows),
+    so every position of the sliders is a valid pair.
     """
     from ._core import Explorer, int_slider
 
-    controls = {"n_bands": int_slider("bands b", bands[0], bands[1], bands[2]),
-                "rows_per_band": int_slider("rows per band r", rows[0], rows[1], rows[2])}
+    n_hashes = data.signatures_db.shape[1]
+    (b_min, b_max, b0), (r_min, r_max, r0) = (tuple(int(v) for v in bands), tuple(int(v) for v in rows))
+    if b_min < 1 or r_min < 1 or b0 * r0 > n_hashes or b_min * r_min > n_hashes:
+        raise ValueError(f"bands={bands} and rows={rows} must be ≥ 1 with an initial b · r = {b0 * r0} (and at least "
+                         f"{b_min * r_min}) within the {n_hashes} hashes of the signatures")
+    r_max = min(r_max, n_hashes // b_min)  # at least b_min bands of r rows must fit
+    rows_slider = int_slider("rows per band r", r_min, r_max, r0)
+    bands_slider = int_slider("bands b", b_min, max(b_min, min(b_max, n_hashes // r0)), b0)
+
+    def follow(change):  # registered before the explorer's observer: b is within range when it redraws
+        bands_slider.max = max(b_min, min(b_max, n_hashes // change["new"]))
+
+    rows_slider.observe(follow, names="value")
+    controls = {"n_bands": bands_slider, "rows_per_band": rows_slider}
     return Explorer(update=partial(update_banding, data), draw=draw_banding, view=BandingView, controls=controls,
                     ncols=2, figsize=(11, 4.3), title="MinHash banding: move b and r")
