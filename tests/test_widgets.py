@@ -572,6 +572,19 @@ def _case_random_features():
             ("n_components", 8))
 
 
+def _case_scale():
+    from lshlab.widgets import prepare_scale, scale_explorer, update_scale
+
+    rng = np.random.default_rng(0)
+    centres = {b: rng.integers(0, 256, (6, b // 8), dtype=np.uint8) for b in (32, 64)}
+    flips = {b: rng.random((440, b // 8, 8)) < 0.08 for b in (32, 64)}  # clustered codes: a few bits flipped
+    codes = {b: centres[b][rng.integers(0, 6, 440)] ^ np.packbits(flips[b], axis=2)[..., 0] for b in (32, 64)}
+    db, queries = {b: c[:400] for b, c in codes.items()}, {b: c[400:] for b, c in codes.items()}
+    data = prepare_scale(db, queries, [100, 400], ks=(1, 5), n_queries=4, n_live=2)
+    return (update_scale(data, n_items=400, n_bits=64, k=5), (1, 2),
+            lambda: scale_explorer(db, queries, [100, 400], ks=(1, 5), n_queries=4, n_live=2), ("n_bits", 32))
+
+
 #: topic -> () -> (a result of update_<topic>, the (nrows, ncols) its draw needs, build the explorer, a slider
 #: move[, display options of the draw])
 TOPICS = {
@@ -579,7 +592,7 @@ TOPICS = {
     "disagreement": _case_disagreement, "lee": _case_lee, "temperature": _case_temperature,
     "meanfield": _case_meanfield, "spectral": _case_spectral, "metric": _case_metric, "dsh": _case_dsh,
     "overlap": _case_overlap, "lsh_params": _case_lsh_params, "banding": _case_banding, "kdtree": _case_kdtree,
-    "random_features": _case_random_features,
+    "random_features": _case_random_features, "scale": _case_scale,
 }
 #: pure updates without an explorer: lecture 02 sweeps recall over K and L and draws plot_recall_vs_candidates
 UPDATE_ONLY = {"lsh_recall"}
@@ -693,6 +706,51 @@ def test_blitted_picture_is_the_full_redraw(topic):
     ex.refresh()
     assert ex.timings["mode"] == "full"
     assert differ(blit, _decode(bytes(ex.image.value))) < 0.003
+    ex.close()
+
+
+def test_view_is_rebuilt_when_its_figure_was_cleared():
+    """Clearing the explorer's figure (as a script drawing something else on it would) takes the view's
+    axes away: the next move builds a new view (a full draw) instead of failing on artists without axes."""
+    ex = amplification_explorer(n_points=5, n_pairs=20)
+    old = ex.view
+    ex.figure.clear()
+    ex.controls["L"].value = 3
+    assert "error" not in ex.status.value and ex.view is not old and ex.timings["mode"] == "full"
+    ex.controls["L"].value = 8
+    assert ex.timings["mode"] == "blit" and ex.figure.axes == [ex.view.ax]
+    ex.close()
+
+
+def test_banding_sliders_keep_b_times_r_within_the_signature():
+    """Every position of the banding sliders is a valid (b, r): b's maximum follows r (32 hashes here)."""
+    _, _, build, _ = _case_banding()
+    ex = build()  # bands (1, 16, 8), rows (1, 4, 4): b · r = 32, the whole signature
+    b, r = ex.controls["n_bands"], ex.controls["rows_per_band"]
+    assert b.max == 8 and r.max == 4
+    r.value = 2
+    assert b.max == 16 and b.value == 8
+    b.value = 16
+    r.value = 3  # 16 · 3 > 32: b is lowered to 32 // 3 = 10 before the redraw
+    assert (b.value, b.max) == (10, 10) and "error" not in ex.status.value
+    assert (ex.result.n_bands, ex.result.rows_per_band) == (10, 3)
+    from lshlab.widgets import banding_explorer
+
+    with pytest.raises(ValueError, match="within the 32 hashes"):
+        banding_explorer(ex.update_fn.args[0], bands=(1, 16, 16), rows=(1, 4, 4))
+    ex.close()
+
+
+def test_lsh_params_title_shows_the_query_cost_the_hash_cost_slider_changes():
+    _, _, build, _ = _case_lsh_params()
+    ex = build()
+    before = ex.result.choice
+    ex.controls["hash_cost"].value = 10.0
+    after = ex.result.choice
+    assert after.cost == pytest.approx(10.0 * after.K * after.L + after.candidates)
+    title = ex.view.title_r.get_text()
+    assert f"K = {after.K}, L = {after.L}" in title and f"{after.cost:,.1f}" in title
+    assert before.cost != after.cost
     ex.close()
 
 

@@ -310,9 +310,10 @@ class Explorer(w.VBox):
             self.figure.subplots_adjust(**self.margins)
 
     def _draw_view(self, result):
-        """Build the view on the first call, else update it; "blit" when a background for the view's
-        static state is cached, "full" when one must be drawn."""
-        if self.view is None:
+        """Build the view on the first call (or when its axes left the figure, e.g. after
+        ``explorer.figure.clear()``), else update it; "blit" when a background for the view's static state
+        is cached, "full" when one must be drawn."""
+        if self.view is None or self.view.ax not in self.figure.axes:
             fig = self.figure
             fig.clear()
             axes = fig.subplots(self.nrows, self.ncols, squeeze=True)

@@ -4,8 +4,8 @@
 every query–database pair, the true top-k); ``update_banding`` is pure: it bands the signatures,
 measures the candidate rate per Jaccard bin, the candidates per query and the recall of the true top-k,
 and predicts the same from the S-curve 1 − (1 − J^r)^b; ``draw_banding`` draws the S-curve with the
-measured rates and the predicted against the measured cost and recall; ``banding_explorer`` wires
-sliders for b and r.
+measured rates and the predicted against the measured cost and recall (:class:`BandingView`: the axes are
+drawn once, the curves, points and texts move); ``banding_explorer`` wires sliders for b and r.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from functools import partial
 import numpy as np
 
 from .._validation import check_positive_int
+from ._view import View
 
-__all__ = ["BandingData", "prepare_banding", "BandingResult", "update_banding", "draw_banding", "banding_explorer"]
+__all__ = ["BandingData", "prepare_banding", "BandingResult", "update_banding", "BandingView", "draw_banding",
+           "banding_explorer"]
 
 
 @dataclass
@@ -126,44 +128,94 @@ def update_banding(data, *, n_bands, rows_per_band):
                          S_b @ w_true)
 
 
+class BandingView(View):
+    """Figure of a :class:`BandingResult`.
+
+    Left: the S-curve 1 − (1 − s^r)^b of the chosen (b, r) with its threshold (1/b)^(1/r) and the measured
+    candidate rate per Jaccard bin (Leskovec, Rajaraman & Ullman, "Mining of Massive Datasets", §3.4);
+    right: candidates per query (log scale) against recall of the true top-k, predicted for this r and
+    every b, with the predicted and measured points of the chosen b.  Axes are static; curves, points,
+    legends and titles move.
+    """
+
+    def build(self, result):
+        ax, ax_t = np.ravel(self.axes)[:2]
+        self.s = np.linspace(0, 1, 201)
+        self.curve = ax.plot([], [], lw=2, color="C0", zorder=2)[0]
+        self.threshold = ax.axvline(0.5, color="C0", ls=":", lw=1, zorder=2)
+        self.measured = ax.plot([], [], "o", ms=5, color="C0", mec="black", mew=0.6, zorder=3,
+                                label="measured, one draw")[0]
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("Jaccard index s of the pair")
+        ax.set_ylabel("P[pair is a candidate]")
+        self.title = ax.set_title(" ")
+        self.legend = ax.legend([self.curve, self.measured], [" ", "measured, one draw"], loc="upper left",
+                                fontsize="small")
+        self.trade = ax_t.plot([], [], color="grey", lw=1.5, zorder=2)[0]
+        self.predicted = ax_t.plot([], [], "s", ms=10, mfc="none", mew=2, color="black", zorder=3)[0]
+        self.point = ax_t.plot([], [], "o", ms=8, color="tab:orange", zorder=3)[0]
+        ax_t.set_xscale("log")
+        ax_t.set_xlim(0.01, 100)
+        ax_t.set_ylim(-0.02, 1.02)
+        ax_t.set_xlabel("candidates per query (% of the database)")
+        ax_t.set_ylabel("recall of the true top-k")
+        self.title_t = ax_t.set_title(" ")
+        self.legend_t = ax_t.legend([self.trade, self.predicted, self.point],
+                                    [" ", "predicted by the S-curve", "measured"], loc="upper left", fontsize="small")
+        self.animate(self.curve, self.threshold, self.measured, self.title, self.legend, self.trade, self.predicted,
+                     self.point, self.title_t, self.legend_t)
+        self.update(result)
+
+    def update(self, result):
+        from ..lsh_theory import amplified_collision_probability, s_curve_threshold
+
+        b, r, n = result.n_bands, result.rows_per_band, result.n_database
+        self.curve.set_data(self.s, amplified_collision_probability(self.s, r, b))
+        t = s_curve_threshold(b, r)
+        self.threshold.set_xdata([t, t])
+        ok = np.isfinite(result.rate)
+        self.measured.set_data(result.s[ok], result.rate[ok])
+        self.legend.get_texts()[0].set_text(f"b = {b} bands × r = {r} rows")
+        self.title.set_text(f"b = {b} bands × r = {r} rows")
+        self.trade.set_data(100 * result.curve_candidates / n, result.curve_recall)
+        self.predicted.set_data([100 * result.predicted_candidates / n], [result.predicted_recall])
+        self.point.set_data([100 * result.candidates / n], [result.recall])
+        self.legend_t.get_texts()[0].set_text(f"predicted, r = {r}, b = 1…{result.curve_bands[-1]}")
+        self.title_t.set_text(f"{result.candidates:.0f} candidates, recall {result.recall:.2f}")
+
+
 def draw_banding(result, axes):
     """Left: the S-curve of (b, r) with the measured candidate rates per Jaccard bin; right: predicted and
     measured candidates per query and recall.  Returns the Figure."""
-    from ..plots.minhash import plot_banding_curves
-
     axes = np.ravel(axes)
     if axes.size < 2:
         raise ValueError("draw_banding needs two axes")
-    b, r = result.n_bands, result.rows_per_band
-    ok = np.isfinite(result.rate)
-    plot_banding_curves([(b, r)], ax=axes[0], measured={"measured, one draw": (result.s[ok], result.rate[ok], None)},
-                        title=f"b = {b} bands × r = {r} rows")
-    ax = axes[1]
-    n = result.n_database
-    ax.plot(100 * result.curve_candidates / n, result.curve_recall, color="grey", lw=1.5,
-            label=f"predicted, r = {r}, b = 1…{result.curve_bands[-1]}")
-    ax.plot([100 * result.predicted_candidates / n], [result.predicted_recall], "s", ms=10, mfc="none", mew=2,
-            color="black", label="predicted by the S-curve")
-    ax.plot([100 * result.candidates / n], [result.recall], "o", ms=8, color="tab:orange", label="measured")
-    ax.set_xscale("log")
-    ax.set_xlim(0.01, 100)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("candidates per query (% of the database)")
-    ax.set_ylabel("recall of the true top-k")
-    ax.set_title(f"{result.candidates:.0f} candidates, recall {result.recall:.2f}")
-    ax.legend(loc="upper left", fontsize="small")
-    return ax.figure
+    return BandingView(axes).draw(result)
 
 
 def banding_explorer(data, *, bands=(1, 64, 16), rows=(1, 16, 8)):
     """Sliders for b (bands) and r (rows per band) → S-curve, measured rates, candidates and recall.
 
-    ``bands`` and ``rows`` are ``(min, max, initial)`` triples; b · r must not exceed the signature length
-    (an invalid pair is reported under the figure).
+    ``bands`` and ``rows`` are ``(min, max, initial)`` triples.  b · r must not exceed the signature length:
+    the b slider's maximum follows r (at most ``n_hashes // r``; a larger b is lowered to it when r grows),
+    so every position of the sliders is a valid pair.
     """
     from ._core import Explorer, int_slider
 
-    controls = {"n_bands": int_slider("bands b", bands[0], bands[1], bands[2]),
-                "rows_per_band": int_slider("rows per band r", rows[0], rows[1], rows[2])}
-    return Explorer(update=partial(update_banding, data), draw=draw_banding, controls=controls, ncols=2,
-                    figsize=(11, 4.3), title="MinHash banding: move b and r")
+    n_hashes = data.signatures_db.shape[1]
+    (b_min, b_max, b0), (r_min, r_max, r0) = (tuple(int(v) for v in bands), tuple(int(v) for v in rows))
+    if b_min < 1 or r_min < 1 or b0 * r0 > n_hashes or b_min * r_min > n_hashes:
+        raise ValueError(f"bands={bands} and rows={rows} must be ≥ 1 with an initial b · r = {b0 * r0} (and at least "
+                         f"{b_min * r_min}) within the {n_hashes} hashes of the signatures")
+    r_max = min(r_max, n_hashes // b_min)  # at least b_min bands of r rows must fit
+    rows_slider = int_slider("rows per band r", r_min, r_max, r0)
+    bands_slider = int_slider("bands b", b_min, max(b_min, min(b_max, n_hashes // r0)), b0)
+
+    def follow(change):  # registered before the explorer's observer: b is within range when it redraws
+        bands_slider.max = max(b_min, min(b_max, n_hashes // change["new"]))
+
+    rows_slider.observe(follow, names="value")
+    controls = {"n_bands": bands_slider, "rows_per_band": rows_slider}
+    return Explorer(update=partial(update_banding, data), draw=draw_banding, view=BandingView, controls=controls,
+                    ncols=2, figsize=(11, 4.3), title="MinHash banding: move b and r")

@@ -5,7 +5,9 @@ brute force.
 on prefixes of the given codes and measures the whole grid once (median latency and ids read per
 query for every k, brute force per query); :func:`update_scale` reads the curves for the chosen code
 length and k from the grid and searches the chosen index *live* with a few queries (a few
-milliseconds), so a slider move never rebuilds anything.
+milliseconds), so a slider move never rebuilds anything; :func:`draw_scale` draws a result
+(:class:`ScaleView`: the log–log axes, fixed to the ranges of the whole grid, are drawn once; the curves,
+the circled size, legends and titles move); :func:`scale_explorer` wires the three sliders.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from .._validation import check_positive_int
 from ..scale import query_latencies
 from ..search import HammingIndex, MultiIndexHashing
 from ._core import Explorer, selection_slider
+from ._view import View
 
-__all__ = ["ScaleExplorerData", "ScaleResult", "prepare_scale", "update_scale", "draw_scale", "scale_explorer"]
+__all__ = ["ScaleExplorerData", "ScaleResult", "prepare_scale", "update_scale", "ScaleView", "draw_scale",
+           "scale_explorer"]
 
 
 @dataclass
@@ -46,7 +50,10 @@ class ScaleExplorerData:
 @dataclass
 class ScaleResult:
     """Output of :func:`update_scale`: the curves of one (code length, k) and the live measurement at
-    the chosen size (``position`` indexes ``sizes``)."""
+    the chosen size (``position`` indexes ``sizes``).  ``seconds_range`` and ``retrieved_range`` are the
+    (smallest, largest) positive seconds per query (multi-index hashing and brute force) and ids read
+    per query over the whole grid (every code length and k): the explorer's axes keep these ranges, so
+    curves of different settings are compared on the same axes."""
 
     sizes: np.ndarray
     n_bits: int
@@ -59,6 +66,8 @@ class ScaleResult:
     live_retrieved: float
     live_radius: float
     n_substrings: int
+    seconds_range: tuple
+    retrieved_range: tuple
 
 
 def _median_latency(index, Q, k):
@@ -142,23 +151,113 @@ def update_scale(data, *, n_items, n_bits, k):
     st = index.search_stats
     return ScaleResult(data.sizes, int(n_bits), int(k), i, data.median_s[(n_bits, k)], data.retrieved[(n_bits, k)],
                        data.brute_s[n_bits], live, float(np.median(st.n_retrieved)), float(np.median(st.radius)),
-                       index.n_substrings)
+                       index.n_substrings, _positive_range(*data.median_s.values(), *data.brute_s.values()),
+                       _positive_range(*data.retrieved.values()))
+
+
+def _positive_range(*arrays):
+    """(min, max) of the finite positive values of ``arrays`` ((nan, nan) when there is none)."""
+    v = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays]) if arrays else np.empty(0)
+    v = v[np.isfinite(v) & (v > 0)]
+    return (float(v.min()), float(v.max())) if v.size else (float("nan"), float("nan"))
+
+
+def _slope_label(name, n, t):
+    """``name`` with the least-squares slope of log t against log n (the exponent α of t ∝ n^α)."""
+    n, t = np.asarray(n, float), np.asarray(t, float)
+    ok = np.isfinite(t) & (t > 0)
+    if ok.sum() < 2:
+        return name
+    return f"{name} (slope {np.polyfit(np.log(n[ok]), np.log(t[ok]), 1)[0]:.2f})"
+
+
+def _log_limits(lo, hi, *, below=0.06, above=0.06):
+    """Log-axis limits around [lo, hi] leaving the fractions ``below`` and ``above`` of the axis empty (at
+    least half a decade of data; 1 … 10 when nothing is positive)."""
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo > 0):
+        return 1.0, 10.0
+    decades = max(np.log10(hi / lo), 0.5)
+    total = decades / (1.0 - below - above)
+    centre = 0.5 * (np.log10(lo) + np.log10(hi))
+    return 10.0 ** (centre - decades / 2 - below * total), 10.0 ** (centre + decades / 2 + above * total)
+
+
+class ScaleView(View):
+    """Figure of a :class:`ScaleResult`: left, time per query of multi-index hashing (median) and of brute
+    force against database size, with a slope-1 guide; right, ids read per query against size beside the
+    n codes of a linear scan (static); the chosen size circled on both.  Log–log axes fixed to the ranges
+    of the whole grid (static); the curves, circles, legends and titles move."""
+
+    def build(self, result):
+        axes = np.ravel(self.axes)
+        ax = axes[0]
+        n = np.asarray(result.sizes, dtype=float)
+        self.n = n
+        self.mih = ax.plot([], [], "o-", lw=2, color="C0", zorder=2)[0]
+        self.brute = ax.plot([], [], "s-", lw=2, color="C1", zorder=2)[0]
+        self.linear = ax.plot([], [], ":", color="gray", lw=1, zorder=2)[0]
+        self.mark = ax.plot([], [], "o", ms=14, mfc="none", mec="red", mew=2, zorder=3)[0]
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        x_limits = _log_limits(n[0], n[-1])
+        ax.set_xlim(*x_limits)
+        ax.set_ylim(*_log_limits(*result.seconds_range, above=0.3))  # the top for the legend
+        ax.set(xlabel="database size n (codes)", ylabel="seconds per query")
+        # the live time on its own, right-aligned: a new measurement moves only its digits, not the whole title
+        self.title = ax.set_title(" ", loc="left")
+        self.live = ax.set_title(" ", loc="right")
+        self.legend = ax.legend([self.mih, self.brute, self.linear], [" ", " ", "slope 1 (linear)"],
+                                loc="upper left", fontsize=8)
+        self.animate(self.mih, self.brute, self.linear, self.mark, self.title, self.live, self.legend)
+        self.ax_c = axes[1] if axes.size > 1 else None
+        if self.ax_c is not None:
+            ax_c = self.ax_c
+            scan = ax_c.plot(n, n, ":", color="gray", zorder=2)[0]
+            self.read = ax_c.plot([], [], "o-", lw=2, color="C0", zorder=2)[0]
+            self.mark_c = ax_c.plot([], [], "o", ms=14, mfc="none", mec="red", mew=2, zorder=3)[0]
+            ax_c.set_xscale("log")
+            ax_c.set_yscale("log")
+            ax_c.set_xlim(*x_limits)
+            lo, hi = result.retrieved_range
+            lo, hi = (n[0], n[-1]) if not np.isfinite(lo) else (min(lo, n[0]), max(hi, n[-1]))
+            ax_c.set_ylim(*_log_limits(lo, hi, above=0.25))
+            ax_c.set(xlabel="database size n (codes)", ylabel="codes per query")
+            self.title_c = ax_c.set_title(" ")
+            self.legend_c = ax_c.legend([scan, self.read], ["brute force: all n codes", " "], loc="upper left",
+                                        fontsize=8)
+            self.animate(self.read, self.mark_c, self.title_c, self.legend_c)
+        self.update(result)
+
+    def update(self, result):
+        n, i = self.n, result.position
+        mih, brute = np.asarray(result.median_s, float), np.asarray(result.brute_s, float)
+        self.mih.set_data(n, mih)
+        self.mark.set_data([n[i]], [mih[i]])
+        finite = np.flatnonzero(np.isfinite(brute) & (brute > 0))
+        self.brute.set_data(n, brute)
+        if finite.size:
+            j = int(finite[0])
+            self.linear.set_data(n, brute[j] * n / n[j])
+        else:
+            self.linear.set_data([], [])
+        texts = self.legend.get_texts()
+        texts[0].set_text(_slope_label("multi-index hashing, median", n, mih))
+        texts[1].set_text(_slope_label("brute force (linear scan)", n, brute))
+        self.title.set_text(f"{result.n_bits} bits, k={result.k}, n={int(n[i]):,}")
+        self.live.set_text(f"live: {1e3 * result.live_median_s:.2f} ms, m={result.n_substrings}")
+        if self.ax_c is not None:
+            read = np.asarray(result.retrieved, float)
+            self.read.set_data(n, read)
+            self.mark_c.set_data([n[i]], [read[i]])
+            self.legend_c.get_texts()[1].set_text(_slope_label("multi-index hashing, ids read (median)", n, read))
+            self.title_c.set_text(f"{result.live_retrieved:,.0f} ids read, radius {result.live_radius:.0f} (live)")
+
 
 
 def draw_scale(result, axes):
     """Time per query and ids read per query against database size, the chosen size circled and its
-    live measurement in the titles; returns the Figure."""
-    from ..plots.scale import plot_candidates_vs_size, plot_time_vs_size
-
-    axes = np.ravel(axes)
-    n = result.sizes[result.position]
-    fig = plot_time_vs_size(result.sizes, result.median_s, result.brute_s, ax=axes[0], highlight=result.position,
-                            title=f"{result.n_bits} bits, k={result.k}: n={n:,} → {1e3 * result.live_median_s:.2f} ms "
-                                  f"(live, m={result.n_substrings})")
-    if axes.size > 1:
-        plot_candidates_vs_size(result.sizes, result.retrieved, ax=axes[1], highlight=result.position,
-                                title=f"{result.live_retrieved:,.0f} ids read, radius {result.live_radius:.0f} (live)")
-    return fig
+    live measurement in the titles (one axes: the time panel only); returns the Figure."""
+    return ScaleView(axes).draw(result)
 
 
 def scale_explorer(codes, query_codes, sizes, *, ks=(1, 10, 100), n_queries=30, n_live=8, figsize=(12, 4.4)):
@@ -175,7 +274,7 @@ def scale_explorer(codes, query_codes, sizes, *, ks=(1, 10, 100), n_queries=30, 
             "n_bits": selection_slider("code length (bits)", list(data.bits), 64 if 64 in data.bits else data.bits[0]),
             "k": selection_slider("k", list(data.ks), 10 if 10 in data.ks else data.ks[0]),
         },
-        ncols=2, figsize=figsize, title="Multi-index hashing vs brute force: time and codes examined per query",
+        view=ScaleView, ncols=2, figsize=figsize, title="Multi-index hashing vs brute force: time and codes examined per query",
     )
     explorer.data = data
     return explorer
