@@ -257,7 +257,7 @@ toy_train, toy_query, toy_relevant = uniform_box_problem(N_TOY, N_TOY_QUERY, sid
                                                          random_state=SEED)
 sh_toy = SpectralHash(n_bits=6).fit(toy_train)
 print("(direction, k) per bit:", [tuple(int(t) for t in m) for m in sh_toy.modes_])
-plots.plot_code_bits({"SH": sh_toy}, toy_train, n_show=6);
+plots.plot_code_bits({"SH": sh_toy}, toy_train, n_show=6, ncols=3);
 
 # %% [markdown]
 # Bit 1 cuts the long side in half (k = 1), bit 2 the short side, bit 3 puts the two ends of the long
