@@ -34,8 +34,8 @@
 #   semantic hashing with RBMs follow in lecture 09.
 #
 # You need lectures 01–02 (Hamming ranking, precision–recall, mAP) and the eigen-decomposition of a
-# symmetric matrix. **Run time**: about a minute at full size on a 2-core laptop (no cell takes more than
-# about 20 s); `LSHLAB_SIZE=small` runs in seconds.
+# symmetric matrix. **Run time**: under a minute at full size on a 2-core laptop (23 s measured on a busy
+# machine; no cell takes more than about 10 s); `LSHLAB_SIZE=small` runs in seconds.
 
 # %%
 import matplotlib.pyplot as plt
