@@ -37,8 +37,8 @@
 # - **Need**: lecture 01 (exact k-NN, precision). MNIST is read with `pool="test"`.
 #
 # **Run time**: about a minute at the full size on a 2-core laptop (70 s measured on a busy machine;
-# well under a minute with `LSHLAB_SIZE=small`). The slowest cells — the hash-table sweep of §5 and the measurements of §6 and §7
-# — show a progress bar.
+# well under a minute with `LSHLAB_SIZE=small`). The slowest cells — the hash-table sweep of §5 and the
+# measurements of §6 and §7 — show a progress bar.
 
 # %%
 import matplotlib.pyplot as plt
