@@ -368,7 +368,7 @@ curves = {
         restrict_to_candidates(D_hog, tables[16, 8].candidates(H_q[:nq])), rel, by="depth"),
     "exact HOG distance": precision_recall_curve_retrieval(D_hog, rel, by="depth"),
 }
-plot_pr_curves(curves, title=f"Whole database ranked by each method, {nq} queries");
+plot_pr_curves(curves, title=f"Whole database ranked by each method, {nq} queries", legend_loc="below");
 
 # %%
 auc = {name: c.auc for name, c in curves.items()}

@@ -393,6 +393,27 @@ def test_pr_curves_draws_every_curve(pair_distances):
         plots.plot_pr_curves({})
 
 
+
+@pytest.mark.parametrize("variant", ["pr_legend_below", "code_bits_wrapped"])
+def test_layout_variants_text_fits(variant):
+    """The layout options lectures use beyond the defaults: PR legend under the axes (lecture 11), a
+    hasher's bits wrapped onto several rows (lecture 08)."""
+    if variant == "pr_legend_below":
+        fig = plots.plot_pr_curves(_pr_curves(), legend_loc="below")
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (legend,) = fig.legends
+        assert legend.get_window_extent(renderer).y1 < fig.axes[0].get_tightbbox(renderer).y0  # under the x label
+    else:
+        hashers, X = _fitted_2d_hashers()
+        fig = plots.plot_code_bits(hashers, X, n_show=3, ncols=2)
+        assert sum(ax.axison for ax in fig.axes) == 3 and len(fig.axes) == 4  # 2 × 2 grid, one panel off
+        with pytest.raises(ValueError, match="ncols"):
+            plots.plot_code_bits(hashers, X, n_show=3, ncols=4)
+    problems = text_layout_problems(fig)
+    assert not problems, f"{variant}: " + "; ".join(problems)
+    plt.close(fig)
+
 def test_retrieval_collage():
     rng = np.random.default_rng(2)
     X = rng.random((30, 64))
