@@ -17,8 +17,8 @@
 # Every lecture so far searched at most 60,000 images, and a linear scan of their codes took
 # milliseconds. Hashing exists because real collections are larger by five orders of magnitude. This
 # lecture takes the course to 80 million items — the size of the "80 million tiny images" collection
-# in the course slides — measures what an exact search costs there, and shows how the same search is
-# spread over several machines.
+# (Torralba, Fergus & Freeman, TPAMI 2008) — measures what an exact search costs there, and shows how
+# the same search is spread over several machines.
 #
 # ## What you will learn
 #
@@ -27,7 +27,7 @@
 #   query against database size on a log–log plot — a straight line of slope 1 for the linear scan, a
 #   much flatter one for multi-index hashing; the recall / speed / memory trade-offs of the indexes
 #   people deploy; the same search sharded over a Dask cluster.
-# - **Do**: check the slides' budget arithmetic, reproduce the claim "80 million images searched in
+# - **Do**: check the budget arithmetic of small codes, reproduce the claim "80 million images searched in
 #   0.146 s" with an exact method, fit the growth exponent of each method, read an ann-benchmarks plot,
 #   size a cluster for 10¹⁰ images from your own measurements, and move the sliders of an explorer.
 # - **Learn**: why the pigeonhole principle lets short substrings certify an exact answer; why the cost
@@ -76,9 +76,10 @@ assert SIZES[-1] == N_ITEMS and max(WIDGET_SIZES) <= N_ITEMS
 # %% [markdown]
 # ## 1. The budget
 #
-# The course slides open the topic with two numbers: around 2010 Facebook held about 10¹⁰ images, and a
-# PC had about 10 GB of memory, 10¹¹ bits. If the index must live in memory (a disk seek costs
-# milliseconds), that leaves **about 10 bits per image**. They then quote Torralba, Fergus & Weiss,
+# Zhiyong Wu's lecture slides "Hashing representation learning" (Tsinghua University, Shenzhen
+# International Graduate School) open the topic with two numbers: around 2010 Facebook held about 10¹⁰
+# images, and a PC had about 10 GB of memory, 10¹¹ bits. If the index must live in memory (a disk seek
+# costs milliseconds), that leaves **about 10 bits per image**. They then quote Torralba, Fergus & Weiss,
 # "Small codes and large image databases for recognition" (CVPR 2008): **80 million images (~300 GB)
 # become 120 MB of codes, searched in 0.146 s**. The images are the 32 × 32 colour "tiny images" of
 # Torralba, Fergus & Freeman, "80 million tiny images", TPAMI 2008. Let us do the arithmetic.
@@ -486,4 +487,5 @@ assert res.n_bits == 64 and res.live_median_s > 0 and explorer.timings["update_m
 # D. Yashunin, "Efficient and robust approximate nearest neighbor search using hierarchical navigable small
 # world graphs", TPAMI 2018; M. Aumüller, E. Bernhardsson, A. Faithfull, "ANN-Benchmarks", Information
 # Systems 2020; J. Johnson, M. Douze, H. Jégou, "Billion-scale similarity search with GPUs" (faiss),
-# IEEE Trans. Big Data 2019.
+# IEEE Trans. Big Data 2019; Z. Wu, "Hashing representation learning", lecture slides, Tsinghua University
+# (the budget of section 1).
