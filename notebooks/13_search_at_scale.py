@@ -300,10 +300,9 @@ display(Markdown(
 Z = database_features(model, ds.X_train, N_ANN, db.n_items, random_state=SEED)
 ZQ = database_features(model, ds.X_query, len(Q), len(Q))
 points = ann_sweep(codes[:N_ANN], Q, Z, ZQ, K)
-fig, axes = plt.subplots(1, 2, figsize=(15, 5), gridspec_kw={"width_ratios": [1.3, 1], "wspace": 0.75})
+fig, axes = plt.subplots(2, 1, figsize=(10, 10), height_ratios=[1.4, 1], layout="constrained")
 plots.plot_recall_vs_qps(points, ax=axes[0], title=f"Recall@10 against queries/s, {N_ANN:,} items")
 plots.plot_memory_per_item(points, ax=axes[1])
-axes[1].yaxis.tick_right()
 plt.show()
 
 # %%
