@@ -105,6 +105,20 @@ def _parameter_choice():
                              max_candidates=300, max_K=24, max_L=128)
 
 
+def _sweep_points():
+    from lshlab.scale import SweepPoint
+
+    rows = [("binary codes", "IndexBinaryFlat", "", 1.0, 430, 8),
+            ("binary codes", "IndexBinaryIVF (nlist=1788)", "nprobe=1", 0.81, 4.3e4, 16),
+            ("binary codes", "IndexBinaryIVF (nlist=1788)", "nprobe=64", 1.0, 4.8e3, 16),
+            ("binary codes", "MultiIndexHashing (lshlab)", "", 1.0, 4.7e3, 47),
+            ("float features", "IndexHNSWFlat (M=32)", "efSearch=16", 0.98, 1.05e4, 528),
+            ("float features", "IndexHNSWFlat (M=32)", "efSearch=256", 1.0, 1.15e3, 528),
+            ("float features", "IndexIVFPQ (nlist=1788, 8×8 bits)", "nprobe=1", 0.40, 4e4, 19),
+            ("float features", "IndexIVFPQ (nlist=1788, 8×8 bits)", "nprobe=32", 0.61, 6.5e3, 19)]
+    return [SweepPoint(f, i, st, r, q, b, 0.0) for f, i, st, r, q, b in rows]
+
+
 _IMAGES = np.random.default_rng(7).random((12, 64))
 _LABELS = np.array([0, 1, 2] * 4)
 
@@ -227,6 +241,20 @@ CASES = {
     "plot_error_and_time_vs_features": ((1, 3), lambda **kw: plots.plot_error_and_time_vs_features(
         [{"method": m, "n_components": D, "train_error": 0.05 + 1 / D, "test_error": 0.1 + 1 / D, "fit_time": D / 1e3}
          for m in ("a", "b") for D in (16, 64)], exact={"test_error": 0.1, "fit_time": 0.5}, **kw)),
+    # scale (lecture 13)
+    "plot_time_vs_size": ("ax", lambda **kw: plots.plot_time_vs_size(
+        [1e5, 1e6, 1e7, 8e7], [5e-4, 6e-4, 7e-4, 4.7e-3], [2.6e-4, 2.8e-3, 2.9e-2, 0.26], mih_mean=[2e-3] * 4,
+        seed_seconds=0.146, **kw)),
+    "plot_candidates_vs_size": ("ax", lambda **kw: plots.plot_candidates_vs_size(
+        [1e5, 1e6, 1e7, 8e7], [800, 5e3, 4e3, 1.6e4], [0.1, 1.0, 0.005, 0.02], candidates=[700, 5e3, 4e3, 1.5e4],
+        uniform_knn=[3e3, 1.5e4, 1.3e4, 2.6e4], **kw)),
+    "plot_recall_vs_qps": ("ax", lambda **kw: plots.plot_recall_vs_qps(_sweep_points(), **kw)),
+    "plot_memory_per_item": ("ax", lambda **kw: plots.plot_memory_per_item(_sweep_points(), **kw)),
+    "plot_latency_histogram": ("ax", lambda **kw: plots.plot_latency_histogram(
+        np.random.default_rng(15).lognormal(-6, 1.5, 300), seed_seconds=0.146, **kw)),
+    "plot_real_vs_generated": ((2, 3), lambda **kw: plots.plot_real_vs_generated(
+        _IMAGES[:3, :49], _LABELS[:3], _IMAGES[3:6, :49], _LABELS[3:6], image_shape=(7, 7),
+        class_names=["T-shirt/top", "Trouser", "Ankle boot"], **kw)),
 }
 
 

@@ -22,7 +22,7 @@ __all__ = [
     "plot_real_vs_generated",
 ]
 
-_axes = partial(axes_or_new, figsize=(6.0, 4.5))
+_axes = partial(axes_or_new, figsize=(6.0, 4.5), layout="constrained")  # labels stay inside
 
 
 def _slope_label(name, n, t):
@@ -154,7 +154,7 @@ def plot_memory_per_item(points, ax=None, *, title="Index memory per item"):
     for i, v in enumerate(vals):
         ax.text(v, i, f" {v:.0f}", va="center", fontsize=9)
     ax.invert_yaxis()
-    ax.set(xlabel="bytes per item (log)", title=title)
+    ax.set(xlabel="bytes per item (log)", ylabel="index [what it stores]", title=title)
     return fig
 
 
@@ -198,14 +198,16 @@ def plot_real_vs_generated(X_real, y_real, X_gen, y_gen, *, image_shape=(28, 28)
     if axes is None:
         import matplotlib.pyplot as plt
 
-        _, axes = plt.subplots(2, len(classes), figsize=(1.2 * len(classes), 3.0), layout="constrained")
+        _, axes = plt.subplots(2, len(classes), figsize=(max(1.2 * len(classes), 6.0), 3.0), layout="constrained")
     axes = np.asarray(axes).reshape(2, len(classes))
     fig = axes[0, 0].figure
     for j, c in enumerate(classes):
         for r, (X, y) in enumerate(((X_real, y_real), (X_gen, y_gen))):
             hit = np.flatnonzero(np.asarray(y) == c)
             ax = axes[r, j]
-            ax.axis("off")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.spines[:].set_visible(False)
             if hit.size:
                 ax.imshow(np.clip(np.asarray(X[hit[0]], float).reshape(image_shape), 0, 1), cmap="gray", vmin=0, vmax=1)
         axes[0, j].set_title(str(c if class_names is None else class_names[int(c)]), fontsize=9)
