@@ -233,10 +233,10 @@ assert np.median(latencies) < 0.146, "exact search at this size must beat the sl
 
 # %%
 curve = scaling_curve(codes, Q[:N_CURVE], SIZES, K, n_latency=N_LATENCY, prebuilt={N_ITEMS: index})
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+fig, axes = plt.subplots(1, 2, figsize=(13, 6.4), layout="constrained")
 plots.plot_time_vs_size(curve.sizes, curve.mih_median, curve.brute, ax=axes[0], mih_mean=curve.mih_mean, seed_seconds=0.146)
 plots.plot_candidates_vs_size(curve.sizes, curve.retrieved, curve.uniform, ax=axes[1], candidates=curve.candidates,
-                              uniform_knn=curve.uniform_knn)
+                              uniform_knn=curve.uniform_knn, legend_loc="below")
 plt.show()
 
 # %%

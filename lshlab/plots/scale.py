@@ -72,7 +72,7 @@ def plot_time_vs_size(sizes, mih_median, brute=None, ax=None, *, mih_mean=None, 
 
 
 def plot_candidates_vs_size(sizes, retrieved, uniform=None, ax=None, *, candidates=None, uniform_knn=None,
-                            highlight=None, title="Codes examined per query against database size"):
+                            highlight=None, title="Codes examined per query against database size", legend_loc="best"):
     """Log–log ids read per query (median) against ``n``, beside the uniform-codes estimates of Norouzi
     et al. and the ``n`` codes a linear scan reads.
 
@@ -83,6 +83,9 @@ def plot_candidates_vs_size(sizes, retrieved, uniform=None, ax=None, *, candidat
     uniform : median estimate of :func:`lshlab.scale.uniform_code_retrievals` at the radius reached, optional
     candidates : median distinct codes examined, optional
     uniform_knn : the estimate for uniformly random codes at their own k-NN radius, optional
+    legend_loc : str
+        A matplotlib legend location, or ``"below"``: under the x label (the curves span the whole log
+        range, so every corner of the axes holds data; give the figure a constrained layout).
 
     Returns
     -------
@@ -102,7 +105,13 @@ def plot_candidates_vs_size(sizes, retrieved, uniform=None, ax=None, *, candidat
     if highlight is not None:
         ax.loglog([n[highlight]], [np.asarray(retrieved)[highlight]], "o", ms=14, mfc="none", mec="red", mew=2)
     ax.set(xlabel="database size n (codes)", ylabel="codes per query", title=title)
-    ax.legend(fontsize=9)
+    if legend_loc == "below":  # 0.5 in under the axes: below tick labels and x label at any axes size
+        from matplotlib.transforms import ScaledTranslation
+
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, 0),
+                  bbox_transform=ax.transAxes + ScaledTranslation(0, -0.5, fig.dpi_scale_trans))
+    else:
+        ax.legend(fontsize=9, loc=legend_loc)
     return fig
 
 
