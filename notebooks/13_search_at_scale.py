@@ -34,9 +34,9 @@
 #   grows sub-linearly and where the theory's assumptions (uniform codes) fail on real images; why an
 #   exact method can beat approximate ones on short codes; why sharding buys memory, not speed.
 # - **Need**: lecture 09 (ITQ codes), lecture 02 (hash tables). Full size generates 80 million codes and
-#   needs about 6 GB of memory and about 5 CPU-minutes (10½ minutes measured on a 2-core machine busy
-#   with other work; generating the codes, building the index and the index comparison of section 5 take
-#   most of it); `LSHLAB_SIZE=small` stays at one million.
+#   needs about 6 GB of memory and about 3 minutes on a quiet 2-core machine (3 min 8 s measured; 10½
+#   minutes on one busy with other work) — generating the codes, building the index and the index
+#   comparison of section 5 take most of it; `LSHLAB_SIZE=small` stays at one million.
 
 # %%
 import time
