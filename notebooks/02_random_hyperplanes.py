@@ -36,9 +36,9 @@
 #   query cost grows like n^ρ with ρ = log(1/p₁)/log(1/p₂) < 1, and what K and L that takes.
 # - **Need**: lecture 01 (exact k-NN, precision). MNIST is read with `pool="test"`.
 #
-# **Run time**: about 3 minutes at the full size on a 2-core laptop (under a minute with
-# `LSHLAB_SIZE=small`). The slowest cells — the hash-table sweep of §5 and the measurements of §6 and §7
-# — show a progress bar.
+# **Run time**: about a minute at the full size on a 2-core laptop (70 s measured on a busy machine;
+# well under a minute with `LSHLAB_SIZE=small`). The slowest cells — the hash-table sweep of §5 and the
+# measurements of §6 and §7 — show a progress bar.
 
 # %%
 import matplotlib.pyplot as plt

@@ -35,8 +35,8 @@
 # - **Need**: lecture 02 (LSH families, AND/OR amplification, choosing K and L). Fashion-MNIST is read
 #   from its official train (database) and test (queries) splits.
 #
-# **Run time**: about 2 minutes at the full size on a 2-core laptop (well under a minute with
-# `LSHLAB_SIZE=small`); the repeated draws of §2 and §3 show a progress bar.
+# **Run time**: under a minute at the full size on a 2-core laptop (41 s measured on a busy machine;
+# less with `LSHLAB_SIZE=small`); the repeated draws of §2 and §3 show a progress bar.
 
 # %%
 import time

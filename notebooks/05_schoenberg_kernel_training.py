@@ -47,8 +47,9 @@
 # - **Need**: lecture 04 (Raginsky codes, `SchoenbergKernel`), lecture 02 (precision–recall).
 #   MNIST is read from its test split (`pool="test"`).
 #
-# **Run time**: about three minutes at full size on a 2-core machine (the bandwidth grid over five code
-# seeds is the longest cell, with a progress bar), under a minute at the small size.
+# **Run time**: about a minute and a half at full size on a 2-core machine (74 s measured on a busy one;
+# the bandwidth grid over five code seeds is the longest cell, with a progress bar), less at the small
+# size.
 
 # %%
 import matplotlib.pyplot as plt

@@ -41,7 +41,8 @@
 #   but more bits per symbol.
 # - **Need**: lecture 04 (random Fourier features, Raginsky codes, median-heuristic bandwidth).
 #
-# **Run time**: about two minutes at full size on a 2-core machine, under a minute at the small size.
+# **Run time**: under a minute at full size on a 2-core machine (25 s measured on a busy one), less at the
+# small size.
 
 # %%
 import matplotlib.pyplot as plt

@@ -34,8 +34,8 @@
 #   semantic hashing with RBMs follow in lecture 09.
 #
 # You need lectures 01–02 (Hamming ranking, precision–recall, mAP) and the eigen-decomposition of a
-# symmetric matrix. **Run time**: about a minute at full size on a 2-core laptop (no cell takes more than
-# about 20 s); `LSHLAB_SIZE=small` runs in seconds.
+# symmetric matrix. **Run time**: under a minute at full size on a 2-core laptop (23 s measured on a busy
+# machine; no cell takes more than about 10 s); `LSHLAB_SIZE=small` runs in seconds.
 
 # %%
 import matplotlib.pyplot as plt
@@ -258,7 +258,7 @@ toy_train, toy_query, toy_relevant = uniform_box_problem(N_TOY, N_TOY_QUERY, sid
                                                          random_state=SEED)
 sh_toy = SpectralHash(n_bits=6).fit(toy_train)
 print("(direction, k) per bit:", [tuple(int(t) for t in m) for m in sh_toy.modes_])
-plots.plot_code_bits({"SH": sh_toy}, toy_train, n_show=6);
+plots.plot_code_bits({"SH": sh_toy}, toy_train, n_show=6, ncols=3);
 
 # %% [markdown]
 # Bit 1 cuts the long side in half (k = 1), bit 2 the short side, bit 3 puts the two ends of the long

@@ -35,8 +35,9 @@
 #   published in the CNNH paper — and why the numbers differ.
 #
 # You need lectures 01–02 (Hamming ranking, mAP), 04–05 (Raginsky codes, kernel training) and 08
-# (spectral hashing). **Run time**: about 3 minutes at full size on a 2-core laptop, almost all of it in
-# the comparison cell of section 6, which shows a progress bar (RBM pre-training and NCA fine-tuning);
+# (spectral hashing). **Run time**: about 1½ minutes at full size on a 2-core laptop (83 s measured on a
+# busy machine), most of it in the comparison cell of section 6, which shows a progress bar (RBM
+# pre-training and NCA fine-tuning);
 # `LSHLAB_SIZE=small` runs in well under a minute.
 
 # %%

@@ -21,9 +21,9 @@
 # T.-D. Mai, "Hashing method for image retrieval", University of Information Technology, VNU-HCM): code
 # lengths of 8, 12 and 16 bits, LSH with 8 and 16 tables, mAP@10. We call it "the source" below.
 #
-# **Running time.** At full size about 2½ minutes on an idle 2-core CPU (about 3 CPU-minutes, much of it
-# in two parallel worker processes), most of it training 12 small networks and encoding the database with
-# them (progress bars count the models). The first run trains them; later runs load them from
+# **Running time.** At full size about 6 CPU-minutes, most of it in two parallel worker processes — so
+# 3 to 4 minutes on an idle 2-core CPU (11 minutes measured on one busy with other work) — nearly all
+# training 12 small networks and encoding the database with them (progress bars count the models). The first run trains them; later runs load them from
 # `data/cache/dsh/` and take about a minute. Other programs busy on the same CPU make it several times
 # slower. `LSHLAB_SIZE=small` needs about a tenth of the work.
 
@@ -368,7 +368,7 @@ curves = {
         restrict_to_candidates(D_hog, tables[16, 8].candidates(H_q[:nq])), rel, by="depth"),
     "exact HOG distance": precision_recall_curve_retrieval(D_hog, rel, by="depth"),
 }
-plot_pr_curves(curves, title=f"Whole database ranked by each method, {nq} queries");
+plot_pr_curves(curves, title=f"Whole database ranked by each method, {nq} queries", legend_loc="below");
 
 # %%
 auc = {name: c.auc for name, c in curves.items()}

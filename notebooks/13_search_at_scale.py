@@ -17,8 +17,8 @@
 # Every lecture so far searched at most 60,000 images, and a linear scan of their codes took
 # milliseconds. Hashing exists because real collections are larger by five orders of magnitude. This
 # lecture takes the course to 80 million items — the size of the "80 million tiny images" collection
-# in the course slides — measures what an exact search costs there, and shows how the same search is
-# spread over several machines.
+# (Torralba, Fergus & Freeman, TPAMI 2008) — measures what an exact search costs there, and shows how
+# the same search is spread over several machines.
 #
 # ## What you will learn
 #
@@ -27,14 +27,16 @@
 #   query against database size on a log–log plot — a straight line of slope 1 for the linear scan, a
 #   much flatter one for multi-index hashing; the recall / speed / memory trade-offs of the indexes
 #   people deploy; the same search sharded over a Dask cluster.
-# - **Do**: check the slides' budget arithmetic, reproduce the claim "80 million images searched in
+# - **Do**: check the budget arithmetic of small codes, reproduce the claim "80 million images searched in
 #   0.146 s" with an exact method, fit the growth exponent of each method, read an ann-benchmarks plot,
 #   size a cluster for 10¹⁰ images from your own measurements, and move the sliders of an explorer.
 # - **Learn**: why the pigeonhole principle lets short substrings certify an exact answer; why the cost
 #   grows sub-linearly and where the theory's assumptions (uniform codes) fail on real images; why an
 #   exact method can beat approximate ones on short codes; why sharding buys memory, not speed.
 # - **Need**: lecture 09 (ITQ codes), lecture 02 (hash tables). Full size generates 80 million codes and
-#   needs about 6 GB of memory and a few minutes; `LSHLAB_SIZE=small` stays at one million.
+#   needs about 6 GB of memory and about 3 minutes on a quiet 2-core machine (3 min 8 s measured; 10½
+#   minutes on one busy with other work) — generating the codes, building the index and the index
+#   comparison of section 5 take most of it; `LSHLAB_SIZE=small` stays at one million.
 
 # %%
 import time
@@ -76,9 +78,10 @@ assert SIZES[-1] == N_ITEMS and max(WIDGET_SIZES) <= N_ITEMS
 # %% [markdown]
 # ## 1. The budget
 #
-# The course slides open the topic with two numbers: around 2010 Facebook held about 10¹⁰ images, and a
-# PC had about 10 GB of memory, 10¹¹ bits. If the index must live in memory (a disk seek costs
-# milliseconds), that leaves **about 10 bits per image**. They then quote Torralba, Fergus & Weiss,
+# Zhiyong Wu's lecture slides "Hashing representation learning" (Tsinghua University, Shenzhen
+# International Graduate School) open the topic with two numbers: around 2010 Facebook held about 10¹⁰
+# images, and a PC had about 10 GB of memory, 10¹¹ bits. If the index must live in memory (a disk seek
+# costs milliseconds), that leaves **about 10 bits per image**. They then quote Torralba, Fergus & Weiss,
 # "Small codes and large image databases for recognition" (CVPR 2008): **80 million images (~300 GB)
 # become 120 MB of codes, searched in 0.146 s**. The images are the 32 × 32 colour "tiny images" of
 # Torralba, Fergus & Freeman, "80 million tiny images", TPAMI 2008. Let us do the arithmetic.
@@ -232,10 +235,10 @@ assert np.median(latencies) < 0.146, "exact search at this size must beat the sl
 
 # %%
 curve = scaling_curve(codes, Q[:N_CURVE], SIZES, K, n_latency=N_LATENCY, prebuilt={N_ITEMS: index})
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+fig, axes = plt.subplots(1, 2, figsize=(13, 6.4), layout="constrained")
 plots.plot_time_vs_size(curve.sizes, curve.mih_median, curve.brute, ax=axes[0], mih_mean=curve.mih_mean, seed_seconds=0.146)
 plots.plot_candidates_vs_size(curve.sizes, curve.retrieved, curve.uniform, ax=axes[1], candidates=curve.candidates,
-                              uniform_knn=curve.uniform_knn)
+                              uniform_knn=curve.uniform_knn, legend_loc="below")
 plt.show()
 
 # %%
@@ -299,10 +302,9 @@ display(Markdown(
 Z = database_features(model, ds.X_train, N_ANN, db.n_items, random_state=SEED)
 ZQ = database_features(model, ds.X_query, len(Q), len(Q))
 points = ann_sweep(codes[:N_ANN], Q, Z, ZQ, K)
-fig, axes = plt.subplots(1, 2, figsize=(15, 5), gridspec_kw={"width_ratios": [1.3, 1], "wspace": 0.75})
+fig, axes = plt.subplots(2, 1, figsize=(10, 10), height_ratios=[1.4, 1], layout="constrained")
 plots.plot_recall_vs_qps(points, ax=axes[0], title=f"Recall@10 against queries/s, {N_ANN:,} items")
 plots.plot_memory_per_item(points, ax=axes[1])
-axes[1].yaxis.tick_right()
 plt.show()
 
 # %%
@@ -486,4 +488,5 @@ assert res.n_bits == 64 and res.live_median_s > 0 and explorer.timings["update_m
 # D. Yashunin, "Efficient and robust approximate nearest neighbor search using hierarchical navigable small
 # world graphs", TPAMI 2018; M. Aumüller, E. Bernhardsson, A. Faithfull, "ANN-Benchmarks", Information
 # Systems 2020; J. Johnson, M. Douze, H. Jégou, "Billion-scale similarity search with GPUs" (faiss),
-# IEEE Trans. Big Data 2019.
+# IEEE Trans. Big Data 2019; Z. Wu, "Hashing representation learning", lecture slides, Tsinghua University
+# (the budget of section 1).

@@ -108,10 +108,15 @@ def _parameter_choice():
 def _sweep_points():
     from lshlab.scale import SweepPoint
 
-    return [SweepPoint("binary codes", "IndexBinaryHash", "b=16", 0.5, 1e4, 16, 1.0),
-            SweepPoint("binary codes", "IndexBinaryHash", "b=20", 0.9, 3e3, 16, 1.0),
-            SweepPoint("float features", "IndexFlatL2", "exact", 1.0, 500, 256, 0.0),
-            SweepPoint("binary codes", "MultiIndexHashing (lshlab)", "m=2, exact", 1.0, 5e3, 30, 0.5)]
+    rows = [("binary codes", "IndexBinaryFlat", "", 1.0, 430, 8),
+            ("binary codes", "IndexBinaryIVF (nlist=1788)", "nprobe=1", 0.81, 4.3e4, 16),
+            ("binary codes", "IndexBinaryIVF (nlist=1788)", "nprobe=64", 1.0, 4.8e3, 16),
+            ("binary codes", "MultiIndexHashing (lshlab)", "", 1.0, 4.7e3, 47),
+            ("float features", "IndexHNSWFlat (M=32)", "efSearch=16", 0.98, 1.05e4, 528),
+            ("float features", "IndexHNSWFlat (M=32)", "efSearch=256", 1.0, 1.15e3, 528),
+            ("float features", "IndexIVFPQ (nlist=1788, 8×8 bits)", "nprobe=1", 0.40, 4e4, 19),
+            ("float features", "IndexIVFPQ (nlist=1788, 8×8 bits)", "nprobe=32", 0.61, 6.5e3, 19)]
+    return [SweepPoint(f, i, st, r, q, b, 0.0) for f, i, st, r, q, b in rows]
 
 
 _IMAGES = np.random.default_rng(7).random((12, 64))
@@ -231,24 +236,25 @@ CASES = {
         [(16, 8), (32, 4)], measured={"measured (b = 16, r = 8)": ([0.3, 0.6, 0.9], [0.01, 0.3, 0.99], [0.01, 0.05, 0.01])},
         **kw)),
     "plot_parameter_choice": ("ax", lambda **kw: plots.plot_parameter_choice(_parameter_choice(), **kw)),
-    # search at scale
-    "plot_time_vs_size": ("ax", lambda **kw: plots.plot_time_vs_size(
-        [1e4, 1e5, 1e6], [1e-4, 2e-4, 4e-4], [1e-3, 1e-2, 1e-1], mih_mean=[2e-4, 4e-4, 9e-4], seed_seconds=0.146,
-        highlight=1, **kw)),
-    "plot_candidates_vs_size": ("ax", lambda **kw: plots.plot_candidates_vs_size(
-        [1e4, 1e5, 1e6], [100, 400, 1600], [80, 300, 1000], candidates=[90, 380, 1500], highlight=2,
-        uniform_knn=[50, 200, 700], **kw)),
-    "plot_latency_histogram": ("ax", lambda **kw: plots.plot_latency_histogram(
-        np.random.default_rng(0).lognormal(-7, 1, 300), seed_seconds=0.146, **kw)),
-    "plot_real_vs_generated": ((2, 3), lambda **kw: plots.plot_real_vs_generated(
-        _IMAGES[:6], [0, 1, 2, 0, 1, 2], _IMAGES[6:9], [2, 1, 0], image_shape=(8, 8), **kw)),
-    "plot_recall_vs_qps": ("ax", lambda **kw: plots.plot_recall_vs_qps(_sweep_points(), **kw)),
-    "plot_memory_per_item": ("ax", lambda **kw: plots.plot_memory_per_item(_sweep_points(), **kw)),
     # random features
     "plot_gram_error": ("ax", lambda **kw: plots.plot_gram_error([16, 64, 256], [0.2, 0.1, 0.05], **kw)),
     "plot_error_and_time_vs_features": ((1, 3), lambda **kw: plots.plot_error_and_time_vs_features(
         [{"method": m, "n_components": D, "train_error": 0.05 + 1 / D, "test_error": 0.1 + 1 / D, "fit_time": D / 1e3}
          for m in ("a", "b") for D in (16, 64)], exact={"test_error": 0.1, "fit_time": 0.5}, **kw)),
+    # scale (lecture 13)
+    "plot_time_vs_size": ("ax", lambda **kw: plots.plot_time_vs_size(
+        [1e5, 1e6, 1e7, 8e7], [5e-4, 6e-4, 7e-4, 4.7e-3], [2.6e-4, 2.8e-3, 2.9e-2, 0.26], mih_mean=[2e-3] * 4,
+        seed_seconds=0.146, **kw)),
+    "plot_candidates_vs_size": ("ax", lambda **kw: plots.plot_candidates_vs_size(
+        [1e5, 1e6, 1e7, 8e7], [800, 5e3, 4e3, 1.6e4], [0.1, 1.0, 0.005, 0.02], candidates=[700, 5e3, 4e3, 1.5e4],
+        uniform_knn=[3e3, 1.5e4, 1.3e4, 2.6e4], **kw)),
+    "plot_recall_vs_qps": ("ax", lambda **kw: plots.plot_recall_vs_qps(_sweep_points(), **kw)),
+    "plot_memory_per_item": ("ax", lambda **kw: plots.plot_memory_per_item(_sweep_points(), **kw)),
+    "plot_latency_histogram": ("ax", lambda **kw: plots.plot_latency_histogram(
+        np.random.default_rng(15).lognormal(-6, 1.5, 300), seed_seconds=0.146, **kw)),
+    "plot_real_vs_generated": ((2, 3), lambda **kw: plots.plot_real_vs_generated(
+        _IMAGES[:3, :49], _LABELS[:3], _IMAGES[3:6, :49], _LABELS[3:6], image_shape=(7, 7),
+        class_names=["T-shirt/top", "Trouser", "Ankle boot"], **kw)),
 }
 
 
@@ -414,6 +420,27 @@ def test_pr_curves_draws_every_curve(pair_distances):
     with pytest.raises(ValueError):
         plots.plot_pr_curves({})
 
+
+
+@pytest.mark.parametrize("variant", ["pr_legend_below", "code_bits_wrapped"])
+def test_layout_variants_text_fits(variant):
+    """The layout options lectures use beyond the defaults: PR legend under the axes (lecture 11), a
+    hasher's bits wrapped onto several rows (lecture 08)."""
+    if variant == "pr_legend_below":
+        fig = plots.plot_pr_curves(_pr_curves(), legend_loc="below")
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (legend,) = fig.legends
+        assert legend.get_window_extent(renderer).y1 < fig.axes[0].get_tightbbox(renderer).y0  # under the x label
+    else:
+        hashers, X = _fitted_2d_hashers()
+        fig = plots.plot_code_bits(hashers, X, n_show=3, ncols=2)
+        assert sum(ax.axison for ax in fig.axes) == 3 and len(fig.axes) == 4  # 2 × 2 grid, one panel off
+        with pytest.raises(ValueError, match="ncols"):
+            plots.plot_code_bits(hashers, X, n_show=3, ncols=4)
+    problems = text_layout_problems(fig)
+    assert not problems, f"{variant}: " + "; ".join(problems)
+    plt.close(fig)
 
 def test_retrieval_collage():
     rng = np.random.default_rng(2)

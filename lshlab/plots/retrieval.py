@@ -123,7 +123,7 @@ def plot_hamming_vs_euclidean(
 
 
 def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall of the compared rankings", markers=None,
-                   reference=()):
+                   reference=(), legend_loc="upper right"):
     """Plot several precision–recall curves on one axes.
 
     Parameters
@@ -137,6 +137,9 @@ def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall 
     reference : str or sequence of str
         Labels of reference curves (e.g. exact Euclidean ranking), drawn as thick black dashed lines
         without markers so they stand apart from the colour cycle of the compared methods.
+    legend_loc : str
+        A matplotlib legend location, or ``"below"``: under the axes, for curves that
+        run through the upper right corner.
 
     Returns
     -------
@@ -152,7 +155,8 @@ def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall 
     unknown = reference - {label for label, _ in items}
     if unknown:
         raise ValueError(f"reference names curves that are not given: {sorted(unknown)}")
-    fig, ax = _axes(ax)
+    # a legend below takes height from the axes: a new figure grows by its rows
+    fig, ax = _axes(ax, figsize=(5.5, 4.5 + (0.25 * len(items) if legend_loc == "below" else 0)))
     for label, curve in items:
         if not hasattr(curve, "precision") or not hasattr(curve, "recall"):
             raise ValueError(f"curve {label!r} must be a PRCurve (precision, recall), got {type(curve).__name__}")
@@ -167,7 +171,15 @@ def plot_pr_curves(curves, ax=None, *, show_auc=True, title="Precision–recall 
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
-    ax.legend(fontsize="small", loc="upper right")
+    if legend_loc == "below":
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+        if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):  # the layout makes room for it
+            fig.legend(*ax.get_legend_handles_labels(), fontsize="small", loc="outside lower center")
+        else:  # under the x label of an axes of ordinary size
+            ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    else:
+        ax.legend(fontsize="small", loc=legend_loc)
     return fig
 
 

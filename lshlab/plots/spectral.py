@@ -92,7 +92,7 @@ def _bit_title(hasher, i):
     return f"bit {i + 1}"
 
 
-def plot_code_bits(hashers, X, n_show=4, axes=None, s=4):
+def plot_code_bits(hashers, X, n_show=4, axes=None, s=4, ncols=None):
     """Which region of 2-D data gets which bit: one row per fitted hasher, one column per bit.
 
     Parameters
@@ -101,8 +101,13 @@ def plot_code_bits(hashers, X, n_show=4, axes=None, s=4):
     X : array (n, 2)
         Points to colour (e.g. the uniform training sample).
     n_show : int
-        Number of leading bits shown (columns).
-    axes : array of Axes (len(hashers), n_show), optional
+        Number of leading bits shown per hasher.
+    axes : array of Axes (len(hashers) · ⌈n_show / ncols⌉, ncols), optional
+    s : float
+        Marker size.
+    ncols : int, optional
+        Panels per row (default ``n_show``); with fewer, each hasher's bits wrap onto several rows, which
+        keeps a figure of many bits narrow enough to be shown without shrinking its text.
 
     Returns
     -------
@@ -113,24 +118,28 @@ def plot_code_bits(hashers, X, n_show=4, axes=None, s=4):
         raise ValueError(f"X must have shape (n, 2) (the picture is 2-D), got {X.shape}")
     if not hashers:
         raise ValueError("hashers is empty; pass a dict name -> fitted hasher")
-    rows = len(hashers)
+    ncols = n_show if ncols is None else int(ncols)
+    if not 1 <= ncols <= n_show:
+        raise ValueError(f"ncols must be between 1 and n_show = {n_show}, got {ncols}")
+    per_hasher = -(-n_show // ncols)
+    rows = len(hashers) * per_hasher
     span = np.ptp(X, axis=0)
     aspect = float(np.clip(span[1] / span[0], 0.3, 3.0)) if span[0] > 0 else 1.0
-    fig, axes = axes_grid_or_new(axes, rows, n_show, (2.6 * n_show, rows * (2.2 * aspect + 0.55) + 0.5),
+    fig, axes = axes_grid_or_new(axes, rows, ncols, (2.6 * ncols, rows * (2.2 * aspect + 0.55) + 0.5),
                                  sharex=True, sharey=True, layout="constrained")
+    for ax in axes.ravel():
+        ax.set_axis_off()
     for r, (name, h) in enumerate(hashers.items()):
         codes = h.transform(X)
-        for c in range(n_show):
-            ax = axes[r, c]
-            if c >= codes.shape[1]:
-                ax.set_axis_off()
-                continue
+        for c in range(min(n_show, codes.shape[1])):
+            ax = axes[r * per_hasher + c // ncols, c % ncols]
+            ax.set_axis_on()
             ax.scatter(X[:, 0], X[:, 1], c=codes[:, c], cmap="coolwarm", vmin=0, vmax=1, s=s, linewidths=0)
             ax.set_title(f"{name} — {_bit_title(h, c)}", fontsize=9)
             ax.set_aspect("equal")
-            if r == rows - 1:
+            if r * per_hasher + c // ncols == rows - 1 or (r == len(hashers) - 1 and c + ncols >= n_show):
                 ax.set_xlabel("x₁")
-            if c == 0:
+            if c % ncols == 0:
                 ax.set_ylabel("x₂")
     fig.suptitle("Bit value over the plane (red = 1, blue = 0)", fontsize=11)
     return fig
