@@ -289,8 +289,9 @@ def _best_of(fn, repeat=2):
 
 
 def _nlist(n):
-    """IVF lists: about 4 √n (the faiss guideline), between 16 and 4096."""
-    return int(min(max(16, 4 * np.sqrt(n)), 4096))
+    """IVF lists: about 4 √n (the faiss guideline), between 16 and 4096, and at most n / 40 so that the
+    quantiser gets the 39 training points per list faiss asks for (it warns on stderr otherwise)."""
+    return int(max(1, min(max(16, 4 * np.sqrt(n)), 4096, n // 40)))
 
 
 def _binary_configs(n, n_bits):

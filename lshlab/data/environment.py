@@ -1,16 +1,16 @@
 """Every environment variable :mod:`lshlab.data` reads, each validated with a message naming it.
 
-=========================  =====================================================================
-``LSHLAB_DATA_DIR``        folder holding ``<name>/`` sub-folders of IDX files (searched first,
-                           downloads go there); must not be an existing non-folder
-``LSHLAB_CACHE_DIR``       folder for decoded ``.npz`` caches; must not be an existing non-folder
-``LSHLAB_OFFLINE``         ``1/true/yes/on`` forbid downloads, ``0/false/no/off`` or empty allow them
-``LSHLAB_DOWNLOAD_TIMEOUT`` seconds per socket operation, a finite number in (0, 86400]
-``LSHLAB_DATA_URL``        mirror base URLs (spaces or commas), each ``http://``, ``https://`` or
-                           ``file://``; ``{name}`` is replaced by the dataset name
-``XDG_CACHE_HOME``         base of ``lshlab/`` for a package installed outside a project; relative
-                           values are ignored, as the XDG Base Directory specification requires
-=========================  =====================================================================
+===========================  ===================================================================
+``LSHLAB_DATA_DIR``          folder holding ``<name>/`` sub-folders of IDX files (searched first,
+                             downloads go there); must not be an existing non-folder
+``LSHLAB_CACHE_DIR``         folder for decoded ``.npz`` caches; must not be an existing non-folder
+``LSHLAB_OFFLINE``           ``1/true/yes/on`` forbid downloads, ``0/false/no/off`` or empty allow them
+``LSHLAB_DOWNLOAD_TIMEOUT``  seconds per socket operation, a finite number in (0, 86400]
+``LSHLAB_DATA_URL``          mirror base URLs (spaces or commas), each ``http://``, ``https://`` or
+                             ``file://``; ``{name}`` is replaced by the dataset name
+``XDG_CACHE_HOME``           base of ``lshlab/`` for a package installed outside a project; relative
+                             values are ignored, as the XDG Base Directory specification requires
+===========================  ===================================================================
 
 An empty variable counts as unset.  Values are read at each call, never cached, so a notebook may change
 them with ``os.environ`` between loads.
