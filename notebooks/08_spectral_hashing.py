@@ -56,7 +56,6 @@ from lshlab.hashing.spectral import (
 from lshlab.metrics import relevance_from_labels
 from lshlab.widgets.spectral import spectral_explorer
 
-plots.set_style()
 plt.rcParams["figure.dpi"] = 90
 
 # %% [markdown]

@@ -58,7 +58,6 @@ from lshlab.metrics import relevance_from_labels
 from lshlab.small_codes import rotation_study, small_code_factories
 from lshlab.widgets.spectral import spectral_explorer
 
-plots.set_style()
 plt.rcParams["figure.dpi"] = 90
 
 # %% [markdown]
