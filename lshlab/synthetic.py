@@ -37,16 +37,15 @@ float rounding of projections within 1e-5 of zero).
 from __future__ import annotations
 
 import numbers
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_matrix, check_positive_int
+from ._parallel import map_threads
+from ._validation import check_matrix, check_n_jobs, check_positive_int
 from .hashing import ITQHash, PCAHash, RandomHyperplaneHash
 from .hashing.pca_itq import pca_directions
-from ._validation import check_n_jobs
 
 __all__ = ["GaussianImageModel", "linear_code_map", "synthetic_codes", "CodeDatabase", "code_database",
            "database_features"]
@@ -275,14 +274,8 @@ def synthetic_codes(model, hashers, n, *, random_state=0, chunk_rows=CHUNK_ROWS,
         for coder, o in zip(coders, out):
             o[c0:c1] = coder.encode(label, e)
 
-    n_jobs = check_n_jobs(n_jobs)
     with threadpool_limits(limits=1, user_api="blas"):  # threads over chunks, not inside the small GEMMs
-        if n_jobs == 1 or len(chunks) <= 1:
-            for ch in chunks:
-                work(ch)
-        else:
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                list(pool.map(work, chunks))
+        map_threads(work, chunks, check_n_jobs(n_jobs))
     return (out[0] if single else out), labels
 
 

@@ -7,11 +7,11 @@ ascending, ties by database index — exact for any finite float data (any offse
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .._parallel import map_threads
 from .._validation import (
     check_float_dtype,
     check_float_matrix,
@@ -116,11 +116,10 @@ def brute_force_knn(X, Q, k, *, block_queries=None, n_jobs=None, dtype=np.float3
 
     starts = range(0, Q.shape[0], block_queries)
     if n_jobs == 1 or len(starts) == 1:
-        for q0 in starts:
-            work(q0)
+        map_threads(work, starts, 1)
     else:  # one single-threaded GEMM + selection per worker: the selection runs in parallel too
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            list(pool.map(work, starts))
+        with threadpool_limits(limits=1, user_api="blas"):
+            map_threads(work, starts, n_jobs)
     hint = ("pass dtype=np.float64 for float64 distances, or " if dtype == np.float32 else "") + \
         "rescale X and Q by a power of two (the neighbours do not change)"
     dist = float_output(np.sqrt(d2), frame.exponent, dtype, "the distances of X and Q", hint)

@@ -7,10 +7,9 @@ across the numpy and faiss backends.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
+from .._parallel import map_threads
 from .._validation import (
     check_k_neighbours,
     check_n_jobs,
@@ -142,14 +141,7 @@ def blocked_topk(n_queries, k, n_jobs, distances, block=128):
         d, idx[q0:q1] = topk_stable(distances(q0, q1), k)
         dist[q0:q1] = d
 
-    starts = range(0, n_queries, block)
-    n_jobs = check_n_jobs(n_jobs)
-    if n_jobs == 1 or len(starts) == 1:
-        for q0 in starts:
-            work(q0)
-    else:
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            list(pool.map(work, starts))
+    map_threads(work, range(0, n_queries, block), check_n_jobs(n_jobs))
     return dist, idx
 
 

@@ -65,14 +65,19 @@ instead — still exact, and recorded in :attr:`MultiIndexHashing.search_stats`.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from math import comb
 
 import numpy as np
 
-from .._validation import check_k_neighbours, check_positive_int, packed_binary_codes, packed_query_codes
-from .._validation import check_n_jobs
+from .._parallel import map_threads
+from .._validation import (
+    check_k_neighbours,
+    check_n_jobs,
+    check_positive_int,
+    packed_binary_codes,
+    packed_query_codes,
+)
 from .primitives import hamming_rows
 from .substring_tables import (
     SubstringTable,
@@ -260,14 +265,7 @@ class MultiIndexHashing:
         return MultiIndexStats(z(), z(), z(), z(), z(), z(bool))
 
     def _run(self, work, nq):
-        starts = range(0, nq, self.block_size)
-        n_jobs = check_n_jobs(self.n_jobs)
-        if n_jobs == 1 or len(starts) <= 1:
-            for q0 in starts:
-                work(q0)
-        else:
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                list(pool.map(work, starts))
+        map_threads(work, range(0, nq, self.block_size), check_n_jobs(self.n_jobs))
 
     def _masks_of(self, length, weight):
         key = (int(length), int(weight))

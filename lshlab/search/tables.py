@@ -7,12 +7,11 @@ by database index, padded with ``inf`` / ``-1`` when a query has fewer than k ca
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
+from .._parallel import map_threads
 from .._validation import (
     check_float_matrix,
     check_k_neighbours,
@@ -328,11 +327,7 @@ class HashTables:
 
             n_jobs = min(check_n_jobs(self.n_jobs), max(1, nq // 16))
             bounds = np.linspace(0, nq, n_jobs + 1).astype(int)
-            if n_jobs == 1:
-                work(0, nq)
-            else:
-                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                    list(pool.map(work, bounds[:-1], bounds[1:]))
+            map_threads(lambda span: work(*span), zip(bounds[:-1], bounds[1:]), n_jobs)
         self.last_n_candidates_, self.last_n_exact_ = n_cand, n_exact
         if ctx is not None:
             dist = ctx.output(dist)
