@@ -30,11 +30,7 @@ def _panels(axes, n, figsize):
 
 def _single(ax, figsize):
     """The given ``ax``, or one new Axes in a figure with constrained layout."""
-    created = ax is None
-    fig, ax = axes_or_new(ax, figsize=figsize)
-    if created:
-        fig.set_layout_engine("constrained")
-    return fig, ax
+    return axes_or_new(ax, figsize=figsize, layout="constrained")
 
 
 def plot_dsh_loss_terms(n_bits=12, alpha=0.01, margin=None, axes=None):

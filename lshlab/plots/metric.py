@@ -36,7 +36,7 @@ SIMILAR_COLOR = "tab:green"
 DISSIMILAR_COLOR = "tab:red"
 
 
-_axes = partial(axes_or_new, figsize=(5.5, 4.5))
+_axes = partial(axes_or_new, figsize=(5.5, 4.5), layout="constrained")
 
 
 def _ellipse_xy(center, A, radius, n=120):
@@ -70,7 +70,6 @@ def plot_metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1
     A = np.asarray(A, dtype=float)
     if A.shape != (2, 2):
         raise ValueError(f"A must be 2x2 for a 2-D picture, got shape {A.shape}")
-    created = ax is None
     fig, ax = _axes(ax)
     if pairs is not None:
         pairs = np.asarray(pairs)
@@ -93,8 +92,6 @@ def plot_metric_ellipses(X, A, *, pairs=None, similar=None, names=None, radius=1
     a = A
     ax.set_title(title or f"Metric balls, A = [[{a[0, 0]:.2f}, {a[0, 1]:.2f}], [{a[1, 0]:.2f}, {a[1, 1]:.2f}]]")
     ax.legend(fontsize=9, loc="best")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -127,7 +124,6 @@ def plot_constraint_distances(d_before, d_after, similar, bounds, *, ax=None, ti
     if not (d_before.shape == d_after.shape == similar.shape):
         raise ValueError("d_before, d_after and similar must have the same shape (one entry per pair)")
     u, l = bounds
-    created = ax is None
     fig, ax = _axes(ax)
     ax.scatter(d_before[similar], d_after[similar], s=8, alpha=0.5, color=SIMILAR_COLOR, label="similar pairs")
     ax.scatter(d_before[~similar], d_after[~similar], s=8, alpha=0.5, color=DISSIMILAR_COLOR,
@@ -145,8 +141,6 @@ def plot_constraint_distances(d_before, d_after, similar, bounds, *, ax=None, ti
     ax.set_ylabel("d_A after (learned A)")
     ax.set_title(title or "Pair constraints before vs after ITML")
     ax.legend(fontsize=9, loc="upper left")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -158,7 +152,6 @@ def plot_collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=N
     several metrics (then ``labels`` is ignored). ``xlabel`` names the prediction (default: metric LSH's
     1 − θ_A/π).
     """
-    created = ax is None
     fig, ax = _axes(ax)
     if isinstance(theory, dict):
         items = [(k, np.asarray(theory[k], float), np.asarray(measured[k], float)) for k in theory]
@@ -179,8 +172,6 @@ def plot_collision_theory_vs_measured(theory, measured, *, n_bits=None, labels=N
     ax.set_ylabel("measured fraction of equal bits")
     ax.set_title(title or "Metric LSH: collisions vs theory")
     ax.legend(fontsize=9, loc="upper left")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -195,7 +186,6 @@ def plot_collision_vs_kernel(kernel_values, measured, *, n_bits=None, ax=None, t
     m = np.asarray(measured, dtype=float)
     if k.shape != m.shape or k.ndim != 1:
         raise ValueError(f"kernel_values and measured must be 1-D of the same length, got {k.shape} and {m.shape}")
-    created = ax is None
     fig, ax = _axes(ax)
     ax.scatter(k, m, s=14, alpha=0.7, label="pairs (measured)")
     grid = np.linspace(max(min(k.min(), 1.0), -1.0), 1.0, 101)
@@ -205,8 +195,6 @@ def plot_collision_vs_kernel(kernel_values, measured, *, n_bits=None, ax=None, t
     ax.set_ylabel("measured fraction of equal bits")
     ax.set_title(title or (f"KLSH collisions vs kernel, {n_bits} bits" if n_bits else "KLSH collisions vs kernel"))
     ax.legend(fontsize=9, loc="upper left")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -214,7 +202,6 @@ def plot_accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, yl
     """Bars for a dict label → score (value printed on each bar); the axis starts at 0 unless ``ylim``."""
     if not isinstance(scores, dict) or not scores:
         raise ValueError("scores must be a non-empty dict label -> number")
-    created = ax is None
     fig, ax = _axes(ax, figsize=(6.5, 4))
     labels = list(scores)
     vals = np.array([float(scores[k]) for k in labels])
@@ -228,6 +215,4 @@ def plot_accuracy_bars(scores, *, ax=None, ylabel="kNN accuracy", title=None, yl
     lo, hi = (0.0, max(vals.max(), 0.0) * 1.12 or 1.0) if ylim is None else ylim
     ax.set_ylim(lo, hi)
     ax.set_title(title or f"{ylabel} by method")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig

@@ -62,10 +62,7 @@ def plot_overlap_vs_retrieved(ks, curves, ax=None, ylabel="mean score",
 
     ``curves`` maps a label to an array of shape (len(ks), n_queries) of per-query scores.
     """
-    created = ax is None
-    fig, ax = axes_or_new(ax, figsize=(5.5, 3.8))
-    if created:
-        fig.set_layout_engine("constrained")
+    fig, ax = axes_or_new(ax, figsize=(5.5, 3.8), layout="constrained")
     ks = np.asarray(ks)
     for label, vals in curves.items():
         vals = np.asarray(vals, dtype=float)

@@ -20,10 +20,7 @@ def plot_gram_error(n_components, errors, ax=None, label="max |ZZᵀ − K|", re
     ``n_components`` are the numbers of random features D, ``errors`` the measured errors.
     ``reference=True`` adds a C/√D guide line through the first point: the Monte-Carlo rate.
     """
-    created = ax is None
-    fig, ax = axes_or_new(ax, figsize=(5.5, 3.8))
-    if created:
-        fig.set_layout_engine("constrained")
+    fig, ax = axes_or_new(ax, figsize=(5.5, 3.8), layout="constrained")
     D = np.asarray(n_components, dtype=float)
     err = np.asarray(errors, dtype=float)
     ax.loglog(D, err, "o-", label=label)

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-_axes = partial(axes_or_new, figsize=(5.5, 4.5))
+_axes = partial(axes_or_new, figsize=(5.5, 4.5), layout="constrained")
 
 
 def plot_graph_partition(W, positions=None, labels=None, ax=None, normalized=False):
@@ -58,7 +58,6 @@ def plot_graph_partition(W, positions=None, labels=None, ax=None, normalized=Fal
     if pos.shape != (n, 2):
         raise ValueError(f"positions must have shape ({n}, 2), got {pos.shape}")
     labels = [str(i + 1) for i in range(n)] if labels is None else [str(s) for s in labels]
-    created = ax is None
     fig, ax = _axes(ax)
     for i in range(n):
         for j in range(i + 1, n):
@@ -79,8 +78,6 @@ def plot_graph_partition(W, positions=None, labels=None, ax=None, normalized=Fal
     ax.set_yticks([])
     ax.margins(0.25)
     ax.legend(loc="best", fontsize=9, markerscale=0.4)
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -154,7 +151,6 @@ def plot_map_vs_bits(comparison, published=None, ax=None, highlight=None, ylabel
     """
     import matplotlib.pyplot as plt
 
-    created = ax is None
     fig, ax = _axes(ax)
     colours = dict(zip(comparison.methods, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
     top = 0.0
@@ -182,8 +178,6 @@ def plot_map_vs_bits(comparison, published=None, ax=None, highlight=None, ylabel
     ax.set_ylim(0, top * (1.08 + 0.075 * rows) if top > 0 else 1)
     ax.set_title(title or "mAP against code length")
     ax.legend(fontsize=9, ncol=ncol, loc="upper center", columnspacing=1.0, handlelength=1.8)
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -192,14 +186,11 @@ def plot_itq_loss(loss, ax=None):
     loss = np.asarray(loss, dtype=float)
     if loss.ndim != 1 or loss.size == 0:
         raise ValueError(f"loss must be a non-empty 1-D array (ITQHash.loss_), got shape {loss.shape}")
-    created = ax is None
     fig, ax = _axes(ax)
     ax.plot(np.arange(loss.size), loss, marker=".")
     ax.set_xlabel("iteration (0 = random rotation)")
     ax.set_ylabel("‖B − VR‖²_F")
     ax.set_title("ITQ: quantisation loss never increases")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -220,7 +211,6 @@ def plot_box_eigenvalues(a, b, epsilons, n_modes=8, measured=None, ax=None):
     """
     from ..hashing.spectral import box_eigenvalue
 
-    created = ax is None
     fig, ax = _axes(ax, figsize=(6, 4.2))
     k = np.arange(n_modes)
     for i, eps in enumerate(epsilons):
@@ -236,8 +226,6 @@ def plot_box_eigenvalues(a, b, epsilons, n_modes=8, measured=None, ax=None):
     ax.set_ylabel("eigenvalue λ_k")
     ax.set_title(f"Box eigenvalues on [{a:g}, {b:g}]: exact vs limit")
     ax.legend(fontsize=9, loc="upper left")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -262,7 +250,6 @@ def plot_ratio_cuts(W, labels=None, ax=None):
     order = np.argsort(costs, kind="stable")
     v, lam2 = fiedler_vector(W)
     fiedler = (v < 0) if (v < 0)[0] else (v >= 0)  # the side holding node 0, as bipartitions lists it
-    created = ax is None
     fig, ax = _axes(ax, figsize=(6.5, 0.3 * len(splits) + 1.6))
     colours = ["tab:orange" if np.array_equal(splits[i], fiedler) else "tab:blue" for i in order]
     ax.barh(np.arange(len(order)), costs[order], color=colours)
@@ -275,8 +262,6 @@ def plot_ratio_cuts(W, labels=None, ax=None):
     ax.set_ylabel("split U | Ū")
     ax.set_title("Every split of the graph, by ratio cut")
     ax.legend(handles=handles, fontsize=9, loc="upper right")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -285,7 +270,6 @@ def plot_bit_variances(variances, ax=None):
     PCA's decreasing spectrum against the flat profile of a rotation (random or ITQ's)."""
     if not isinstance(variances, dict) or not variances:
         raise ValueError("variances must be a non-empty dict name -> array of per-bit variances")
-    created = ax is None
     fig, ax = _axes(ax, figsize=(6, 4))
     for name, var in variances.items():
         var = np.asarray(var, dtype=float)
@@ -295,8 +279,6 @@ def plot_bit_variances(variances, ax=None):
     ax.set_ylabel("variance of the projection")
     ax.set_title("Variance per bit before thresholding")
     ax.legend(fontsize=9)
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
 
 
@@ -305,7 +287,6 @@ def plot_nca_objective(histories, ax=None):
     (e.g. code length -> ``RBMNCAHash.objective_``)."""
     if not isinstance(histories, dict) or not histories:
         raise ValueError("histories must be a non-empty dict label -> RBMNCAHash.objective_")
-    created = ax is None
     fig, ax = _axes(ax, figsize=(6, 4))
     for label, h in histories.items():
         h = np.asarray(h, dtype=float)
@@ -315,6 +296,4 @@ def plot_nca_objective(histories, ax=None):
     ax.set_ylabel("O_NCA / n (soft leave-one-out accuracy)")
     ax.set_title("NCA fine-tuning of the RBM stack")
     ax.legend(fontsize=9, loc="lower right")
-    if created:
-        fig.set_layout_engine("constrained")
     return fig
