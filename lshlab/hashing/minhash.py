@@ -63,6 +63,9 @@ MERSENNE_PRIME = (1 << 31) - 1
 #: The signature value of an empty set at every position: p itself, which no hash value reaches.
 EMPTY_SET_HASH = MERSENNE_PRIME
 
+#: Rows of a dense 0/1 matrix turned into sets at a time by ``MinHash.transform`` (bounded memory).
+_DENSE_CHUNK_ROWS = 4096
+
 _P = np.uint64(MERSENNE_PRIME)
 _SHIFT = np.uint64(31)
 
@@ -135,7 +138,8 @@ class MinHash(BaseHasher):
         """Draw the hash polynomials; validate ``X`` (a collection of sets); ``y`` is ignored."""
         n_hashes = check_positive_int(self.n_hashes, "n_hashes")
         degree = check_positive_int(self.degree, "degree")
-        S = as_set_matrix(X, "X", max_element=MERSENNE_PRIME - 1)
+        for block in _set_blocks(X):  # validated block by block, like transform
+            S = as_set_matrix(block, "X", max_element=MERSENNE_PRIME - 1)
         rng = check_random_state(self.random_state)
         self.coefficients_ = rng.randint(0, MERSENNE_PRIME, size=(degree + 1, n_hashes)).astype(np.uint64)
         if is_set_list(X):
@@ -185,6 +189,9 @@ class MinHash(BaseHasher):
         check_is_fitted(self, "coefficients_")
         if packed:
             raise ValueError("packed=True is only for binary codes; MinHash signatures are integers")
+        blocks = _set_blocks(X)
+        if len(blocks) > 1:
+            return np.concatenate([self.transform(block) for block in blocks])
         S = as_set_matrix(X, "X", max_element=MERSENNE_PRIME - 1)
         if hasattr(self, "n_features_in_") and not is_set_list(X) and S.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -222,6 +229,14 @@ class MinHash(BaseHasher):
         sorted_values = np.take_along_axis(values, order, axis=0).astype(np.uint32)
         rows, min_rank = _grouped_row_min(S.indptr, S.indices, ranks)
         out[rows] = np.take_along_axis(sorted_values, min_rank.astype(np.intp), axis=0)
+
+
+def _set_blocks(X):
+    """``[X]``, or row blocks of a large dense 0/1 matrix: its sparse form (8 bytes per element) would cost
+    several times the input, so it is built a block of rows at a time."""
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[0] > _DENSE_CHUNK_ROWS:
+        return [X[s : s + _DENSE_CHUNK_ROWS] for s in range(0, X.shape[0], _DENSE_CHUNK_ROWS)]
+    return [X]
 
 
 def _row_blocks(indptr, max_elements):
