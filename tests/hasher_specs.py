@@ -24,6 +24,7 @@ def hasher_specs(X, X01, metric_matrix=None):
         "SpectralHash": (lambda: H.SpectralHash(6), X),
         "RBMHash": (lambda: H.RBMHash(6, hidden=(), max_iter=2, random_state=0), X01),
         "MetricHash": (lambda: H.MetricHash(8, metric_matrix=A, random_state=0), X),
+        "KernelizedHash": (lambda: H.KernelizedHash(8, kernel=2.0, n_landmarks=20, subset_size=5, random_state=0), X),
     }
     out = {}
     for name, spec in specs.items():
