@@ -37,6 +37,12 @@ Design choices
 - ``update``, ``draw`` and ``render`` times of the last refresh are kept in ``explorer.timings``
   (milliseconds) and shown under the figure; ``pending(params)`` may name a computation a first visit
   of a setting needs (e.g. encoding the database), shown while it runs and after it.
+- **Warm the neighbours.**  With ``pending`` (a computing explorer) in a live kernel, the first
+  render and each move queue the settings one key press away that are not cached yet (the next step
+  in the direction of the last move first; at most ``warm`` of them, and about half a second of work
+  per move) on a background thread (:mod:`~lshlab.widgets._warm`), so the learner's next step usually
+  finds its setting computed; a step to a setting still being computed waits only for the rest of
+  it.  Nothing runs in the background in scripts and tests (no kernel event loop) or for static pages.
 - An exception in ``update``/``draw`` is shown (HTML-escaped) in the status line instead of killing
   the widget.
 - Static pages: with ``LSHLAB_STATIC_WIDGETS=1`` (set by the site build, ``make book``) an explorer is
@@ -57,6 +63,7 @@ import ipywidgets as w
 import numpy as np
 
 from ._view import TextRasterCache, png_rgb
+from ._warm import Warmer, move_direction, neighbour_settings
 
 __all__ = ["Explorer", "int_slider", "float_slider", "selection_slider", "log_slider"]
 
@@ -139,6 +146,9 @@ class Explorer(w.VBox):
     pending : callable(**params) -> str or None, optional
         What a refresh with these control values must compute first (``None``: nothing, e.g. cached);
         shown in the status line while it runs and after it ("first visit").
+    warm : int, optional
+        With ``pending``: in a live kernel, after the first render and after each move, precompute up
+        to this many uncached settings one key press away in a background thread (default 4; 0 = never).
 
     ``display(explorer)`` shows it; ``refresh()`` runs update + draw now and returns the result;
     ``timings`` holds the last ``update_ms``, ``draw_ms`` and ``render_ms`` (and ``mode``: ``"blit"``
@@ -147,7 +157,8 @@ class Explorer(w.VBox):
     """
 
     def __init__(self, update, draw, controls, *, fixed=None, nrows=1, ncols=1, figsize=(10, 4),
-                 dpi=80, debounce=0.05, title=None, render=True, margins=None, view=None, pending=None):
+                 dpi=80, debounce=0.05, title=None, render=True, margins=None, view=None, pending=None,
+                 warm=None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -157,6 +168,11 @@ class Explorer(w.VBox):
             raise ValueError("view must be a View class (callable(axes) -> View) or None")
         if pending is not None and not callable(pending):
             raise ValueError("pending must be a callable(**params) -> str or None")
+        warm = (4 if pending is not None else 0) if warm is None else warm
+        if isinstance(warm, bool) or not isinstance(warm, (int, np.integer)) or warm < 0:
+            raise ValueError(f"warm must be a non-negative int (settings precomputed per move), got {warm!r}")
+        if warm and pending is None:
+            raise ValueError("warm needs pending (it precomputes only settings that pending reports as uncached)")
         if not isinstance(controls, dict) or not controls:
             raise ValueError("controls must be a non-empty dict name -> ipywidgets widget")
         super().__init__()
@@ -166,6 +182,9 @@ class Explorer(w.VBox):
         self.view_factory = view
         self.pending_fn = pending
         self.controls = dict(controls)
+        self.warm = int(warm)
+        self.warmer = None  # Warmer, in a live kernel (see _start_warming)
+        self._last_move = None  # (control name, +1 / -1) of the latest change
         self.fixed = dict(fixed or {})
         self.nrows, self.ncols = int(nrows), int(ncols)
         self.debounce = float(debounce)
@@ -196,6 +215,8 @@ class Explorer(w.VBox):
             ctrl.add_class("lshlab-explorer-control")
             ctrl.observe(self._on_change, names="value")
         if render:
+            if _live_kernel():
+                self._start_warming()
             self.refresh()
 
     # -- public -----------------------------------------------------------------------------
@@ -210,9 +231,15 @@ class Explorer(w.VBox):
         params = self.params
         try:
             note = self.pending_fn(**self.fixed, **params) if self.pending_fn is not None else None
-            if note:
-                self.status.value = f"<small>{html.escape(str(note))} (first visit) …</small>"
             t0 = time.perf_counter()
+            background = note and self.warmer is not None and self.warmer.running(params)
+            if note:
+                where = ", finishing in the background" if background else ""
+                self.status.value = f"<small>{html.escape(str(note))} (first visit{where}) …</small>"
+            if background:
+                waited = self.warmer.wait_for(params)
+                if waited is not None and self.pending_fn(**self.fixed, **params) is None:
+                    note = f"{note}: finished in the background (first visit, waited {waited:.0f} ms)"
             result = self.update_fn(**self.fixed, **params)
             t1 = time.perf_counter()
             if self.view_factory is None:
@@ -233,11 +260,16 @@ class Explorer(w.VBox):
         self.result = result
         self.timings = {"update_ms": 1e3 * (t1 - t0), "draw_ms": 1e3 * (t2 - t1), "render_ms": 1e3 * (t3 - t2),
                         "mode": mode}
-        extra = f" · {html.escape(str(note))}: done (first visit, kept for later)" if note else ""
+        if note and "finished in the background" in note:
+            extra = f" · {html.escape(note)}"
+        else:
+            extra = f" · {html.escape(str(note))}: done (first visit, kept for later)" if note else ""
         self.status.value = (
             f"<small>update {self.timings['update_ms']:.0f} ms · draw {self.timings['draw_ms']:.0f} ms · "
             f"render {self.timings['render_ms']:.0f} ms ({mode}){extra}</small>"
         )
+        if self.warmer is not None:
+            self._warm_neighbours(params)
         return result
 
     def render_png(self):
@@ -284,7 +316,7 @@ class Explorer(w.VBox):
     def _repr_mimebundle_(self, **kwargs):
         """The widget view; with ``LSHLAB_STATIC_WIDGETS=1`` a static picture of the current figure
         (``text/html``: the PNG as a data URI and a note naming the controls) instead."""
-        if os.environ.get("LSHLAB_STATIC_WIDGETS", "").strip().lower() not in {"1", "true", "yes", "on"}:
+        if not _static_widgets():
             return super()._repr_mimebundle_(**kwargs)
         if not self.image.value:
             self.refresh()
@@ -364,7 +396,27 @@ class Explorer(w.VBox):
         if self.image.width != width:
             self.image.width = width
 
+    def _warm_neighbours(self, params):
+        """Queue the uncached settings one key press from ``params`` (replacing older queued work)."""
+        settings = neighbour_settings(self.controls, params, last_move=self._last_move, limit=self.warm,
+                                      needed=lambda s: self.pending_fn(**self.fixed, **s) is not None)
+        self.warmer.schedule(settings)
+
+    def _start_warming(self):
+        if self.warm and self.warmer is None and not _static_widgets():
+            self.warmer = Warmer(lambda s: self.update_fn(**self.fixed, **s),
+                                 lambda s: self.pending_fn(**self.fixed, **s))
+
+    def _note_move(self, change):
+        """Remember which control moved and which way (for the order of warming)."""
+        owner, old, new = change.get("owner"), change.get("old"), change.get("new")
+        name = next((n for n, c in self.controls.items() if c is owner), None)
+        if name is None:
+            return
+        self._last_move = (name, move_direction(owner, old, new))
+
     def _on_change(self, change):
+        self._note_move(change)
         if self.debounce <= 0:
             self._refresh_quietly()
             return
@@ -375,6 +427,7 @@ class Explorer(w.VBox):
         if loop is None:  # no kernel event loop (a script, a test): redraw now
             self._refresh_quietly()
             return
+        self._start_warming()  # a move in a live kernel
         if self._timer is not None:  # a redraw is scheduled: it reads the latest values
             return
         wait = max(0.0, self.debounce - (time.perf_counter() - self._last_refresh))
@@ -385,6 +438,20 @@ class Explorer(w.VBox):
             self.refresh()
         except Exception:  # already reported in the status line
             pass
+
+
+def _static_widgets():
+    """True when explorers are shown as static pictures (``LSHLAB_STATIC_WIDGETS=1``, the site build)."""
+    return os.environ.get("LSHLAB_STATIC_WIDGETS", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _live_kernel():
+    """True inside a running event loop (a Jupyter kernel executing a cell or handling a widget message)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _savefig_png(fig, bbox_inches):

@@ -20,14 +20,14 @@ return an unfitted estimator with ``fit(X)`` and ``transform(X, packed=True)`` (
     result = update_scatter_pr(explorer.data, n_bits=256, sigma=8.0)  # the pure update, without sliders
     display(explorer)
 
-Encodings are cached per (n_bits, params), so revisiting a setting costs only the Hamming
-distances and the PR curve; ``precompute=True`` encodes every code length for the initial
-parameters up front so that the bits slider never waits for an encoder.
+Encodings and results are cached per (n_bits, params), so revisiting a setting costs nothing;
+``precompute=True`` encodes every code length for the initial parameters up front so that the bits
+slider never waits for an encoder.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -36,6 +36,7 @@ from .._validation import check_matrix, check_positive_int
 from ..metrics import PRCurve, precision_recall_curve_retrieval, relevance_from_labels
 from ._core import Explorer, selection_slider
 from ._view import View
+from ._warm import setting_key
 
 __all__ = [
     "ScatterPRData",
@@ -55,8 +56,9 @@ class ScatterPRData:
     Built once by :func:`prepare_scatter_pr`: the data, the ground truth (``relevant``), a fixed
     sample of (query, database) pairs with their Euclidean distances, the PR curve of exact
     Euclidean retrieval (by radius: 128 distance quantiles, the same construction as the Hamming
-    curve, so their AUCs are comparable), and the encoding cache
-    ``cache[(n_bits, params)] = (codes_query, codes_db)``.
+    curve, so their AUCs are comparable), the encoding cache
+    ``cache[(n_bits, params)] = (codes_query, codes_db)`` and the results already computed
+    (``results``, same keys).
     """
 
     X_db: np.ndarray
@@ -68,6 +70,7 @@ class ScatterPRData:
     euclidean_curve: PRCurve
     make_hasher: object
     cache: dict
+    results: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -127,16 +130,10 @@ def prepare_scatter_pr(X_db, y_db, X_query, y_query, make_hasher, *, relevant=No
 
 
 def _key(n_bits, params):
-    """Cache key: code length and the parameter values (unhashable values by their repr)."""
-
-    def norm(v):
-        try:
-            hash(v)
-            return v
-        except TypeError:
-            return repr(v)
-
-    return (int(n_bits), tuple(sorted((k, norm(v)) for k, v in params.items())))
+    """Cache key: code length and the parameter values (floats to 12 significant digits, so that a
+    value computed in the browser and the same value computed here share an entry; unhashable values
+    by their repr)."""
+    return (int(n_bits), setting_key(params))
 
 
 def _pending_encoding(data, *, n_bits, **params):
@@ -166,6 +163,8 @@ def update_scatter_pr(data, *, n_bits, **params):
 
     n_bits = check_positive_int(n_bits, "n_bits")
     key = _key(n_bits, params)
+    if key in data.results:  # a revisit: same codes, same distances, same curve
+        return replace(data.results[key], encoded=False)
     encoded = key not in data.cache
     if encoded:
         hasher = data.make_hasher(n_bits, **params).fit(data.X_db)
@@ -174,7 +173,9 @@ def update_scatter_pr(data, *, n_bits, **params):
     D = hamming_distance_matrix(cq, cd, packed=True, dtype=np.uint16)
     pair_code = D[data.pair_q, data.pair_db]
     curve = precision_recall_curve_retrieval(D, data.relevant, by="radius", label=f"Hamming, {n_bits} bits")
-    return ScatterPRResult(n_bits, dict(params), pair_code, data.pair_eucl, curve, data.euclidean_curve, encoded)
+    result = ScatterPRResult(n_bits, dict(params), pair_code, data.pair_eucl, curve, data.euclidean_curve, encoded)
+    data.results[key] = result
+    return result
 
 
 class ScatterPRView(View):
