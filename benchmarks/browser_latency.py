@@ -106,6 +106,9 @@ def main(argv=None):
     ap.add_argument("--out", default=str(lab.ARTIFACTS / "latency.md"))
     args = ap.parse_args(argv)
     notebooks = [n.strip() for n in args.notebooks.split(",") if n.strip()] or lab.notebooks()
+    unknown = sorted(set(notebooks) - set(lab.notebooks()))
+    if unknown:
+        ap.error(f"no lecture named {', '.join(unknown)}; the lectures are {', '.join(lab.notebooks())}")
     lab.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     load_start, gemm_start = os.getloadavg(), gemm_reference_ms()
     reports, runs = [], []
