@@ -129,6 +129,7 @@ def main(argv=None):
                         if errors:
                             print(f"#   kernel error: {errors[0][:300]}", file=sys.stderr)
                 finally:
+                    lab.shutdown_kernel(page, nb)
                     page.close()
     gemm_end, load_end = gemm_reference_ms(), os.getloadavg()
     rows = summarize(reports)

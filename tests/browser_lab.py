@@ -174,6 +174,32 @@ def _kernel_of(url, notebook):
     return None
 
 
+_SHUTDOWN_JS = """async (notebook) => {
+  const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1];
+  const headers = xsrf ? {"X-XSRFToken": decodeURIComponent(xsrf)} : {};
+  const sessions = await (await fetch("/api/sessions", {headers})).json();
+  let closed = 0;
+  for (const s of sessions) {
+    if (s.path.endsWith(notebook)) {
+      const r = await fetch("/api/sessions/" + s.id, {method: "DELETE", headers});
+      if (!r.ok) throw new Error("DELETE /api/sessions/" + s.id + ": HTTP " + r.status);
+      closed += 1;
+    }
+  }
+  return closed;
+}"""
+
+
+def shutdown_kernel(page, notebook):
+    """Shut down the session (and kernel) of ``notebook`` from the page, as the Kernel menu's "Shut Down
+    Kernel" does (with the page's XSRF token): lectures measured one after the other then do not share
+    the machine's memory with the kernels of the lectures before them (lecture 13 alone peaks at 6 GB)."""
+    try:
+        page.evaluate(_SHUTDOWN_JS, notebook)
+    except Exception as exc:  # noqa: BLE001 - a report, not a reason to lose the measurements
+        print(f"# could not shut down the kernel of {notebook}: {exc}", file=sys.stderr)
+
+
 def _restart_and_run_all(page):
     page.get_by_role("menuitem", name="Kernel", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel and Run All Cells")).click()
@@ -221,8 +247,10 @@ def run_lecture(page, url, notebook, *, budget_s=1800, stall_s=600, retry_s=20):
             continue
         if now - t0 > budget_s or now - last_progress > stall_s:
             status = indicator.get_attribute("data-status")
+            dialogs = " | ".join(t.strip()[:300] for t in page.locator(".jp-Dialog").all_text_contents())
             run.error = (f"stuck: {done} of {len(prompts)} cells run after {now - t0:.0f} s, none for "
-                         f"{now - last_progress:.0f} s (kernel status {status!r}, {run.attempts} attempts)")
+                         f"{now - last_progress:.0f} s (kernel status {status!r}, {run.attempts} attempts"
+                         f"{'; dialog: ' + dialogs if dialogs else ''})")
             break
     run.seconds, run.cells = time.monotonic() - t0, done_before
     return run

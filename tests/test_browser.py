@@ -67,4 +67,5 @@ def test_lecture_restarts_runs_and_every_explorer_answers(server, browser, noteb
                 assert press.changed, (f"{notebook}: the figure of {report.title!r} did not change after "
                                        f"{press.key} on {press.control!r} (status: {press.status!r})")
     finally:
+        lab.shutdown_kernel(page, notebook)
         page.close()
