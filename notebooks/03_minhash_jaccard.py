@@ -361,7 +361,7 @@ print(f"top-{K_NN} of the banded index vs the exact top-{K_NN}: Dice {overlap.di
 
 # %%
 mixed = [i for i in range(N_QUERY) if 0 < (y[lsh_idx[i, :8]] == yq[i]).sum() < 8][:5]
-plots.plot_retrieval_collage(Q[mixed], X, lsh_idx[mixed, :8], yq[mixed], y, title=(
+plots.plot_retrieval_collage(Q[mixed], X, lsh_idx[mixed, :8], yq[mixed], y, class_names=data.classes, title=(
     "Banded MinHash on masks: query (left), 8 nearest by Jaccard; red frames = another class"))
 plt.show()
 

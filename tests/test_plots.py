@@ -456,6 +456,14 @@ def test_retrieval_collage():
     assert img_alpha == expect
     with pytest.raises(ValueError, match="pixels"):
         plots.plot_retrieval_collage(X[:4], X, idx, y[:4], y, (7, 7))
+    plt.close("all")
+    names = ("zero", "one", "two")
+    fig = plots.plot_retrieval_collage(X[:4], X, idx, y[:4], y, (8, 8), n_show=3, class_names=names)
+    assert [fig.axes[6 * i].get_ylabel() for i in range(3)] == [names[c] for c in y[:3]]
+    with pytest.raises(ValueError, match="class_names has 2 names but a query has label 2"):
+        plots.plot_retrieval_collage(X[:4], X, idx, np.array([2, 0, 1, 0]), y, (8, 8), n_show=3,
+                                     class_names=("zero", "one"))
+    plt.close("all")
 
 
 def test_collision_curve():

@@ -60,7 +60,7 @@ def plot_error_and_time_vs_features(rows, axes=None, title="", exact=None):
         raise ValueError("rows is empty")
     panels = [p for p in _PANELS if all(p[0] in r for r in rows)]
     kw = {"layout": "constrained"} if axes is None else {}
-    fig, grid = axes_grid_or_new(axes, 1, len(panels), (4.6 * len(panels), 3.8), name="axes", **kw)
+    fig, grid = axes_grid_or_new(axes, 1, len(panels), (3.8 * len(panels), 3.6), name="axes", **kw)
     axs = list(grid[0])
     methods = list(dict.fromkeys(r["method"] for r in rows))
     for m in methods:

@@ -194,6 +194,7 @@ def plot_retrieval_collage(
     *,
     n_show=5,
     title="Query, then its nearest items (wrong class: red frame)",
+    class_names=None,
 ):
     """Grid of queries (first column) and their retrieved database images, wrong classes greyed.
 
@@ -212,6 +213,9 @@ def plot_retrieval_collage(
         Number of queries (rows) shown: the first ``n_show`` rows of ``query_images`` / ``idx``.  To show
         queries with both right and wrong results, select the rows first with
         :func:`lshlab.evaluation.mixed_result_queries`.
+    class_names : sequence of str, optional
+        Names of the classes by label (e.g. ``dataset.classes``): each query is labelled with its
+        class name instead of its label number.
 
     Returns
     -------
@@ -228,13 +232,19 @@ def plot_retrieval_collage(
     if Q.shape[1] != int(np.prod(image_shape)) or D.shape[1] != int(np.prod(image_shape)):
         raise ValueError(f"images must have {int(np.prod(image_shape))} pixels for image_shape={image_shape}")
     n_show = max(1, min(int(n_show), Q.shape[0]))
+    if class_names is not None:
+        names = list(class_names)
+        bad = [lab for lab in yq[:n_show] if not (0 <= int(lab) < len(names))]
+        if bad:
+            raise ValueError(f"class_names has {len(names)} names but a query has label {bad[0]}: pass one "
+                             "name per class, indexed by label")
     k = idx.shape[1]
     fig, axes = axes_grid_or_new(axes, n_show, k + 1, (1.0 * (k + 1) + 0.4, 1.15 * n_show + 0.7),
                                  layout="constrained")
     for i in range(n_show):
         ax = axes[i, 0]
         ax.imshow(Q[i].reshape(image_shape), cmap="gray_r")
-        ax.set_ylabel(f"label {yq[i]}", fontsize="small")
+        ax.set_ylabel(f"label {yq[i]}" if class_names is None else names[int(yq[i])], fontsize="small")
         correct = yd[idx[i]] == yq[i]
         for j in range(k):
             ax = axes[i, j + 1]
