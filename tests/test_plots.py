@@ -105,6 +105,26 @@ def _parameter_choice():
                              max_candidates=300, max_K=24, max_L=128)
 
 
+def test_recall_vs_qps_keeps_crowded_setting_labels_apart():
+    """Settings near recall 1 (and two lines crossing) crowd their labels: each is moved to a free spot."""
+    from lshlab.scale import SweepPoint
+    from layout import text_layout_problems
+
+    rows = [("binary codes", "IndexBinaryMultiHash (2 × 32 bits)", "nflip=0", 0.48, 1.15e6, 17),
+            ("binary codes", "IndexBinaryMultiHash (2 × 32 bits)", "nflip=1", 0.72, 2.4e5, 17),
+            ("float features", "IndexIVFPQ (nlist=250, 8×8 bits)", "nprobe=1", 0.50, 5.3e5, 29),
+            ("float features", "IndexIVFPQ (nlist=250, 8×8 bits)", "nprobe=8", 0.716, 2.3e5, 29),
+            ("binary codes", "IndexBinaryIVF (nlist=250)", "nprobe=16", 1.0, 5.7e5, 16),
+            ("binary codes", "IndexBinaryIVF (nlist=250)", "nprobe=64", 1.0, 1.85e5, 16),
+            ("float features", "IndexHNSWFlat (M=32)", "efSearch=16", 0.999, 2.05e5, 528),
+            ("float features", "IndexHNSWFlat (M=32)", "efSearch=64", 1.0, 8.3e4, 528)]
+    points = [SweepPoint(f, i, st, r, q, b, 0.0) for f, i, st, r, q, b in rows]
+    fig = plots.plot_recall_vs_qps(points)
+    problems = text_layout_problems(fig)
+    assert not problems, "; ".join(problems)
+    plt.close(fig)
+
+
 def _sweep_points():
     from lshlab.scale import SweepPoint
 

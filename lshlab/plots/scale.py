@@ -128,19 +128,50 @@ def plot_recall_vs_qps(points, ax=None, *, title="Recall@10 against queries per 
     """
     fig, ax = _axes(ax, )
     names = list(dict.fromkeys(p.index for p in points))
+    labels = []
     for i, name in enumerate(names):
         pts = [p for p in points if p.index == name]
         style = "-" if pts[0].family == "binary codes" else "--"
         marker = "*" if "lshlab" in name else ("o" if pts[0].family == "binary codes" else "s")
         ax.plot([p.recall for p in pts], [p.qps for p in pts], style, marker=marker, ms=10 if marker == "*" else 6,
                 label=f"{name} [{pts[0].family}]")
-        for p in pts:
-            if len(pts) > 1:
-                ax.annotate(p.setting, (p.recall, p.qps), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        if len(pts) > 1:
+            labels += [ax.annotate(p.setting, (p.recall, p.qps), fontsize=8, xytext=(3, 3), textcoords="offset points")
+                       for p in pts]
     ax.set_yscale("log")
     ax.set(xlabel="recall@10", ylabel="queries per second (log)", title=title)
     ax.legend(fontsize=9, loc="lower left")  # low recall at low speed: the empty corner
+    _place_apart(ax, labels)
     return fig
+
+
+#: where a setting label may sit around its point (offset in points, horizontal alignment), in order
+_LABEL_SPOTS = ((3, 3, "left"), (3, -10, "left"), (-3, 3, "right"), (-3, -10, "right"), (3, 9, "left"),
+                (3, -16, "left"))
+
+
+def _place_apart(ax, labels):
+    """Move each label to the first spot around its point where it overlaps no label placed before it
+    (points near recall 1 crowd together); a label with no free spot keeps the first one."""
+    if not labels:
+        return
+    canvas = ax.figure.canvas
+    canvas.draw()  # the final layout (constrained layout runs in a draw)
+    renderer = canvas.get_renderer()
+    placed = []
+    for label in labels:
+        for dx, dy, ha in _LABEL_SPOTS:
+            label.set_position((dx, dy))
+            label.set_horizontalalignment(ha)
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        else:
+            dx, dy, ha = _LABEL_SPOTS[0]
+            label.set_position((dx, dy))
+            label.set_horizontalalignment(ha)
+            box = label.get_window_extent(renderer)
+        placed.append(box)
 
 
 def plot_memory_per_item(points, ax=None, *, title="Index memory per item"):
