@@ -316,11 +316,12 @@ class AmplificationView(View):
             ax.axvline(pv, color=color, ls="--", lw=1)
             (square,) = ax.plot([pv], [0.0], "s", color=color, ms=7)
             text = ax.annotate("", (pv, 0.0), textcoords="offset points", xytext=(0, 0), fontsize="small",
-                               color=color, ha="left" if name == "near" else "right")
+                               color=color, ha="left" if name == "near" else "right", zorder=5,
+                               bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.9})
             self.marks.append((pv, name, square, text))
             self.animate(square, text)
         ax.set_xlabel("per-hash collision probability p")
-        ax.set_ylabel("P[pair is a candidate] = 1 − (1 − p^K)^L")
+        ax.set_ylabel("P[pair is a candidate] = $1 - (1 - p^K)^L$")
         ax.set_xlim(0, 1)
         ax.set_ylim(-0.02, 1.02)
         self.title = self.animate(ax.set_title(" "))
@@ -337,7 +338,8 @@ class AmplificationView(View):
             dx = 6 if name == "near" else -6  # near to the right of its line, far to the left
             text.xyann = (dx, -16 if amp > 0.85 else 8)  # below the point near the top, else above it
             text.set_text(f"{name}: p={pv:.2f} → {amp:.2f}")
-        self.title.set_text(f"AND/OR amplification, K = {result.K}, L = {result.L} (max |z| = {result.max_z:.1f})")
+        self.title.set_text(f"AND/OR amplification, K = {result.K}, L = {result.L} "
+                            f"(measured vs theory: max |z| = {result.max_z:.1f})")
 
 
 def draw_amplification(result, axes):
