@@ -321,3 +321,21 @@ def test_no_background_work_for_static_pages(monkeypatch):
         return ex
 
     assert asyncio.run(build()).warmer is None and all(t != "lshlab-explorer-warm" for _, t in c.calls)
+
+
+def test_closing_the_explorer_stops_its_thread():
+    c = _Counted()
+
+    async def build():
+        ex = _explorer(c)
+        assert ex.warmer.join(10)
+        return ex
+
+    ex = asyncio.run(build())
+    thread = ex.warmer._thread
+    assert thread is not None and thread.is_alive()
+    ex.close()
+    thread.join(5)
+    assert not thread.is_alive() and ex.warmer.join(1)
+    ex.warmer.schedule([{"a": 4, "b": 5}])  # a closed explorer's warmer may be asked again: a new thread
+    assert ex.warmer.join(10) and (4, 5) in c.cache

@@ -272,6 +272,13 @@ class Explorer(w.VBox):
             self._warm_neighbours(params)
         return result
 
+    def close(self):
+        """Close the widget (and its controls' comms) and stop its background warming."""
+        warmer = getattr(self, "warmer", None)  # None also when __init__ failed (ipywidgets closes in __del__)
+        if warmer is not None:
+            warmer.stop()
+        super().close()
+
     def render_png(self):
         """Render the current figure (drawn without a view) and return PNG bytes.
 

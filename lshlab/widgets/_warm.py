@@ -172,6 +172,15 @@ class Warmer:
                 self._thread = threading.Thread(target=self._work, name="lshlab-explorer-warm", daemon=True)
                 self._thread.start()
 
+    def stop(self):
+        """Drop the queued work and end the thread once a running computation is done."""
+        with self._lock:
+            self._generation += 1
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
+                self._outstanding += 1
+
     def running(self, params):
         """True when ``params`` are being computed in the background right now."""
         with self._lock:
@@ -195,7 +204,14 @@ class Warmer:
 
     def _work(self):
         while True:
-            generation, params = self._queue.get()
+            item = self._queue.get()
+            if item is None:  # stop()
+                with self._idle:
+                    self._outstanding -= 1
+                    if self._outstanding == 0:
+                        self._idle.notify_all()
+                return
+            generation, params = item
             try:
                 if generation != self._generation:  # a newer move replaced this work
                     continue
