@@ -232,14 +232,13 @@ class Explorer(w.VBox):
         try:
             note = self.pending_fn(**self.fixed, **params) if self.pending_fn is not None else None
             t0 = time.perf_counter()
-            background = note and self.warmer is not None and self.warmer.running(params)
+            background = bool(note) and self.warmer is not None and self.warmer.running(params)
             if note:
                 where = ", finishing in the background" if background else ""
                 self.status.value = f"<small>{html.escape(str(note))} (first visit{where}) …</small>"
-            if background:
-                waited = self.warmer.wait_for(params)
-                if waited is not None and self.pending_fn(**self.fixed, **params) is None:
-                    note = f"{note}: finished in the background (first visit, waited {waited:.0f} ms)"
+            waited = self.warmer.wait_for(params) if background else None
+            if waited is not None and self.pending_fn(**self.fixed, **params) is not None:
+                waited = None  # the background run failed: this update computes (and shows the error)
             result = self.update_fn(**self.fixed, **params)
             t1 = time.perf_counter()
             if self.view_factory is None:
@@ -260,10 +259,11 @@ class Explorer(w.VBox):
         self.result = result
         self.timings = {"update_ms": 1e3 * (t1 - t0), "draw_ms": 1e3 * (t2 - t1), "render_ms": 1e3 * (t3 - t2),
                         "mode": mode}
-        if note and "finished in the background" in note:
-            extra = f" · {html.escape(note)}"
-        else:
-            extra = f" · {html.escape(str(note))}: done (first visit, kept for later)" if note else ""
+        extra = ""
+        if note and waited is not None:
+            extra = f" · {html.escape(str(note))}: finished in the background (first visit, waited {waited:.0f} ms)"
+        elif note:
+            extra = f" · {html.escape(str(note))}: done (first visit, kept for later)"
         self.status.value = (
             f"<small>update {self.timings['update_ms']:.0f} ms · draw {self.timings['draw_ms']:.0f} ms · "
             f"render {self.timings['render_ms']:.0f} ms ({mode}){extra}</small>"
