@@ -107,7 +107,6 @@ def _parameter_choice():
 
 def test_recall_vs_qps_keeps_crowded_setting_labels_apart():
     """Settings near recall 1 (and two lines crossing) crowd their labels: each is moved to a free spot."""
-    from lshlab.scale import SweepPoint
     from layout import text_layout_problems
 
     rows = [("binary codes", "IndexBinaryMultiHash (2 × 32 bits)", "nflip=0", 0.48, 1.15e6, 17),
@@ -118,17 +117,16 @@ def test_recall_vs_qps_keeps_crowded_setting_labels_apart():
             ("binary codes", "IndexBinaryIVF (nlist=250)", "nprobe=64", 1.0, 1.85e5, 16),
             ("float features", "IndexHNSWFlat (M=32)", "efSearch=16", 0.999, 2.05e5, 528),
             ("float features", "IndexHNSWFlat (M=32)", "efSearch=64", 1.0, 8.3e4, 528)]
-    points = [SweepPoint(f, i, st, r, q, b, 0.0) for f, i, st, r, q, b in rows]
-    fig = plots.plot_recall_vs_qps(points)
+    fig = plots.plot_recall_vs_qps(_sweep_points(rows))
     problems = text_layout_problems(fig)
     assert not problems, "; ".join(problems)
     plt.close(fig)
 
 
-def _sweep_points():
+def _sweep_points(rows=None):
     from lshlab.scale import SweepPoint
 
-    rows = [("binary codes", "IndexBinaryFlat", "", 1.0, 430, 8),
+    rows = rows or [("binary codes", "IndexBinaryFlat", "", 1.0, 430, 8),
             ("binary codes", "IndexBinaryIVF (nlist=1788)", "nprobe=1", 0.81, 4.3e4, 16),
             ("binary codes", "IndexBinaryIVF (nlist=1788)", "nprobe=64", 1.0, 4.8e3, 16),
             ("binary codes", "MultiIndexHashing (lshlab)", "", 1.0, 4.7e3, 47),

@@ -27,15 +27,21 @@ def _draw(result, ax):
 
 
 class _Counted:
-    """An update with a cache: ``pending`` says whether a setting is cached; ``calls`` records work."""
+    """An update with a cache: ``pending`` says whether a setting is cached; ``calls`` records work.
 
-    def __init__(self, delay=0.0):
-        self.cache, self.calls, self.delay, self.lock = {}, [], delay, threading.Lock()
+    ``hold(key)``: the first uncached computation for which it is true sets ``started`` and waits for
+    ``gate`` (so a test can act while a background computation is under way)."""
+
+    def __init__(self, hold=None):
+        self.cache, self.calls, self.lock = {}, [], threading.Lock()
+        self.hold, self.started, self.gate = hold, threading.Event(), threading.Event()
 
     def update(self, *, a, b):
         key = (a, b)
         if key not in self.cache:
-            time.sleep(self.delay)
+            if self.hold is not None and not self.started.is_set() and self.hold(key):
+                self.started.set()
+                assert self.gate.wait(10)
             with self.lock:
                 self.calls.append((key, threading.current_thread().name))
             self.cache[key] = a * 10 + b
@@ -145,16 +151,8 @@ def test_a_move_in_a_live_kernel_precomputes_the_neighbours():
 
 
 def test_a_step_onto_a_setting_being_computed_waits_for_it_instead_of_starting_it():
-    started, gate = threading.Event(), threading.Event()
-
-    class Gated(_Counted):
-        def update(self, *, a, b):
-            if (a, b) == (4, 0) and (a, b) not in self.cache:
-                started.set()
-                assert gate.wait(10)
-            return super().update(a=a, b=b)
-
-    c = Gated()
+    c = _Counted(hold=lambda key: key == (4, 0))
+    started, gate = c.started, c.gate
     ex = _explorer(c, warm=1)
 
     async def move():
@@ -172,16 +170,8 @@ def test_a_step_onto_a_setting_being_computed_waits_for_it_instead_of_starting_i
 
 
 def test_a_new_move_drops_the_queued_work_of_the_previous_one():
-    started, gate = threading.Event(), threading.Event()
-
-    class Gated(_Counted):
-        def update(self, *, a, b):
-            if threading.current_thread().name == "lshlab-explorer-warm" and not started.is_set():
-                started.set()
-                assert gate.wait(10)
-            return super().update(a=a, b=b)
-
-    c = Gated()
+    c = _Counted(hold=lambda key: threading.current_thread().name == "lshlab-explorer-warm")
+    started, gate = c.started, c.gate
     ex = _explorer(c, warm=4)
 
     async def move():

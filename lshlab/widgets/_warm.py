@@ -158,7 +158,7 @@ class Warmer:
         self._running = None  # (setting key, Event set when done)
         self._thread = None
         self._budget = float(budget)
-        self._spent = {}  # generation -> seconds computed for it
+        self._spent_generation, self._spent_seconds = 0, 0.0  # background seconds of the latest move
         self.computed = []  # setting keys computed in the background, in order
 
     def schedule(self, settings):
@@ -205,35 +205,36 @@ class Warmer:
     def _work(self):
         while True:
             item = self._queue.get()
-            if item is None:  # stop()
-                with self._idle:
-                    self._outstanding -= 1
-                    if self._outstanding == 0:
-                        self._idle.notify_all()
-                return
-            generation, params = item
             try:
-                if generation != self._generation:  # a newer move replaced this work
-                    continue
-                if self._spent.get(generation, 0.0) >= self._budget:  # this move's share is used up
-                    continue
-                done = threading.Event()
-                with self._lock:
-                    self._running = (setting_key(params), done)
-                try:
-                    if self._pending(params) is not None:
-                        t0 = time.perf_counter()
-                        self._compute(params)
-                        self._spent = {generation: self._spent.get(generation, 0.0) + time.perf_counter() - t0}
-                        self.computed.append(setting_key(params))
-                except Exception:  # noqa: BLE001 - the learner's own visit will show the error
-                    pass
-                finally:
-                    with self._lock:
-                        self._running = None
-                    done.set()
+                if item is None:  # stop()
+                    return
+                self._run(*item)
             finally:
                 with self._idle:
                     self._outstanding -= 1
                     if self._outstanding == 0:
                         self._idle.notify_all()
+
+    def _run(self, generation, params):
+        """Compute one queued setting unless a newer move replaced it or its move's budget is spent."""
+        if generation != self._generation:
+            return
+        if generation == self._spent_generation and self._spent_seconds >= self._budget:
+            return
+        key, done = setting_key(params), threading.Event()
+        with self._lock:
+            self._running = (key, done)
+        try:
+            if self._pending(params) is not None:
+                t0 = time.perf_counter()
+                self._compute(params)
+                if generation != self._spent_generation:
+                    self._spent_generation, self._spent_seconds = generation, 0.0
+                self._spent_seconds += time.perf_counter() - t0
+                self.computed.append(key)
+        except Exception:  # noqa: BLE001 - the learner's own visit will show the error
+            pass
+        finally:
+            with self._lock:
+                self._running = None
+            done.set()
