@@ -102,6 +102,15 @@ def _widgets(topic):
     return importlib.import_module(f"lshlab.widgets.{topic}")
 
 
+def _collage(**kw):
+    from lshlab import plots
+
+    rng = np.random.default_rng(0)
+    images = rng.random((6, 64))
+    return plots.plot_retrieval_collage(images[:3], images, np.zeros((3, 2), int), np.array([2, 0, 1]),
+                                        np.zeros(6, int), (8, 8), **kw)
+
+
 def _fit_pairs(pairs, similar, X=X):
     return _itml().fit_pairs(pairs=pairs, similar=similar, X=X)
 
@@ -621,6 +630,14 @@ _ROWS = [
      ValueError, r"k=50 exceeds the database size 10"),
     ("n_bits <= 0", "overlap widget n_bits=0 names code_lengths", lambda: _widgets("overlap").update_overlap(
         np.ones((3, 10)), B[:3], B, n_bits=0, k=5), ValueError, r"n_bits must be an integer >= 1"),
+    ("bad estimator option", "Explorer warm=-1", lambda: _widgets("_core").Explorer(
+        lambda v: v, lambda r, ax: ax.figure, {"v": _widgets("_core").selection_slider("v", [1, 2])},
+        pending=lambda v: None, warm=-1, render=False), ValueError, r"warm must be a non-negative int"),
+    ("bad estimator option", "Explorer warm without pending", lambda: _widgets("_core").Explorer(
+        lambda v: v, lambda r, ax: ax.figure, {"v": _widgets("_core").selection_slider("v", [1, 2])}, warm=2,
+        render=False), ValueError, r"warm needs pending"),
+    ("labels out of range", "collage class_names shorter than the labels", lambda: _collage(
+        class_names=("zero",)), ValueError, r"class_names has 1 names but a query has label 2"),
     ("negative distance", "amplification p_near=1.5", lambda: _widgets("lsh").update_amplification(
         K=2, L=2, p_near=1.5, p_far=0.2, n_points=3, n_pairs=10), ValueError, r"p_near .*\[0, 1\]"),
     ("NaN", "meanfield pair_r2 NaN", lambda: _solve_meanfield(potential=None, pair_r2=[np.nan, 1.0], pair_s=[1.0, -1.0]),
